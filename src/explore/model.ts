@@ -43,4 +43,10 @@ export interface Model {
    * The explorer records which labels are reachable and the shortest path to each.
    */
   lastLabels?(): readonly string[];
+  /**
+   * Optional, for non-progress cycle detection (`explore(..., { storeEdges: true })`):
+   * true when `s` is a progress state (SPIN's `progress` label). A cycle of reachable
+   * states none of which is a progress state is reported as a non-progress cycle.
+   */
+  isProgress?(s: State): boolean;
 }

@@ -1,0 +1,93 @@
+/**
+ * Kernel functions as explicit program-point machines.
+ *
+ * A C function becomes a `kfn`: its parameters and locals live in a frame on the
+ * thread's stack (inside the machine state), and its body is a `switch (f.pc)`
+ * whose cases are the code between two preemption points. Reading a port next to
+ * the C, each `case` is one or a few C statements, in the same order.
+ *
+ * The step contract (enforced by Machine.runThread):
+ * - a step sets `f.pc` (or calls `k.call`, `k.ret`) and returns;
+ * - a step that performed a visible operation (lock, atomic bitop, shared list or
+ *   wait-queue operation, refcount change marked with `k.pp()`, I/O, sleep, wakeup)
+ *   ends the thread's transition: the scheduler may switch threads after it;
+ * - steps that touched only the frame (locals, branches, calls, returns) run on
+ *   without a scheduling point: they commute with every other thread's steps.
+ */
+import type { Machine } from './machine.ts';
+
+export const MAX_LOCALS = 12;
+/** frame layout: fn id, pc, rv (value returned by the last callee), locals */
+export const FR_FN = 0;
+export const FR_PC = 1;
+export const FR_RV = 2;
+export const FR_LOCALS = 3;
+export const FRAME_WORDS = FR_LOCALS + MAX_LOCALS;
+
+export interface FrameBase {
+  pc: number;
+  /** the value the last callee returned */
+  rv: number;
+  /** address of the frame (for stack objects of this frame) */
+  readonly base: number;
+}
+export type Frame<L extends string> = FrameBase & { [K in L]: number };
+
+export interface KFn<L extends string = string> {
+  id: number;
+  name: string;
+  /** source file of the C function, e.g. fs/aio.c */
+  file: string;
+  params: readonly string[];
+  locals: readonly string[];
+  step(k: Machine, f: Frame<L>): void;
+  /** a frame view reused for every step of this function */
+  frame: Frame<L> & { m: Int32Array; base: number };
+}
+
+/** what a call needs of a function: its id (and name for messages) */
+export interface FnRef {
+  readonly id: number;
+  readonly name: string;
+}
+
+export const FNS: KFn[] = [];
+const BY_NAME = new Map<string, KFn>();
+
+export function kfn<const P extends readonly string[], const L extends readonly string[]>(
+  name: string,
+  file: string,
+  params: P,
+  locals: L,
+  step: (k: Machine, f: Frame<P[number] | L[number]>) => void,
+): KFn<P[number] | L[number]> {
+  const all = [...params, ...locals];
+  if (all.length > MAX_LOCALS) throw new Error(`${name}: too many locals (${all.length} > ${MAX_LOCALS})`);
+  if (BY_NAME.has(name)) throw new Error(`kfn ${name} defined twice`);
+  const frame = { m: new Int32Array(0), base: 0 } as unknown as Frame<string> & { m: Int32Array; base: number };
+  const def = (o: number) => ({
+    get(this: { m: Int32Array; base: number }) {
+      return this.m[this.base + o];
+    },
+    set(this: { m: Int32Array; base: number }, v: number) {
+      this.m[this.base + o] = v;
+    },
+  });
+  Object.defineProperty(frame, 'pc', def(FR_PC));
+  Object.defineProperty(frame, 'rv', def(FR_RV));
+  all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));
+  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame };
+  FNS[fn.id] = fn;
+  BY_NAME.set(name, fn);
+  return fn as unknown as KFn<P[number] | L[number]>;
+}
+
+export function fnById(id: number): KFn {
+  const f = FNS[id];
+  if (!f) throw new Error(`no kernel function with id ${id}`);
+  return f;
+}
+
+export function fnByName(name: string): KFn | undefined {
+  return BY_NAME.get(name);
+}

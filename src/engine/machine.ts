@@ -1,0 +1,620 @@
+/**
+ * The machine: kernel memory + threads + a scheduler that owns every interleaving.
+ *
+ * A `Machine` is a cursor over one state (an Int32Array): `load(state)` points it at
+ * a copy, `act(a)` runs one scheduler action (a thread's transition, or an interrupt
+ * delivered on a CPU), and the state is the whole truth: thread stacks (function,
+ * program point, locals) included. The same actions always give the same run.
+ */
+import { FNS, FRAME_WORDS, FR_FN, FR_PC, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
+import { H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
+import {
+  CPU,
+  CWQ,
+  FILE,
+  IO_EVENT,
+  IRQ_SRC,
+  KIOCB,
+  KIOCTX,
+  PAGE,
+  TASK,
+  THREAD,
+  T_DONE,
+  T_IDLE,
+  T_RUN,
+  T_SLEEP,
+  T_SPIN,
+  TASK_RUNNING,
+  USER_IOCB,
+  WAITQ,
+  WQ_HEAD,
+  WORK,
+} from './structs.ts';
+import type { Variant } from './variants.ts';
+import type { Workload } from './workload.ts';
+import type { ModelEvent } from '../../models/events.ts';
+
+export const MAX_DEPTH = 14;
+
+/** interrupt sources: kind -> handler, registered by the modules that raise them */
+export const IRQ = {
+  DISK_READ: 1, // a page read finishes: end_page_read(page, ok)
+  DIO_DONE: 2, // the last bio of an async O_DIRECT read: dio_bio_end_aio(iocb, result)
+  TIMER: 3, // read_events' timeout: timeout_func(task)
+  SIGNAL: 4, // a signal is delivered to a sleeping task
+  EVENT_DONE: 5, // a generic blocking point's event happens (metadata read, request freed, congestion over, user page in)
+} as const;
+export const IRQ_HANDLERS: (FnRef | undefined)[] = [];
+export function registerIrq(kind: number, fn: FnRef): void {
+  IRQ_HANDLERS[kind] = fn;
+}
+
+/** Why the run stopped with a violation (stored in the state, word PANIC) */
+export const PANIC_NONE = 0;
+export const PANIC_BUG = 1; // BUG_ON / BUG()
+export const PANIC_OOPS_NULL = 2; // NULL pointer dereference
+export const PANIC_UAF = 3; // access to a freed kiocb / kioctx
+export const PANIC_DEAD_FRAME = 4; // access to a stack object after its frame returned
+export const PANIC_LOCK = 5; // lock discipline: sleeping while atomic, unlock by non-holder, ...
+export const PANIC_ENGINE = 6; // the engine itself failed (a JavaScript exception): a bug of ours
+export const PANIC_NAMES = ['', 'BUG', 'oops: NULL pointer dereference', 'use after free', 'access to a dead stack frame', 'lock discipline', 'engine error'];
+
+export class KernelStop extends Error {}
+
+/** thread roles; the role decides the main function and the CPU */
+export type ThreadRole = 'submitter' | 'sync-reader' | 'getevents' | 'aio-worker' | 'keventd' | 'irq';
+
+export interface ThreadInfo {
+  role: ThreadRole;
+  name: string; // e.g. "io_submit", "aio/1", "events/0", "irq/0"
+  cpu: number;
+  task: number; // task_struct address (0 for irq slots)
+  addr: number; // thread record address
+}
+
+/** Static addresses of everything in a machine built for a workload. */
+export interface Addrs {
+  globals: number;
+  ctx: number;
+  kiocbs: number[]; // slab slots, in allocation order
+  syncKiocbs: number[]; // per task: a kiocb in generic_file_read's stack frame (0 if none)
+  userIocbs: number[];
+  userBufs: number[]; // one word per model byte
+  userBufPresent: number[]; // per iocb: one word per user page (1 = present)
+  ringEvents: number[];
+  pages: number[];
+  buckets: number[];
+  files: number[];
+  tasks: number[];
+  stackWaits: number[][]; // per task: wait_queue_t entries of its stack frames, by slot
+  threads: number[];
+  cpus: number[];
+  cwq: { aio: number[]; keventd: number[] };
+  fputWork: number;
+  irqSrcs: number[];
+  ghost: number; // per-iocb ghost words
+  reqWait: number; // request-queue wait (get_request_wait)
+  congestionWait: number;
+  iSem: number; // inode->i_sem: owner thread+1
+  iSemWait: number;
+  syncBuf: number; // the sync reader's user buffer
+}
+
+/** global words */
+export const G = {
+  PANIC: 0,
+  PANIC_ARG: 1,
+  PANIC_FN: 2,
+  PANIC_PC: 3,
+  AIO_BLOCKED: 4, // bitmask of blocking points that slept synchronously in aio context
+  BLOCKED_REACHED: 5, // bitmask of blocking points reached at all
+  DISK_BUSY: 6, // number of disk requests in flight
+  SYNC_RESULT: 7, // generic_file_read's return value (sync reader)
+  SYNC_DONE: 8,
+  SUBMIT_RET: 9,
+  GETEVENTS_RET: 10,
+  SIZE: 12,
+} as const;
+
+/** ghost words per iocb (not kernel state: what the invariants observe) */
+export const GH = {
+  SUBMITTED: 0,
+  RUNNING: 1, // contexts currently inside the retry method
+  RETRIES: 2, // times the retry method has been entered
+  COMPLETIONS: 3, // aio_complete calls
+  RES: 4, // result of the first completion
+  FREED: 5, // times the kiocb was freed
+  EVENTS_READ: 6, // events delivered to user space by io_getevents
+  MAX_RUNNING: 7,
+  SIZE: 8,
+} as const;
+
+/** Blocking points (Andrew Morton's list in the thread, plus the read path's own) */
+export const BLOCKING_POINTS = [
+  'lock_page', // __lock_page: synchronous page lock wait
+  'wait_on_page_locked', // wait_on_page_bit(PG_locked)
+  'wait_on_buffer', // read of an indirect / metadata block
+  'get_request_wait', // request allocation
+  'blk_congestion_wait', // page allocator under congestion
+  'copy_to_user_fault', // the actor's user copy faults and sleeps
+  'i_sem', // write() -> down(&inode->i_sem)
+  'balance_dirty_pages', // dirty throttling
+  'wait_on_sync_kiocb', // a sync kiocb waiting for its completion
+] as const;
+export type BlockingPoint = (typeof BLOCKING_POINTS)[number];
+
+export interface TraceStep {
+  thread: number;
+  fn: string;
+  pc: number;
+  text?: string;
+}
+
+export interface MachineOptions {
+  /** record a step-by-step trace (simulate, traces): slower */
+  trace?: boolean;
+  /** record model events for the xstate lockstep */
+  modelEvents?: boolean;
+}
+
+export class Machine implements MemCtx {
+  m: Int32Array;
+  readonly owner: Int32Array;
+  readonly size: number;
+  readonly A: Addrs;
+  readonly threads: ThreadInfo[];
+  readonly names: { addr: number; size: number; name: string }[];
+  visible = false;
+  /** diagnostics (printk, WARN_ON, BUG_ON text) emitted by the last action */
+  labels: string[] = [];
+  trace: TraceStep[] | null;
+  modelEvents: ModelEvent[] | null;
+  /** thread currently executing (index into threads) */
+  cur = -1;
+  private stepCount = 0;
+
+  constructor(
+    readonly w: Workload,
+    readonly v: Variant,
+    readonly main: Partial<Record<ThreadRole, FnRef>>,
+    opts: MachineOptions = {},
+  ) {
+    this.trace = opts.trace ? [] : null;
+    this.modelEvents = opts.modelEvents ? [] : null;
+    const L = new LayoutBuilder();
+    const nIocbs = w.iocbs.length;
+    const globals = L.alloc(G.SIZE, 'globals');
+    const ctx = L.allocStruct(KIOCTX, 'ctx', true);
+    const kiocbs = w.iocbs.map((_, i) => L.allocStruct(KIOCB, `kiocb${i}`, true));
+    const userIocbs = w.iocbs.map((_, i) => L.allocStruct(USER_IOCB, `iocb${i}`));
+    const userBufs = w.iocbs.map((io, i) => L.alloc(Math.max(1, io.nbytes), `buf${i}`));
+    const userPages = (n: number) => Math.max(1, Math.ceil(n / w.pageSize));
+    const userBufPresent = w.iocbs.map((io, i) => L.alloc(userPages(io.nbytes), `buf${i}.present`));
+    const ringNr = nIocbs + 2;
+    const ringEvents = Array.from({ length: ringNr }, (_, i) => L.allocStruct(IO_EVENT, `ring[${i}]`));
+    const nPages = Math.max(1, Math.ceil(w.fileSize / w.pageSize));
+    const pages = Array.from({ length: nPages }, (_, i) => L.allocStruct(PAGE, `page${i}`));
+    const nBuckets = Math.max(1, ...w.buckets.map((b) => b + 1));
+    const buckets = Array.from({ length: nBuckets }, (_, i) => L.allocStruct(WQ_HEAD, `zone->wait_table[${i}]`));
+    const files = [L.allocStruct(FILE, 'file')];
+    // threads and their tasks
+    const roles: { role: ThreadRole; name: string; cpu: number }[] = [];
+    roles.push({ role: 'submitter', name: 'io_submit', cpu: 0 });
+    if (w.syncReader) roles.push({ role: 'sync-reader', name: 'read', cpu: w.syncReader.cpu ?? 1 % w.cpus });
+    if (w.getevents?.thread) roles.push({ role: 'getevents', name: 'io_getevents', cpu: w.getevents.cpu ?? 1 % w.cpus });
+    const workerCpus = w.workerCpus ?? Array.from({ length: w.cpus }, (_, c) => c);
+    for (const c of workerCpus) roles.push({ role: 'aio-worker', name: `aio/${c}`, cpu: c });
+    if (v.keventd) for (const c of workerCpus) roles.push({ role: 'keventd', name: `events/${c}`, cpu: c });
+    const tasks: number[] = [];
+    const syncKiocbs: number[] = [];
+    const stackWaits: number[][] = [];
+    const threads: ThreadInfo[] = [];
+    roles.forEach((r, i) => {
+      const task = L.allocStruct(TASK, `task:${r.name}`);
+      tasks.push(task);
+      syncKiocbs.push(r.role === 'sync-reader' ? L.allocStruct(KIOCB, `${r.name}:kiocb(stack)`, true) : 0);
+      stackWaits.push(Array.from({ length: 3 }, (_, s) => L.allocStruct(WAITQ, `${r.name}:wait${s}(stack)`, true)));
+      const addr = L.alloc(THREAD.size + MAX_DEPTH * FRAME_WORDS, `thread:${r.name}`);
+      threads.push({ role: r.role, name: r.name, cpu: r.cpu, task, addr });
+      void i;
+    });
+    const cpus: number[] = [];
+    for (let c = 0; c < w.cpus; c++) {
+      cpus.push(L.allocStruct(CPU, `cpu${c}`));
+      const addr = L.alloc(THREAD.size + MAX_DEPTH * FRAME_WORDS, `thread:irq/${c}`);
+      threads.push({ role: 'irq', name: `irq/${c}`, cpu: c, task: 0, addr });
+    }
+    const cwq = {
+      aio: Array.from({ length: w.cpus }, (_, c) => L.allocStruct(CWQ, `aio_wq/${c}`)),
+      keventd: Array.from({ length: w.cpus }, (_, c) => L.allocStruct(CWQ, `keventd_wq/${c}`)),
+    };
+    const fputWork = L.allocStruct(WORK, 'fput_work');
+    const nIrq = w.irqSources ?? nPages + nIocbs + 3;
+    const irqSrcs = Array.from({ length: nIrq }, (_, i) => L.allocStruct(IRQ_SRC, `irqsrc${i}`));
+    const ghost = L.alloc(GH.SIZE * Math.max(1, nIocbs), 'ghost');
+    const reqWait = L.allocStruct(WQ_HEAD, 'q->wait_for_request');
+    const congestionWait = L.allocStruct(WQ_HEAD, 'congestion_wqh');
+    const iSem = L.alloc(1, 'inode->i_sem');
+    const iSemWait = L.allocStruct(WQ_HEAD, 'i_sem.wait');
+    const syncBuf = L.alloc(Math.max(1, w.syncReader?.nbytes ?? 1), 'syncbuf');
+    this.A = {
+      globals, ctx, kiocbs, syncKiocbs, userIocbs, userBufs, userBufPresent, ringEvents, pages, buckets, files, tasks, stackWaits,
+      threads: threads.map((t) => t.addr), cpus, cwq, fputWork, irqSrcs, ghost, reqWait, congestionWait, iSem, iSemWait, syncBuf,
+    };
+    this.threads = threads;
+    this.size = L.size;
+    this.owner = L.ownerTable();
+    this.names = L.names;
+    this.m = new Int32Array(this.size);
+  }
+
+  // ---------------------------------------------------------------- memory
+  fault(kind: 'null' | 'freed' | 'dead-frame' | 'unused', addr: number, what: string): never {
+    const code = kind === 'null' ? PANIC_OOPS_NULL : kind === 'dead-frame' ? PANIC_DEAD_FRAME : PANIC_UAF;
+    const obj = LayoutBuilder.describe(this.names, addr);
+    return this.panic(code, `${kind === 'null' ? 'Unable to handle kernel NULL pointer dereference' : kind === 'dead-frame' ? 'access to a dead stack frame' : kind === 'freed' ? 'use after free' : 'access to unallocated memory'}: ${what} (${obj})`, addr);
+  }
+
+  /** the name of the object at addr, for messages */
+  describe(addr: number): string {
+    return LayoutBuilder.describe(this.names, addr);
+  }
+
+  /** records a violation in the state and ends the run (no action is enabled after it) */
+  panic(code: number, text: string, arg = 0): never {
+    const g = this.A.globals;
+    if (this.m[g + G.PANIC] === PANIC_NONE) {
+      this.m[g + G.PANIC] = code;
+      this.m[g + G.PANIC_ARG] = arg;
+      const t = this.cur >= 0 ? this.threads[this.cur] : null;
+      if (t) {
+        const d = this.m[t.addr + THREAD.off.depth];
+        if (d > 0) {
+          const fr = t.addr + THREAD.size + (d - 1) * FRAME_WORDS;
+          this.m[g + G.PANIC_FN] = this.m[fr + FR_FN];
+          this.m[g + G.PANIC_PC] = this.m[fr + FR_PC];
+        }
+      }
+    }
+    this.label(`${PANIC_NAMES[code]}: ${text}`);
+    throw new KernelStop(text);
+  }
+
+  BUG_ON(cond: boolean | number, what: string): void {
+    if (cond) this.panic(PANIC_BUG, `kernel BUG: BUG_ON(${what})`);
+  }
+
+  WARN_ON(cond: boolean | number, what: string): void {
+    if (cond) this.label(`WARN_ON(${what})`);
+  }
+
+  printk(text: string): void {
+    this.label(`printk: ${text}`);
+  }
+
+  label(text: string): void {
+    this.labels.push(text);
+    if (this.trace) this.note(text);
+  }
+
+  /** a free-text note on the current step (traces only) */
+  note(text: string): void {
+    if (!this.trace) return;
+    const last = this.trace[this.trace.length - 1];
+    if (last && last.thread === this.cur) last.text = last.text ? `${last.text}; ${text}` : text;
+  }
+
+  emit(e: ModelEvent): void {
+    this.modelEvents?.push(e);
+  }
+
+  /** offset of ki_wait inside a kiocb */
+  readonly kiWaitOff = KIOCB.off.ki_wait;
+
+  /** the kiocb whose ki_wait is at w, or 0 */
+  kiocbOfWait(w: number): number {
+    const a = w - KIOCB.off.ki_wait;
+    return this.A.kiocbs.includes(a) || this.A.syncKiocbs.includes(a) ? a : 0;
+  }
+
+  /** prepare_to_wait linked `wait` on `q` (model events) */
+  onWaitQueued(wait: number, _q: number): void {
+    if (!this.modelEvents) return;
+    const i = this.iocbIndex(this.kiocbOfWait(wait));
+    if (i >= 0) this.emit({ machine: 'kiocb', type: 'ki_wait_queued', iocb: i });
+  }
+  /** `wait` was unlinked from its queue (model events) */
+  onWaitDequeued(wait: number): void {
+    if (!this.modelEvents) return;
+    const i = this.iocbIndex(this.kiocbOfWait(wait));
+    if (i >= 0) this.emit({ machine: 'kiocb', type: 'ki_wait_dequeued', iocb: i });
+  }
+
+  /** marks the current step as a visible (preemption-point) operation */
+  pp(): void {
+    this.visible = true;
+  }
+
+  /** checked read/write of a raw word (lists, flags) */
+  rd(addr: number, what: string): number {
+    checkAddr(this, addr, what);
+    return this.m[addr];
+  }
+  wr(addr: number, v: number, what: string): void {
+    checkAddr(this, addr, what);
+    this.m[addr] = v;
+  }
+
+  g(word: number): number {
+    return this.m[this.A.globals + word];
+  }
+  setG(word: number, v: number): void {
+    this.m[this.A.globals + word] = v;
+  }
+
+  // ---------------------------------------------------------------- views
+  kiocb(addr: number): View<typeof KIOCB.fields> {
+    return view(KIOCB, this, addr);
+  }
+  ctx(addr = this.A.ctx): View<typeof KIOCTX.fields> {
+    return view(KIOCTX, this, addr);
+  }
+  task(addr: number): View<typeof TASK.fields> {
+    return view(TASK, this, addr);
+  }
+  page(addr: number): View<typeof PAGE.fields> {
+    return view(PAGE, this, addr);
+  }
+  file(addr: number): View<typeof FILE.fields> {
+    return view(FILE, this, addr);
+  }
+  waitq(addr: number): View<typeof WAITQ.fields> {
+    return view(WAITQ, this, addr);
+  }
+  work(addr: number): View<typeof WORK.fields> {
+    return view(WORK, this, addr);
+  }
+  uiocb(addr: number): View<typeof USER_IOCB.fields> {
+    return view(USER_IOCB, this, addr);
+  }
+  event(addr: number): View<typeof IO_EVENT.fields> {
+    return view(IO_EVENT, this, addr);
+  }
+
+  /** index of a kiocb among the workload's slab slots (-1 for a sync kiocb) */
+  iocbIndex(addr: number): number {
+    return this.A.kiocbs.indexOf(addr);
+  }
+  ghost(i: number, word: number): number {
+    return this.m[this.A.ghost + i * GH.SIZE + word];
+  }
+  setGhost(i: number, word: number, v: number): void {
+    this.m[this.A.ghost + i * GH.SIZE + word] = v;
+  }
+
+  // ---------------------------------------------------------------- threads
+  t(i = this.cur): ThreadInfo {
+    return this.threads[i];
+  }
+  tw(field: keyof typeof THREAD.fields, i = this.cur): number {
+    return this.m[this.threads[i].addr + THREAD.off[field]];
+  }
+  setTw(field: keyof typeof THREAD.fields, v: number, i = this.cur): void {
+    this.m[this.threads[i].addr + THREAD.off[field]] = v;
+  }
+  /** the task_struct of the running context (`current`); 0 in interrupt context */
+  get current(): number {
+    return this.threads[this.cur].task;
+  }
+  get inInterrupt(): boolean {
+    return this.threads[this.cur].role === 'irq';
+  }
+  get cpuId(): number {
+    return this.threads[this.cur].cpu;
+  }
+  cpuWord(c: number, field: keyof typeof CPU.fields): number {
+    return this.m[this.A.cpus[c] + CPU.off[field]];
+  }
+  setCpuWord(c: number, field: keyof typeof CPU.fields, v: number): void {
+    this.m[this.A.cpus[c] + CPU.off[field]] = v;
+  }
+
+  private frameAddr(i: number, d: number): number {
+    return this.threads[i].addr + THREAD.size + d * FRAME_WORDS;
+  }
+
+  /** pushes a frame for `fn(args)` on thread i (not a step: used by setup and irq delivery) */
+  pushFrame(i: number, fn: FnRef, args: number[]): void {
+    const d = this.tw('depth', i);
+    if (d >= MAX_DEPTH) this.panic(PANIC_ENGINE, `stack overflow calling ${fn.name}`);
+    const fr = this.frameAddr(i, d);
+    this.m[fr + FR_FN] = fn.id;
+    this.m[fr + FR_PC] = 0;
+    this.m[fr + FR_RV] = 0;
+    for (let j = 0; j < args.length; j++) this.m[fr + FR_LOCALS + j] = args[j];
+    this.setTw('depth', d + 1, i);
+  }
+
+  /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */
+  call(retPc: number, fn: FnRef, ...args: number[]): void {
+    const d = this.tw('depth');
+    this.m[this.frameAddr(this.cur, d - 1) + FR_PC] = retPc;
+    this.pushFrame(this.cur, fn, args);
+  }
+
+  /** calls through a function pointer (a function id stored in kernel memory) */
+  callPtr(retPc: number, fnId: number, ...args: number[]): void {
+    if (fnId === 0) this.fault('null', 0, 'call through a NULL function pointer');
+    this.call(retPc, fnById(fnId), ...args);
+  }
+
+  /** `return k.ret(v)`: returns v to the caller (`f.rv`) */
+  ret(v = 0): void {
+    const d = this.tw('depth');
+    const fr = this.frameAddr(this.cur, d - 1);
+    this.m.fill(0, fr, fr + FRAME_WORDS);
+    this.setTw('depth', d - 1);
+    if (d - 1 > 0) this.m[this.frameAddr(this.cur, d - 2) + FR_RV] = v;
+  }
+
+  // ---------------------------------------------------------------- scheduling
+  load(state: Int32Array): void {
+    this.m = state;
+  }
+
+  /** may process thread i run now, as far as its CPU is concerned? */
+  private cpuAllows(i: number): boolean {
+    const t = this.threads[i];
+    if (t.role === 'irq') return true;
+    const c = t.cpu;
+    if (this.m[this.A.cpus[c] + CPU.off.irq_thread] !== 0) return false;
+    for (let j = 0; j < this.threads.length; j++) {
+      if (j === i) continue;
+      const u = this.threads[j];
+      if (u.cpu !== c || u.role === 'irq') continue;
+      if (this.m[u.addr + THREAD.off.preempt] > 0) return false;
+    }
+    return true;
+  }
+
+  threadEnabled(i: number): boolean {
+    const t = this.threads[i];
+    const st = this.m[t.addr + THREAD.off.status];
+    switch (st) {
+      case T_RUN:
+        return this.cpuAllows(i);
+      case T_SPIN:
+        return this.m[this.m[t.addr + THREAD.off.spin_on]] === 0 && this.cpuAllows(i);
+      case T_SLEEP:
+        return this.m[t.task + TASK.off.state] === TASK_RUNNING && this.cpuAllows(i);
+      default:
+        return false;
+    }
+  }
+
+  get nThreads(): number {
+    return this.threads.length;
+  }
+
+  /** appends the enabled actions: thread indices, then irq deliveries */
+  actions(out: number[]): void {
+    if (this.m[this.A.globals + G.PANIC] !== PANIC_NONE) return;
+    const n = this.threads.length;
+    for (let i = 0; i < n; i++) if (this.threadEnabled(i)) out.push(i);
+    const nc = this.w.cpus;
+    for (let s = 0; s < this.A.irqSrcs.length; s++) {
+      const src = this.A.irqSrcs[s];
+      if (this.m[src + IRQ_SRC.off.kind] === 0) continue;
+      for (let c = 0; c < nc; c++) {
+        const ca = this.A.cpus[c];
+        if (this.m[ca + CPU.off.irqs_off] || this.m[ca + CPU.off.irq_thread]) continue;
+        out.push(n + s * nc + c);
+      }
+    }
+  }
+
+  /** raises an interrupt source (it becomes deliverable on any CPU with irqs on) */
+  raiseIrq(kind: number, arg: number, arg2 = 0): void {
+    for (const src of this.A.irqSrcs) {
+      if (this.m[src + IRQ_SRC.off.kind] === 0) {
+        this.m[src + IRQ_SRC.off.kind] = kind;
+        this.m[src + IRQ_SRC.off.arg] = arg;
+        this.m[src + IRQ_SRC.off.arg2] = arg2;
+        this.pp();
+        return;
+      }
+    }
+    this.panic(PANIC_ENGINE, 'out of interrupt source slots (raise Workload.irqSources)');
+  }
+
+  /** the current task's stack wait entry `slot` (0: page waits, 1: read_events, 2: workers / others) */
+  myWait(slot: number): number {
+    const ti = this.A.tasks.indexOf(this.current);
+    if (ti < 0) this.panic(PANIC_ENGINE, 'myWait outside process context');
+    return this.A.stackWaits[ti][slot];
+  }
+
+  /** runs action a on the loaded state (which it modifies) */
+  act(a: number): void {
+    this.labels = [];
+    const n = this.threads.length;
+    if (a < n) {
+      this.runThread(a);
+      return;
+    }
+    const nc = this.w.cpus;
+    const s = Math.floor((a - n) / nc);
+    const c = (a - n) % nc;
+    const src = this.A.irqSrcs[s];
+    const kind = this.m[src + IRQ_SRC.off.kind];
+    const arg = this.m[src + IRQ_SRC.off.arg];
+    const arg2 = this.m[src + IRQ_SRC.off.arg2];
+    this.m.fill(0, src, src + IRQ_SRC.size);
+    const ti = n - nc + c; // irq slots are the last threads, one per CPU
+    const h = IRQ_HANDLERS[kind];
+    if (!h) throw new Error(`no irq handler for kind ${kind}`);
+    this.setTw('status', T_RUN, ti);
+    this.setCpuWord(c, 'irq_thread', ti + 1);
+    this.pushFrame(ti, h, [arg, arg2]);
+    if (this.trace) this.trace.push({ thread: ti, fn: h.name, pc: -1, text: `interrupt on cpu${c}` });
+    this.runThread(ti);
+  }
+
+  /** runs thread i until it has done one visible operation, blocked or finished */
+  runThread(i: number): void {
+    this.cur = i;
+    this.visible = false;
+    const t = this.threads[i];
+    const st = this.m[t.addr + THREAD.off.status];
+    if (st === T_SPIN || st === T_SLEEP) this.m[t.addr + THREAD.off.status] = T_RUN;
+    let guard = 0;
+    try {
+      for (;;) {
+        const d = this.m[t.addr + THREAD.off.depth];
+        if (d === 0) {
+          if (t.role === 'irq') {
+            this.m[t.addr + THREAD.off.status] = T_IDLE;
+            this.setCpuWord(t.cpu, 'irq_thread', 0);
+          } else this.m[t.addr + THREAD.off.status] = T_DONE;
+          break;
+        }
+        const fr = t.addr + THREAD.size + (d - 1) * FRAME_WORDS;
+        const fn = FNS[this.m[fr]];
+        const pc = this.m[fr + FR_PC];
+        if (this.trace) this.trace.push({ thread: i, fn: fn.name, pc });
+        const f = fn.frame;
+        f.m = this.m;
+        f.base = fr;
+        fn.step(this, f);
+        this.stepCount++;
+        const now = this.m[t.addr + THREAD.off.status];
+        if (now !== T_RUN) break; // spinning or sleeping: the step will be retried / resumed
+        if (this.visible) break;
+        if (++guard > 100000) this.panic(PANIC_ENGINE, `thread ${t.name} loops without a visible step in ${fn.name}`);
+      }
+    } catch (e) {
+      if (!(e instanceof KernelStop)) {
+        const msg = e instanceof Error ? e.message : String(e);
+        try {
+          this.panic(PANIC_ENGINE, `engine exception: ${msg}`);
+        } catch {
+          /* recorded */
+        }
+        (this as { lastError?: unknown }).lastError = e;
+      }
+    }
+    this.cur = -1;
+  }
+
+  /** sets up the initial state (memory contents, threads at their main functions) */
+  initState(setup: (k: Machine) => void): Int32Array {
+    this.m = new Int32Array(this.size);
+    setup(this);
+    return this.m;
+  }
+
+  /** marks a stack object live (frame entered) or dead (frame returned) */
+  setStackObj(addr: number, live: boolean): void {
+    this.m[addr - 1] = live ? H_LIVE : 3;
+  }
+}
