@@ -126,7 +126,9 @@ export const GH = {
   FREED: 5, // times the kiocb was freed
   EVENTS_READ: 6, // events delivered to user space by io_getevents
   MAX_RUNNING: 7,
-  SIZE: 8,
+  LATE_RETRY: 8, // the retry method was entered after aio_complete
+  COMPLETE_WHILE_WAITING: 9, // aio_complete ran while ki_wait was on a wait queue
+  SIZE: 10,
 } as const;
 
 /** Blocking points (Andrew Morton's list in the thread, plus the read path's own) */
@@ -419,6 +421,36 @@ export class Machine implements MemCtx {
     this.m[this.A.cpus[c] + CPU.off[field]] = v;
   }
 
+  /** the call stack of thread i, outermost first: "fn@pc" names */
+  stack(i: number): { fn: string; pc: number }[] {
+    const out: { fn: string; pc: number }[] = [];
+    const d = this.tw('depth', i);
+    for (let j = 0; j < d; j++) {
+      const fr = this.frameAddr(i, j);
+      out.push({ fn: FNS[this.m[fr + FR_FN]]?.name ?? '?', pc: this.m[fr + FR_PC] });
+    }
+    return out;
+  }
+
+  /** the function thread i is in (its innermost frame), or 'exit' */
+  topFn(i: number): string {
+    const s = this.stack(i);
+    return s.length ? s[s.length - 1].fn : 'exit';
+  }
+
+  /** the handler that would run for interrupt source slot s */
+  irqName(s: number): string {
+    const kind = this.m[this.A.irqSrcs[s] + IRQ_SRC.off.kind];
+    return IRQ_HANDLERS[kind]?.name ?? `irq kind ${kind}`;
+  }
+
+  /** decodes an action: thread index, or interrupt source and CPU */
+  decode(a: number): { thread: number } | { src: number; cpu: number } {
+    const n = this.threads.length;
+    if (a < n) return { thread: a };
+    return { src: Math.floor((a - n) / this.w.cpus), cpu: (a - n) % this.w.cpus };
+  }
+
   private frameAddr(i: number, d: number): number {
     return this.threads[i].addr + THREAD.size + d * FRAME_WORDS;
   }
@@ -525,6 +557,16 @@ export class Machine implements MemCtx {
       }
     }
     this.panic(PANIC_ENGINE, 'out of interrupt source slots (raise Workload.irqSources)');
+  }
+
+  /** cancels a pending interrupt source (del_timer) */
+  cancelIrq(kind: number, arg: number): void {
+    for (const src of this.A.irqSrcs) {
+      if (this.m[src + IRQ_SRC.off.kind] === kind && this.m[src + IRQ_SRC.off.arg] === arg) {
+        this.m.fill(0, src, src + IRQ_SRC.size);
+        this.pp();
+      }
+    }
   }
 
   /** the current task's stack wait entry `slot` (0: page waits, 1: read_events, 2: workers / others) */

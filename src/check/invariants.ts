@@ -1,0 +1,228 @@
+/**
+ * The invariants, each with a stable name, checked on every state (or on every
+ * terminal state) of an exploration. They read the machine's memory and the ghost
+ * words the engine keeps for them; none of them knows about any particular bug.
+ */
+import type { Property, State } from '../explore/model.ts';
+import { G, GH, PANIC_BUG, PANIC_DEAD_FRAME, PANIC_ENGINE, PANIC_LOCK, PANIC_NAMES, PANIC_OOPS_NULL, PANIC_UAF, BLOCKING_POINTS, type Machine } from '../engine/machine.ts';
+import { FNS } from '../engine/fn.ts';
+import { H_FREED, H_LIVE } from '../engine/mem.ts';
+import { listEntries } from '../engine/kernel/list.ts';
+import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SPIN } from '../engine/structs.ts';
+import { expectedRead, fileByte } from '../engine/fs/file.ts';
+
+export const INVARIANTS = [
+  'no-double-retry',
+  'no-complete-while-waiting',
+  'ki-users-accounting',
+  'one-completion',
+  'progress',
+  'run-list-integrity',
+  'read-result',
+  'memory-safety',
+  'lock-discipline',
+  'no-bug',
+  'aio-never-blocks',
+  'engine-sanity',
+] as const;
+export type InvariantName = (typeof INVARIANTS)[number];
+
+export const INVARIANT_DOC: Record<InvariantName, string> = {
+  'no-double-retry': "an iocb's retry method never runs in two contexts at once, and never after the iocb completed",
+  'no-complete-while-waiting': "no aio_complete while the iocb's ki_wait is on a wait queue",
+  'ki-users-accounting': 'ki_users never negative; the kiocb is freed exactly when its last reference drops; nothing leaks at quiescence',
+  'one-completion': 'exactly one completion per submitted iocb',
+  progress: 'every submitted iocb completes and every user thread finishes whenever the system runs out of other work',
+  'run-list-integrity': 'the run list stays well-formed; an iocb is on it at most once and never after completion',
+  'read-result': "each completion's result and the user's buffer are what the read should give",
+  'memory-safety': 'no NULL dereference, no access to a freed kiocb or kioctx or to a stack object after its frame is gone',
+  'lock-discipline': 'no sleeping while holding a spinlock or in interrupt context, locks released by their holder, no deadlock, no page left locked',
+  'no-bug': 'no BUG_ON fires',
+  'aio-never-blocks': 'in aio context (current->iocb set) no synchronous sleep happens',
+  'engine-sanity': 'the engine itself never fails (a JavaScript exception is a bug of the engine, not of the kernel)',
+};
+
+export function isInvariant(n: string): n is InvariantName {
+  return (INVARIANTS as readonly string[]).includes(n);
+}
+
+/** the invariants as Properties over the states of machine k */
+export function invariants(k: Machine): Property[] {
+  const A = k.A;
+  const w = k.w;
+  const n = w.iocbs.length;
+  const gh = (s: State, i: number, word: number) => s[A.ghost + i * GH.SIZE + word];
+  const panic = (s: State) => s[A.globals + G.PANIC];
+  const panicIn = (s: State) => FNS[s[A.globals + G.PANIC_FN]]?.name ?? '?';
+  const userThreads = k.threads.map((t, i) => ({ t, i })).filter(({ t }) => t.role === 'submitter' || t.role === 'sync-reader' || t.role === 'getevents');
+  const status = (s: State, i: number) => s[k.threads[i].addr + THREAD.off.status];
+  const expected = w.iocbs.map((io) => (io.op === 'pread' ? expectedRead(w, io.offset, io.nbytes) : null));
+
+  const props: Property[] = [
+    {
+      name: 'no-double-retry',
+      kind: 'always',
+      check(s) {
+        for (let i = 0; i < n; i++) {
+          if (gh(s, i, GH.MAX_RUNNING) > 1) return `iocb${i}: the retry method runs in two contexts at once`;
+          if (gh(s, i, GH.LATE_RETRY)) return `iocb${i}: the retry method ran after aio_complete`;
+        }
+        return null;
+      },
+    },
+    {
+      name: 'no-complete-while-waiting',
+      kind: 'always',
+      check(s) {
+        for (let i = 0; i < n; i++) if (gh(s, i, GH.COMPLETE_WHILE_WAITING)) return `iocb${i}: aio_complete while ki_wait is on a wait queue`;
+        return null;
+      },
+    },
+    {
+      name: 'ki-users-accounting',
+      kind: 'always',
+      check(s) {
+        if (panic(s) === PANIC_BUG && panicIn(s) === '__aio_put_req') return 'ki_users went negative (BUG in __aio_put_req)';
+        for (let i = 0; i < n; i++) {
+          const a = A.kiocbs[i];
+          if (s[a - 1] === H_LIVE && s[a + KIOCB.off.ki_users] < 0) return `kiocb${i}: ki_users = ${s[a + KIOCB.off.ki_users]}`;
+          if (gh(s, i, GH.FREED) > 1) return `kiocb${i} freed twice`;
+        }
+        return null;
+      },
+    },
+    {
+      name: 'ki-users-accounting',
+      kind: 'at-quiescence',
+      check(s) {
+        if (panic(s)) return null;
+        const ra = s[A.ctx + KIOCTX.off.reqs_active];
+        if (ra !== 0) {
+          const leaked = A.kiocbs.map((a, i) => (s[a - 1] === H_LIVE ? `kiocb${i} (ki_users=${s[a + KIOCB.off.ki_users]})` : '')).filter(Boolean);
+          return `quiescent with reqs_active = ${ra}: leaked ${leaked.join(', ') || 'kiocbs'}`;
+        }
+        return null;
+      },
+    },
+    {
+      name: 'one-completion',
+      kind: 'always',
+      check(s) {
+        for (let i = 0; i < n; i++) if (gh(s, i, GH.COMPLETIONS) > 1) return `iocb${i} completed ${gh(s, i, GH.COMPLETIONS)} times`;
+        return null;
+      },
+    },
+    {
+      name: 'one-completion',
+      kind: 'at-quiescence',
+      check(s) {
+        if (panic(s)) return null;
+        for (let i = 0; i < n; i++) if (gh(s, i, GH.SUBMITTED) && gh(s, i, GH.COMPLETIONS) !== 1) return `iocb${i} submitted but completed ${gh(s, i, GH.COMPLETIONS)} times`;
+        return null;
+      },
+    },
+    {
+      name: 'progress',
+      kind: 'at-quiescence',
+      check(s) {
+        if (panic(s)) return null;
+        for (const { t, i } of userThreads) if (status(s, i) !== T_DONE) return `stuck: ${t.name} never finishes (nothing left to wake it)`;
+        for (let i = 0; i < n; i++) if (gh(s, i, GH.SUBMITTED) && !gh(s, i, GH.COMPLETIONS)) return `iocb${i} stranded: submitted, never completed, nothing left to run it`;
+        return null;
+      },
+    },
+    {
+      name: 'run-list-integrity',
+      kind: 'always',
+      check(s) {
+        const rl = listEntries(s, A.ctx + KIOCTX.off.run_list);
+        if (!rl) return 'ctx->run_list is corrupt (broken links or a cycle)';
+        for (const p of rl) {
+          const a = p - KIOCB.off.ki_run_list;
+          const i = A.kiocbs.indexOf(a);
+          if (i < 0) return 'ctx->run_list holds something that is not a kiocb';
+          if (s[a - 1] === H_FREED) return `freed kiocb${i} on the run list`;
+          if (gh(s, i, GH.COMPLETIONS)) return `kiocb${i} on the run list after completion`;
+        }
+        return null;
+      },
+    },
+    {
+      name: 'read-result',
+      kind: 'always',
+      check(s) {
+        for (let i = 0; i < n; i++) {
+          const e = expected[i];
+          if (!e || !gh(s, i, GH.COMPLETIONS)) continue;
+          const res = gh(s, i, GH.RES);
+          if (res !== e) return `iocb${i} completed with ${res}, expected ${e}`;
+          const io = w.iocbs[i];
+          for (let j = 0; j < Math.max(0, res); j++) {
+            const got = s[A.userBufs[i] + j];
+            if (got !== fileByte(io.offset + j)) return `iocb${i}: user buffer byte ${j} is ${got}, file has ${fileByte(io.offset + j)}`;
+          }
+        }
+        const sr = w.syncReader;
+        if (sr && s[A.globals + G.SYNC_DONE]) {
+          const e = expectedRead(w, sr.offset, sr.nbytes);
+          const got = s[A.globals + G.SYNC_RESULT];
+          if (got !== e) return `sync read returned ${got}, expected ${e}`;
+        }
+        return null;
+      },
+    },
+    {
+      name: 'memory-safety',
+      kind: 'always',
+      check(s) {
+        const p = panic(s);
+        if (p === PANIC_OOPS_NULL || p === PANIC_UAF || p === PANIC_DEAD_FRAME) return `${PANIC_NAMES[p]} in ${panicIn(s)}`;
+        return null;
+      },
+    },
+    {
+      name: 'lock-discipline',
+      kind: 'always',
+      check(s) {
+        if (panic(s) === PANIC_LOCK) return `lock discipline broken in ${panicIn(s)}`;
+        return null;
+      },
+    },
+    {
+      name: 'lock-discipline',
+      kind: 'at-quiescence',
+      check(s) {
+        if (panic(s)) return null;
+        for (let i = 0; i < k.threads.length; i++) if (status(s, i) === T_SPIN) return `deadlock: ${k.threads[i].name} spins forever`;
+        for (let p = 0; p < A.pages.length; p++) if (s[A.pages[p] + PAGE.off.flags] & (1 << PG_locked)) return `page${p} left locked`;
+        return null;
+      },
+    },
+    {
+      name: 'no-bug',
+      kind: 'always',
+      check(s) {
+        if (panic(s) === PANIC_BUG) return `BUG in ${panicIn(s)}`;
+        return null;
+      },
+    },
+    {
+      name: 'aio-never-blocks',
+      kind: 'always',
+      check(s) {
+        const b = s[A.globals + G.AIO_BLOCKED];
+        if (!b) return null;
+        return `slept synchronously in aio context at ${BLOCKING_POINTS.filter((_, i) => b & (1 << i)).join(', ')}`;
+      },
+    },
+    {
+      name: 'engine-sanity',
+      kind: 'always',
+      check(s) {
+        if (panic(s) === PANIC_ENGINE) return `engine error in ${panicIn(s)}`;
+        return null;
+      },
+    },
+  ];
+  return props;
+}

@@ -1,0 +1,1463 @@
+/**
+ * fs/aio.c (2.5.62) and the seed patches' changes to it, function by function.
+ *
+ * The baseline code is the default; each patch hunk is guarded by the variant's core
+ * (`k.v.core`: 'baseline' | 'mar05' | 'mar14') or by a named change (`k.v.<change>`,
+ * see src/engine/variants.ts), and tagged with the patch it comes from:
+ *   [fix1] / [fix2]        the two fixes (folded into mar05, posted separately Mar 14)
+ *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
+ *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
+ */
+import { kfn } from '../fn.ts';
+import type { Machine } from '../machine.ts';
+import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../machine.ts';
+import { FR_LOCALS } from '../fn.ts';
+import { H_FREED, H_LIVE } from '../mem.ts';
+import {
+  FMODE_READ,
+  FMODE_WRITE,
+  IO_EVENT,
+  KIF_KICKED,
+  KIF_LOCKED,
+  KIF_STARTED,
+  KIOCB,
+  KIOCTX,
+  KI_WAIT_TASK_LIST,
+  TASK_INTERRUPTIBLE,
+  TASK_RUNNING,
+  TASK_UNINTERRUPTIBLE,
+  USER_IOCB,
+  WQ_HEAD,
+} from '../structs.ts';
+import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../kernel/bitops.ts';
+import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../kernel/list.ts';
+import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../kernel/spinlock.ts';
+import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, wake_up_args, declare_waitqueue, waitqueue_active } from '../kernel/wait.ts';
+import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../kernel/workqueue.ts';
+import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED } from '../fs/errno.ts';
+import { fop } from '../fs/fops.ts';
+
+export const IOCB_CMD_PREAD = 0;
+export const IOCB_CMD_PWRITE = 1;
+export const IOCB_CMD_FSYNC = 2;
+export const IOCB_CMD_FDSYNC = 3;
+export const KIOCB_SYNC_KEY = -1; // ~0U
+
+// ------------------------------------------------------------------ addresses
+const ctxLock = (ctx: number) => ctx + KIOCTX.off.ctx_lock;
+const ctxWait = (ctx: number) => ctx + KIOCTX.off.wait;
+const runList = (ctx: number) => ctx + KIOCTX.off.run_list;
+const activeReqs = (ctx: number) => ctx + KIOCTX.off.active_reqs;
+const ctxWq = (ctx: number) => ctx + KIOCTX.off.wq;
+const kiRunList = (iocb: number) => iocb + KIOCB.off.ki_run_list;
+const kiList = (iocb: number) => iocb + KIOCB.off.ki_list;
+const kiWait = (iocb: number) => iocb + KIOCB.off.ki_wait;
+const kiWaitList = (iocb: number) => iocb + KI_WAIT_TASK_LIST;
+const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
+/** list_entry(p, struct kiocb, ki_run_list) */
+const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
+
+// ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
+function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
+  if (!k.modelEvents) return;
+  const i = k.iocbIndex(iocb);
+  if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
+}
+
+/** kiocbTryKick(iocb) = test_and_set_bit(KIF_KICKED): returns the old bit */
+export function kiocbTryKick(k: Machine, iocb: number): number {
+  const old = test_and_set_bit(k, KIF_KICKED, kiFlags(iocb));
+  if (!old) ev(k, iocb, 'kick_iocb');
+  return old;
+}
+export function kiocbSetKicked(k: Machine, iocb: number): void {
+  set_bit(k, KIF_KICKED, kiFlags(iocb));
+}
+/** 2.5.62: kiocbClearKicked is set_bit(KIF_KICKED) (the defect); [fix1] clear_bit */
+export function kiocbClearKicked(k: Machine, iocb: number): void {
+  if (k.v.clearBitFix) {
+    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) ev(k, iocb, 'kicked_clear');
+    clear_bit(k, KIF_KICKED, kiFlags(iocb));
+  } else set_bit(k, KIF_KICKED, kiFlags(iocb));
+}
+export function kiocbIsKicked(k: Machine, iocb: number): number {
+  return test_bit(k, KIF_KICKED, kiFlags(iocb));
+}
+/** [mar05 aioretry] KIF_STARTED */
+export function kiocbTryStart(k: Machine, iocb: number): number {
+  return test_and_set_bit(k, KIF_STARTED, kiFlags(iocb));
+}
+export function kiocbSetStarted(k: Machine, iocb: number): void {
+  set_bit(k, KIF_STARTED, kiFlags(iocb));
+}
+export function kiocbClearStarted(k: Machine, iocb: number): void {
+  if (k.v.clearBitFix) clear_bit(k, KIF_STARTED, kiFlags(iocb));
+  else set_bit(k, KIF_STARTED, kiFlags(iocb));
+}
+export function kiocbIsStarted(k: Machine, iocb: number): number {
+  return test_bit(k, KIF_STARTED, kiFlags(iocb));
+}
+export function is_sync_kiocb(k: Machine, iocb: number): boolean {
+  return k.kiocb(iocb).ki_key === KIOCB_SYNC_KEY;
+}
+
+// ------------------------------------------------------------------ ghost bookkeeping (what invariants observe)
+function ghostIdx(k: Machine, iocb: number): number {
+  return k.iocbIndex(iocb);
+}
+/** the retry method starts running in the current context */
+export function retryEnter(k: Machine, iocb: number): void {
+  const i = ghostIdx(k, iocb);
+  ev(k, iocb, 'retry_enter');
+  if (i < 0) return;
+  const r = k.ghost(i, GH.RUNNING) + 1;
+  k.setGhost(i, GH.RUNNING, r);
+  k.setGhost(i, GH.RETRIES, k.ghost(i, GH.RETRIES) + 1);
+  if (r > k.ghost(i, GH.MAX_RUNNING)) k.setGhost(i, GH.MAX_RUNNING, r);
+  if (k.ghost(i, GH.COMPLETIONS) > 0) k.setGhost(i, GH.LATE_RETRY, 1);
+}
+export function retryExit(k: Machine, iocb: number, ret: number): void {
+  const i = ghostIdx(k, iocb);
+  ev(k, iocb, ret === -EIOCBQUEUED ? 'retry_exit_queued' : 'retry_exit_done');
+  if (i >= 0) k.setGhost(i, GH.RUNNING, k.ghost(i, GH.RUNNING) - 1);
+}
+/** is the entry at task_list address `tl` linked on any wait queue head of the machine? */
+export function onSomeWaitQueue(k: Machine, tl: number): boolean {
+  const heads = [...k.A.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.A.ctx) + WQ_HEAD.off.task_list];
+  for (const h of heads) {
+    const e = listEntries(k.m, h);
+    if (e && e.includes(tl)) return true;
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------ contexts
+/** get_ioctx(ctx): BUG if users <= 0, else atomic_inc */
+export function get_ioctx(k: Machine, ctx: number): void {
+  k.pp();
+  const c = k.ctx(ctx);
+  k.BUG_ON(c.users <= 0, 'atomic_read(&kioctx->users) <= 0');
+  c.users++;
+}
+/** put_ioctx(ctx): atomic_dec_and_test -> __put_ioctx (BUG if reqs_active) */
+export function put_ioctx(k: Machine, ctx: number): void {
+  k.pp();
+  const c = k.ctx(ctx);
+  c.users--;
+  if (c.users === 0) {
+    k.BUG_ON(c.reqs_active, 'ctx->reqs_active');
+    // __put_ioctx: free the ring, mmdrop, kmem_cache_free(kioctx_cachep, ctx)
+    k.m[ctx - 1] = H_FREED;
+  } else k.BUG_ON(c.users < 0, 'atomic_read(&kioctx->users) < 0');
+}
+
+/** ioctx_alloc(nr_events) for io_setup: a fresh context (set up before the threads start) */
+export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
+  k.m[ctx - 1] = H_LIVE;
+  const c = k.ctx(ctx);
+  c.users = 1;
+  c.dead = 0;
+  c.max_reqs = nrEvents;
+  INIT_LIST_HEAD(k, ctxWait(ctx) + WQ_HEAD.off.task_list);
+  INIT_LIST_HEAD(k, activeReqs(ctx));
+  INIT_LIST_HEAD(k, runList(ctx));
+  INIT_WORK(k, ctxWq(ctx), aio_kick_handler.id, ctx);
+  c.info_nr = k.A.ringEvents.length;
+  c.info_tail = 0;
+  c.ring_head = 0;
+  c.ring_tail = 0;
+}
+
+// ------------------------------------------------------------------ allocation and reference counting
+/** kmem_cache_alloc(kiocb_cachep): the next slab slot of the workload */
+function kmem_cache_alloc(k: Machine): number {
+  for (const a of k.A.kiocbs) if (k.m[a - 1] === 0) return a;
+  return 0;
+}
+
+/** aio_ring_avail(info, ring) */
+function aio_ring_avail(k: Machine, ctx: number): number {
+  const c = k.ctx(ctx);
+  return (c.ring_head + c.info_nr - 1 - c.info_tail) % c.info_nr;
+}
+
+/** __aio_get_req(ctx) */
+export const __aio_get_req = kfn('__aio_get_req', 'fs/aio.c', ['ctx'], ['req'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      f.req = kmem_cache_alloc(k);
+      if (!f.req) return k.ret(0);
+      k.m[f.req - 1] = H_LIVE;
+      const req = k.kiocb(f.req);
+      req.ki_flags = 1 << KIF_LOCKED;
+      req.ki_users = 1;
+      req.ki_key = 0;
+      req.ki_ctx = f.ctx;
+      req.ki_cancel = 0;
+      req.ki_retry = 0;
+      req.ki_user_obj = 0;
+      // ki_run_list holds whatever the slab memory held (zeroes here) ...
+      // [aioretry] ... unless the patch initialises it:
+      if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(f.req));
+      ev(k, f.req, 'aio_get_req');
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 2;
+      return;
+    case 2:
+      // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
+      if (k.ctx(f.ctx).reqs_active < aio_ring_avail(k, f.ctx)) {
+        list_add(k, kiList(f.req), activeReqs(f.ctx));
+        get_ioctx(k, f.ctx);
+        k.ctx(f.ctx).reqs_active++;
+      } else {
+        k.m[f.req - 1] = H_FREED; // kmem_cache_free
+        f.req = 0;
+      }
+      f.pc = 3;
+      return;
+    case 3:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.ret(f.req);
+  }
+});
+
+/** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
+export const aio_get_req = kfn('aio_get_req', 'fs/aio.c', ['ctx'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      return k.call(1, __aio_get_req, f.ctx);
+    case 1:
+      if (f.rv) return k.ret(f.rv);
+      return k.call(2, __aio_get_req, f.ctx);
+    case 2:
+      return k.ret(f.rv);
+  }
+});
+
+/** really_put_req(ctx, req): caller holds ctx_lock */
+export function really_put_req(k: Machine, ctx: number, req: number): void {
+  const r = k.kiocb(req);
+  r.ki_ctx = 0;
+  r.ki_filp = 0;
+  r.ki_user_obj = 0;
+  ev(k, req, 'really_put_req');
+  k.m[req - 1] = H_FREED; // kmem_cache_free(kiocb_cachep, req)
+  const i = k.iocbIndex(req);
+  if (i >= 0) k.setGhost(i, GH.FREED, k.ghost(i, GH.FREED) + 1);
+  const c = k.ctx(ctx);
+  c.reqs_active--;
+  if (!c.reqs_active && c.dead) k.note('really_put_req: wake_up(&ctx->wait) (dead ctx)');
+}
+
+/**
+ * __aio_put_req(ctx, req): caller holds ctx_lock. Returns 1 if the kiocb is gone (the
+ * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
+ * reachable in the model: the submitter keeps its fd open throughout.
+ */
+export const __aio_put_req = kfn('__aio_put_req', 'fs/aio.c', ['ctx', 'req'], [], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      k.pp();
+      const req = k.kiocb(f.req);
+      req.ki_users--;
+      if (req.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
+      if (req.ki_users > 0) {
+        ev(k, f.req, 'put_ref');
+        return k.ret(0);
+      }
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      list_del(k, kiList(f.req));
+      f.pc = 2;
+      return;
+    case 2: {
+      const req = k.kiocb(f.req);
+      req.ki_cancel = 0;
+      req.ki_retry = 0;
+      // atomic_dec_and_test(&req->ki_filp->f_count)
+      const file = k.file(req.ki_filp);
+      k.pp();
+      file.f_count--;
+      if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
+      really_put_req(k, f.ctx, f.req);
+      return k.ret(1);
+    }
+  }
+});
+
+/** aio_put_req(req) */
+export const aio_put_req = kfn('aio_put_req', 'fs/aio.c', ['req'], ['ctx'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      f.ctx = k.kiocb(f.req).ki_ctx;
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      return k.call(1, __aio_put_req, f.ctx, f.req);
+    case 1:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      if (f.rv) put_ioctx(k, f.ctx);
+      return k.ret(f.rv);
+  }
+});
+
+// ------------------------------------------------------------------ sync kiocbs
+/** init_sync_kiocb(x, filp) (macro) */
+export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
+  k.m[x - 1] = H_LIVE; // the kiocb lives in the caller's stack frame from here on
+  const i = k.kiocb(x);
+  i.ki_flags = 0;
+  i.ki_users = 1;
+  i.ki_key = KIOCB_SYNC_KEY;
+  i.ki_filp = filp;
+  i.ki_ctx = k.A.ctx; // &current->active_mm->default_kioctx (never locked by async paths here)
+  i.ki_cancel = 0;
+  i.ki_user_obj = k.current;
+  if (k.v.syncKiocbInitWait) {
+    // [aioretry] (x)->ki_user_data = 0; init_wait((&(x)->ki_wait));
+    i.ki_user_data = 0;
+    init_wait(k, kiWait(x));
+  }
+}
+
+/** wait_on_sync_kiocb(iocb) */
+export const wait_on_sync_kiocb = kfn('wait_on_sync_kiocb', 'fs/aio.c', ['iocb'], ['users'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0:
+      // [mar05 aioretry] printk("wait_on_sync_iocb\n");
+      if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');
+      f.pc = 1;
+      return;
+    case 1:
+      // while (iocb->ki_users) { [mar05: && !kiocbIsKicked(iocb)]
+      k.pp();
+      if (!iocb.ki_users) {
+        f.pc = 5;
+        return;
+      }
+      if (k.v.waitSyncKicked && kiocbIsKicked(k, f.iocb)) {
+        f.pc = 5;
+        return;
+      }
+      f.pc = 2;
+      return;
+    case 2:
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      f.pc = 3;
+      return;
+    case 3:
+      // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
+      k.pp();
+      if (!iocb.ki_users || (k.v.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) {
+        f.pc = 5;
+        return;
+      }
+      return k.call(1, schedule, bp('wait_on_sync_kiocb'));
+    case 5:
+      // __set_current_state(TASK_RUNNING);
+      set_current_state(k, TASK_RUNNING);
+      f.pc = 6;
+      return;
+    case 6:
+      // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
+      if (k.v.waitSyncKicked && iocb.ki_users) return k.ret(-EIOCBQUEUED);
+      return k.ret(iocb.ki_user_data);
+  }
+});
+
+// ------------------------------------------------------------------ completion
+/**
+ * aio_complete(iocb, res, res2): returns 1 if the kiocb was freed.
+ * Sync branch: store the result; 2.5.62 returns without a wakeup when ki_users == 1
+ * ([fix2] wakes in both cases). Async branch: post the event in the ring under
+ * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
+ */
+export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res2'], ['ctx', 'flags', 'ret', 'tail'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0:
+      f.ctx = iocb.ki_ctx;
+      if (is_sync_kiocb(k, f.iocb)) {
+        iocb.ki_user_data = f.res;
+        k.pp();
+        if (iocb.ki_users === 1) {
+          iocb.ki_users = 0;
+          f.ret = 1;
+          if (!k.v.syncWakeFix) return k.ret(1); // 2.5.62: return 1 without waking anyone
+          f.pc = 12;
+          return;
+        }
+        f.pc = 10;
+        return;
+      }
+      {
+        const i = k.iocbIndex(f.iocb);
+        if (i >= 0) {
+          k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
+          if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, f.res);
+          if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
+        }
+        ev(k, f.iocb, 'aio_complete');
+      }
+      f.pc = 1;
+      return;
+    case 1: {
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = k.v.completeDelRunList ? 2 : 4;
+      return;
+    }
+    case 2:
+      // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
+      f.pc = list_empty(k, kiRunList(f.iocb)) ? 4 : 3;
+      return;
+    case 3:
+      list_del_init(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      f.pc = 4;
+      return;
+    case 4: {
+      // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
+      k.pp();
+      const c = k.ctx(f.ctx);
+      const t = c.info_tail;
+      const e = k.event(k.A.ringEvents[t]);
+      e.obj = iocb.ki_user_obj;
+      e.data = iocb.ki_user_data;
+      e.res = f.res;
+      e.res2 = f.res2;
+      f.tail = (t + 1) % c.info_nr;
+      // smp_wmb(); info->tail = tail; ring->tail = tail;
+      c.info_tail = f.tail;
+      c.ring_tail = f.tail;
+      return k.call(5, __aio_put_req, f.ctx, f.iocb);
+    }
+    case 5:
+      f.ret = f.rv;
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      f.pc = 6;
+      return;
+    case 6:
+      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
+      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(7, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      f.pc = 7;
+      return;
+    case 7:
+      if (f.ret) put_ioctx(k, f.ctx);
+      return k.ret(f.ret);
+    // sync branch, ki_users != 1
+    case 10:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 11;
+      return;
+    case 11:
+      k.pp();
+      iocb.ki_users--;
+      f.ret = iocb.ki_users === 0 ? 1 : 0;
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 12;
+      return;
+    case 12:
+      // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
+      wake_up_process(k, iocb.ki_user_obj);
+      return k.ret(f.ret);
+  }
+});
+
+// ------------------------------------------------------------------ events
+/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
+export const aio_read_evt = kfn('aio_read_evt', 'fs/aio.c', ['ctx'], ['head'], (k, f) => {
+  const c = k.ctx(f.ctx);
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (c.ring_head === c.ring_tail) return k.ret(0);
+      f.pc = 1;
+      return;
+    case 1:
+      if (!spin_lock_irq(k, f.ctx + KIOCTX.off.ring_lock)) return; // spin_lock(&info->ring_lock)
+      f.pc = 2;
+      return;
+    case 2: {
+      k.pp();
+      f.head = c.ring_head % c.info_nr;
+      let got = 0;
+      if (f.head !== c.ring_tail) {
+        const e = k.event(k.A.ringEvents[f.head]);
+        // deliver to user space: the event for the user iocb e.obj
+        const ui = k.A.userIocbs.indexOf(e.obj);
+        if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
+        c.ring_head = (f.head + 1) % c.info_nr;
+        got = 1;
+      }
+      spin_unlock_irq(k, f.ctx + KIOCTX.off.ring_lock);
+      return k.ret(got);
+    }
+  }
+});
+
+/**
+ * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
+ * expired, 2 = a timer armed (its interrupt may fire at any time).
+ */
+export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], ['i', 'ret', 'wait', 'timed_out'], (k, f) => {
+  const tsk = k.current;
+  switch (f.pc) {
+    case 0:
+      f.i = 0;
+      f.ret = 0;
+      f.pc = 1;
+      return;
+    case 1:
+      // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
+      if (f.i >= f.nr) {
+        f.pc = 3;
+        return;
+      }
+      return k.call(2, aio_read_evt, f.ctx);
+    case 2:
+      f.ret = f.rv;
+      if (f.ret <= 0) {
+        f.pc = 3;
+        return;
+      }
+      f.i++;
+      f.pc = 1;
+      return;
+    case 3:
+      if (f.min_nr <= f.i) return k.ret(f.i);
+      if (f.ret) return k.ret(f.ret);
+      // init_timeout(&to); set_timeout(start_jiffies, &to, &ts);
+      f.timed_out = f.timeout === 1 ? 1 : 0;
+      if (f.timeout === 2) k.raiseIrq(IRQ.TIMER, tsk, f.base);
+      f.wait = k.myWait(1);
+      k.setStackObj(f.wait, true);
+      declare_waitqueue(k, f.wait, tsk);
+      f.pc = 4;
+      return;
+    case 4:
+      // while (likely(i < nr)) { add_wait_queue_exclusive(&ctx->wait, &wait);
+      if (f.i >= f.nr) {
+        f.pc = 20;
+        return;
+      }
+      return k.call(5, add_wait_queue, ctxWait(f.ctx), f.wait, 1);
+    case 5:
+      // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
+      set_current_state(k, TASK_INTERRUPTIBLE);
+      return k.call(6, aio_read_evt, f.ctx);
+    case 6:
+      f.ret = f.rv;
+      if (f.ret) {
+        f.pc = 10;
+        return;
+      }
+      if (f.min_nr <= f.i) {
+        f.pc = 10;
+        return;
+      }
+      f.ret = 0;
+      k.pp();
+      if (f.timed_out) {
+        f.pc = 10;
+        return;
+      }
+      // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
+      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, aio_run_iocbs, f.ctx);
+      f.pc = 7;
+      return;
+    case 7:
+      return k.call(8, schedule, -1);
+    case 8:
+      // if (signal_pending(tsk)) { ret = -EINTR; break; }
+      k.pp();
+      if (k.task(tsk).sigpending) {
+        f.ret = -EINTR;
+        f.pc = 10;
+        return;
+      }
+      f.pc = 5;
+      return;
+    case 10:
+      // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
+      set_current_state(k, TASK_RUNNING);
+      return k.call(11, remove_wait_queue, ctxWait(f.ctx), f.wait);
+    case 11:
+      if (f.ret <= 0) {
+        f.pc = 20;
+        return;
+      }
+      f.i++;
+      f.pc = 4;
+      return;
+    case 20:
+      // if (timeout) clear_timeout(&to);
+      if (f.timeout === 2) k.cancelIrq(IRQ.TIMER, tsk);
+      k.setStackObj(f.wait, false);
+      return k.ret(f.i ? f.i : f.ret);
+  }
+});
+
+/** timeout_func: the read_events timer fired (interrupt context) */
+export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
+  // to->timed_out = 1; wake_up_process(to->p);  (timed_out lives in read_events' frame)
+  const rf = f.frame;
+  k.m[rf + FR_LOCALS + read_events.params.length + read_events.locals.indexOf('timed_out')] = 1;
+  wake_up_process(k, f.task);
+  return k.ret(0);
+});
+registerIrq(IRQ.TIMER, timeout_func);
+
+/** signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE */
+export const signal_wake_up = kfn('signal_wake_up', 'kernel/signal.c', ['task'], [], (k, f) => {
+  k.task(f.task).sigpending = 1;
+  try_to_wake_up(k, f.task, TASK_INTERRUPTIBLE);
+  return k.ret(0);
+});
+registerIrq(IRQ.SIGNAL, signal_wake_up);
+
+// ------------------------------------------------------------------ kicks and retries
+/** [aioretry] __queue_kicked_iocb(iocb): ctx_lock held */
+export function __queue_kicked_iocb(k: Machine, iocb: number): number {
+  const ctx = k.kiocb(iocb).ki_ctx;
+  if (list_empty(k, kiRunList(iocb))) {
+    list_add_tail(k, kiRunList(iocb), runList(ctx));
+    ev(k, iocb, 'run_list_add');
+    return 1;
+  }
+  return 0;
+}
+
+/** [aioretry] queue_kicked_iocb(iocb) */
+export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags', 'run'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      f.run = 0;
+      // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
+      k.WARN_ON(!list_empty(k, kiWaitList(f.iocb)), '!list_empty(&iocb->ki_wait.task_list)');
+      f.pc = 1;
+      return;
+    case 1: {
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = 2;
+      return;
+    }
+    case 2:
+      f.run = __queue_kicked_iocb(k, f.iocb);
+      f.pc = 3;
+      return;
+    case 3:
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      f.pc = 4;
+      return;
+    case 4:
+      if (!f.run) return k.ret(0);
+      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
+      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(5, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+    case 5:
+      return k.ret(0);
+  }
+});
+
+/** kick_iocb(iocb) */
+export const kick_iocb = kfn('kick_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      // /* sync iocbs are easy: they can only ever be executing from a single context. */
+      if (is_sync_kiocb(k, f.iocb)) {
+        kiocbSetKicked(k, f.iocb);
+        f.pc = 1;
+        return;
+      }
+      if (k.v.queueKickedIocb) {
+        // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
+        // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
+        if (kiocbTryKick(k, f.iocb)) {
+          k.note('pr_debug: iocb already kicked or in progress');
+          return k.ret(0);
+        }
+        f.pc = k.v.kickStartedCheck ? 2 : 3;
+        return;
+      }
+      // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
+      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
+      f.pc = 5;
+      return;
+    case 1:
+      wake_up_process(k, k.kiocb(f.iocb).ki_user_obj);
+      return k.ret(0);
+    case 2:
+      if (kiocbIsStarted(k, f.iocb)) {
+        k.note('pr_debug: iocb already kicked or in progress');
+        return k.ret(0);
+      }
+      f.pc = 3;
+      return;
+    case 3:
+      return k.call(4, queue_kicked_iocb, f.iocb);
+    case 4:
+      return k.ret(0);
+    case 5: {
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = 6;
+      return;
+    }
+    case 6:
+      list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
+      ev(k, f.iocb, 'run_list_add');
+      f.pc = 7;
+      return;
+    case 7:
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      return k.call(4, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx));
+  }
+});
+
+/** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
+export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', 'mode'], ['iocb'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
+      f.iocb = f.wait - KIOCB.off.ki_wait;
+      list_del_init(k, kiWaitList(f.iocb));
+      k.onWaitDequeued(f.wait);
+      f.pc = 1;
+      return;
+    case 1:
+      return k.call(2, kick_iocb, f.iocb);
+    case 2:
+      return k.ret(1);
+  }
+});
+
+/** the retry-cap printks shared by aio_process_iocb (mar05) and aio_run_iocb (mar14) */
+function retryCountCheck(k: Machine, iocb: number): boolean {
+  const i = k.kiocb(iocb);
+  const r = i.ki_retried++;
+  if (r > k.w.retryCap) {
+    k.printk(`Maximal retry count. Bytes done ${i.ki_nbytes - i.ki_left}`);
+    return false;
+  }
+  if (!(i.ki_retried & 0xff)) k.printk(`${i.ki_retried} aio retries completed ${i.ki_nbytes - i.ki_left} bytes of ${i.ki_nbytes}`);
+  return true;
+}
+
+/**
+ * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
+ * (spin_lock_irq form); drops it around retry().
+ */
+export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'retry', 'ret', 'waitEmpty'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0:
+      f.ctx = iocb.ki_ctx;
+      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
+      // if (!(retry = iocb->ki_retry)) return 0;
+      f.retry = iocb.ki_retry;
+      if (!f.retry) return k.ret(0);
+      k.pp();
+      iocb.ki_users++;
+      ev(k, f.iocb, 'get_ref');
+      f.pc = 1;
+      return;
+    case 1:
+      kiocbClearKicked(k, f.iocb);
+      iocb.ki_retry = 0;
+      f.pc = 2;
+      return;
+    case 2:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 3;
+      return;
+    case 3: {
+      // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
+      const cur = k.task(k.current);
+      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
+      cur.iocb = f.iocb;
+      retryEnter(k, f.iocb);
+      k.pp();
+      return k.callPtr(4, f.retry, f.iocb);
+    }
+    case 4:
+      f.ret = f.rv;
+      k.task(k.current).iocb = 0;
+      retryExit(k, f.iocb, f.ret);
+      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
+      f.pc = 5;
+      return;
+    case 5:
+      if (f.ret !== -EIOCBQUEUED) {
+        if (f.waitEmpty) return k.call(6, aio_complete, f.iocb, f.ret, 0);
+        k.printk("can't delete iocb in use");
+      } else if (f.waitEmpty) {
+        kiocbSetKicked(k, f.iocb);
+        ev(k, f.iocb, 'kicked_set');
+      }
+      f.pc = 6;
+      return;
+    case 6:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 7;
+      return;
+    case 7:
+      // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
+      iocb.ki_retry = f.retry;
+      INIT_LIST_HEAD(k, kiRunList(f.iocb));
+      f.pc = 8;
+      return;
+    case 8:
+      if (kiocbIsKicked(k, f.iocb)) {
+        f.pc = 9;
+        return;
+      }
+      f.pc = 10;
+      return;
+    case 9:
+      k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
+      __queue_kicked_iocb(k, f.iocb);
+      f.pc = 10;
+      return;
+    case 10:
+      return k.call(11, __aio_put_req, f.ctx, f.iocb);
+    case 11:
+      return k.ret(f.ret);
+  }
+});
+
+/** aio_run_iocbs(ctx): mar05 and mar14 bodies */
+export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 1;
+      return;
+    case 1:
+      // while (!list_empty(&ctx->run_list)) {
+      if (list_empty(k, runList(f.ctx))) {
+        f.pc = 30;
+        return;
+      }
+      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
+      f.pc = k.v.core === 'mar14' ? 2 : 10;
+      return;
+    // ---- [mar14 aioretry]
+    case 2:
+      list_del(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      return k.call(3, aio_run_iocb, f.iocb);
+    case 3:
+      f.pc = 1;
+      return;
+    // ---- [mar05 aioretry]
+    case 10:
+      list_del_init(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      f.pc = 11;
+      return;
+    case 11:
+      k.pp();
+      k.kiocb(f.iocb).ki_users++;
+      ev(k, f.iocb, 'get_ref');
+      f.pc = 12;
+      return;
+    case 12:
+      // if (!kiocbTryStart(iocb)) {
+      if (kiocbTryStart(k, f.iocb)) {
+        k.printk('iocb already started');
+        f.pc = 22;
+        return;
+      }
+      f.pc = 13;
+      return;
+    case 13:
+      kiocbClearKicked(k, f.iocb);
+      f.pc = 14;
+      return;
+    case 14:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.callPtr(15, k.kiocb(f.iocb).ki_retry, f.iocb);
+    case 15:
+      f.ret = f.rv;
+      if (f.ret !== -EIOCBQUEUED) {
+        f.pc = 16;
+        return;
+      }
+      f.pc = 18;
+      return;
+    case 16:
+      if (list_empty(k, kiWaitList(f.iocb))) return k.call(18, aio_complete, f.iocb, f.ret, 0);
+      k.printk("can't delete iocb in use");
+      f.pc = 18;
+      return;
+    case 18:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 19;
+      return;
+    case 19:
+      kiocbClearStarted(k, f.iocb);
+      f.pc = 20;
+      return;
+    case 20:
+      if (kiocbIsKicked(k, f.iocb)) {
+        f.pc = 21;
+        return;
+      }
+      f.pc = 22;
+      return;
+    case 21:
+      __queue_kicked_iocb(k, f.iocb);
+      f.pc = 22;
+      return;
+    case 22:
+      return k.call(3, __aio_put_req, f.ctx, f.iocb);
+    case 30:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.ret(0);
+  }
+});
+
+/**
+ * aio_kick_handler(data = ctx): the work function of ctx->wq.
+ * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
+ */
+export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // use_mm(ctx->mm);
+      k.task(k.current).mm = 1;
+      if (k.v.core !== 'baseline') return k.call(20, aio_run_iocbs, f.ctx);
+      f.pc = 1;
+      return;
+    case 1:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 2;
+      return;
+    case 2:
+      if (list_empty(k, runList(f.ctx))) {
+        f.pc = 10;
+        return;
+      }
+      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
+      f.pc = 3;
+      return;
+    case 3:
+      list_del(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      f.pc = 4;
+      return;
+    case 4:
+      k.pp();
+      k.kiocb(f.iocb).ki_users++;
+      ev(k, f.iocb, 'get_ref');
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 5;
+      return;
+    case 5:
+      kiocbClearKicked(k, f.iocb);
+      f.pc = 6;
+      return;
+    case 6:
+      // ret = iocb->ki_retry(iocb);  (no NULL check)
+      retryEnter(k, f.iocb);
+      return k.callPtr(7, k.kiocb(f.iocb).ki_retry, f.iocb);
+    case 7:
+      f.ret = f.rv;
+      retryExit(k, f.iocb, f.ret);
+      if (f.ret !== -EIOCBQUEUED) {
+        const i = f.iocb;
+        f.iocb = 0;
+        return k.call(8, aio_complete, i, f.ret, 0);
+      }
+      f.pc = 8;
+      return;
+    case 8:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (f.iocb) return k.call(2, __aio_put_req, f.ctx, f.iocb);
+      f.pc = 2;
+      return;
+    case 10:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 20;
+      return;
+    case 20:
+      // unuse_mm(ctx->mm);
+      k.task(k.current).mm = 0;
+      return k.ret(0);
+  }
+});
+
+// ------------------------------------------------------------------ the retry methods
+/** the f_op call shared by aio_process_iocb and aio_pread/aio_pwrite: f_op->aio_read/aio_write(iocb, ki_buf, ki_left, ki_pos) */
+function callFop(k: Machine, retPc: number, iocb: number, which: 'aio_read' | 'aio_write'): void {
+  const i = k.kiocb(iocb);
+  return k.callPtr(retPc, fop(k, i.ki_filp, which), iocb, i.ki_buf, i.ki_left, i.ki_pos);
+}
+
+/** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
+export const aio_process_iocb = kfn('aio_process_iocb', 'fs/aio.c', ['iocb'], ['ret', 'waitEmpty'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0: {
+      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
+      const cur = k.task(k.current);
+      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
+      cur.iocb = f.iocb;
+      retryEnter(k, f.iocb);
+      k.pp();
+      const file = k.file(iocb.ki_filp);
+      switch (iocb.ki_opcode) {
+        case IOCB_CMD_PREAD:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_READ)) break;
+          f.ret = -EINVAL;
+          if (fop(k, iocb.ki_filp, 'aio_read')) return callFop(k, 1, f.iocb, 'aio_read');
+          break;
+        case IOCB_CMD_PWRITE:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_WRITE)) break;
+          f.ret = -EINVAL;
+          if (fop(k, iocb.ki_filp, 'aio_write')) return callFop(k, 1, f.iocb, 'aio_write');
+          break;
+        case IOCB_CMD_FDSYNC:
+        case IOCB_CMD_FSYNC:
+          f.ret = -EINVAL;
+          if (fop(k, iocb.ki_filp, 'aio_fsync')) return k.callPtr(1, fop(k, iocb.ki_filp, 'aio_fsync'), f.iocb, iocb.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
+          break;
+        default:
+          f.ret = -EINVAL;
+      }
+      f.pc = 9; // goto out (for -EBADF) or fall to the result handling with -EINVAL
+      if (f.ret !== -EBADF) f.pc = 2;
+      return;
+    }
+    case 1:
+      f.ret = f.rv;
+      f.pc = 2;
+      return;
+    case 2:
+      // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
+      if (f.ret === -EIOCBQUEUED) {
+        f.pc = 9;
+        return;
+      }
+      if (f.ret > 0) {
+        iocb.ki_buf += f.ret;
+        iocb.ki_left -= f.ret;
+        // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
+        if (iocb.ki_left || (iocb.ki_left === 0 && (iocb.ki_opcode = IOCB_CMD_PWRITE))) {
+          // /* Force an extra retry to determine if we're done */
+          f.ret = -EIOCBQUEUED;
+          f.pc = 9;
+          return;
+        }
+      }
+      if (f.ret >= 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
+      f.pc = 9;
+      return;
+    case 9:
+      // out: current->iocb = NULL;
+      k.task(k.current).iocb = 0;
+      retryExit(k, f.iocb, f.ret);
+      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
+      f.pc = 10;
+      return;
+    case 10:
+      if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
+        kiocbSetKicked(k, f.iocb);
+        ev(k, f.iocb, 'kicked_set');
+      }
+      return k.ret(f.ret);
+  }
+});
+
+/** [mar14 aioretry] aio_pread(iocb) / aio_pwrite(iocb) */
+function makeRw(name: 'aio_pread' | 'aio_pwrite', which: 'aio_read' | 'aio_write') {
+  return kfn(name, 'fs/aio.c', ['iocb'], ['ret'], (k, f) => {
+    const iocb = k.kiocb(f.iocb);
+    switch (f.pc) {
+      case 0:
+        return callFop(k, 1, f.iocb, which);
+      case 1:
+        f.ret = f.rv;
+        // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
+        if (f.ret > 0) {
+          iocb.ki_buf += f.ret;
+          iocb.ki_left -= f.ret;
+          f.ret = -EIOCBQUEUED;
+        }
+        // /* This means we must have transferred all that we could */
+        if (f.ret === 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
+        return k.ret(f.ret);
+    }
+  });
+}
+export const aio_pread = makeRw('aio_pread', 'aio_read');
+export const aio_pwrite = makeRw('aio_pwrite', 'aio_write');
+
+/** [mar14 aioretry] aio_fdsync / aio_fsync */
+function makeSync(name: 'aio_fdsync' | 'aio_fsync', datasync: number) {
+  return kfn(name, 'fs/aio.c', ['iocb'], [], (k, f) => {
+    switch (f.pc) {
+      case 0: {
+        const fs = fop(k, k.kiocb(f.iocb).ki_filp, 'aio_fsync');
+        if (!fs) return k.ret(-EINVAL);
+        return k.callPtr(1, fs, f.iocb, datasync);
+      }
+      case 1:
+        return k.ret(f.rv);
+    }
+  });
+}
+export const aio_fdsync = makeSync('aio_fdsync', 1);
+export const aio_fsync = makeSync('aio_fsync', 0);
+
+/** [mar14 aioretry] aio_setup_iocb(iocb): choose the retry method once */
+export function aio_setup_iocb(k: Machine, req: number): number {
+  const iocb = k.kiocb(req);
+  const file = k.file(iocb.ki_filp);
+  let ret = 0;
+  switch (iocb.ki_opcode) {
+    case IOCB_CMD_PREAD:
+      ret = -EBADF;
+      if (!(file.f_mode & FMODE_READ)) break;
+      ret = -EINVAL;
+      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = aio_pread.id;
+      break;
+    case IOCB_CMD_PWRITE:
+      ret = -EBADF;
+      if (!(file.f_mode & FMODE_WRITE)) break;
+      ret = -EINVAL;
+      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = aio_pwrite.id;
+      break;
+    case IOCB_CMD_FDSYNC:
+      ret = -EINVAL;
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fdsync.id;
+      break;
+    case IOCB_CMD_FSYNC:
+      ret = -EINVAL;
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fsync.id;
+      break;
+    default:
+      ret = -EINVAL;
+  }
+  if (!iocb.ki_retry) return ret;
+  return 0;
+}
+
+// ------------------------------------------------------------------ submission
+/** fget(fd): the kiocb's own f_count reference */
+function fget(k: Machine, fd: number): number {
+  const filp = k.A.files[fd];
+  if (!filp) return 0;
+  k.pp();
+  k.file(filp).f_count++;
+  return filp;
+}
+
+/** io_submit_one(ctx, user_iocb, iocb) */
+export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb'], ['req', 'file', 'ret', 'run'], (k, f) => {
+  const u = k.uiocb(f.user_iocb);
+  switch (f.pc) {
+    case 0:
+      if (u.aio_reserved1) return k.ret(-EINVAL);
+      f.file = fget(k, u.aio_fildes);
+      if (!f.file) return k.ret(-EBADF);
+      return k.call(1, aio_get_req, f.ctx);
+    case 1: {
+      f.req = f.rv;
+      if (!f.req) {
+        k.file(f.file).f_count--; // fput(file)
+        return k.ret(-EAGAIN);
+      }
+      const req = k.kiocb(f.req);
+      req.ki_filp = f.file;
+      u.aio_key = req.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
+      req.ki_user_obj = f.user_iocb;
+      req.ki_user_data = u.aio_data;
+      req.ki_pos = u.aio_offset;
+      const i = k.iocbIndex(f.req);
+      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 1);
+      ev(k, f.req, 'io_submit_one');
+      if (k.v.core === 'baseline') {
+        f.pc = 2;
+        return;
+      }
+      // [aioretry] remember what a retry needs
+      req.ki_buf = u.aio_buf;
+      req.ki_left = req.ki_nbytes = u.aio_nbytes;
+      req.ki_opcode = u.aio_lio_opcode;
+      init_waitqueue_func_entry(k, kiWait(f.req), aio_wake_function.id);
+      INIT_LIST_HEAD(k, kiWaitList(f.req));
+      req.ki_retried = 0;
+      if (k.v.core === 'mar05') {
+        // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
+        req.ki_retry = aio_process_iocb.id;
+        f.pc = 20;
+        return;
+      }
+      // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
+      k.wr(kiRunList(f.req), 0, 'ki_run_list.next');
+      k.wr(kiRunList(f.req) + 1, 0, 'ki_run_list.prev');
+      req.ki_retry = 0;
+      f.ret = aio_setup_iocb(k, f.req);
+      if (f.ret === -EBADF || f.ret === -EFAULT) {
+        f.pc = 90;
+        return;
+      }
+      f.pc = 30;
+      return;
+    }
+    // ---- 2.5.62: the switch calls the f_op directly
+    case 2: {
+      const req = k.kiocb(f.req);
+      const file = k.file(f.file);
+      switch (u.aio_lio_opcode) {
+        case IOCB_CMD_PREAD:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_READ)) {
+            f.pc = 90;
+            return;
+          }
+          f.ret = -EINVAL;
+          if (fop(k, f.file, 'aio_read')) return k.callPtr(3, fop(k, f.file, 'aio_read'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          break;
+        case IOCB_CMD_PWRITE:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_WRITE)) {
+            f.pc = 90;
+            return;
+          }
+          f.ret = -EINVAL;
+          if (fop(k, f.file, 'aio_write')) return k.callPtr(3, fop(k, f.file, 'aio_write'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          break;
+        case IOCB_CMD_FDSYNC:
+        case IOCB_CMD_FSYNC:
+          f.ret = -EINVAL;
+          if (fop(k, f.file, 'aio_fsync')) return k.callPtr(3, fop(k, f.file, 'aio_fsync'), f.req, u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
+          break;
+        default:
+          f.ret = -EINVAL;
+      }
+      f.pc = 4;
+      return;
+    }
+    case 3:
+      f.ret = f.rv;
+      f.pc = 4;
+      return;
+    case 4:
+      // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
+      if (f.ret === -EIOCBQUEUED) return k.ret(0);
+      return k.call(5, aio_complete, f.req, f.ret, 0);
+    case 5:
+      return k.ret(0);
+    // ---- [mar05 aioretry]
+    case 20:
+      kiocbSetStarted(k, f.req);
+      return k.call(21, aio_process_iocb, f.req);
+    case 21:
+      f.ret = f.rv;
+      if (f.ret === -EIOCBQUEUED) {
+        f.run = 0;
+        f.pc = 22;
+        return;
+      }
+      if (f.ret === -EBADF || f.ret === -EFAULT) {
+        f.pc = 90;
+        return;
+      }
+      return k.call(5, aio_complete, f.req, f.ret, 0);
+    case 22:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 23;
+      return;
+    case 23:
+      kiocbClearStarted(k, f.req);
+      f.pc = 24;
+      return;
+    case 24:
+      if (kiocbIsKicked(k, f.req)) {
+        f.pc = 25;
+        return;
+      }
+      f.pc = 26;
+      return;
+    case 25:
+      f.run = __queue_kicked_iocb(k, f.req);
+      f.pc = 26;
+      return;
+    case 26:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      if (f.run) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      return k.ret(0);
+    // ---- [mar14 aioretry]
+    case 30:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      return k.call(31, aio_run_iocb, f.req);
+    case 31:
+      f.ret = f.rv;
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 32;
+      return;
+    case 32:
+      if (f.ret === -EIOCBQUEUED) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      return k.ret(0);
+    // ---- out_put_req:
+    case 90:
+      return k.call(91, aio_put_req, f.req);
+    case 91:
+      return k.ret(f.ret);
+  }
+});
+
+/** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
+export const sys_io_submit = kfn('sys_io_submit', 'fs/aio.c', ['ctx', 'nr'], ['i', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // ctx = lookup_ioctx(ctx_id)
+      get_ioctx(k, f.ctx);
+      f.i = 0;
+      f.pc = 1;
+      return;
+    case 1:
+      if (f.i >= f.nr) {
+        f.pc = 3;
+        return;
+      }
+      return k.call(2, io_submit_one, f.ctx, k.A.userIocbs[f.i]);
+    case 2:
+      f.ret = f.rv;
+      if (f.ret) {
+        f.pc = 3;
+        return;
+      }
+      f.i++;
+      f.pc = 1;
+      return;
+    case 3:
+      put_ioctx(k, f.ctx);
+      k.setG(G.SUBMIT_RET, f.i ? f.i : f.ret);
+      return k.ret(f.i ? f.i : f.ret);
+  }
+});
+
+/** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
+export const sys_io_getevents = kfn('sys_io_getevents', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (k.ctx(f.ctx).dead) return k.ret(-EINVAL); // lookup_ioctx skips dead contexts
+      get_ioctx(k, f.ctx);
+      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) {
+        f.rv = -EINVAL;
+        f.pc = 1;
+        return;
+      }
+      return k.call(1, read_events, f.ctx, f.min_nr, f.nr, f.timeout);
+    case 1:
+      put_ioctx(k, f.ctx);
+      k.setG(G.GETEVENTS_RET, f.rv);
+      return k.ret(f.rv);
+  }
+});
+
+/** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
+export const sys_io_cancel = kfn('sys_io_cancel', 'fs/aio.c', ['ctx', 'user_iocb'], ['found'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      get_ioctx(k, f.ctx);
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 1;
+      return;
+    case 1: {
+      // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
+      const reqs = listEntries(k.m, activeReqs(f.ctx)) ?? [];
+      f.found = 0;
+      k.pp();
+      for (const l of reqs) {
+        const req = k.kiocb(l - KIOCB.off.ki_list);
+        if (req.ki_user_obj === f.user_iocb && req.ki_cancel) f.found = l - KIOCB.off.ki_list;
+      }
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      put_ioctx(k, f.ctx);
+      return k.ret(f.found ? 0 : -EAGAIN);
+    }
+  }
+});
+
+/** wait_for_all_aios(ctx) */
+export const wait_for_all_aios = kfn('wait_for_all_aios', 'fs/aio.c', ['ctx'], ['wait'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (!k.ctx(f.ctx).reqs_active) return k.ret(0);
+      f.wait = k.myWait(2);
+      k.setStackObj(f.wait, true);
+      declare_waitqueue(k, f.wait, k.current);
+      return k.call(1, add_wait_queue, ctxWait(f.ctx), f.wait, 0);
+    case 1:
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      f.pc = 2;
+      return;
+    case 2:
+      k.pp();
+      if (!k.ctx(f.ctx).reqs_active) {
+        f.pc = 4;
+        return;
+      }
+      return k.call(3, schedule, -1);
+    case 3:
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      f.pc = 2;
+      return;
+    case 4:
+      set_current_state(k, TASK_RUNNING);
+      return k.call(5, remove_wait_queue, ctxWait(f.ctx), f.wait);
+    case 5:
+      k.setStackObj(f.wait, false);
+      return k.ret(0);
+  }
+});
+
+/** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
+export const io_destroy = kfn('io_destroy', 'fs/aio.c', ['ctx'], ['was_dead'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      get_ioctx(k, f.ctx); // lookup_ioctx
+      const c = k.ctx(f.ctx);
+      f.was_dead = c.dead;
+      c.dead = 1;
+      if (!f.was_dead) put_ioctx(k, f.ctx);
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      k.ctx(f.ctx).dead = 1;
+      f.pc = 2;
+      return;
+    case 2:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.call(3, wait_for_all_aios, f.ctx);
+    case 3:
+      put_ioctx(k, f.ctx);
+      return k.ret(0);
+  }
+});
+
+export { EINVAL };

@@ -1,0 +1,11 @@
+/** include/asm-generic/errno-base.h and include/linux/errno.h values (positive; code returns -E...) */
+export const EINTR = 4;
+export const EIO = 5;
+export const EBADF = 9;
+export const EAGAIN = 11;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const EEXIST = 17;
+export const EINVAL = 22;
+/** kernel-internal: "iocb queued, will get completion event" */
+export const EIOCBQUEUED = 529;

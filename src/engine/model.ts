@@ -1,0 +1,62 @@
+/**
+ * The engine as a `Model` (src/explore/model.ts): states are machine memories,
+ * actions are scheduler choices (run thread i, or deliver interrupt source s on CPU c).
+ * Every checker, simulator and trace tool works through this adapter.
+ */
+import type { Model, Property, State } from '../explore/model.ts';
+import { Machine, type MachineOptions } from './machine.ts';
+import { buildMachine } from './setup.ts';
+import type { Variant } from './variants.ts';
+import type { Workload } from './workload.ts';
+
+export class EngineModel implements Model {
+  readonly k: Machine;
+  private readonly init0: Int32Array;
+  private labels: readonly string[] = [];
+
+  constructor(
+    readonly variant: Variant,
+    readonly workload: Workload,
+    readonly properties: Property[] = [],
+    opts: MachineOptions = {},
+  ) {
+    const { k, init } = buildMachine(variant, workload, opts);
+    this.k = k;
+    this.init0 = init;
+  }
+
+  init(): State[] {
+    return [this.init0.slice()];
+  }
+
+  actions(s: State, out: number[]): void {
+    this.k.load(s);
+    this.k.actions(out);
+  }
+
+  next(s: State, a: number): State | null {
+    const t = s.slice();
+    this.k.load(t);
+    this.k.act(a);
+    this.labels = this.k.labels;
+    return t;
+  }
+
+  lastLabels(): readonly string[] {
+    return this.labels;
+  }
+
+  /** "io_submit" / "irq: end_page_read on cpu1" */
+  describeAction(s: State, a: number): string {
+    const k = this.k;
+    k.load(s);
+    const d = k.decode(a);
+    if ('thread' in d) return `${k.threads[d.thread].name}: ${k.topFn(d.thread)}`;
+    return `irq/${d.cpu}: ${k.irqName(d.src)}`;
+  }
+
+  /** a fresh machine state for replay */
+  initial(): Int32Array {
+    return this.init0.slice();
+  }
+}
