@@ -38,7 +38,7 @@ runCli(() => {
   const seed = intOpt(p, 'seed', 1, 0, 2 ** 32 - 1);
   const maxSteps = intOpt(p, 'max-steps', 20000, 1, 10_000_000);
 
-  const model = new EngineModel(v, w, [], { trace: true });
+  const model = new EngineModel(v, w, undefined, { trace: true });
   const k = model.k;
   const run = runSchedule(model, uniformChooser(seed), maxSteps);
   k.load(run.final);

@@ -13,16 +13,19 @@ export class EngineModel implements Model {
   readonly k: Machine;
   private readonly init0: Int32Array;
   private labels: readonly string[] = [];
+  readonly properties: Property[];
 
+  /** `props` builds the properties to check from the machine (they read its layout) */
   constructor(
     readonly variant: Variant,
     readonly workload: Workload,
-    readonly properties: Property[] = [],
+    props: (k: Machine) => Property[] = () => [],
     opts: MachineOptions = {},
   ) {
     const { k, init } = buildMachine(variant, workload, opts);
     this.k = k;
     this.init0 = init;
+    this.properties = props(k);
   }
 
   init(): State[] {

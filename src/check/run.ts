@@ -1,0 +1,68 @@
+/**
+ * Running one claim: one exploration of (variant, workload) checking every invariant
+ * at once, and the verdict of each invariant from what the exploration found.
+ */
+import { explore, type ExploreOptions, type ExploreResult } from '../explore/bfs.ts';
+import type { Property } from '../explore/model.ts';
+import { EngineModel } from '../engine/model.ts';
+import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
+import type { Variant } from '../engine/variants.ts';
+import type { Workload } from '../engine/workload.ts';
+import { INVARIANTS, invariants, type InvariantName } from './invariants.ts';
+import type { Verdict } from './claims.ts';
+
+export interface InvariantResult {
+  invariant: InvariantName;
+  verdict: Verdict;
+  /** for violations: the one-line reason and the shortest path's length */
+  reason?: string;
+  depth?: number;
+  path?: number[];
+}
+
+export interface CheckRun {
+  variant: string;
+  workload: string;
+  result: ExploreResult;
+  invariants: InvariantResult[];
+  /** diagnostics (printk / WARN_ON / BUG) reachable, with the depth of the shortest path */
+  diagnostics: { label: string; depth: number }[];
+  /** blocking points reached in some state, and whether one slept in aio context */
+  blocking: { point: string; reached: boolean; sleptInAio: boolean }[];
+}
+
+export interface CheckOptions extends ExploreOptions {
+  /** turn the explorer's reductions off (when the explorer has any) */
+  noReduce?: boolean;
+}
+
+export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): CheckRun {
+  let reached = 0;
+  let slept = 0;
+  const observer = (k: Machine): Property => ({
+    name: '(blocking points observer)',
+    kind: 'always',
+    check(s) {
+      reached |= s[k.A.globals + G.BLOCKED_REACHED];
+      slept |= s[k.A.globals + G.AIO_BLOCKED];
+      return null;
+    },
+  });
+  const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)]);
+  const { noReduce: _n, ...eo } = opts;
+  const result = explore(model, eo);
+  const inv: InvariantResult[] = INVARIANTS.map((name) => {
+    const viol = result.violations.get(name);
+    if (viol) return { invariant: name, verdict: 'violated', reason: viol.reason, depth: viol.depth, path: viol.path };
+    return { invariant: name, verdict: result.complete ? 'holds' : 'bounded' };
+  });
+  const diagnostics = [...result.labels.entries()].map(([label, hit]) => ({ label, depth: hit.depth })).sort((a, b) => a.depth - b.depth);
+  return {
+    variant: v.name,
+    workload: w.name,
+    result,
+    invariants: inv,
+    diagnostics,
+    blocking: BLOCKING_POINTS.map((p, i) => ({ point: p, reached: !!(reached & (1 << i)), sleptInAio: !!(slept & (1 << i)) })),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * npm run check [-- --variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce]
+ * Runs every claim of proofs/claims.json (one exploration per claim, all invariants at
+ * once) and prints the verdict table. Exit 0 when every verdict matches its claim,
+ * 1 when one differs, 2 on bad input.
+ */
+import { ClaimFileError, loadClaims, type ResolvedClaim } from '../check/claims.ts';
+import { INVARIANTS, isInvariant } from '../check/invariants.ts';
+import { runCheck, type CheckRun } from '../check/run.ts';
+import { ttyProgress } from '../explore/bfs.ts';
+import { parseArgs, runCli, UsageError } from './args.ts';
+import { resolveVariant } from '../check/variantSpec.ts';
+
+export const DEFAULT_CLAIMS = new URL('../../proofs/claims.json', import.meta.url).pathname;
+
+function fmtTime(s: number): string {
+  return s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`;
+}
+
+runCli(() => {
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims'], flags: ['json', 'no-reduce', 'help'] });
+  if (p.flags.has('help')) {
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce]\n');
+    return 0;
+  }
+  let claims: ResolvedClaim[];
+  try {
+    claims = loadClaims(p.values.get('claims')?.at(-1) ?? DEFAULT_CLAIMS);
+  } catch (e) {
+    if (e instanceof ClaimFileError) throw new UsageError(e.message);
+    throw e;
+  }
+  const vf = p.values.get('variant') ?? [];
+  for (const v of vf) if (!resolveVariant(v)) throw new UsageError(`unknown variant "${v}"`);
+  const inf = p.values.get('invariant') ?? [];
+  for (const i of inf) if (!isInvariant(i)) throw new UsageError(`unknown invariant "${i}" (one of: ${INVARIANTS.join(', ')})`);
+  const cf = p.values.get('claim') ?? [];
+  for (const c of cf) if (!claims.some((x) => x.id === c)) throw new UsageError(`unknown claim "${c}"`);
+  const selected = claims.filter((c) => (!vf.length || vf.includes(c.variant)) && (!cf.length || cf.includes(c.id)));
+  const invs = INVARIANTS.filter((i) => !inf.length || inf.includes(i));
+  const json = p.flags.has('json');
+  const progress = !json && process.stderr.isTTY ? ttyProgress() : undefined;
+
+  let mismatches = 0;
+  const runs: { claim: ResolvedClaim; run: CheckRun }[] = [];
+  const lines: string[] = [];
+  const header = ['claim', 'variant', 'workload', 'invariant', 'verdict', 'states', 'transitions', 'depth', 'time'];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const claim of selected) {
+    const run = runCheck(claim.v, claim.w, { maxStates: claim.bounds.maxStates, maxSeconds: claim.bounds.maxSeconds, onProgress: progress, noReduce: p.flags.has('no-reduce') });
+    runs.push({ claim, run });
+    const r = run.result;
+    for (const ir of run.invariants) {
+      if (!invs.includes(ir.invariant)) continue;
+      const exp = claim.expect[ir.invariant];
+      const ok = exp === undefined || exp === ir.verdict;
+      if (!ok) mismatches++;
+      const shown = ir.verdict === 'violated' ? 'VIOLATED' : ir.verdict === 'bounded' ? `bounded` : 'holds';
+      rows.push([claim.id, claim.variant, claim.workload, ir.invariant, `${shown}${ok ? '' : ` (claim: ${exp})`}`, String(r.states), String(r.transitions), String(ir.depth ?? r.depth), fmtTime(r.seconds)]);
+      if (ir.verdict === 'violated')
+        notes.push(`  ${claim.id} ${ir.invariant}: ${ir.reason} (trace of ${ir.depth} steps: npm run trace -- --claim ${claim.id} --invariant ${ir.invariant})`);
+      if (ir.verdict === 'bounded') notes.push(`  ${claim.id} ${ir.invariant}: no violation within ${r.states} states (depth ${r.depth}; ${r.limitHit} reached)`);
+    }
+  }
+  if (json) {
+    process.stdout.write(
+      JSON.stringify(
+        runs.map(({ claim, run }) => ({
+          claim: claim.id,
+          variant: run.variant,
+          workload: run.workload,
+          stats: { complete: run.result.complete, limitHit: run.result.limitHit, states: run.result.states, transitions: run.result.transitions, depth: run.result.depth, seconds: run.result.seconds, statesPerSecond: run.result.statesPerSecond, bytesPerState: run.result.bytesPerState },
+          invariants: run.invariants.filter((i) => invs.includes(i.invariant)).map((i) => ({ ...i, expected: claim.expect[i.invariant] ?? null })),
+          diagnostics: run.diagnostics,
+          blocking: run.blocking.filter((b) => b.reached),
+        })),
+        null,
+        1,
+      ) + '\n',
+    );
+    return mismatches ? 1 : 0;
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  lines.push(fmt(header));
+  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) lines.push(fmt(r));
+  if (notes.length) {
+    lines.push('');
+    lines.push('violations and bounds:');
+    lines.push(...notes);
+  }
+  const diag = new Map<string, string[]>();
+  for (const { claim, run } of runs) for (const d of run.diagnostics) diag.set(d.label, [...(diag.get(d.label) ?? []), claim.id]);
+  if (diag.size) {
+    lines.push('');
+    lines.push('reachable diagnostics (printk / WARN_ON / BUG / oops):');
+    for (const [l, ids] of diag) lines.push(`  ${l}   [${ids.join(', ')}]`);
+  }
+  const bl = new Map<string, { ids: string[]; aio: string[] }>();
+  for (const { claim, run } of runs)
+    for (const b of run.blocking)
+      if (b.reached) {
+        const e = bl.get(b.point) ?? { ids: [], aio: [] };
+        e.ids.push(claim.id);
+        if (b.sleptInAio) e.aio.push(claim.id);
+        bl.set(b.point, e);
+      }
+  if (bl.size) {
+    lines.push('');
+    lines.push('blocking points reached (and where they still sleep synchronously in aio context):');
+    for (const [pnt, e] of bl) lines.push(`  ${pnt.padEnd(22)} reached in ${e.ids.length} claims; blocks in aio context in: ${e.aio.length ? e.aio.join(', ') : 'none'}`);
+  }
+  lines.push('');
+  lines.push(`${selected.length} claims, ${rows.length} verdicts, ${mismatches} differing from their claim`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return mismatches ? 1 : 0;
+});
