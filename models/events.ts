@@ -23,6 +23,14 @@ export const KIOCB_EVENTS = [
   'get_ref', //                ki_users++
   'put_ref', //                ki_users-- (not the last)
   'really_put_req', //         the kiocb was freed (last reference dropped)
+  // --- added for models/kickProtocol.ts: the context side of the kick protocol. These are
+  // --- ctx-wide (one ctx->wq, one ctx->wait): emit them with iocb = -1; every kiocb's
+  // --- projection includes them.
+  'queue_work', //             queue_work(aio_wq, &ctx->wq) found WORK_STRUCT_PENDING clear and set it
+  'work_run', //               an aio_wq worker took ctx->wq off its list, cleared WORK_STRUCT_PENDING and
+  //                           is entering aio_kick_handler -> aio_run_iocbs
+  'ctx_wait_wake', //          queue_kicked_iocb saw waitqueue_active(&ctx->wait) and did wake_up(&ctx->wait)
+  //                           (instead of queue_work): a read_events sleeper is to run aio_run_iocbs
 ] as const;
 export type KiocbEventType = (typeof KIOCB_EVENTS)[number];
 
@@ -39,12 +47,16 @@ export const PAGE_EVENTS = [
   'io_done_ok', //             disk interrupt: SetPageUptodate
   'io_done_error', //          disk interrupt: read error (SetPageError)
   'unlock_page', //            PG_locked cleared and the bucket woken
+  // --- added for models/pageWait.ts: the page's birth, so that a page model has one initial state
+  'page_cache_add', //         add_to_page_cache_lru inserted a new page: PG_locked set (owned by `waiter`, or
+  //                           -1), not uptodate. A page already cached and uptodate when the workload starts
+  //                           is announced as page_cache_add, readpage, io_done_ok, unlock_page (waiter -1).
 ] as const;
 export type PageEventType = (typeof PAGE_EVENTS)[number];
 
 export interface KiocbEvent {
   type: KiocbEventType;
-  /** which kiocb (slot number in the workload, 0-based) */
+  /** which kiocb (slot number in the workload, 0-based); -1 for the ctx-wide queue_work, work_run, ctx_wait_wake */
   iocb: number;
 }
 export interface PageEvent {
