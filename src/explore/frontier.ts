@@ -3,12 +3,17 @@
  * (`[len, w0 .. w(len-1)]` records), so the frontier costs 4 bytes per word plus one
  * header word per state, creates no per-state objects that survive a young-generation
  * GC, and gives its memory back block by block as the current level is expanded.
- * Consumed blocks are recycled for the next level through a small pool.
+ *
+ * `shift()` returns a view into a block rather than a copy: blocks are append-only
+ * and never recycled (a consumed block is left to the GC), so a view stays valid and
+ * unaliased for as long as anyone holds it, like a fresh array (models must not
+ * modify the states they are given, which the Model interface already requires).
  */
 
-const DEFAULT_BLOCK_WORDS = 1 << 18; // 1 MiB
+/** blocks start small (a fresh page costs ~10 us to touch on our VMs) and double up to the max */
+const FIRST_BLOCK_WORDS = 1 << 14; // 64 KiB
+const MAX_BLOCK_WORDS = 1 << 20; // 4 MiB
 const END_OF_BLOCK = -1;
-const POOL_MAX = 4;
 
 export class StateQueue {
   private blocks: Int32Array[] = [];
@@ -16,25 +21,22 @@ export class StateQueue {
   private readPos = 0;
   /** block being written: blocks[blocks.length - 1] */
   private writePos = 0;
-  private pool: Int32Array[] = [];
   private blockWords: number;
+  private maxBlockWords: number;
   /** states in the queue */
   count = 0;
-  /** bytes held in blocks (in use and pooled) */
+  /** bytes held in blocks still in use */
   bytes = 0;
 
-  constructor(blockWords = DEFAULT_BLOCK_WORDS) {
-    this.blockWords = blockWords;
+  constructor(firstBlockWords = FIRST_BLOCK_WORDS, maxBlockWords = MAX_BLOCK_WORDS) {
+    this.blockWords = firstBlockWords;
+    this.maxBlockWords = Math.max(firstBlockWords, maxBlockWords);
   }
 
   private newBlock(minWords: number): Int32Array {
-    let b: Int32Array;
-    if (minWords <= this.blockWords && this.pool.length > 0) {
-      b = this.pool.pop()!;
-    } else {
-      b = new Int32Array(Math.max(this.blockWords, minWords));
-      this.bytes += b.byteLength;
-    }
+    const b = new Int32Array(Math.max(this.blockWords, minWords));
+    if (this.blockWords < this.maxBlockWords) this.blockWords *= 2;
+    this.bytes += b.byteLength;
     this.blocks.push(b);
     this.writePos = 0;
     return b;
@@ -64,7 +66,7 @@ export class StateQueue {
     this.count++;
   }
 
-  /** removes and returns the oldest state (a fresh copy); the queue must not be empty */
+  /** removes and returns the oldest state (a view, see above); the queue must not be empty */
   shift(): Int32Array {
     let b = this.blocks[0];
     if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
@@ -75,23 +77,18 @@ export class StateQueue {
     const len = b[p];
     this.readPos = p + 1 + len;
     this.count--;
-    return b.slice(p + 1, p + 1 + len);
+    return b.subarray(p + 1, p + 1 + len);
   }
 
   private release(): void {
     const old = this.blocks.shift()!;
     this.readPos = 0;
-    if (old.length === this.blockWords && this.pool.length < POOL_MAX) {
-      this.pool.push(old);
-    } else {
-      this.bytes -= old.byteLength;
-    }
+    this.bytes -= old.byteLength;
   }
 
   /** drops everything */
   clear(): void {
     this.blocks = [];
-    this.pool = [];
     this.readPos = 0;
     this.writePos = 0;
     this.count = 0;

@@ -5,16 +5,52 @@
  *
  * Table: one Int32Array holding (lo, hi) pairs, linear probing, slot chosen by
  * Lemire's multiply-shift range reduction of the lo lane (so the capacity need not be
- * a power of two and the table can grow by 1.25x, which keeps the average load high:
- * between 0.64 and 0.8). The pair (0, 0) marks an empty slot; `fingerprint()` never
+ * a power of two and the table can grow by 1.5x, which keeps the load between 0.53
+ * and 0.8: 10 to 15 bytes per state). The pair (0, 0) marks an empty slot; `fingerprint()` never
  * produces it. Growth rehashes the stored fingerprints, never the states.
+ *
+ * Memory is resizable ArrayBuffers grown in place (up to 4 GiB each), so growth only
+ * touches the added pages: on this project's VMs a first touch of a page costs ~10 us,
+ * which made copy-on-grow the single largest cost of exploring. The table is rehashed
+ * in place, top-down (see `rehashInPlace`). Beyond 4 GiB it falls back to allocating
+ * a fresh plain array and rehashing into it.
  *
  * An optional per-slot index lane (Int32Array) maps fingerprint -> state index; it is
  * only needed when the explorer stores edges (targets of duplicate successors).
  */
 
 const MAX_LOAD = 0.8;
-const GROWTH = 1.25;
+/** the largest resizable ArrayBuffer V8 (Node 20) accepts */
+const RAB_MAX_BYTES = 2 ** 32;
+
+interface ResizableArrayBuffer extends ArrayBuffer {
+  readonly maxByteLength: number;
+  readonly resizable: boolean;
+  resize(byteLength: number): void;
+}
+const RAB = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
+
+/** a resizable buffer of `bytes` bytes (max RAB_MAX_BYTES), or a plain one when resizable buffers are unavailable */
+export function growableBuffer(bytes: number): ArrayBuffer {
+  try {
+    return new RAB(bytes, { maxByteLength: RAB_MAX_BYTES });
+  } catch {
+    return new ArrayBuffer(bytes);
+  }
+}
+
+/** grows `buf` in place to `bytes` when possible; false when the caller must copy */
+export function tryResize(buf: ArrayBuffer, bytes: number): boolean {
+  const b = buf as ResizableArrayBuffer;
+  if (b.resizable !== true || bytes > b.maxByteLength) return false;
+  b.resize(bytes);
+  return true;
+}
+
+/** table growth factor (each growth rehashes every entry: 1.5x means ~2 rehashes per entry overall) */
+const GROWTH = 1.5;
+/** per-state arrays grow in place without copying, so they can grow in small steps */
+const INFO_GROWTH = 1.125;
 /** capacity cap: 2^31 - 1 slots keeps slot arithmetic in int32 and arrays < 2^32 elements */
 const MAX_CAPACITY = 0x7fffffff;
 
@@ -31,9 +67,9 @@ export class FingerprintTable {
 
   constructor(initialCapacity = 1024, indexed = false) {
     const cap = Math.max(16, Math.ceil(initialCapacity));
+    this.slots = new Int32Array(growableBuffer(cap * 8), 0, cap * 2);
+    this.index = indexed ? new Int32Array(growableBuffer(cap * 4), 0, cap) : null;
     this.capacity = cap;
-    this.slots = new Int32Array(cap * 2);
-    this.index = indexed ? new Int32Array(cap) : null;
     this.growAt = Math.floor(cap * MAX_LOAD);
     this.scale = cap / 4294967296;
   }
@@ -93,13 +129,90 @@ export class FingerprintTable {
     }
   }
 
-  /** grows by about 1.25x; returns false when at the capacity cap */
+  /** grows by about 1.5x; returns false when at the capacity cap */
   grow(): boolean {
     const newCap = this.nextCapacity();
     if (newCap <= this.capacity) return false;
+    const oldCap = this.capacity;
+    const inPlace =
+      tryResize(this.slots.buffer as ArrayBuffer, newCap * 8) && (this.index === null || tryResize(this.index.buffer as ArrayBuffer, newCap * 4));
+    if (inPlace) {
+      this.slots = new Int32Array(this.slots.buffer, 0, newCap * 2);
+      if (this.index !== null) this.index = new Int32Array(this.index.buffer, 0, newCap);
+      this.setCapacity(newCap);
+      this.rehashInPlace(oldCap);
+    } else {
+      this.rehashCopy(oldCap, newCap);
+    }
+    return true;
+  }
+
+  private setCapacity(cap: number): void {
+    this.capacity = cap;
+    this.scale = cap / 4294967296;
+    this.growAt = Math.min(Math.floor(cap * MAX_LOAD), cap - 1);
+  }
+
+  /**
+   * The buffers already have the new capacity, slots >= oldCap are empty. Every old
+   * entry is moved to the first slot from its new home that is not "done" (empty, or
+   * holding a not-yet-moved entry, which is then swapped into the slot being
+   * processed and handled next). Done slots never become empty again and every entry
+   * is placed at the first non-done slot from its home, so every slot between an
+   * entry's home and its position stays occupied: a valid linear-probing table.
+   * Processing old slots from the top down makes most moves land in already-empty
+   * slots above (new home ~ 1.5x old), so there are few swaps and access is nearly
+   * sequential.
+   */
+  private rehashInPlace(oldCap: number): void {
+    const slots = this.slots;
+    const index = this.index;
+    const cap = this.capacity;
+    const scale = this.scale;
+    const done = new Uint8Array(oldCap);
+    for (let i = oldCap - 1; i >= 0; i--) {
+      if (done[i] !== 0) continue;
+      for (;;) {
+        const lo = slots[i << 1];
+        const hi = slots[(i << 1) + 1];
+        if ((lo | hi) === 0) break;
+        let j = ((lo >>> 0) * scale) | 0;
+        for (;;) {
+          if ((slots[j << 1] | slots[(j << 1) + 1]) === 0) break; // empty
+          if (j < oldCap && done[j] === 0) break; // not yet moved (maybe i itself)
+          if (++j === cap) j = 0;
+        }
+        if (j === i) {
+          done[i] = 1;
+          break;
+        }
+        if ((slots[j << 1] | slots[(j << 1) + 1]) === 0) {
+          slots[j << 1] = lo;
+          slots[(j << 1) + 1] = hi;
+          slots[i << 1] = 0;
+          slots[(i << 1) + 1] = 0;
+          if (index !== null) index[j] = index[i];
+          if (j < oldCap) done[j] = 1;
+          break;
+        }
+        // swap with the not-yet-moved entry at j, then process what landed in i
+        slots[i << 1] = slots[j << 1];
+        slots[(i << 1) + 1] = slots[(j << 1) + 1];
+        slots[j << 1] = lo;
+        slots[(j << 1) + 1] = hi;
+        if (index !== null) {
+          const t = index[i];
+          index[i] = index[j];
+          index[j] = t;
+        }
+        done[j] = 1;
+      }
+    }
+  }
+
+  private rehashCopy(oldCap: number, newCap: number): void {
     const old = this.slots;
     const oldIndex = this.index;
-    const oldCap = this.capacity;
     const slots = new Int32Array(newCap * 2);
     const index = oldIndex ? new Int32Array(newCap) : null;
     const scale = newCap / 4294967296;
@@ -115,10 +228,7 @@ export class FingerprintTable {
     }
     this.slots = slots;
     this.index = index;
-    this.capacity = newCap;
-    this.scale = scale;
-    this.growAt = Math.min(Math.floor(newCap * MAX_LOAD), newCap - 1);
-    return true;
+    this.setCapacity(newCap);
   }
 
   /** drops the index lane (e.g. when edge storage is abandoned) */
@@ -140,8 +250,8 @@ export class StateInfo {
 
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, initialCapacity);
-    this.parent = new Int32Array(cap);
-    this.action = new Uint16Array(cap);
+    this.parent = new Int32Array(growableBuffer(cap * 4), 0, cap);
+    this.action = new Uint16Array(growableBuffer(cap * 2), 0, cap);
   }
 
   get capacity(): number {
@@ -153,18 +263,26 @@ export class StateInfo {
   }
 
   bytesAfterGrowth(): number {
-    return Math.ceil(this.capacity * GROWTH + 16) * 6;
+    return Math.ceil(this.capacity * INFO_GROWTH + 16) * 6;
   }
 
-  /** grows by about 1.25x */
+  /** grows by about 1.125x (in place while under 4 GiB per array) */
   grow(): void {
-    const cap = Math.min(Math.ceil(this.capacity * GROWTH + 16), 0x7fffffff);
-    const p = new Int32Array(cap);
-    p.set(this.parent);
-    const a = new Uint16Array(cap);
-    a.set(this.action);
-    this.parent = p;
-    this.action = a;
+    const cap = Math.min(Math.ceil(this.capacity * INFO_GROWTH + 16), 0x7fffffff);
+    if (tryResize(this.parent.buffer as ArrayBuffer, cap * 4)) {
+      this.parent = new Int32Array(this.parent.buffer, 0, cap);
+    } else {
+      const p = new Int32Array(cap);
+      p.set(this.parent);
+      this.parent = p;
+    }
+    if (tryResize(this.action.buffer as ArrayBuffer, cap * 2)) {
+      this.action = new Uint16Array(this.action.buffer, 0, cap);
+    } else {
+      const a = new Uint16Array(cap);
+      a.set(this.action);
+      this.action = a;
+    }
   }
 
   /**
