@@ -1,0 +1,205 @@
+/**
+ * Andrew Morton's "soooo many more places where we can block" (seed thread, Mar 5,
+ * reply to Patch 2/2) and the user-copy fault Suparna adds ("The copy_to_user or
+ * fault_in_writable_pages can block too"), as synchronous sleeps.
+ *
+ * Each one is the kernel's sleep pattern on a stack wait entry:
+ *   DEFINE_WAIT(wait);
+ *   <start the event: lock_buffer + submit_bh, take the request slot, ...>
+ *   do { prepare_to_wait(wqh, &wait, TASK_UNINTERRUPTIBLE);
+ *        if (<event pending>) io_schedule(); } while (<event pending>);
+ *   finish_wait(wqh, &wait);
+ * The event is an interrupt (IRQ.EVENT_DONE, arg = the waiting task, arg2 = the
+ * blocking point) whose handler clears the pending condition and wakes the queue.
+ * None of these sleeps knows about current->iocb: with the retry patches they sleep
+ * synchronously in aio context, and schedule() records that in G.AIO_BLOCKED.
+ *
+ * State kept in the globals word G_FS (word G.SIZE-1, unused by the machine):
+ *   bits 0..3  "once" flags (the indirect block has been read, the request queue /
+ *              allocator congestion and the dirty throttling have been met once);
+ *   bit 8+t    task t (index in k.A.tasks) waits for its event (the "buffer locked"
+ *              condition of the loop above).
+ */
+import { kfn, type Frame } from '../fn.ts';
+import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../machine.ts';
+import { io_schedule, bp, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
+import type { BlockingPoint } from '../machine.ts';
+
+/** the globals word the fs/mm model keeps its flags in (G.SIZE - 1 is not used by the machine) */
+export const G_FS = G.SIZE - 1;
+export const FS_INDIRECT_READ = 1 << 0; // the file's indirect block has been read (metadata)
+export const FS_REQ_CONGESTED = 1 << 1; // get_request_wait has been met once (requestCongestion)
+export const FS_ALLOC_CONGESTED = 1 << 2; // blk_congestion_wait in the page allocator met once (allocCongestion)
+export const FS_DIRTY_THROTTLED = 1 << 3; // balance_dirty_pages has throttled once (dirtyThrottle)
+const FS_PENDING_SHIFT = 8;
+
+/** test-and-set of a once flag: true for the first caller. One visible step. */
+export function fsOnce(k: Machine, bit: number): boolean {
+  k.pp();
+  const g = k.g(G_FS);
+  if (g & bit) return false;
+  k.setG(G_FS, g | bit);
+  return true;
+}
+
+function pendingBit(k: Machine, task: number): number {
+  const ti = k.A.tasks.indexOf(task);
+  if (ti < 0 || ti + FS_PENDING_SHIFT > 30) k.panic(PANIC_ENGINE, `no event-pending bit for task @${task}`);
+  return 1 << (ti + FS_PENDING_SHIFT);
+}
+/** is task's event still pending? (one visible read) */
+export function eventPending(k: Machine, task: number): boolean {
+  k.pp();
+  return (k.g(G_FS) & pendingBit(k, task)) !== 0;
+}
+/** marks task's event pending / done (one visible write) */
+export function setEventPending(k: Machine, task: number, on: boolean): void {
+  k.pp();
+  const b = pendingBit(k, task);
+  k.setG(G_FS, on ? k.g(G_FS) | b : k.g(G_FS) & ~b);
+}
+
+/**
+ * The wait-queue head a blocking point sleeps on. get_request_wait: the request
+ * list's wait (q->rq.wait); blk_congestion_wait and balance_dirty_pages (which
+ * throttles through blk_congestion_wait): congestion_wqh. wait_on_buffer (the
+ * hashed bh_wait_queue_heads table) and the user-page fault (the user page's zone
+ * wait table) have no head of their own in the machine: they use q->wait_for_request
+ * as a stand-in (sharing it only adds spurious wakeups, which the loop absorbs).
+ */
+export function eventQueue(k: Machine, point: number): number {
+  switch (point) {
+    case bp('blk_congestion_wait'):
+    case bp('balance_dirty_pages'):
+      return k.A.congestionWait;
+    default:
+      return k.A.reqWait;
+  }
+}
+
+/** pcs 0..EV_DONE-1 belong to eventWaitStep; the caller's own code continues at EV_DONE */
+export const EV_DONE = 7;
+type EvFrame = Frame<'wait' | 'q'>;
+
+/**
+ * The shared body of every blocking point (see the file comment). Runs pcs
+ * 0..EV_DONE-1 of the caller's frame (locals `wait`, `q`) and leaves it at EV_DONE
+ * with the event done; the caller's EV_DONE case must call `eventWaitEnd`.
+ */
+export function eventWaitStep(k: Machine, f: EvFrame, point: number, exclusive = 0): void {
+  switch (f.pc) {
+    case 0:
+      // DEFINE_WAIT(wait);
+      f.wait = k.myWait(0);
+      k.setStackObj(f.wait, true);
+      init_wait(k, f.wait);
+      f.q = eventQueue(k, point);
+      f.pc = 1;
+      return;
+    case 1:
+      // lock_buffer(bh) / the request list is empty / the queue is congested: the condition
+      setEventPending(k, k.current, true);
+      f.pc = 2;
+      return;
+    case 2:
+      // submit_bh(READ, bh) / ...: the event that ends it will come as an interrupt
+      k.raiseIrq(IRQ.EVENT_DONE, k.current, point);
+      f.pc = 3;
+      return;
+    case 3:
+      // do { prepare_to_wait(wqh, &wait, TASK_UNINTERRUPTIBLE);
+      return k.call(4, prepare_to_wait, f.q, f.wait, TASK_UNINTERRUPTIBLE, exclusive);
+    case 4:
+      //   if (buffer_locked(bh)) { blk_run_queues(); io_schedule(); }
+      if (eventPending(k, k.current)) return k.call(5, io_schedule, point);
+      f.pc = 5;
+      return;
+    case 5:
+      // } while (buffer_locked(bh));
+      f.pc = eventPending(k, k.current) ? 3 : 6;
+      return;
+    case 6:
+      // finish_wait(wqh, &wait);
+      return k.call(EV_DONE, finish_wait, f.q, f.wait);
+  }
+}
+/** the end of the DEFINE_WAIT's scope */
+export function eventWaitEnd(k: Machine, f: EvFrame): void {
+  k.setStackObj(f.wait, false);
+}
+
+function blockingPointKfn(name: string, file: string, point: BlockingPoint, exclusive = 0) {
+  const p = bp(point);
+  return kfn(name, file, [], ['wait', 'q'], (k, f) => {
+    if (f.pc < EV_DONE) return eventWaitStep(k, f, p, exclusive);
+    eventWaitEnd(k, f);
+    return k.ret(0);
+  });
+}
+
+/**
+ * wait_for_event(point): the generic blocking point. Raises IRQ.EVENT_DONE for the
+ * current task and sleeps TASK_UNINTERRUPTIBLE on a stack wait entry until the
+ * handler has ended the event.
+ */
+export const wait_for_event = kfn('wait_for_event', 'model: a blocking point', ['point'], ['wait', 'q'], (k, f) => {
+  if (f.pc < EV_DONE) return eventWaitStep(k, f, f.point);
+  eventWaitEnd(k, f);
+  return k.ret(0);
+});
+
+/** __wait_on_buffer(bh) (fs/buffer.c): read() -> read indirect block -> wait_on_buffer() */
+export const __wait_on_buffer = blockingPointKfn('__wait_on_buffer', 'fs/buffer.c', 'wait_on_buffer');
+
+/** get_request_wait(q, rw) (drivers/block/ll_rw_blk.c): prepare_to_wait_exclusive on the request list */
+export const get_request_wait = blockingPointKfn('get_request_wait', 'drivers/block/ll_rw_blk.c', 'get_request_wait', 1);
+
+/** blk_congestion_wait(rw, timeout) (drivers/block/ll_rw_blk.c): the page allocator under congestion */
+export const blk_congestion_wait = blockingPointKfn('blk_congestion_wait', 'drivers/block/ll_rw_blk.c', 'blk_congestion_wait');
+
+/** balance_dirty_pages(mapping) (mm/page-writeback.c): writer throttling (it sleeps in blk_congestion_wait) */
+export const balance_dirty_pages = blockingPointKfn('balance_dirty_pages', 'mm/page-writeback.c', 'balance_dirty_pages');
+
+/**
+ * handle_mm_fault for a user-buffer page that is not present (mm/memory.c,
+ * do_no_page -> filemap_nopage / do_swap_page): the page is read in and the fault
+ * sleeps until it arrives; then the pte is installed (the present word).
+ * `buf` is the iocb index, `upage` the page of its buffer.
+ */
+export const handle_mm_fault = kfn('handle_mm_fault', 'mm/memory.c', ['buf', 'upage'], ['wait', 'q'], (k, f) => {
+  if (f.pc < EV_DONE) return eventWaitStep(k, f, bp('copy_to_user_fault'));
+  switch (f.pc) {
+    case EV_DONE:
+      eventWaitEnd(k, f);
+      f.pc = EV_DONE + 1;
+      return;
+    case EV_DONE + 1:
+      // set_pte(page_table, entry): the user page is present
+      k.pp();
+      k.wr(k.A.userBufPresent[f.buf] + f.upage, 1, 'pte');
+      return k.ret(0);
+  }
+});
+
+/**
+ * The interrupt that ends a blocking point's event (end_buffer_io_sync for
+ * wait_on_buffer, freed_request for get_request_wait, clear_queue_congested, the
+ * user page's read completion): clear the task's pending condition, then wake the
+ * queue (unlock_buffer: `if (waitqueue_active(wq)) wake_up_all(wq)`).
+ */
+export const blocking_event_done = kfn('blocking_event_done', 'model: interrupt ending a blocking point', ['task', 'point'], ['q'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      setEventPending(k, f.task, false);
+      f.q = eventQueue(k, f.point);
+      f.pc = 1;
+      return;
+    case 1:
+      if (waitqueue_active(k, f.q)) return k.call(2, __wake_up, ...wake_up_all_args(f.q));
+      return k.ret(0);
+    case 2:
+      return k.ret(0);
+  }
+});
+registerIrq(IRQ.EVENT_DONE, blocking_event_done);
