@@ -12,7 +12,7 @@ import { INIT_LIST_HEAD } from '../src/engine/kernel/list.ts';
 import { H_LIVE } from '../src/engine/mem.ts';
 
 export function harness(v: Variant = VARIANTS.mar14, w: Workload = WORKLOADS['two-iocbs-shared-bucket']): Machine {
-  const k = new Machine(w, v, {});
+  const k = new Machine(w, v, {}, { reduce: false });
   k.initState((k) => {
     k.threads.forEach((t, i) => {
       k.setTw('cpu', t.cpu, i);

@@ -157,6 +157,8 @@ export interface MachineOptions {
   trace?: boolean;
   /** record model events for the xstate lockstep */
   modelEvents?: boolean;
+  /** merge steps that cannot interleave observably (default true; see Machine.pp) */
+  reduce?: boolean;
 }
 
 export class Machine implements MemCtx {
@@ -248,6 +250,19 @@ export class Machine implements MemCtx {
     this.owner = L.ownerTable();
     this.names = L.names;
     this.m = new Int32Array(this.size);
+    // what ctx_lock protects: the run list, active_reqs and every async kiocb's
+    // ki_run_list, ki_list and ki_users (fs/aio.c touches them only under ctx->ctx_lock)
+    this.prot = new Int32Array(this.size);
+    const cl = ctx + KIOCTX.off.ctx_lock;
+    const protect = (a: number, n: number) => this.prot.fill(cl, a, a + n);
+    protect(ctx + KIOCTX.off.run_list, 2);
+    protect(ctx + KIOCTX.off.active_reqs, 2);
+    for (const a of kiocbs) {
+      protect(a + KIOCB.off.ki_run_list, 2);
+      protect(a + KIOCB.off.ki_list, 2);
+      protect(a + KIOCB.off.ki_users, 1);
+    }
+    if (opts.reduce === false) this.reduce = false;
   }
 
   // ---------------------------------------------------------------- memory
@@ -332,10 +347,53 @@ export class Machine implements MemCtx {
     if (i >= 0) this.emit({ machine: 'kiocb', type: 'ki_wait_dequeued', iocb: i });
   }
 
-  /** marks the current step as a visible (preemption-point) operation */
-  pp(): void {
+  /**
+   * Marks the current step as a visible (preemption-point) operation on `addrs`.
+   *
+   * Reduction (Lipton's movers; on unless `reduce: false`): an operation whose every
+   * address is protected by a spinlock the thread holds (`prot`) commutes with every
+   * other thread's operation (a both-mover); a lock acquire is a right mover and a
+   * release a left mover. A transition may therefore run on through acquires and
+   * protected operations and end after the first unprotected operation or release:
+   * (R|B)* (N|L)?. Verdicts and reachable states are unchanged; traces get shorter.
+   * The protection table is an assumption, checked on every protected access: an
+   * access without the lock ends the run as an engine error.
+   */
+  pp(...addrs: number[]): void {
+    this.visible = true;
+    if (!this.reduce) {
+      this.opN = true;
+      return;
+    }
+    if (addrs.length === 0) {
+      this.opN = true;
+      return;
+    }
+    let all = true;
+    for (const a of addrs) {
+      const l = this.prot[a];
+      if (l === 0) {
+        all = false;
+        continue;
+      }
+      if (this.m[l] !== this.cur + 1) this.panic(PANIC_ENGINE, `reduction assumption broken: ${this.describe(a)} accessed without ${this.describe(l)}`);
+    }
+    if (!all) this.opN = true;
+  }
+  /** a lock acquire (right mover) */
+  ppAcquire(): void {
     this.visible = true;
   }
+  /** a lock release (left mover) */
+  ppRelease(): void {
+    this.visible = true;
+    this.opN = true;
+  }
+  /** the current transition must end after this step (an N or L operation happened) */
+  private opN = false;
+  /** addr -> the lock protecting every access to it (0: unprotected) */
+  readonly prot: Int32Array;
+  reduce = true;
 
   /** checked read/write of a raw word (lists, flags) */
   rd(addr: number, what: string): number {
@@ -606,6 +664,7 @@ export class Machine implements MemCtx {
   runThread(i: number): void {
     this.cur = i;
     this.visible = false;
+    this.opN = false;
     const t = this.threads[i];
     const st = this.m[t.addr + THREAD.off.status];
     if (st === T_SPIN || st === T_SLEEP) this.m[t.addr + THREAD.off.status] = T_RUN;
@@ -631,7 +690,7 @@ export class Machine implements MemCtx {
         this.stepCount++;
         const now = this.m[t.addr + THREAD.off.status];
         if (now !== T_RUN) break; // spinning or sleeping: the step will be retried / resumed
-        if (this.visible) break;
+        if (this.visible && (this.opN || !this.reduce)) break;
         if (++guard > 100000) this.panic(PANIC_ENGINE, `thread ${t.name} loops without a visible step in ${fn.name}`);
       }
     } catch (e) {

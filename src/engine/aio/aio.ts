@@ -262,7 +262,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): void {
 export const __aio_put_req = kfn('__aio_put_req', 'fs/aio.c', ['ctx', 'req'], [], (k, f) => {
   switch (f.pc) {
     case 0: {
-      k.pp();
+      k.pp(f.req + KIOCB.off.ki_users);
       const req = k.kiocb(f.req);
       req.ki_users--;
       if (req.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
@@ -769,7 +769,7 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
       // if (!(retry = iocb->ki_retry)) return 0;
       f.retry = iocb.ki_retry;
       if (!f.retry) return k.ret(0);
-      k.pp();
+      k.pp(f.iocb + KIOCB.off.ki_users);
       iocb.ki_users++;
       ev(k, f.iocb, 'get_ref');
       f.pc = 1;
@@ -869,7 +869,7 @@ export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 
       f.pc = 11;
       return;
     case 11:
-      k.pp();
+      k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
       f.pc = 12;
@@ -960,7 +960,7 @@ export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['i
       f.pc = 4;
       return;
     case 4:
-      k.pp();
+      k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
       spin_unlock_irq(k, ctxLock(f.ctx));

@@ -26,7 +26,7 @@ function acquire(k: Machine, l: number, irq: 'none' | 'irq' | 'save'): number {
     k.setTw('spin_flags', saved);
   }
   const owner = k.rd(l, 'spinlock');
-  k.pp();
+  k.ppAcquire();
   if (owner === me + 1) k.panic(PANIC_LOCK, `recursive spin_lock of ${k.describe(l)} (deadlock)`);
   if (owner !== 0) {
     k.setTw('spin_on', l);
@@ -42,7 +42,7 @@ function acquire(k: Machine, l: number, irq: 'none' | 'irq' | 'save'): number {
 
 function release(k: Machine, l: number): void {
   const owner = k.rd(l, 'spinlock');
-  k.pp();
+  k.ppRelease();
   if (owner !== k.cur + 1)
     k.panic(PANIC_LOCK, `spin_unlock of ${k.describe(l)} not held by ${k.t().name} (owner ${owner ? k.threads[owner - 1].name : 'none'})`);
   k.wr(l, 0, 'spinlock');
