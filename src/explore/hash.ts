@@ -118,5 +118,5 @@ export function fingerprint(s: Int32Array, out: Int32Array): void {
  */
 export function omissionProbability(n: number): number {
   const p = (n * (n - 1)) / 2 / 2 ** 64;
-  return p >= 1 ? 1 : -Math.expm1(-p);
+  return p >= 1 ? 1 : 0 - Math.expm1(-p);
 }

@@ -65,10 +65,12 @@ export class FingerprintTable {
   growAt: number;
   private scale: number;
 
-  constructor(initialCapacity = 1024, indexed = false) {
+  /** `inPlace: false` forces copy-on-grow (the path taken beyond 4 GiB); for tests */
+  constructor(initialCapacity = 1024, indexed = false, inPlace = true) {
     const cap = Math.max(16, Math.ceil(initialCapacity));
-    this.slots = new Int32Array(growableBuffer(cap * 8), 0, cap * 2);
-    this.index = indexed ? new Int32Array(growableBuffer(cap * 4), 0, cap) : null;
+    const buf = (bytes: number) => (inPlace ? growableBuffer(bytes) : new ArrayBuffer(bytes));
+    this.slots = new Int32Array(buf(cap * 8), 0, cap * 2);
+    this.index = indexed ? new Int32Array(buf(cap * 4), 0, cap) : null;
     this.capacity = cap;
     this.growAt = Math.floor(cap * MAX_LOAD);
     this.scale = cap / 4294967296;
