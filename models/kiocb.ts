@@ -44,7 +44,7 @@
  *    aio_complete while no retry runs, and aio_complete's "if (!list_empty(&iocb->ki_run_list))
  *    list_del_init" may report its run_list_del just before or just after aio_complete.
  */
-import { and, assign, or, setup, stateIn } from 'xstate';
+import { and, assign, not, or, setup, stateIn } from 'xstate';
 import type { SnapshotFrom, StateValue } from 'xstate';
 import type { KiocbEventType } from './events.ts';
 import type { Invariant } from './types.ts';
@@ -101,6 +101,7 @@ const kiWaitIdle = stateIn({ live: { kiWait: 'unqueued' } });
 const kickedSet = stateIn({ live: { kicked: 'set' } });
 const onRunList = stateIn({ live: { runList: 'on' } });
 const offRunList = stateIn({ live: { runList: 'off' } });
+const usersAtLeast = (n: number) => ({ context }: { context: KiocbContext }) => context.users >= n;
 
 export const kiocbMachine = setup({
   types: {
@@ -131,10 +132,13 @@ export const kiocbMachine = setup({
     mayQueue: and([kickedSet, kiWaitIdle, retryIn('waiting'), offRunList]),
     /** aio_run_iocbs: list_del(&iocb->ki_run_list) of the first entry of ctx->run_list */
     mayTakeOffRunList: and([onRunList, retryIn('waiting')]),
-    /** kiocbClearKicked(iocb) by the runner that took the kiocb off the run list */
-    mayClearKicked: and([kickedSet, retryIn('dispatched')]),
+    /**
+     * kiocbClearKicked(iocb) by the runner that took the kiocb off the run list, after its
+     * iocb->ki_users++ (Mar 14 aio_run_iocb and Mar 5 aio_run_iocbs both take the reference first)
+     */
+    mayClearKicked: and([kickedSet, retryIn('dispatched'), usersAtLeast(2)]),
     /** the runner's iocb->ki_users++ is in place, ki_wait is idle: call iocb->ki_retry(iocb) */
-    runnerReady: and([kiWaitIdle, ({ context }) => context.users >= 2]),
+    runnerReady: and([kiWaitIdle, usersAtLeast(2)]),
     /**
      * aio_complete(iocb, res, 0) with nothing pending: the retry returned its result (or
      * the runner gave up: Mar 5 aio_process_iocb's retry cap returns -EAGAIN before its
@@ -149,6 +153,12 @@ export const kiocbMachine = setup({
     lastRef: ({ context }) => context.users === 1,
     /** __aio_put_req: --ki_users stays above 0 */
     notLastRef: ({ context }) => context.users >= 2,
+    /**
+     * __aio_put_req before completion: keeps the in-flight reference (dropped by aio_complete)
+     * and, from the runner's ki_users++ until its retry has been completed or re-queued, the
+     * runner's own one
+     */
+    mayPutRefLive: and([usersAtLeast(2), or([not(retryIn('ready', 'running', 'result')), usersAtLeast(3)])]),
     /** ki_users++ (the model's bound) */
     belowCap: ({ context }) => context.users < KIOCB_USERS_CAP,
   },
@@ -206,7 +216,7 @@ export const kiocbMachine = setup({
         // ki_users++: Mar 14 aio_run_iocb, Mar 5 aio_run_iocbs, before calling the retry
         get_ref: { guard: 'belowCap', actions: 'getRef' },
         // __aio_put_req after the retry (Mar 14 aio_run_iocb, Mar 5 aio_run_iocbs)
-        put_ref: { guard: 'notLastRef', actions: 'putRef' },
+        put_ref: { guard: 'mayPutRefLive', actions: 'putRef' },
       },
       states: {
         /** where the retry method is: who may run it next */
@@ -441,10 +451,10 @@ export const kiocbInvariants: Invariant<KiocbSnapshot>[] = [
   },
   {
     name: 'runner-holds-ref',
-    description: 'a non-first retry runs with the runner\'s own reference (ki_users >= 2)',
+    description: "a non-first retry runs (and its result is completed) with the runner's own reference (ki_users >= 2)",
     holds: (s) => {
       const w = kiocbView(s);
-      return w.retry !== 'running' || w.users >= 2;
+      return !(w.retry === 'ready' || w.retry === 'running' || w.retry === 'result') || w.users >= 2;
     },
   },
   {
