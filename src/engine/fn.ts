@@ -17,12 +17,16 @@
 import type { Machine } from './machine.ts';
 
 export const MAX_LOCALS = 12;
-/** frame layout: fn id, pc, rv (value returned by the last callee), locals */
+/** frame layout: fn id, pc, rv (value returned by the last callee), the caller's frame, locals */
 export const FR_FN = 0;
 export const FR_PC = 1;
 export const FR_RV = 2;
-export const FR_LOCALS = 3;
-export const FRAME_WORDS = FR_LOCALS + MAX_LOCALS;
+export const FR_PREV = 3;
+export const FR_LOCALS = 4;
+/** words of a frame of function fn */
+export function frameWords(fn: { params: readonly string[]; locals: readonly string[] }): number {
+  return FR_LOCALS + fn.params.length + fn.locals.length;
+}
 
 export interface FrameBase {
   pc: number;

@@ -6,7 +6,7 @@
  * delivered on a CPU), and the state is the whole truth: thread stacks (function,
  * program point, locals) included. The same actions always give the same run.
  */
-import { FNS, FRAME_WORDS, FR_FN, FR_PC, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
+import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, frameWords, type FnRef } from './fn.ts';
 import { H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
 import {
   CPU,
@@ -34,7 +34,8 @@ import type { Variant } from './variants.ts';
 import type { Workload } from './workload.ts';
 import type { ModelEvent } from '../../models/events.ts';
 
-export const MAX_DEPTH = 14;
+/** stack words per thread (frames are 4 words + parameters + locals) */
+export const STACK_WORDS = 160;
 
 /** interrupt sources: kind -> handler, registered by the modules that raise them */
 export const IRQ = {
@@ -70,6 +71,7 @@ export interface ThreadInfo {
   cpu: number;
   task: number; // task_struct address (0 for irq slots)
   addr: number; // thread record address
+  stack: number; // stack region address (after the heap)
 }
 
 /** Static addresses of everything in a machine built for a workload. */
@@ -168,6 +170,8 @@ export class Machine implements MemCtx {
   readonly A: Addrs;
   readonly threads: ThreadInfo[];
   readonly names: { addr: number; size: number; name: string }[];
+  /** words before the first stack region */
+  readonly heapEnd: number;
   visible = false;
   /** diagnostics (printk, WARN_ON, BUG_ON text) emitted by the last action */
   labels: string[] = [];
@@ -218,15 +222,15 @@ export class Machine implements MemCtx {
       tasks.push(task);
       syncKiocbs.push(r.role === 'sync-reader' ? L.allocStruct(KIOCB, `${r.name}:kiocb(stack)`, true) : 0);
       stackWaits.push(Array.from({ length: 3 }, (_, s) => L.allocStruct(WAITQ, `${r.name}:wait${s}(stack)`, true)));
-      const addr = L.alloc(THREAD.size + MAX_DEPTH * FRAME_WORDS, `thread:${r.name}`);
-      threads.push({ role: r.role, name: r.name, cpu: r.cpu, task, addr });
+      const addr = L.alloc(THREAD.size, `thread:${r.name}`);
+      threads.push({ role: r.role, name: r.name, cpu: r.cpu, task, addr, stack: 0 });
       void i;
     });
     const cpus: number[] = [];
     for (let c = 0; c < w.cpus; c++) {
       cpus.push(L.allocStruct(CPU, `cpu${c}`));
-      const addr = L.alloc(THREAD.size + MAX_DEPTH * FRAME_WORDS, `thread:irq/${c}`);
-      threads.push({ role: 'irq', name: `irq/${c}`, cpu: c, task: 0, addr });
+      const addr = L.alloc(THREAD.size, `thread:irq/${c}`);
+      threads.push({ role: 'irq', name: `irq/${c}`, cpu: c, task: 0, addr, stack: 0 });
     }
     const cwq = {
       aio: Array.from({ length: w.cpus }, (_, c) => L.allocStruct(CWQ, `aio_wq/${c}`)),
@@ -241,6 +245,9 @@ export class Machine implements MemCtx {
     const iSem = L.alloc(1, 'inode->i_sem');
     const iSemWait = L.allocStruct(WQ_HEAD, 'i_sem.wait');
     const syncBuf = L.alloc(Math.max(1, w.syncReader?.nbytes ?? 1), 'syncbuf');
+    // the stacks come last: a state is packed as the heap plus each stack's words in use
+    this.heapEnd = L.size;
+    for (const t of threads) t.stack = L.alloc(STACK_WORDS, `stack:${t.name}`);
     this.A = {
       globals, ctx, kiocbs, syncKiocbs, userIocbs, userBufs, userBufPresent, ringEvents, pages, buckets, files, tasks, stackWaits,
       threads: threads.map((t) => t.addr), cpus, cwq, fputWork, irqSrcs, ghost, reqWait, congestionWait, iSem, iSemWait, syncBuf,
@@ -250,6 +257,8 @@ export class Machine implements MemCtx {
     this.owner = L.ownerTable();
     this.names = L.names;
     this.m = new Int32Array(this.size);
+    this.workMem = this.m;
+    this.oldSp = new Int32Array(threads.length);
     // what ctx_lock protects: the run list, active_reqs and every async kiocb's
     // ki_run_list, ki_list and ki_users (fs/aio.c touches them only under ctx->ctx_lock)
     this.prot = new Int32Array(this.size);
@@ -285,9 +294,8 @@ export class Machine implements MemCtx {
       this.m[g + G.PANIC_ARG] = arg;
       const t = this.cur >= 0 ? this.threads[this.cur] : null;
       if (t) {
-        const d = this.m[t.addr + THREAD.off.depth];
-        if (d > 0) {
-          const fr = t.addr + THREAD.size + (d - 1) * FRAME_WORDS;
+        const fr = this.m[t.addr + THREAD.off.fp];
+        if (fr) {
           this.m[g + G.PANIC_FN] = this.m[fr + FR_FN];
           this.m[g + G.PANIC_PC] = this.m[fr + FR_PC];
         }
@@ -482,11 +490,7 @@ export class Machine implements MemCtx {
   /** the call stack of thread i, outermost first: "fn@pc" names */
   stack(i: number): { fn: string; pc: number }[] {
     const out: { fn: string; pc: number }[] = [];
-    const d = this.tw('depth', i);
-    for (let j = 0; j < d; j++) {
-      const fr = this.frameAddr(i, j);
-      out.push({ fn: FNS[this.m[fr + FR_FN]]?.name ?? '?', pc: this.m[fr + FR_PC] });
-    }
+    for (let fr = this.tw('fp', i); fr; fr = this.m[fr + FR_PREV]) out.unshift({ fn: FNS[this.m[fr + FR_FN]]?.name ?? '?', pc: this.m[fr + FR_PC] });
     return out;
   }
 
@@ -509,26 +513,26 @@ export class Machine implements MemCtx {
     return { src: Math.floor((a - n) / this.w.cpus), cpu: (a - n) % this.w.cpus };
   }
 
-  private frameAddr(i: number, d: number): number {
-    return this.threads[i].addr + THREAD.size + d * FRAME_WORDS;
-  }
-
   /** pushes a frame for `fn(args)` on thread i (not a step: used by setup and irq delivery) */
   pushFrame(i: number, fn: FnRef, args: number[]): void {
-    const d = this.tw('depth', i);
-    if (d >= MAX_DEPTH) this.panic(PANIC_ENGINE, `stack overflow calling ${fn.name}`);
-    const fr = this.frameAddr(i, d);
+    const f = FNS[fn.id];
+    const size = frameWords(f);
+    const sp = this.tw('sp', i);
+    if (sp + size > STACK_WORDS) this.panic(PANIC_ENGINE, `stack overflow calling ${fn.name}`);
+    const fr = this.threads[i].stack + sp;
     this.m[fr + FR_FN] = fn.id;
     this.m[fr + FR_PC] = 0;
     this.m[fr + FR_RV] = 0;
+    this.m[fr + FR_PREV] = this.tw('fp', i);
     for (let j = 0; j < args.length; j++) this.m[fr + FR_LOCALS + j] = args[j];
-    this.setTw('depth', d + 1, i);
+    this.setTw('fp', fr, i);
+    this.setTw('sp', sp + size, i);
+    this.setTw('depth', this.tw('depth', i) + 1, i);
   }
 
   /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */
   call(retPc: number, fn: FnRef, ...args: number[]): void {
-    const d = this.tw('depth');
-    this.m[this.frameAddr(this.cur, d - 1) + FR_PC] = retPc;
+    this.m[this.tw('fp') + FR_PC] = retPc;
     this.pushFrame(this.cur, fn, args);
   }
 
@@ -540,18 +544,17 @@ export class Machine implements MemCtx {
 
   /** `return k.ret(v)`: returns v to the caller (`f.rv`) */
   ret(v = 0): void {
-    const d = this.tw('depth');
-    const fr = this.frameAddr(this.cur, d - 1);
-    this.m.fill(0, fr, fr + FRAME_WORDS);
-    this.setTw('depth', d - 1);
-    if (d - 1 > 0) this.m[this.frameAddr(this.cur, d - 2) + FR_RV] = v;
+    const fr = this.tw('fp');
+    const size = frameWords(FNS[this.m[fr + FR_FN]]);
+    const prev = this.m[fr + FR_PREV];
+    this.m.fill(0, fr, fr + size);
+    this.setTw('fp', prev);
+    this.setTw('sp', this.tw('sp') - size);
+    this.setTw('depth', this.tw('depth') - 1);
+    if (prev) this.m[prev + FR_RV] = v;
   }
 
   // ---------------------------------------------------------------- scheduling
-  load(state: Int32Array): void {
-    this.m = state;
-  }
-
   /** may process thread i run now, as far as its CPU is concerned? */
   private cpuAllows(i: number): boolean {
     const t = this.threads[i];
@@ -671,15 +674,14 @@ export class Machine implements MemCtx {
     let guard = 0;
     try {
       for (;;) {
-        const d = this.m[t.addr + THREAD.off.depth];
-        if (d === 0) {
+        const fr = this.m[t.addr + THREAD.off.fp];
+        if (fr === 0) {
           if (t.role === 'irq') {
             this.m[t.addr + THREAD.off.status] = T_IDLE;
             this.setCpuWord(t.cpu, 'irq_thread', 0);
           } else this.m[t.addr + THREAD.off.status] = T_DONE;
           break;
         }
-        const fr = t.addr + THREAD.size + (d - 1) * FRAME_WORDS;
         const fn = FNS[this.m[fr]];
         const pc = this.m[fr + FR_PC];
         if (this.trace) this.trace.push({ thread: i, fn: fn.name, pc });
@@ -707,12 +709,56 @@ export class Machine implements MemCtx {
     this.cur = -1;
   }
 
-  /** sets up the initial state (memory contents, threads at their main functions) */
+  /** sets up the initial state (memory contents, threads at their main functions); returns it packed */
   initState(setup: (k: Machine) => void): Int32Array {
-    this.m = new Int32Array(this.size);
+    this.m = this.workMem;
+    this.m.fill(0);
     setup(this);
-    return this.m;
+    return this.pack();
   }
+
+  // ---------------------------------------------------------------- packed states
+  /**
+   * A packed state is the heap followed by each thread's stack words in use: the
+   * explorer copies, hashes and stores only what is live. `load` unpacks it into the
+   * machine's working memory (zeroing stack words a previous state used); `pack`
+   * packs the working memory. Heap addresses are the same in both forms.
+   */
+  pack(): Int32Array {
+    const m = this.m;
+    const he = this.heapEnd;
+    let n = he;
+    for (const t of this.threads) n += m[t.addr + THREAD.off.sp];
+    const out = new Int32Array(n);
+    out.set(m.subarray(0, he));
+    let o = he;
+    for (const t of this.threads) {
+      const sp = m[t.addr + THREAD.off.sp];
+      if (sp) out.set(m.subarray(t.stack, t.stack + sp), o);
+      o += sp;
+    }
+    return out;
+  }
+
+  /** unpacks `state` into the working memory */
+  load(state: Int32Array): void {
+    const m = this.workMem;
+    const he = this.heapEnd;
+    const ts = this.threads;
+    for (let i = 0; i < ts.length; i++) this.oldSp[i] = m[ts[i].addr + THREAD.off.sp];
+    m.set(state.subarray(0, he));
+    let o = he;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
+      const sp = m[t.addr + THREAD.off.sp];
+      if (sp) m.set(state.subarray(o, o + sp), t.stack);
+      if (this.oldSp[i] > sp) m.fill(0, t.stack + sp, t.stack + this.oldSp[i]);
+      o += sp;
+    }
+    this.m = m;
+  }
+  private readonly workMem: Int32Array;
+  private readonly oldSp: Int32Array;
 
   /** marks a stack object live (frame entered) or dead (frame returned) */
   setStackObj(addr: number, live: boolean): void {

@@ -32,17 +32,30 @@ export class EngineModel implements Model {
     return [this.init0.slice()];
   }
 
+  /** the state the machine's working memory holds unmodified, if any */
+  private loaded: State | null = null;
+
   actions(s: State, out: number[]): void {
-    this.k.load(s);
+    if (this.loaded !== s) {
+      this.k.load(s);
+      this.loaded = s;
+    }
     this.k.actions(out);
   }
 
   next(s: State, a: number): State | null {
-    const t = s.slice();
-    this.k.load(t);
+    if (this.loaded !== s) this.k.load(s);
+    this.loaded = null;
     this.k.act(a);
     this.labels = this.k.labels;
-    return t;
+    return this.k.pack();
+  }
+
+  /** points the machine's working memory at state s (for inspection) */
+  load(s: State): Machine {
+    this.k.load(s);
+    this.loaded = s;
+    return this.k;
   }
 
   lastLabels(): readonly string[] {
@@ -51,8 +64,7 @@ export class EngineModel implements Model {
 
   /** "io_submit" / "irq: end_page_read on cpu1" */
   describeAction(s: State, a: number): string {
-    const k = this.k;
-    k.load(s);
+    const k = this.load(s);
     const d = k.decode(a);
     if ('thread' in d) return `${k.threads[d.thread].name}: ${k.topFn(d.thread)}`;
     return `irq/${d.cpu}: ${k.irqName(d.src)}`;

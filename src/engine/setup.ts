@@ -9,6 +9,7 @@ import { H_LIVE } from './mem.ts';
 import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptodate, TASK_RUNNING, T_IDLE, T_RUN, USER_IOCB, WQ_HEAD } from './structs.ts';
 import { INIT_LIST_HEAD } from './kernel/list.ts';
 import { worker_thread } from './kernel/workqueue.ts';
+import { declare_waitqueue } from './kernel/wait.ts';
 import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from './fs/fops.ts';
 import type { Variant } from './variants.ts';
@@ -74,8 +75,10 @@ export const sync_reader_main = kfn('sync_reader_main', 'user: read(2)', [], ['p
 
 /** a workqueue worker: worker_thread(cwq) with its DECLARE_WAITQUEUE entry */
 export const worker_main = kfn('worker_main', 'kernel/workqueue.c', ['cwq'], [], (k, f) => {
+  // DECLARE_WAITQUEUE(wait, current);
   const w = k.myWait(2);
   k.setStackObj(w, true);
+  declare_waitqueue(k, w, k.current);
   return k.call(0, worker_thread, f.cwq, w);
 });
 
@@ -171,10 +174,16 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
       const args = t.role === 'aio-worker' ? [A.cwq.aio[t.cpu]] : t.role === 'keventd' ? [A.cwq.keventd[t.cpu]] : [];
       k.pushFrame(i, main, args);
     });
+    // the kernel has booted: the worker threads run until they sleep in their idle loop
+    k.threads.forEach((t, i) => {
+      if (t.role !== 'aio-worker' && t.role !== 'keventd') return;
+      for (let n = 0; n < 1000 && k.threadEnabled(i); n++) k.act(i);
+    });
     void H_LIVE;
     void PAGE;
     void FILE;
     void USER_IOCB;
   });
+  if (k.trace) k.trace.length = 0;
   return { k, init };
 }

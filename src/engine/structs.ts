@@ -127,6 +127,8 @@ export const THREAD = defineStruct('thread', {
   cpu: 1,
   task: 1,
   depth: 1,
+  fp: 1, // the innermost frame's address (0: none)
+  sp: 1, // stack words in use
   spin_on: 1, // address of the lock it spins on
   preempt: 1, // preempt_count: spinlocks held (and being acquired)
   spin_flags: 1, // irq state saved by a spin_lock_irqsave that is still spinning
