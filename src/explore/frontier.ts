@@ -4,11 +4,12 @@
  * header word per state, creates no per-state objects that survive a young-generation
  * GC, and gives its memory back block by block as the current level is expanded.
  *
- * `shift()` returns a view into a block rather than a copy: blocks are append-only
- * and never recycled (a consumed block is left to the GC), so a view stays valid and
- * unaliased for as long as anyone holds it, like a fresh array (models must not
- * modify the states they are given, which the Model interface already requires).
+ * Consumed blocks are recycled for the next level (a pool), because fresh memory is
+ * expensive here: on this project's VMs the first touch of a page costs ~10 us, which
+ * made a queue of never-reused blocks cost ~3 us per 2 KiB state. So `shift()` returns
+ * a copy (slab-allocated, see alloc.ts), never a view into a block.
  */
+import { allocState } from './alloc.ts';
 
 /** blocks start small (a fresh page costs ~10 us to touch on our VMs) and double up to the max */
 const FIRST_BLOCK_WORDS = 1 << 14; // 64 KiB
@@ -23,9 +24,11 @@ export class StateQueue {
   private writePos = 0;
   private blockWords: number;
   private maxBlockWords: number;
+  /** consumed blocks, reused before allocating */
+  private pool: Int32Array[] = [];
   /** states in the queue */
   count = 0;
-  /** bytes held in blocks still in use */
+  /** bytes held in blocks (in use or pooled) */
   bytes = 0;
 
   constructor(firstBlockWords = FIRST_BLOCK_WORDS, maxBlockWords = MAX_BLOCK_WORDS) {
@@ -34,9 +37,21 @@ export class StateQueue {
   }
 
   private newBlock(minWords: number): Int32Array {
-    const b = new Int32Array(Math.max(this.blockWords, minWords));
-    if (this.blockWords < this.maxBlockWords) this.blockWords *= 2;
-    this.bytes += b.byteLength;
+    let b: Int32Array | undefined;
+    const pool = this.pool;
+    for (let i = pool.length - 1; i >= 0; i--) {
+      if (pool[i].length >= minWords) {
+        b = pool[i];
+        pool[i] = pool[pool.length - 1];
+        pool.pop();
+        break;
+      }
+    }
+    if (b === undefined) {
+      b = new Int32Array(Math.max(this.blockWords, minWords));
+      if (this.blockWords < this.maxBlockWords) this.blockWords *= 2;
+      this.bytes += b.byteLength;
+    }
     this.blocks.push(b);
     this.writePos = 0;
     return b;
@@ -66,29 +81,37 @@ export class StateQueue {
     this.count++;
   }
 
-  /** removes and returns the oldest state (a view, see above); the queue must not be empty */
+  /** removes and returns the oldest state (a fresh copy); the queue must not be empty */
   shift(): Int32Array {
     let b = this.blocks[0];
     if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
       this.release();
       b = this.blocks[0];
     }
-    const p = this.readPos;
-    const len = b[p];
-    this.readPos = p + 1 + len;
+    const p = this.readPos + 1;
+    const len = b[p - 1];
+    this.readPos = p + len;
     this.count--;
-    return b.subarray(p + 1, p + 1 + len);
+    if (len <= 16) return b.slice(p, p + len);
+    const t = allocState(len);
+    if (len <= 256) {
+      for (let i = 0; i < len; i++) t[i] = b[p + i];
+    } else {
+      t.set(b.subarray(p, p + len));
+    }
+    return t;
   }
 
   private release(): void {
     const old = this.blocks.shift()!;
     this.readPos = 0;
-    this.bytes -= old.byteLength;
+    this.pool.push(old);
   }
 
   /** drops everything */
   clear(): void {
     this.blocks = [];
+    this.pool = [];
     this.readPos = 0;
     this.writePos = 0;
     this.count = 0;
