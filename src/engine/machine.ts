@@ -7,6 +7,7 @@
  * program point, locals) included. The same actions always give the same run.
  */
 import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, frameWords, type FnRef } from './fn.ts';
+import { allocState } from '../explore/alloc.ts';
 import { H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
 import {
   CPU,
@@ -34,6 +35,18 @@ import type { Variant } from './variants.ts';
 import type { Workload } from './workload.ts';
 import type { ModelEvent } from '../../models/events.ts';
 
+
+// hot-path offsets, read once (imported bindings are getters under the TS loader)
+const TH_STATUS = THREAD.off.status;
+const TH_FP = THREAD.off.fp;
+const TH_SP = THREAD.off.sp;
+const TH_PREEMPT = THREAD.off.preempt;
+const TH_SPIN_ON = THREAD.off.spin_on;
+const CPU_IRQ_THREAD = CPU.off.irq_thread;
+const CPU_IRQS_OFF = CPU.off.irqs_off;
+const IRQ_KIND = IRQ_SRC.off.kind;
+const TASK_STATE = TASK.off.state;
+
 /** stack words per thread (frames are 4 words + parameters + locals) */
 export const STACK_WORDS = 160;
 
@@ -60,7 +73,10 @@ export const PANIC_LOCK = 5; // lock discipline: sleeping while atomic, unlock b
 export const PANIC_ENGINE = 6; // the engine itself failed (a JavaScript exception): a bug of ours
 export const PANIC_NAMES = ['', 'BUG', 'oops: NULL pointer dereference', 'use after free', 'access to a dead stack frame', 'lock discipline', 'engine error'];
 
-export class KernelStop extends Error {}
+/** thrown to end a step after a panic was recorded (not an Error: no stack trace to capture) */
+export class KernelStop {
+  constructor(readonly message: string) {}
+}
 
 /** thread roles; the role decides the main function and the CPU */
 export type ThreadRole = 'submitter' | 'sync-reader' | 'getevents' | 'aio-worker' | 'keventd' | 'irq';
@@ -294,7 +310,7 @@ export class Machine implements MemCtx {
       this.m[g + G.PANIC_ARG] = arg;
       const t = this.cur >= 0 ? this.threads[this.cur] : null;
       if (t) {
-        const fr = this.m[t.addr + THREAD.off.fp];
+        const fr = this.m[t.addr + TH_FP];
         if (fr) {
           this.m[g + G.PANIC_FN] = this.m[fr + FR_FN];
           this.m[g + G.PANIC_PC] = this.m[fr + FR_PC];
@@ -502,7 +518,7 @@ export class Machine implements MemCtx {
 
   /** the handler that would run for interrupt source slot s */
   irqName(s: number): string {
-    const kind = this.m[this.A.irqSrcs[s] + IRQ_SRC.off.kind];
+    const kind = this.m[this.A.irqSrcs[s] + IRQ_KIND];
     return IRQ_HANDLERS[kind]?.name ?? `irq kind ${kind}`;
   }
 
@@ -560,26 +576,26 @@ export class Machine implements MemCtx {
     const t = this.threads[i];
     if (t.role === 'irq') return true;
     const c = t.cpu;
-    if (this.m[this.A.cpus[c] + CPU.off.irq_thread] !== 0) return false;
+    if (this.m[this.A.cpus[c] + CPU_IRQ_THREAD] !== 0) return false;
     for (let j = 0; j < this.threads.length; j++) {
       if (j === i) continue;
       const u = this.threads[j];
       if (u.cpu !== c || u.role === 'irq') continue;
-      if (this.m[u.addr + THREAD.off.preempt] > 0) return false;
+      if (this.m[u.addr + TH_PREEMPT] > 0) return false;
     }
     return true;
   }
 
   threadEnabled(i: number): boolean {
     const t = this.threads[i];
-    const st = this.m[t.addr + THREAD.off.status];
+    const st = this.m[t.addr + TH_STATUS];
     switch (st) {
       case T_RUN:
         return this.cpuAllows(i);
       case T_SPIN:
-        return this.m[this.m[t.addr + THREAD.off.spin_on]] === 0 && this.cpuAllows(i);
+        return this.m[this.m[t.addr + TH_SPIN_ON]] === 0 && this.cpuAllows(i);
       case T_SLEEP:
-        return this.m[t.task + TASK.off.state] === TASK_RUNNING && this.cpuAllows(i);
+        return this.m[t.task + TASK_STATE] === TASK_RUNNING && this.cpuAllows(i);
       default:
         return false;
     }
@@ -597,10 +613,10 @@ export class Machine implements MemCtx {
     const nc = this.w.cpus;
     for (let s = 0; s < this.A.irqSrcs.length; s++) {
       const src = this.A.irqSrcs[s];
-      if (this.m[src + IRQ_SRC.off.kind] === 0) continue;
+      if (this.m[src + IRQ_KIND] === 0) continue;
       for (let c = 0; c < nc; c++) {
         const ca = this.A.cpus[c];
-        if (this.m[ca + CPU.off.irqs_off] || this.m[ca + CPU.off.irq_thread]) continue;
+        if (this.m[ca + CPU_IRQS_OFF] || this.m[ca + CPU_IRQ_THREAD]) continue;
         out.push(n + s * nc + c);
       }
     }
@@ -609,8 +625,8 @@ export class Machine implements MemCtx {
   /** raises an interrupt source (it becomes deliverable on any CPU with irqs on) */
   raiseIrq(kind: number, arg: number, arg2 = 0): void {
     for (const src of this.A.irqSrcs) {
-      if (this.m[src + IRQ_SRC.off.kind] === 0) {
-        this.m[src + IRQ_SRC.off.kind] = kind;
+      if (this.m[src + IRQ_KIND] === 0) {
+        this.m[src + IRQ_KIND] = kind;
         this.m[src + IRQ_SRC.off.arg] = arg;
         this.m[src + IRQ_SRC.off.arg2] = arg2;
         this.pp();
@@ -623,7 +639,7 @@ export class Machine implements MemCtx {
   /** cancels a pending interrupt source (del_timer) */
   cancelIrq(kind: number, arg: number): void {
     for (const src of this.A.irqSrcs) {
-      if (this.m[src + IRQ_SRC.off.kind] === kind && this.m[src + IRQ_SRC.off.arg] === arg) {
+      if (this.m[src + IRQ_KIND] === kind && this.m[src + IRQ_SRC.off.arg] === arg) {
         this.m.fill(0, src, src + IRQ_SRC.size);
         this.pp();
       }
@@ -649,7 +665,7 @@ export class Machine implements MemCtx {
     const s = Math.floor((a - n) / nc);
     const c = (a - n) % nc;
     const src = this.A.irqSrcs[s];
-    const kind = this.m[src + IRQ_SRC.off.kind];
+    const kind = this.m[src + IRQ_KIND];
     const arg = this.m[src + IRQ_SRC.off.arg];
     const arg2 = this.m[src + IRQ_SRC.off.arg2];
     this.m.fill(0, src, src + IRQ_SRC.size);
@@ -669,17 +685,17 @@ export class Machine implements MemCtx {
     this.visible = false;
     this.opN = false;
     const t = this.threads[i];
-    const st = this.m[t.addr + THREAD.off.status];
-    if (st === T_SPIN || st === T_SLEEP) this.m[t.addr + THREAD.off.status] = T_RUN;
+    const st = this.m[t.addr + TH_STATUS];
+    if (st === T_SPIN || st === T_SLEEP) this.m[t.addr + TH_STATUS] = T_RUN;
     let guard = 0;
     try {
       for (;;) {
-        const fr = this.m[t.addr + THREAD.off.fp];
+        const fr = this.m[t.addr + TH_FP];
         if (fr === 0) {
           if (t.role === 'irq') {
-            this.m[t.addr + THREAD.off.status] = T_IDLE;
+            this.m[t.addr + TH_STATUS] = T_IDLE;
             this.setCpuWord(t.cpu, 'irq_thread', 0);
-          } else this.m[t.addr + THREAD.off.status] = T_DONE;
+          } else this.m[t.addr + TH_STATUS] = T_DONE;
           break;
         }
         const fn = FNS[this.m[fr]];
@@ -690,7 +706,7 @@ export class Machine implements MemCtx {
         f.base = fr;
         fn.step(this, f);
         this.stepCount++;
-        const now = this.m[t.addr + THREAD.off.status];
+        const now = this.m[t.addr + TH_STATUS];
         if (now !== T_RUN) break; // spinning or sleeping: the step will be retried / resumed
         if (this.visible && (this.opN || !this.reduce)) break;
         if (++guard > 100000) this.panic(PANIC_ENGINE, `thread ${t.name} loops without a visible step in ${fn.name}`);
@@ -728,12 +744,12 @@ export class Machine implements MemCtx {
     const m = this.m;
     const he = this.heapEnd;
     let n = he;
-    for (const t of this.threads) n += m[t.addr + THREAD.off.sp];
-    const out = new Int32Array(n);
+    for (const t of this.threads) n += m[t.addr + TH_SP];
+    const out = allocState(n);
     out.set(m.subarray(0, he));
     let o = he;
     for (const t of this.threads) {
-      const sp = m[t.addr + THREAD.off.sp];
+      const sp = m[t.addr + TH_SP];
       if (sp) out.set(m.subarray(t.stack, t.stack + sp), o);
       o += sp;
     }
@@ -745,12 +761,12 @@ export class Machine implements MemCtx {
     const m = this.workMem;
     const he = this.heapEnd;
     const ts = this.threads;
-    for (let i = 0; i < ts.length; i++) this.oldSp[i] = m[ts[i].addr + THREAD.off.sp];
+    for (let i = 0; i < ts.length; i++) this.oldSp[i] = m[ts[i].addr + TH_SP];
     m.set(state.subarray(0, he));
     let o = he;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i];
-      const sp = m[t.addr + THREAD.off.sp];
+      const sp = m[t.addr + TH_SP];
       if (sp) m.set(state.subarray(o, o + sp), t.stack);
       if (this.oldSp[i] > sp) m.fill(0, t.stack + sp, t.stack + this.oldSp[i]);
       o += sp;
