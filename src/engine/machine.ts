@@ -349,6 +349,11 @@ export class Machine implements MemCtx {
     this.modelEvents?.push(e);
   }
 
+  /** &ctx->wq (model events name its queue_work / work_run) */
+  get ctxWorkAddr(): number {
+    return this.A.ctx + KIOCTX.off.wq;
+  }
+
   /** offset of ki_wait inside a kiocb */
   readonly kiWaitOff = KIOCB.off.ki_wait;
 

@@ -663,7 +663,10 @@ export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], 
     case 4:
       if (!f.run) return k.ret(0);
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
-      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(5, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      if (waitqueue_active(k, ctxWait(f.ctx))) {
+        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+        return k.call(5, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      }
       return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
     case 5:
       return k.ret(0);

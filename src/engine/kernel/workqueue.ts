@@ -45,6 +45,7 @@ export const queue_work = kfn('queue_work', 'kernel/workqueue.c', ['wq', 'work']
   switch (f.pc) {
     case 0:
       if (test_and_set_bit(k, 0, f.work + WORK.off.pending)) return k.ret(0);
+      if (k.modelEvents && f.work === k.ctxWorkAddr) k.emit({ machine: 'kiocb', type: 'queue_work', iocb: -1 });
       f.cwq = cwqOf(k, f.wq, k.cpuId);
       f.pc = 1;
       return;
@@ -125,6 +126,7 @@ export const worker_thread = kfn('worker_thread', 'kernel/workqueue.c', ['cwq', 
     case 9: {
       // clear_bit(0, &work->pending); f(data);
       clear_bit(k, 0, f.work + WORK.off.pending);
+      if (k.modelEvents && f.work === k.ctxWorkAddr) k.emit({ machine: 'kiocb', type: 'work_run', iocb: -1 });
       const w = k.work(f.work);
       return k.callPtr(5, w.func, w.data);
     }
