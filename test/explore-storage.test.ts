@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FingerprintTable, StateInfo, ROOT } from '../src/explore/visited.ts';
 import { StateQueue } from '../src/explore/frontier.ts';
-import { fingerprint, omissionProbability } from '../src/explore/hash.ts';
+import { fingerprint, fingerprintJs, omissionProbability, WASM_MIN_WORDS, wasmHashing } from '../src/explore/hash.ts';
+import { instantiateXxh64, xxh64Reference, XXH_INPUT_OFFSET } from '../src/explore/xxh64-wasm.ts';
 import { allocState, cloneState } from '../src/explore/alloc.ts';
 
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
@@ -177,6 +178,68 @@ describe('fingerprint', () => {
     expect(omissionProbability(0)).toBe(0);
     expect(omissionProbability(1e6) / (1e12 / 2 ** 65)).toBeCloseTo(1, 5);
     expect(omissionProbability(1e12)).toBeGreaterThan(0.99);
+  });
+});
+
+describe('XXH64 in WebAssembly', () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
+
+  it('the BigInt reference matches published XXH64 test vectors', () => {
+    expect(xxh64Reference(enc(''), 0n)).toBe(0xef46db3751d8e999n);
+    expect(xxh64Reference(enc('a'), 0n)).toBe(0xd24ec4f1a98c6e5bn);
+    expect(xxh64Reference(enc('abc'), 0n)).toBe(0x44bc2cf5ad770999n);
+    expect(xxh64Reference(enc('The quick brown fox jumps over the lazy dog'), 0n)).toBe(0x0b242d361fda71bcn);
+  });
+
+  it('the module agrees with the reference on whole-word inputs of every length class', () => {
+    expect(wasmHashing).toBe(true);
+    for (const seed of [0n, 0x5bd1e9959747b28cn, -1n]) {
+      const x = instantiateXxh64(seed)!;
+      fc.assert(
+        fc.property(fc.array(int32, { maxLength: 80 }), (words) => {
+          const s = Int32Array.from(words);
+          new Int32Array(x.memory.buffer).set(s, XXH_INPUT_OFFSET / 4);
+          x.h(s.length * 4);
+          const got = BigInt.asUintN(64, new BigInt64Array(x.memory.buffer, 0, 1)[0]);
+          expect(got).toBe(xxh64Reference(new Uint8Array(s.buffer), seed));
+        }),
+        { numRuns: 150 },
+      );
+    }
+  });
+
+  it('fingerprint() uses it for long states, and grows its memory for huge ones', () => {
+    const out = new Int32Array(2);
+    for (const n of [WASM_MIN_WORDS, 100, 1335, 40000]) {
+      const s = new Int32Array(n).map((_, i) => Math.imul(i, 0x9e3779b1));
+      fingerprint(s, out);
+      const ref = xxh64Reference(new Uint8Array(s.buffer), 0x5bd1e9959747b28cn);
+      expect(out[0]).toBe(Number(BigInt.asIntN(32, ref)));
+      expect(out[1]).toBe(Number(BigInt.asIntN(32, ref >> 32n)));
+    }
+  });
+
+  it('no collisions over 100k long structured states, in either implementation', () => {
+    for (const f of [fingerprint, fingerprintJs]) {
+      const out = new Int32Array(2);
+      const seen = new Set<string>();
+      const s = new Int32Array(64);
+      for (let i = 0; i < 100_000; i++) {
+        s[i % 64] ^= 1 << (i % 31);
+        s[(i * 7) % 64] += 1;
+        f(s, out);
+        seen.add(`${out[0]},${out[1]}`);
+      }
+      // states may repeat: compare against the number of distinct states
+      const distinct = new Set<string>();
+      s.fill(0);
+      for (let i = 0; i < 100_000; i++) {
+        s[i % 64] ^= 1 << (i % 31);
+        s[(i * 7) % 64] += 1;
+        distinct.add(s.join(','));
+      }
+      expect(seen.size).toBe(distinct.size);
+    }
   });
 });
 

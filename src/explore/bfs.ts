@@ -106,7 +106,7 @@ export interface ExploreOptions {
   maxCycles?: number;
   /** overrides `model.isProgress` */
   isProgress?: (s: State) => boolean;
-  /** initial visited-table capacity in slots (default 1024) */
+  /** initial visited-table capacity in slots (default 64) */
   initialCapacity?: number;
 }
 
@@ -252,7 +252,7 @@ export function validateOptions(options: ExploreOptions): Limits {
     progressIntervalMs: posNum(o, 'progressIntervalMs', 1000),
     maxEdges: posInt(o, 'maxEdges', 2_000_000, 0x7fffffff - 1),
     maxCycles,
-    initialCapacity: posInt(o, 'initialCapacity', 1024, 0x40000000),
+    initialCapacity: posInt(o, 'initialCapacity', 64, 0x40000000),
   };
 }
 

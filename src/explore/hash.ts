@@ -11,9 +11,18 @@
  *    merge, tail rounds, avalanche finaliser).
  *
  * Both lanes also mix in the length, so states of different lengths sharing a prefix
- * do not collide systematically. The pair (0, 0) is reserved as the empty-slot marker
- * of the visited table and is mapped to (0, 1).
+ * do not collide systematically.
+ *
+ * States of WASM_MIN_WORDS words or more are instead hashed with XXH64 in
+ * WebAssembly (xxh64-wasm.ts): the state is copied into the module's memory and the
+ * 64-bit result split into (lo, hi). That is 2-3x faster for big states (1335 words:
+ * ~0.75 us instead of ~1.75 us). The choice depends only on the length, so a state
+ * always gets the same fingerprint.
+ *
+ * The pair (0, 0) is reserved as the empty-slot marker of the visited table and is
+ * mapped to (0, 1).
  */
+import { instantiateXxh64, XXH_INPUT_OFFSET } from './xxh64-wasm.ts';
 
 const SEED_LO = 0x9747b28c | 0;
 const SEED_HI = 0x5bd1e995 | 0;
@@ -26,15 +35,55 @@ const P5 = 0x165667b1 | 0;
 const C1 = 0xcc9e2d51 | 0;
 const C2 = 0x1b873593 | 0;
 
+/** states at least this long are hashed in WebAssembly when available */
+export const WASM_MIN_WORDS = 16;
+
+const xxh = instantiateXxh64(0x5bd1e9959747b28cn);
+const xxhH = xxh?.h;
+const INPUT_WORD = XXH_INPUT_OFFSET >> 2;
+let xxhMem32 = xxh ? new Int32Array(xxh.memory.buffer) : new Int32Array(0);
+let xxhCapWords = xxhMem32.length - INPUT_WORD;
+
+/** whether long states are hashed in WebAssembly */
+export const wasmHashing: boolean = xxh !== undefined;
+
 /**
  * Fingerprints `s` into `out[0]` (lo lane) and `out[1]` (hi lane) as int32 values,
  * never both zero. Allocation-free.
+ */
+export function fingerprint(s: Int32Array, out: Int32Array): void {
+  const n = s.length;
+  if (n < WASM_MIN_WORDS || xxhH === undefined) {
+    fingerprintJs(s, out);
+    return;
+  }
+  if (n > xxhCapWords) growXxhMemory(n);
+  xxhMem32.set(s, INPUT_WORD);
+  xxhH(n << 2);
+  const lo = xxhMem32[0];
+  const hi = xxhMem32[1];
+  out[0] = lo;
+  out[1] = (lo | hi) === 0 ? 1 : hi;
+}
+
+function growXxhMemory(words: number): void {
+  const need = (words + INPUT_WORD) * 4;
+  const mem = xxh!.memory;
+  const pages = Math.ceil((need - mem.buffer.byteLength) / 65536);
+  if (pages > 0) mem.grow(pages);
+  xxhMem32 = new Int32Array(mem.buffer);
+  xxhCapWords = xxhMem32.length - INPUT_WORD;
+}
+
+/**
+ * The pure-JS fingerprint (used for states shorter than WASM_MIN_WORDS): `out[0]`
+ * (lo lane) and `out[1]` (hi lane) as int32 values, never both zero.
  *
  * The hi lane is xxHash32's structure: four accumulators over 4-word stripes, a
  * merge, then a one-accumulator tail; the lo lane is MurmurHash3_x86_32 over all
  * words. Throughput is bound by the four multiplies per word (about 1.3 ns/word).
  */
-export function fingerprint(s: Int32Array, out: Int32Array): void {
+export function fingerprintJs(s: Int32Array, out: Int32Array): void {
   const n = s.length;
   let h1 = SEED_LO ^ n;
   let a1 = (SEED_HI + P1 + P2) | 0;
