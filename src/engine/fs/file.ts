@@ -4,7 +4,7 @@
  * read path (src/engine/mm/filemap.ts) copies `fileByte` into user buffers and the
  * read-result invariant compares against `expectedRead`.
  */
-import type { Workload } from '../workload.ts';
+import type { IocbSpec, Workload } from '../workload.ts';
 import { EINVAL, EIO } from './errno.ts';
 
 /** the file's byte at offset o (never 0 and never -1, so stale or garbage words show) */
@@ -72,4 +72,31 @@ export function expectedRead(
 export function expectedBytes(w: Workload, offset: number, nbytes: number): number[] {
   const r = expectedRead(w, offset, nbytes);
   return Array.from({ length: Math.max(0, r) }, (_, j) => fileByte(offset + j));
+}
+
+/**
+ * The completion result a correct kernel posts for async iocb `io` of workload `w`,
+ * or null when io_submit itself fails and no event is posted (io_submit_one's
+ * -EBADF for a descriptor without FMODE_READ / FMODE_WRITE goes to out_put_req).
+ * - pread: -EINVAL without f_op->aio_read (a character device), else expectedRead;
+ * - pwrite: -EINVAL without f_op->aio_write, else the whole count (the model's i_size
+ *   is fixed, writes past it are accepted and not stored);
+ * - fsync / fdsync: -EINVAL (ext2 has no aio_fsync in 2.5.62, nor does a chardev).
+ */
+export function expectedAioResult(w: Workload, io: IocbSpec): number | null {
+  const canRead = w.fd.mode === 'r' || w.fd.mode === 'rw';
+  const canWrite = w.fd.mode === 'w' || w.fd.mode === 'rw';
+  switch (io.op) {
+    case 'pread':
+      if (!canRead) return null;
+      if (!w.fd.aioRead) return -EINVAL;
+      return expectedRead(w, io.offset, io.nbytes);
+    case 'pwrite':
+      if (!canWrite) return null;
+      if (!w.fd.aioRead) return -EINVAL;
+      return io.nbytes < 0 ? -EINVAL : io.nbytes;
+    case 'fsync':
+    case 'fdsync':
+      return -EINVAL;
+  }
 }

@@ -16,7 +16,7 @@
  * User buffers are one word per byte; a user page is present when its word in
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  */
-import { FR_LOCALS, kfn, type FnRef, type FrameBase, type KFn } from '../fn.ts';
+import { FR_LOCALS, kfn, type FrameBase, type KFn } from '../fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../structs.ts';
 import { test_bit } from '../kernel/bitops.ts';
@@ -372,57 +372,65 @@ function releaseSparePage(cached_page: number): void {
 
 // ------------------------------------------------------------------ user copies
 /**
- * __put_user(x, addr) / __get_user(x, addr) of one byte: a store or load to a present
- * user page is one step; a non-present page faults (handle_mm_fault sleeps until the
- * page is in, then the access is retried). An address outside every user buffer is
- * unmapped: -EFAULT (the exception table fixup).
+ * __put_user(x, addr) / __get_user(x, addr) of one byte (include/asm-i386/uaccess.h;
+ * macros, so no frame): a store or load to a present user page is one step and
+ * returns 0; an address outside every user buffer is unmapped and gives -EFAULT (the
+ * exception table fixup); a non-present page faults: the result is the
+ * [iocb index, user page] that handle_mm_fault must bring in before the access is
+ * retried.
  */
-function userAccessKfn(name: string, write: boolean) {
-  return kfn(name, 'include/asm-i386/uaccess.h', ['x', 'addr'], [], (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        const ub = userBuf(k, f.addr);
-        if (!ub) {
-          k.pp();
-          return k.ret(-EFAULT);
-        }
-        const up = userPage(k, ub, f.addr);
-        if (!userPresent(k, ub, up)) return k.call(0, handle_mm_fault, ub.i, up);
-        if (write) k.wr(f.addr, f.x, 'user byte');
-        return k.ret(0);
-      }
-    }
-  });
+function userAccess(k: Machine, addr: number, write: boolean, x: number): number | [number, number] {
+  const ub = userBuf(k, addr);
+  if (!ub) {
+    k.pp();
+    return -EFAULT;
+  }
+  const up = userPage(k, ub, addr);
+  if (!userPresent(k, ub, up)) return [ub.i, up];
+  if (write) k.wr(addr, x, 'user byte');
+  return 0;
 }
-export const __put_user = userAccessKfn('__put_user', true);
-export const __get_user = userAccessKfn('__get_user', false);
 
 /**
  * fault_in_pages_writeable(uaddr, size) (include/linux/pagemap.h): ret = __put_user(0, uaddr);
  * if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) !=
  * ((unsigned long)end & PAGE_MASK)) ret = __put_user(0, end); } return ret;
- * fault_in_pages_readable is the same with __get_user.
+ * fault_in_pages_readable is the same with __get_user. A fault in either access sleeps
+ * in handle_mm_fault (Suparna: "fault_in_writable_pages can block too"), then the
+ * access is retried.
  */
-function faultInKfn(name: string, access: FnRef) {
-  return kfn(name, 'include/linux/pagemap.h', ['uaddr', 'size'], [], (k, f) => {
+function faultInKfn(name: string, write: boolean) {
+  return kfn(name, 'include/linux/pagemap.h', ['uaddr', 'size'], ['ret'], (k, f) => {
     switch (f.pc) {
-      case 0:
-        return k.call(1, access, 0, f.uaddr);
+      case 0: {
+        // ret = __put_user(0, uaddr);
+        const r = userAccess(k, f.uaddr, write, 0);
+        if (Array.isArray(r)) return k.call(0, handle_mm_fault, r[0], r[1]);
+        f.ret = r;
+        f.pc = 1;
+        return;
+      }
       case 1: {
-        if (f.rv !== 0) return k.ret(f.rv);
+        // if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) != ((unsigned long)end & PAGE_MASK))
+        if (f.ret !== 0) return k.ret(f.ret);
         const end = f.uaddr + f.size - 1;
         const ub = userBuf(k, f.uaddr);
-        const samePage = ub ? end < ub.base + ub.len && userPage(k, ub, f.uaddr) === userPage(k, ub, end) : true;
-        if (!samePage) return k.call(2, access, 0, end);
-        return k.ret(0);
+        const samePage = ub !== null && end < ub.base + ub.len && userPage(k, ub, f.uaddr) === userPage(k, ub, end);
+        if (samePage) return k.ret(0);
+        f.pc = 2;
+        return;
       }
-      case 2:
-        return k.ret(f.rv);
+      case 2: {
+        // ret = __put_user(0, end); } return ret;
+        const r = userAccess(k, f.uaddr + f.size - 1, write, 0);
+        if (Array.isArray(r)) return k.call(2, handle_mm_fault, r[0], r[1]);
+        return k.ret(r);
+      }
     }
   });
 }
-export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', __put_user);
-export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', __get_user);
+export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
+export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
 
 /**
  * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
@@ -929,8 +937,9 @@ export const blockdev_direct_IO = kfn(
         f.result = err ? -EIO : bytes;
         // dio->is_async = !is_sync_kiocb(iocb);
         f.is_sync = k.kiocb(f.iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
+        // get_user_pages fails on an unmapped range: -EFAULT
         const ub = userBuf(k, f.buf);
-        if (!ub) {
+        if (!ub || f.buf + f.count > ub.base + ub.len) {
           f.result = -EFAULT;
           return k.ret(f.result);
         }
