@@ -253,7 +253,8 @@ export class Machine implements MemCtx {
       keventd: Array.from({ length: w.cpus }, (_, c) => L.allocStruct(CWQ, `keventd_wq/${c}`)),
     };
     const fputWork = L.allocStruct(WORK, 'fput_work');
-    const nIrq = w.irqSources ?? nPages + nIocbs + 3;
+    // disk reads in flight, one per page, plus one per retry of each iocb (a retried O_DIRECT read resubmits), timers, signals
+    const nIrq = w.irqSources ?? nPages + nIocbs * (w.retryCap + 2) + 3;
     const irqSrcs = Array.from({ length: nIrq }, (_, i) => L.allocStruct(IRQ_SRC, `irqsrc${i}`));
     const ghost = L.alloc(GH.SIZE * Math.max(1, nIocbs), 'ghost');
     const reqWait = L.allocStruct(WQ_HEAD, 'q->wait_for_request');

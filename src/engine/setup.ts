@@ -3,7 +3,7 @@
  * context, the file and its page cache, the user iocbs and buffers, tasks and worker
  * threads) and each thread's main function, i.e. the user program it runs.
  */
-import { fnByName, kfn } from './fn.ts';
+import { FR_LOCALS, fnByName, kfn } from './fn.ts';
 import { G, IRQ, Machine, type MachineOptions, type ThreadRole } from './machine.ts';
 import { H_LIVE } from './mem.ts';
 import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptodate, TASK_RUNNING, T_IDLE, T_RUN, USER_IOCB, WQ_HEAD } from './structs.ts';
@@ -64,7 +64,7 @@ export const sync_reader_main = kfn('sync_reader_main', 'user: read(2)', [], ['p
       const gfr = fnByName('generic_file_read');
       if (!gfr) throw new Error('generic_file_read is not defined');
       f.ppos = r.offset;
-      return k.call(1, gfr, k.A.files[0], k.A.syncBuf, r.nbytes, f.base + 3 /* &f.ppos */);
+      return k.call(1, gfr, k.A.files[0], k.A.syncBuf, r.nbytes, f.base + FR_LOCALS /* &ppos */);
     }
     case 1:
       k.setG(G.SYNC_RESULT, f.rv);

@@ -98,6 +98,7 @@ export const TASK = defineStruct('task_struct', {
   pid: 1,
   mm: 1,
   active_mm: 1,
+  g_aio: 1, // ghost: the kiocb whose operation this task is running (aio context), 0 if none
 });
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;

@@ -108,6 +108,7 @@ function ghostIdx(k: Machine, iocb: number): number {
 }
 /** the retry method starts running in the current context */
 export function retryEnter(k: Machine, iocb: number): void {
+  k.task(k.current).g_aio = iocb;
   const i = ghostIdx(k, iocb);
   ev(k, iocb, 'retry_enter');
   if (i < 0) return;
@@ -118,6 +119,7 @@ export function retryEnter(k: Machine, iocb: number): void {
   if (k.ghost(i, GH.COMPLETIONS) > 0) k.setGhost(i, GH.LATE_RETRY, 1);
 }
 export function retryExit(k: Machine, iocb: number, ret: number): void {
+  k.task(k.current).g_aio = 0;
   const i = ghostIdx(k, iocb);
   ev(k, iocb, ret === -EIOCBQUEUED ? 'retry_exit_queued' : 'retry_exit_done');
   if (i >= 0) k.setGhost(i, GH.RUNNING, k.ghost(i, GH.RUNNING) - 1);
@@ -1236,7 +1238,10 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
             return;
           }
           f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_read')) return k.callPtr(3, fop(k, f.file, 'aio_read'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          if (fop(k, f.file, 'aio_read')) {
+            retryEnter(k, f.req); // the method runs for the async kiocb: aio context
+            return k.callPtr(3, fop(k, f.file, 'aio_read'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          }
           break;
         case IOCB_CMD_PWRITE:
           f.ret = -EBADF;
@@ -1245,12 +1250,18 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
             return;
           }
           f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_write')) return k.callPtr(3, fop(k, f.file, 'aio_write'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          if (fop(k, f.file, 'aio_write')) {
+            retryEnter(k, f.req);
+            return k.callPtr(3, fop(k, f.file, 'aio_write'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          }
           break;
         case IOCB_CMD_FDSYNC:
         case IOCB_CMD_FSYNC:
           f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_fsync')) return k.callPtr(3, fop(k, f.file, 'aio_fsync'), f.req, u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
+          if (fop(k, f.file, 'aio_fsync')) {
+            retryEnter(k, f.req);
+            return k.callPtr(3, fop(k, f.file, 'aio_fsync'), f.req, u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
+          }
           break;
         default:
           f.ret = -EINVAL;
@@ -1260,6 +1271,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
     }
     case 3:
       f.ret = f.rv;
+      retryExit(k, f.req, f.ret);
       f.pc = 4;
       return;
     case 4:
@@ -1320,8 +1332,11 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       if (f.ret === -EIOCBQUEUED) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
       return k.ret(0);
     // ---- out_put_req:
-    case 90:
+    case 90: {
+      const i = k.iocbIndex(f.req);
+      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
       return k.call(91, aio_put_req, f.req);
+    }
     case 91:
       return k.ret(f.ret);
   }

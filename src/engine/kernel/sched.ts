@@ -44,7 +44,9 @@ export function bp(name: BlockingPoint): number {
  * schedule(): if the caller's state is not RUNNING it sleeps until a wakeup makes it
  * RUNNING (a TASK_INTERRUPTIBLE caller with a signal pending does not sleep).
  * `point` names the blocking point (index into BLOCKING_POINTS, -1 for none): a real
- * sleep with current->iocb set is recorded as a synchronous block in aio context.
+ * sleep while the task runs an async kiocb's operation (io_submit_one's first attempt
+ * or a retry: the engine's ghost `g_aio`, which is where the patches set current->iocb)
+ * is recorded as a synchronous block in aio context.
  */
 export const schedule = kfn('schedule', 'kernel/sched.c', ['point'], [], (k, f) => {
   switch (f.pc) {
@@ -60,7 +62,7 @@ export const schedule = kfn('schedule', 'kernel/sched.c', ['point'], [], (k, f) 
       if (k.tw('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
       if (f.point >= 0) {
         k.setG(G.BLOCKED_REACHED, k.g(G.BLOCKED_REACHED) | (1 << f.point));
-        if (t.iocb) {
+        if (t.g_aio) {
           k.setG(G.AIO_BLOCKED, k.g(G.AIO_BLOCKED) | (1 << f.point));
           k.note(`sleeps synchronously in aio context at ${BLOCKING_POINTS[f.point]}`);
         }
