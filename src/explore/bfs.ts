@@ -412,8 +412,11 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       b.set(progressBits);
       progressBits = b;
     }
+    reserveAt = Math.min(table.growAt, info.capacity, progressBits !== null ? progressBits.length : Infinity);
     return true;
   };
+  /** `reserve()` is needed before the state count (== table.size) reaches this */
+  let reserveAt = 0;
 
   const progressStats = (now: number, done: boolean): ProgressStats => {
     const seconds = (now - t0) / 1000;
@@ -472,6 +475,8 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   let lastCheck = t0;
   let lastProgress = t0;
   const onProgress = options.onProgress;
+  const maxStates = lim.maxStates;
+  const maxDepth = lim.maxDepth;
 
   outer: while (limitHit === undefined && queue.count > 0) {
     if (levelLeft === 0) {
@@ -479,7 +484,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       levelLeft = nextLevel;
       nextLevel = 0;
     }
-    const atLimit = depth >= lim.maxDepth;
+    const atLimit = depth >= maxDepth;
     const s = queue.shift();
     levelLeft--;
     const src = expanded++;
@@ -509,14 +514,14 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
         }
       }
       let target: number;
-      if (count >= lim.maxStates) {
+      if (count >= maxStates) {
         target = table.find(fp[0], fp[1]);
         if (target < 0) {
           limitHit = 'maxStates';
           break outer;
         }
       } else {
-        if (table.size >= table.growAt || count >= info.capacity || (progressBits !== null && count >= progressBits.length)) {
+        if (count >= reserveAt) {
           if (!reserve()) {
             limitHit = 'maxBytes';
             break outer;
