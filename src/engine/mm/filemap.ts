@@ -192,6 +192,7 @@ export const aio_wait_on_page_bit = kfn(
           k.setStackObj(f.sync_wait, false);
           return k.ret(-EIOCBQUEUED);
         }
+        pageEvent(k, 'woken', f.page);
         f.pc = 5;
         return;
       case 5:
@@ -263,6 +264,7 @@ export const __aio_lock_page = kfn('__aio_lock_page', 'mm/filemap.c', ['page'], 
         k.setStackObj(f.sync_wait, false);
         return k.ret(-EIOCBQUEUED);
       }
+      pageEvent(k, 'woken', f.page);
       f.pc = 1;
       return;
     case 5:
@@ -346,7 +348,7 @@ export function add_to_page_cache_lru(k: Machine, cached_page: number, index: nu
   p.index = index;
   p.count = 2;
   p.in_cache = 1;
-  pageEvent(k, 'lock_page_acquired', page);
+  pageEvent(k, 'page_cache_add', page);
   return 0;
 }
 

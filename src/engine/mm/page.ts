@@ -5,6 +5,10 @@
  * and its bio completion in interrupt context.
  *
  * Every flag operation is one atomic bitop on page->flags (one visible step).
+ * Model events (models/events.ts PAGE_EVENTS): the waiter side emits them where the
+ * code does the named thing; 'woken' is emitted by a synchronous waiter when it comes
+ * back from io_schedule (the wake functions themselves run in kernel/wait.ts and
+ * fs/aio.c, which do not know the page).
  * Pages do not have wait queues of their own: page_waitqueue() hashes a page to one
  * of the zone's buckets (k.w.buckets), and two pages may share a bucket, so
  * unlock_page's wake_up_all also wakes the other page's waiters.
@@ -15,7 +19,8 @@ import { PAGE, PG_error, PG_locked, PG_uptodate } from '../structs.ts';
 import { clear_bit, set_bit, test_and_clear_bit, test_and_set_bit, test_bit } from '../kernel/bitops.ts';
 import { bp, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
-import type { PageEventType } from '../../../models/events.ts';
+import type { PageEvent, PageEventType } from '../../../models/events.ts';
+import type { Workload } from '../workload.ts';
 import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, fsOnce, get_request_wait } from './blocking.ts';
 
 // ------------------------------------------------------------------ helpers
@@ -107,7 +112,12 @@ export const wait_on_page_bit = kfn('wait_on_page_bit', 'mm/filemap.c', ['page',
     case 4:
       // io_schedule(); }
       pageEvent(k, 'io_schedule', f.page);
-      return k.call(5, io_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      return k.call(8, io_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+    case 8:
+      // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
+      pageEvent(k, 'woken', f.page);
+      f.pc = 5;
+      return;
     case 5:
       // } while (test_bit(bit_nr, &page->flags));
       f.pc = test_bit(k, f.bit_nr, flagsOf(f.page)) ? 1 : 6;
@@ -189,7 +199,12 @@ export const __lock_page = kfn('__lock_page', 'mm/filemap.c', ['page'], ['wqh', 
     case 4:
       // io_schedule(); } }
       pageEvent(k, 'io_schedule', f.page);
-      return k.call(1, io_schedule, bp('lock_page'));
+      return k.call(7, io_schedule, bp('lock_page'));
+    case 7:
+      // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
+      pageEvent(k, 'woken', f.page);
+      f.pc = 1;
+      return;
     case 5:
       // finish_wait(wqh, &wait);
       return k.call(6, finish_wait, f.wqh, f.wait);
@@ -294,3 +309,20 @@ export const mpage_end_io_read = kfn('mpage_end_io_read', 'fs/mpage.c', ['page',
 /** the disk interrupt handler for page reads */
 export const end_page_read = mpage_end_io_read;
 registerIrq(IRQ.DISK_READ, mpage_end_io_read);
+
+/**
+ * The page events that announce the page cache as the workload starts it (for a
+ * lockstep model, which starts every page at notCached): an 'uptodate' page is
+ * page_cache_add, readpage, io_done_ok, unlock_page; a 'locked-io' /
+ * 'locked-io-error' page (someone else's read in flight) is page_cache_add, readpage;
+ * an 'absent' page has none. All on the page side (waiter -1).
+ */
+export function initialPageEvents(w: Workload): PageEvent[] {
+  const out: PageEvent[] = [];
+  w.cache.forEach((st, page) => {
+    if (st === 'absent') return;
+    out.push({ type: 'page_cache_add', page, waiter: -1 }, { type: 'readpage', page, waiter: -1 });
+    if (st === 'uptodate') out.push({ type: 'io_done_ok', page, waiter: -1 }, { type: 'unlock_page', page, waiter: -1 });
+  });
+  return out;
+}
