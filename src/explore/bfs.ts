@@ -21,10 +21,16 @@
  */
 import { totalmem } from 'node:os';
 import type { Model, Property, PropertyKind, State } from './model.ts';
-import { fingerprint, omissionProbability } from './hash.ts';
+import { fingerprint as fingerprintImport, omissionProbability } from './hash.ts';
 import { FingerprintTable, ROOT, StateInfo } from './visited.ts';
 import { StateQueue } from './frontier.ts';
 import { nonProgressSccs } from './scc.ts';
+
+/**
+ * A module-local binding of the hot fingerprint function: some TS-to-JS loaders turn
+ * imported bindings into getter calls, which showed up in profiles of the hot loop.
+ */
+const fingerprint = fingerprintImport;
 
 // ---------------------------------------------------------------------------------
 // Types
@@ -470,7 +476,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   let levelLeft = queue.count;
   let nextLevel = 0;
   let expanded = 0; // == index of the state being expanded (queue order is index order)
-  let checkEvery = 16;
+  let checkEvery = 1; // adapted so that checks happen every ~2-10 ms
   let tick = checkEvery;
   let lastCheck = t0;
   let lastProgress = t0;
