@@ -22,10 +22,10 @@ const graphArb = (maxNodes: number, maxOut: number): fc.Arbitrary<Graph> =>
     }),
   );
 
-function checkAgainstReference(g: Graph): void {
+function checkAgainstReference(g: Graph, depthBoundAtDiameter = false): void {
   const m = graphModel(g);
   const ref = referenceExplore(m);
-  const r = explore(m, { initialCapacity: 16, storeEdges: true });
+  const r = explore(m, { initialCapacity: 16, storeEdges: true, ...(depthBoundAtDiameter ? { maxDepth: ref.depth } : {}) });
   expect(r.complete).toBe(true);
   expect(r.states).toBe(ref.states);
   expect(r.transitions).toBe(ref.transitions);
@@ -57,6 +57,13 @@ function checkAgainstReference(g: Graph): void {
 describe('explore() agrees with a naive reference BFS', () => {
   it('on random small graphs', () => {
     fc.assert(fc.property(graphArb(40, 3), checkAgainstReference), { numRuns: 300 });
+  });
+
+  it('with maxDepth equal to the greatest depth (the last level is expanded at the bound)', () => {
+    fc.assert(
+      fc.property(graphArb(40, 3), (g) => checkAgainstReference(g, true)),
+      { numRuns: 200 },
+    );
   });
 
   it('on random larger graphs (many table growths)', () => {

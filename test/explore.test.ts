@@ -226,6 +226,11 @@ describe('model contract errors', () => {
     expect(() => explore(m)).toThrow(ExploreModelError);
   });
 
+  it('non-integer actions', () => {
+    const m: Model = { ...torusModel(3, 3), actions: (_s, out) => void out.push(1.5), next: (s) => Int32Array.of(s[0] + 1, 0) };
+    expect(() => explore(m)).toThrow(ExploreModelError);
+  });
+
   it('non-Int32Array initial state', () => {
     const m = { ...torusModel(3, 3), init: () => [[0, 0]] } as unknown as Model;
     expect(() => explore(m)).toThrow(ExploreModelError);

@@ -505,11 +505,6 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       succ++;
       transitions++;
       fingerprint(t, fp);
-      if (atLimit) {
-        // beyond the depth bound: only find out whether something new lies there
-        if (!depthCut && table.find(fp[0], fp[1]) < 0) depthCut = true;
-        continue;
-      }
       if (hasLabels) {
         const ls = model.lastLabels!();
         for (let j = 0; j < ls.length; j++) {
@@ -520,7 +515,14 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
         }
       }
       let target: number;
-      if (count >= maxStates) {
+      if (atLimit) {
+        // the successor is beyond the depth bound: only find out whether it is new
+        target = table.find(fp[0], fp[1]);
+        if (target < 0) {
+          depthCut = true;
+          continue;
+        }
+      } else if (count >= maxStates) {
         target = table.find(fp[0], fp[1]);
         if (target < 0) {
           limitHit = 'maxStates';
@@ -535,7 +537,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
         }
         target = table.insert(fp[0], fp[1], count);
         if (target === -1) {
-          if (a > 0xffff || a < 0) checkAction(a);
+          if ((a & 0xffff) !== a) checkAction(a);
           const idx = count++;
           target = idx;
           info.parent[idx] = src;
