@@ -11,7 +11,7 @@ import { ttyProgress } from '../explore/bfs.ts';
 import { parseArgs, runCli, UsageError } from './args.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 
-export const DEFAULT_CLAIMS = new URL('../../proofs/claims.json', import.meta.url).pathname;
+import { DEFAULT_CLAIMS_PATH as DEFAULT_CLAIMS } from '../check/paths.ts';
 
 function fmtTime(s: number): string {
   return s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`;

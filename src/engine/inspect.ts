@@ -28,7 +28,7 @@ export function pageFlags(v: number): string {
 export interface StateSummary {
   panic: string | null;
   ctx: { users: number; reqs_active: number; dead: number; run_list: string[]; wait: number; ring: { head: number; tail: number } };
-  kiocbs: { slot: number; state: 'unallocated' | 'live' | 'freed'; ki_users: number; ki_flags: string; on_run_list: boolean; ki_wait_queued: boolean; ki_retried: number; ki_left: number }[];
+  kiocbs: { slot: number; state: 'unallocated' | 'live' | 'freed'; ki_users: number; ki_flags: string; ki_run_list: 'self' | 'NULL' | 'linked'; on_run_list: boolean; ki_wait_queued: boolean; ki_retried: number; ki_left: number }[];
   iocbs: { slot: number; submitted: boolean; completions: number; res: number | null; eventsRead: number; maxRunning: number; retries: number; buffer: number[] }[];
   pages: { index: number; flags: string; in_cache: boolean }[];
   buckets: { bucket: number; waiters: string[] }[];
@@ -73,6 +73,7 @@ export function summarize(k: Machine): StateSummary {
         state: h === H_LIVE ? 'live' : h === H_FREED ? 'freed' : 'unallocated',
         ki_users: m[a + KIOCB.off.ki_users],
         ki_flags: kiocbFlags(m[a + KIOCB.off.ki_flags]),
+        ki_run_list: m[a + KIOCB.off.ki_run_list] === a + KIOCB.off.ki_run_list ? 'self' : m[a + KIOCB.off.ki_run_list] === 0 ? 'NULL' : 'linked',
         on_run_list: onRun,
         ki_wait_queued: queued,
         ki_retried: m[a + KIOCB.off.ki_retried],

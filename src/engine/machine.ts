@@ -131,6 +131,7 @@ export const G = {
   SYNC_DONE: 8,
   SUBMIT_RET: 9,
   GETEVENTS_RET: 10,
+  FS_FLAGS: 11, // the fs/mm model's once-only blocking points and pending events (src/engine/mm/blocking.ts)
   SIZE: 12,
 } as const;
 

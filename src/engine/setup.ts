@@ -137,6 +137,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
         pg.flags = 1 << PG_locked;
         pg.count = 1;
         k.raiseIrq(IRQ.DISK_READ, p, st === 'locked-io' && !(w.ioError ?? []).includes(i) ? 1 : 0);
+        k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
       } else pg.in_cache = 0;
     });
     for (const b of A.buckets) INIT_LIST_HEAD(k, b + WQ_HEAD.off.task_list);

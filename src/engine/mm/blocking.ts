@@ -14,7 +14,7 @@
  * None of these sleeps knows about current->iocb: with the retry patches they sleep
  * synchronously in aio context, and schedule() records that in G.AIO_BLOCKED.
  *
- * State kept in the globals word G_FS (word G.SIZE-1, unused by the machine):
+ * State kept in the globals word G_FS (G.FS_FLAGS):
  *   bits 0..3  "once" flags (the indirect block has been read, the request queue /
  *              allocator congestion and the dirty throttling have been met once);
  *   bit 8+t    task t (index in k.A.tasks) waits for its event (the "buffer locked"
@@ -26,8 +26,8 @@ import { io_schedule, bp, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
 import type { BlockingPoint } from '../machine.ts';
 
-/** the globals word the fs/mm model keeps its flags in (G.SIZE - 1 is not used by the machine) */
-export const G_FS = G.SIZE - 1;
+/** the globals word the fs/mm model keeps its flags in */
+export const G_FS = G.FS_FLAGS;
 export const FS_INDIRECT_READ = 1 << 0; // the file's indirect block has been read (metadata)
 export const FS_REQ_CONGESTED = 1 << 1; // get_request_wait has been met once (requestCongestion)
 export const FS_ALLOC_CONGESTED = 1 << 2; // blk_congestion_wait in the page allocator met once (allocCongestion)

@@ -1,0 +1,77 @@
+/**
+ * npm run trace -- --claim C [--invariant I] [--format text|mermaid|itf|json] [--no-fold] [--out FILE]
+ * npm run trace -- --variant V --workload W --invariant I [...]
+ * Prints the shortest counterexample for the invariant as swimlanes (or another format).
+ */
+import { writeFileSync, renameSync } from 'node:fs';
+import { ClaimFileError, loadClaims } from '../check/claims.ts';
+import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
+import { resolveVariant } from '../check/variantSpec.ts';
+import { workloadByName } from '../engine/workloads.ts';
+import { findCounterexample } from '../trace/find.ts';
+import { buildTrace } from '../trace/trace.ts';
+import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
+import { parseArgs, runCli, UsageError } from './args.ts';
+import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
+
+const FORMATS = ['text', 'mermaid', 'itf', 'json'] as const;
+
+runCli(() => {
+  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'variant', 'workload', 'invariant', 'format', 'out', 'max-states'], flags: ['no-fold', 'help'] });
+  if (p.flags.has('help')) {
+    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --variant V --workload W --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--out FILE]\n');
+    return 0;
+  }
+  const format = p.values.get('format')?.at(-1) ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}" (one of: ${FORMATS.join(', ')})`);
+  const invName = p.values.get('invariant')?.at(-1);
+  if (invName !== undefined && !isInvariant(invName)) throw new UsageError(`unknown invariant "${invName}" (one of: ${INVARIANTS.join(', ')})`);
+  let v, w, inv: InvariantName | undefined, bounds;
+  const claimId = p.values.get('claim')?.at(-1);
+  if (claimId) {
+    let claims;
+    try {
+      claims = loadClaims(p.values.get('claims')?.at(-1) ?? DEFAULT_CLAIMS_PATH);
+    } catch (e) {
+      if (e instanceof ClaimFileError) throw new UsageError(e.message);
+      throw e;
+    }
+    const c = claims.find((x) => x.id === claimId);
+    if (!c) throw new UsageError(`unknown claim "${claimId}"`);
+    v = c.v;
+    w = c.w;
+    bounds = c.bounds;
+    inv = (invName as InvariantName | undefined) ?? (Object.entries(c.expect).find(([, verdict]) => verdict === 'violated')?.[0] as InvariantName | undefined);
+    if (!inv) throw new UsageError(`claim ${claimId} expects no violation: name an --invariant`);
+  } else {
+    const vn = p.values.get('variant')?.at(-1);
+    const wn = p.values.get('workload')?.at(-1);
+    if (!vn || !wn || !invName) throw new UsageError('give --claim C, or --variant V --workload W --invariant I');
+    v = resolveVariant(vn);
+    if (!v) throw new UsageError(`unknown variant "${vn}"`);
+    w = workloadByName(wn);
+    if (!w) throw new UsageError(`unknown workload "${wn}"`);
+    inv = invName as InvariantName;
+    bounds = { maxStates: 2_000_000, maxSeconds: 120 };
+  }
+  const ms = p.values.get('max-states')?.at(-1);
+  if (ms !== undefined) {
+    if (!/^\d+$/.test(ms) || Number(ms) < 1) throw new UsageError('--max-states must be a positive whole number');
+    bounds = { ...bounds, maxStates: Number(ms) };
+  }
+  const found = findCounterexample(v, w, inv, bounds);
+  if (!found.path) {
+    process.stderr.write(found.complete ? `${inv} holds on ${v.name} / ${w.name} (${found.states} states): no counterexample\n` : `no violation of ${inv} within ${found.states} states (depth ${found.depth})\n`);
+    return 1;
+  }
+  const t = buildTrace(v, w, found.path, inv);
+  const text =
+    format === 'text' ? formatText(t, { fold: !p.flags.has('no-fold') }) : format === 'mermaid' ? formatMermaid(t) : JSON.stringify(format === 'itf' ? formatITF(t) : formatJSON(t), null, 1) + '\n';
+  const out = p.values.get('out')?.at(-1);
+  if (out) {
+    const tmp = `${out}.tmp-${process.pid}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, out);
+  } else process.stdout.write(text);
+  return 0;
+});
