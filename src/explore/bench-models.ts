@@ -74,3 +74,10 @@ export function wideModel(words: number, counters = 3, mod = 40): Model {
     properties: [{ name: 'bounded', kind: 'always', check: (s) => (s[pos[0]] < mod ? null : 'counter overflow') }],
   };
 }
+
+/** the models a benchmark run (`benchExplore`) should cover */
+export const BENCH_MODELS: { name: string; note: string; make: () => Model }[] = [
+  { name: 'torus-1000', note: '1,000,000 states of 2 words, 4 successors each', make: () => torusModel(1000, 1000) },
+  { name: 'wide-512', note: '216,000 states of 512 words, 3 successors each', make: () => wideModel(512, 3, 60) },
+  { name: 'wide-1335', note: '64,000 states of 1335 words, 3 successors each', make: () => wideModel(1335, 3, 40) },
+];
