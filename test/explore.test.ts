@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   benchExplore,
   explore,
+  formatTrace,
   ExploreInputError,
   ExploreModelError,
   replayPath,
@@ -33,6 +34,7 @@ describe('lost update (two non-atomic increments)', () => {
     expect(tr.states.at(-1)![0]).toBe(1);
     expect(tr.descriptions.slice(0, 2).every((d) => d.endsWith('read'))).toBe(true);
     expect(tr.descriptions.slice(2).every((d) => d.endsWith('write'))).toBe(true);
+    expect(formatTrace(tr, (s) => `counter=${s[0]}`)).toMatch(/^initial state #0: counter=0\n  1\. P[01] read  -> counter=0\n(.*\n){2}  4\. P[01] write  -> counter=1$/);
     const ref = referenceExplore(m);
     expect(r.states).toBe(ref.states);
     expect(r.transitions).toBe(ref.transitions);
@@ -127,6 +129,7 @@ describe('labels', () => {
     const tr = replayPath(m, hit.initIndex, hit.path);
     expect(tr.labels.at(-1)).toContain('printk: overflow');
     expect(tr.labels.slice(0, -1).flat()).not.toContain('printk: overflow');
+    expect(formatTrace(tr).split('\n').at(-1)).toBe('  7. double  [printk: overflow]');
     expect(tr.descriptions).toHaveLength(7);
     expect(tr.states.at(-2)![0] * 2).toBeGreaterThan(40);
   });

@@ -747,6 +747,21 @@ export function replayPath(model: Model, initIndex: number, actions: readonly nu
 }
 
 /**
+ * A trace as text, one numbered line per step (`  3. P1 write  [printk: ...]`), after
+ * a line naming the initial state; `showState` adds a rendering of each state.
+ */
+export function formatTrace(trace: Trace, showState?: (s: State) => string): string {
+  const lines = [`initial state #${trace.initIndex}${showState ? `: ${showState(trace.states[0])}` : ''}`];
+  const w = String(trace.actions.length).length;
+  for (let i = 0; i < trace.actions.length; i++) {
+    const labels = trace.labels[i].length > 0 ? `  [${trace.labels[i].join('; ')}]` : '';
+    const st = showState ? `  -> ${showState(trace.states[i + 1])}` : '';
+    lines.push(`  ${String(i + 1).padStart(w)}. ${trace.descriptions[i]}${labels}${st}`);
+  }
+  return lines.join('\n');
+}
+
+/**
  * Replays a violation's path and re-checks the property on the last state (and, for
  * 'at-quiescence', that the state is terminal). Throws ExploreModelError if it does
  * not reproduce.
