@@ -17,7 +17,13 @@
  *    recorded, giving a shortest path to every reachable label.
  *  - Limits (`maxStates`, `maxSeconds`, `maxDepth`, `maxBytes`): a result with
  *    `complete: false` says only "no violation within N states (depth D)".
- *  - Optional non-progress cycle detection (`storeEdges`), see scc.ts.
+ *  - Optional non-progress cycle detection (`storeEdges`), see scc.ts: cycles of
+ *    non-progress states (model.isProgress), without any fairness assumption.
+ *
+ * Related modules: hash.ts (fingerprints; XXH64 in WebAssembly for states of 16+
+ * words), visited.ts (fingerprint table, parent/action arrays), frontier.ts (packed
+ * BFS queue), alloc.ts (`cloneState`/`allocState`: fast fresh states for a model's
+ * `next`), bench-models.ts (benchmark models), toys.ts and reference.ts (tests).
  */
 import { totalmem } from 'node:os';
 import type { Model, Property, PropertyKind, State } from './model.ts';
