@@ -296,7 +296,7 @@ export class Machine implements MemCtx {
   fault(kind: 'null' | 'freed' | 'dead-frame' | 'unused', addr: number, what: string): never {
     const code = kind === 'null' ? PANIC_OOPS_NULL : kind === 'dead-frame' ? PANIC_DEAD_FRAME : PANIC_UAF;
     const obj = LayoutBuilder.describe(this.names, addr);
-    return this.panic(code, `${kind === 'null' ? 'Unable to handle kernel NULL pointer dereference' : kind === 'dead-frame' ? 'access to a dead stack frame' : kind === 'freed' ? 'use after free' : 'access to unallocated memory'}: ${what} (${obj})`, addr);
+    return this.panic(code, `${kind === 'null' ? 'Unable to handle kernel NULL pointer dereference at' : kind === 'unused' ? 'access to unallocated memory at' : 'at'} ${what} (${obj})`, addr);
   }
 
   /** the name of the object at addr, for messages */
