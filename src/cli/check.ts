@@ -9,6 +9,10 @@ import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { runCheck, type CheckRun } from '../check/run.ts';
 import { ttyProgress } from '../explore/bfs.ts';
 import { parseArgs, runCli, UsageError } from './args.ts';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildTrace } from '../trace/trace.ts';
+import { formatJSON } from '../trace/format.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 
 import { DEFAULT_CLAIMS_PATH as DEFAULT_CLAIMS } from '../check/paths.ts';
@@ -18,9 +22,9 @@ function fmtTime(s: number): string {
 }
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims'], flags: ['json', 'no-reduce', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save'], flags: ['json', 'no-reduce', 'help'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce]\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR]\n');
     return 0;
   }
   let claims: ResolvedClaim[];
@@ -62,6 +66,22 @@ runCli(() => {
         notes.push(`  ${claim.id} ${ir.invariant}: ${ir.reason} (trace of ${ir.depth} steps: npm run trace -- --claim ${claim.id} --invariant ${ir.invariant})`);
       if (ir.verdict === 'bounded') notes.push(`  ${claim.id} ${ir.invariant}: no violation within ${r.states} states (depth ${r.depth}; ${r.limitHit} reached)`);
     }
+  }
+  const saveDir = p.values.get('save')?.at(-1);
+  if (saveDir) {
+    // every counterexample as a replayable trace file (written whole, then renamed: nothing half-written)
+    mkdirSync(saveDir, { recursive: true });
+    let n = 0;
+    for (const { claim, run } of runs)
+      for (const ir of run.invariants) {
+        if (ir.verdict !== 'violated' || !invs.includes(ir.invariant) || !ir.path) continue;
+        const file = join(saveDir, `${claim.id}.${ir.invariant}.json`);
+        const tmp = `${file}.tmp-${process.pid}`;
+        writeFileSync(tmp, JSON.stringify(formatJSON(buildTrace(claim.v, claim.w, ir.path, ir.invariant)), null, 1) + '\n');
+        renameSync(tmp, file);
+        n++;
+      }
+    notes.push(`  ${n} counterexamples saved in ${saveDir} (replay one with: npm run replay -- FILE)`);
   }
   if (json) {
     process.stdout.write(

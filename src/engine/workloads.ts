@@ -69,6 +69,16 @@ const list: Workload[] = [
   },
   {
     ...base,
+    name: 'sync-read',
+    description: 'a synchronous read(2) of an uncached page through generic_file_read, with no async iocb',
+    fileSize: P,
+    cache: ['absent'],
+    buckets: [0],
+    iocbs: [],
+    syncReader: { offset: 0, nbytes: P, cpu: 1 },
+  },
+  {
+    ...base,
     name: 'odirect-read',
     description: 'an async O_DIRECT read: -EIOCBQUEUED at submit, the bio completion calls aio_complete',
     fileSize: P,

@@ -1,0 +1,160 @@
+/**
+ * The command-line tools: verdict table, filters, exit codes, one clear line for bad
+ * input (exit 2) and nothing half-written.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+function run(script: string, args: string[]) {
+  const r = spawnSync(tsx, [join('src/cli', script), ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('npm run check', () => {
+  it('prints the verdict table for a claim and exits 0 when it matches', () => {
+    const r = run('check.ts', ['--claim', 'mar14.cached-read']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/mar14\.cached-read\s+mar14\s+cached-read\s+memory-safety\s+VIOLATED/);
+    expect(r.out).toContain('npm run trace -- --claim mar14.cached-read --invariant memory-safety');
+    expect(r.out).toMatch(/no-bug\s+holds/);
+  });
+
+  it('--json gives every verdict with stats', () => {
+    const r = run('check.ts', ['--claim', '2.5.62.cached-read', '--json', '--invariant', 'progress']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j[0].claim).toBe('2.5.62.cached-read');
+    expect(j[0].stats.complete).toBe(true);
+    expect(j[0].invariants).toEqual([expect.objectContaining({ invariant: 'progress', verdict: 'holds', expected: 'holds' })]);
+  });
+
+  it('exits 1 when a verdict differs from its claim', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claims-'));
+    const f = join(dir, 'claims.json');
+    writeFileSync(f, JSON.stringify({ claims: [{ id: 'wrong', variant: 'mar14', workload: 'cached-read', bounds: { maxStates: 10000, maxSeconds: 30 }, expect: { 'memory-safety': 'holds' } }] }));
+    const r = run('check.ts', ['--claims', f]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('VIOLATED (claim: holds)');
+  });
+
+  it('bounded runs say "no violation within N states", never "holds"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claims-'));
+    const f = join(dir, 'claims.json');
+    writeFileSync(f, JSON.stringify({ claims: [{ id: 'small', variant: '2.5.62', workload: 'two-iocbs-shared-bucket', bounds: { maxStates: 50, maxSeconds: 30 }, expect: {} }] }));
+    const r = run('check.ts', ['--claims', f, '--invariant', 'one-completion']);
+    expect(r.out).toMatch(/one-completion\s+bounded/);
+    expect(r.out).toContain('no violation within 50 states');
+  });
+
+  it('--save writes replayable counterexamples', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'save-'));
+    const r = run('check.ts', ['--claim', 'mar14.no-aio-read', '--save', dir]);
+    expect(r.code).toBe(0);
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['mar14.no-aio-read.ki-users-accounting.json', 'mar14.no-aio-read.one-completion.json', 'mar14.no-aio-read.progress.json']);
+    for (const f of files) {
+      const rr = run('replay.ts', [join(dir, f)]);
+      expect(rr.code, rr.out + rr.err).toBe(0);
+      expect(rr.out).toContain('reproduced');
+    }
+  });
+
+  for (const [args, msg] of [
+    [['--variant', 'mar99'], 'unknown variant "mar99"'],
+    [['--invariant', 'nope'], 'unknown invariant "nope"'],
+    [['--claim', 'nope'], 'unknown claim "nope"'],
+    [['--bogus'], 'unknown option --bogus'],
+  ] as const)
+    it(`bad input ${args.join(' ')}: one line, exit 2`, () => {
+      const r = run('check.ts', [...args]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain(msg);
+      expect(r.out).toBe('');
+    });
+
+  it('a malformed claim file: one line, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claims-'));
+    for (const [content, msg] of [
+      ['{not json', 'not valid JSON'],
+      ['{"claims": [{"id": "x", "variant": "mar14", "workload": "cached-read", "bounds": {"maxStates": 0, "maxSeconds": 1}, "expect": {}}]}', 'maxStates'],
+      ['{"claims": [{"id": "x", "variant": "mar14", "workload": "cached-read", "bounds": {"maxStates": 10, "maxSeconds": 1}, "expect": {"progress": "maybe"}}]}', 'verdict for progress'],
+    ]) {
+      const f = join(dir, 'c.json');
+      writeFileSync(f, content);
+      const r = run('check.ts', ['--claims', f]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain(msg);
+    }
+  });
+});
+
+describe('npm run simulate', () => {
+  it('prints the run with kernel function names, completions and the final state', () => {
+    const r = run('simulate.ts', ['--variant', '2.5.62+fixes', '--workload', 'uncached-read', '--seed', '3']);
+    expect(r.code).toBe(0);
+    for (const s of ['io_submit_one', 'do_generic_mapping_read', 'mpage_end_io_read', 'aio_complete', 'end: quiescent', 'iocb0: submitted=true completions=1 res=4', 'kiocb0: freed']) expect(r.out).toContain(s);
+  });
+
+  it('is deterministic for a seed, and --json parses', () => {
+    const a = run('simulate.ts', ['--variant', 'mar05', '--workload', 'uncached-read', '--seed', '11', '--json']);
+    const b = run('simulate.ts', ['--variant', 'mar05', '--workload', 'uncached-read', '--seed', '11', '--json']);
+    expect(a.out).toBe(b.out);
+    const j = JSON.parse(a.out);
+    expect(j.actions.length).toBeGreaterThan(10);
+    expect(j.final.kiocbs[0]).toHaveProperty('ki_users');
+  });
+
+  it('--help lists the variants and workloads', () => {
+    const r = run('simulate.ts', ['--help']);
+    for (const s of ['2.5.62+fixes', 'mar05', 'mar14', 'cached-read', 'two-iocbs-shared-bucket', 'cached-write']) expect(r.out).toContain(s);
+  });
+
+  for (const [args, msg] of [
+    [['--variant', 'x', '--workload', 'cached-read'], 'unknown variant "x"'],
+    [['--variant', 'mar14', '--workload', 'x'], 'unknown workload "x"'],
+    [['--variant', 'mar14'], '--workload is required'],
+    [['--variant', 'mar14', '--workload', 'cached-read', '--seed', '-1'], '--seed'],
+    [['--variant', 'mar14', '--workload', 'cached-read', '--max-steps', '0'], '--max-steps must be between'],
+  ] as const)
+    it(`bad input ${args.join(' ')}: exit 2`, () => {
+      const r = run('simulate.ts', [...args]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain(msg);
+    });
+});
+
+describe('npm run trace and replay', () => {
+  it('text trace names the kernel functions and the patch hunks, and marks the violation', () => {
+    const r = run('trace.ts', ['--claim', 'mar14.cached-read']);
+    expect(r.code).toBe(0);
+    for (const s of ['aio_run_iocbs', 'aio_run_iocb', 'aio_complete', 'Mar 14 aioretry.patch', 'ki_run_list=NULL', '==> memory-safety VIOLATED']) expect(r.out).toContain(s);
+  });
+
+  it('a trace that no longer reproduces says where it diverged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tr-'));
+    const f = join(dir, 't.json');
+    expect(run('trace.ts', ['--claim', 'mar14.cached-read', '--format', 'json', '--out', f]).code).toBe(0);
+    const t = JSON.parse(readFileSync(f, 'utf8'));
+    t.actions.splice(3, 0, 7); // an interrupt that is not pending there
+    writeFileSync(f, JSON.stringify(t));
+    const r = run('replay.ts', [f]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('diverged at step 4');
+  });
+
+  it('a foreign file: one line, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tr-'));
+    const f = join(dir, 't.json');
+    writeFileSync(f, JSON.stringify({ vars: [], states: [] }));
+    const r = run('replay.ts', [f]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('not an aio-retry-check trace');
+  });
+});
