@@ -1,0 +1,214 @@
+/**
+ * Every invariant catches a deliberately broken engine (a mutant), and holds on a
+ * workload where the code is correct. Mutants wrap one kernel function's step (the
+ * registry of kernel functions is per test file), or turn off one patch hunk.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCheck } from '../src/check/run.ts';
+import { fnByName, type Frame } from '../src/engine/fn.ts';
+import type { Machine } from '../src/engine/machine.ts';
+import { VARIANTS } from '../src/engine/variants.ts';
+import { WORKLOADS } from '../src/engine/workloads.ts';
+import { resolveVariant } from '../src/check/variantSpec.ts';
+import { KIF_STARTED, KIOCB, KIOCTX, WAITQ } from '../src/engine/structs.ts';
+import { list_add_tail, list_del_init } from '../src/engine/kernel/list.ts';
+import { H_FREED } from '../src/engine/mem.ts';
+import { spin_lock_irq } from '../src/engine/kernel/spinlock.ts';
+import type { InvariantName } from '../src/check/invariants.ts';
+
+type Step = (k: Machine, f: Frame<string>) => void;
+const restore: (() => void)[] = [];
+afterEach(() => {
+  while (restore.length) restore.pop()!();
+});
+
+/** replaces the step of kernel function `name` with `wrap(orig)` until the test ends */
+function mutate(name: string, wrap: (orig: Step) => Step): void {
+  const fn = fnByName(name);
+  if (!fn) throw new Error(`no kernel function ${name}`);
+  const orig = fn.step as Step;
+  (fn as { step: Step }).step = wrap(orig);
+  restore.push(() => ((fn as { step: Step }).step = orig));
+}
+
+function verdict(variant: string, workload: string, inv: InvariantName, maxStates = 300_000) {
+  const v = resolveVariant(variant)!;
+  const r = runCheck(v, WORKLOADS[workload], { maxStates, maxSeconds: 60 });
+  return r.invariants.find((i) => i.invariant === inv)!;
+}
+
+interface Case {
+  inv: InvariantName;
+  variant: string;
+  workload: string;
+  mutant: string;
+  apply: () => void | string;
+}
+
+const CASES: Case[] = [
+  {
+    inv: 'no-double-retry',
+    variant: 'mar05',
+    workload: 'uncached-read',
+    mutant: 'kiocbTryStart always succeeds (KIF_STARTED cleared under aio_run_iocbs)',
+    apply: () =>
+      mutate('aio_run_iocbs', (orig) => (k, f) => {
+        if (f.iocb) k.m[f.iocb + KIOCB.off.ki_flags] &= ~(1 << KIF_STARTED);
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'no-complete-while-waiting',
+    variant: 'mar14',
+    workload: 'partly-cached-read',
+    mutant: 'aio_wake_function kicks before it unlinks ki_wait, and aio_run_iocb completes without checking list_empty(&iocb->ki_wait.task_list)',
+    apply: () => {
+      mutate('aio_wake_function', (orig) => (k, f) => {
+        if (f.pc === 0) {
+          f.iocb = f.wait - KIOCB.off.ki_wait;
+          return k.call(10, fnByName('kick_iocb')!, f.iocb);
+        }
+        if (f.pc === 10) {
+          list_del_init(k, f.wait + WAITQ.off.task_list);
+          return k.ret(1);
+        }
+        orig(k, f);
+      });
+      mutate('aio_run_iocb', (orig) => (k, f) => {
+        if (f.pc === 5 && f.ret !== -529) f.waitEmpty = 1;
+        orig(k, f);
+      });
+    },
+  },
+  {
+    inv: 'ki-users-accounting',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: '__aio_put_req forgets to drop the reference',
+    apply: () =>
+      mutate('__aio_put_req', (orig) => (k, f) => {
+        if (f.pc === 0) k.m[f.req + KIOCB.off.ki_users]++;
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'one-completion',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'aio_complete posts its event twice',
+    apply: () =>
+      mutate('aio_complete', (orig) => (k, f) => {
+        if (f.pc === 0 && !f.tail) {
+          f.tail = 1; // run the async branch's bookkeeping a second time
+          orig(k, f);
+          f.pc = 0;
+        }
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'progress',
+    variant: '2.5.62+fixes',
+    workload: 'uncached-read',
+    mutant: 'the disk interrupt never completes the page read',
+    apply: () => mutate('mpage_end_io_read', () => (k) => k.ret(0)),
+  },
+  {
+    inv: 'run-list-integrity',
+    variant: 'mar05',
+    workload: 'rdwr-fd-read',
+    mutant: 'aio_run_iocbs puts the iocb back on the run list after running it',
+    apply: () =>
+      mutate('aio_run_iocbs', (orig) => (k, f) => {
+        // at the __aio_put_req after the retry (ctx_lock held): a stray __queue_kicked_iocb
+        if (f.pc === 22 && k.m[f.iocb + KIOCB.off.ki_run_list] === f.iocb + KIOCB.off.ki_run_list) list_add_tail(k, f.iocb + KIOCB.off.ki_run_list, f.ctx + KIOCTX.off.run_list);
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'read-result',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'aio_complete reports one byte too many',
+    apply: () =>
+      mutate('aio_complete', (orig) => (k, f) => {
+        if (f.pc === 0) f.res += 1;
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'memory-safety',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'io_submit_one touches the kiocb after aio_complete freed it',
+    apply: () =>
+      mutate('io_submit_one', (orig) => (k, f) => {
+        if (f.req && k.m[f.req - 1] === H_FREED) void k.kiocb(f.req).ki_users;
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'lock-discipline',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'aio_complete is entered with ctx_lock already held (recursive spin_lock)',
+    apply: () =>
+      mutate('aio_complete', (orig) => (k, f) => {
+        if (f.pc === 1 && !f.tail) {
+          f.tail = 1;
+          spin_lock_irq(k, k.A.ctx + KIOCTX.off.ctx_lock);
+          return;
+        }
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'no-bug',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: '__aio_put_req drops two references',
+    apply: () =>
+      mutate('__aio_put_req', (orig) => (k, f) => {
+        if (f.pc === 0) k.m[f.req + KIOCB.off.ki_users]--;
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'aio-never-blocks',
+    variant: 'mar05',
+    workload: 'uncached-read',
+    mutant: 'mar05 without the aioread.patch hunk in do_generic_mapping_read (the retry sleeps in wait_on_page_locked)',
+    apply: () => 'mar05-aioReadFilemap',
+  },
+  {
+    inv: 'engine-sanity',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'a kernel function throws a JavaScript error',
+    apply: () =>
+      mutate('aio_complete', () => () => {
+        throw new TypeError('boom');
+      }),
+  },
+];
+
+describe('each invariant holds where the code is correct and catches a mutant', () => {
+  for (const c of CASES) {
+    it(`${c.inv}: holds on ${c.variant} / ${c.workload}`, () => {
+      const r = verdict(c.variant, c.workload, c.inv);
+      expect(r.verdict, r.reason).toBe('holds');
+    });
+    it(`${c.inv}: catches "${c.mutant}"`, () => {
+      const other = c.apply();
+      const r = verdict(typeof other === 'string' ? other : c.variant, c.workload, c.inv);
+      expect(r.verdict).toBe('violated');
+      expect(r.path!.length).toBeGreaterThan(0);
+    });
+  }
+});
+
+it('every invariant has a mutant case', async () => {
+  const { INVARIANTS } = await import('../src/check/invariants.ts');
+  expect(new Set(CASES.map((c) => c.inv))).toEqual(new Set(INVARIANTS));
+  void VARIANTS;
+});
