@@ -48,7 +48,7 @@ export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): Chec
       return null;
     },
   });
-  const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)]);
+  const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)], { reduce: !opts.noReduce });
   const { noReduce: _n, ...eo } = opts;
   const result = explore(model, eo);
   const inv: InvariantResult[] = INVARIANTS.map((name) => {

@@ -16,8 +16,8 @@ export interface Found {
   complete: boolean;
 }
 
-export function findCounterexample(v: Variant, w: Workload, inv: InvariantName, bounds: { maxStates: number; maxSeconds: number }): Found {
-  const model = new EngineModel(v, w, (k) => invariants(k).filter((p) => p.name === inv));
+export function findCounterexample(v: Variant, w: Workload, inv: InvariantName, bounds: { maxStates: number; maxSeconds: number }, reduce = true): Found {
+  const model = new EngineModel(v, w, (k) => invariants(k).filter((p) => p.name === inv), { reduce });
   const r = explore(model, { maxStates: bounds.maxStates, maxSeconds: bounds.maxSeconds, stopOn: 'first-violation' });
   const viol = r.violations.get(inv);
   return { path: viol ? viol.path : null, reason: viol ? viol.reason : null, states: r.states, depth: r.depth, complete: r.complete };

@@ -57,8 +57,8 @@ function keyFacts(s: StateSummary): Map<string, string> {
 }
 
 /** replays `actions` on (variant, workload) and builds the trace */
-export function buildTrace(v: Variant, w: Workload, actions: readonly number[], invariant?: string): Trace {
-  const model = new EngineModel(v, w, invariants, { trace: true });
+export function buildTrace(v: Variant, w: Workload, actions: readonly number[], invariant?: string, reduce = true): Trace {
+  const model = new EngineModel(v, w, invariants, { trace: true, reduce });
   const k = model.k;
   let s: State = model.init()[0];
   let before = keyFacts(summarize(model.load(s)));
