@@ -713,6 +713,14 @@ export class Machine implements MemCtx {
         f.base = fr;
         fn.step(this, f);
         this.stepCount++;
+        if (this.m[t.addr + TH_FP] === 0) {
+          // the thread's outermost function returned: it exits (an interrupt slot goes idle) now
+          if (t.role === 'irq') {
+            this.m[t.addr + TH_STATUS] = T_IDLE;
+            this.setCpuWord(t.cpu, 'irq_thread', 0);
+          } else this.m[t.addr + TH_STATUS] = T_DONE;
+          break;
+        }
         const now = this.m[t.addr + TH_STATUS];
         if (now !== T_RUN) break; // spinning or sleeping: the step will be retried / resumed
         if (this.visible && (this.opN || !this.reduce)) break;
