@@ -1,0 +1,479 @@
+/**
+ * npm run bench [-- --quick] [--json]
+ *
+ * Speed and memory, side by side in one run, printed as ratios against the targets:
+ *  1. our explorer on the engine (mar14, and mar05 for comparison), with every
+ *     invariant (runCheck) and with no properties: distinct states/s, transitions/s,
+ *     bytes per state; where the time goes (engine vs explorer vs invariants);
+ *  2. @xstate/graph getAdjacencyMap on the same model, against our explorer up to the
+ *     same number of states;
+ *  3. the wall time of `npm run check` (all claims; --quick: the mar14 claims);
+ *  4. a scaling table on mar14: 1..3 async iocbs x 1..2 pages, bounded runs;
+ *  5. memory: peak RSS and bytes per state.
+ * Never run from tests. --quick: small caps (a smoke run of well under a minute).
+ */
+import { EngineModel } from '../engine/model.ts';
+import { VARIANTS } from '../engine/variants.ts';
+import { WORKLOADS } from '../engine/workloads.ts';
+import type { Workload } from '../engine/workload.ts';
+import { explore, type ExploreResult } from '../explore/bfs.ts';
+import { runCheck } from '../check/run.ts';
+import { invariants } from '../check/invariants.ts';
+import { parseArgs, runCli } from './args.ts';
+import { BENCH_WORKLOADS, scalingWorkload } from '../bench/workloads.ts';
+import { xstateExplore, type XstateRun } from '../bench/xstate.ts';
+import { timeCheck, type CheckTiming } from '../bench/check.ts';
+import { cpuSecondsSince, machineInfo, maxRss, mib, ratio, RssSampler, secs, si, table, timedModel, type MachineInfo } from '../bench/measure.ts';
+
+/** the issue's targets */
+const TARGET_STATES_PER_SECOND = 200_000;
+const SPIN_STATES_PER_SECOND = 2_000_000;
+const TARGET_BYTES_PER_STATE = 64;
+const TARGET_XSTATE_RATIO = 50;
+const TARGET_CHECK_SECONDS = 120;
+
+const HELP = `usage: npm run bench [-- --quick] [--json]
+
+Measures the explorer on the engine (states/s, transitions/s, bytes/state, with and
+without invariants), @xstate/graph on the same model, the wall time of npm run check,
+a scaling table (1..3 iocbs x 1..2 pages on mar14) and peak memory, and prints them
+against the targets. A full run takes about 7 minutes; --quick about half a minute.
+  --quick  small caps, for a smoke run
+  --json   one JSON object on stdout instead of the text report
+`;
+
+interface Caps {
+  warmupSeconds: number;
+  explorer: { maxStates: number; maxSeconds: number };
+  xstate: { workload: string; maxStates: number; maxSeconds: number }[];
+  checkArgs: string[];
+  scaling: { maxStates: number; maxSeconds: number; iocbs: number[]; pages: number[] };
+}
+
+const FULL: Caps = {
+  warmupSeconds: 2,
+  explorer: { maxStates: 1_000_000, maxSeconds: 20 },
+  xstate: [
+    { workload: 'uncached-read', maxStates: 100_000, maxSeconds: 60 },
+    { workload: 'getevents-timeout', maxStates: 20_000, maxSeconds: 20 },
+  ],
+  checkArgs: [],
+  scaling: { maxStates: 3_000_000, maxSeconds: 45, iocbs: [1, 2, 3], pages: [1, 2] },
+};
+
+const QUICK: Caps = {
+  warmupSeconds: 0.5,
+  explorer: { maxStates: 20_000, maxSeconds: 2 },
+  xstate: [{ workload: 'uncached-read', maxStates: 3_000, maxSeconds: 5 }],
+  checkArgs: ['--claim', 'mar14.uncached-read', '--claim', 'mar14.getevents-timeout'],
+  scaling: { maxStates: 20_000, maxSeconds: 2, iocbs: [1, 2, 3], pages: [1, 2] },
+};
+
+interface ExplorerRow {
+  variant: string;
+  workload: string;
+  properties: 'invariants' | 'none';
+  wordsPerState: number;
+  states: number;
+  transitions: number;
+  complete: boolean;
+  limitHit?: string;
+  seconds: number;
+  cpuSeconds: number;
+  statesPerSecond: number;
+  transitionsPerSecond: number;
+  statesPerCpuSecond: number;
+  /** the explorer's visited storage (fingerprint table + parent + action) per state */
+  bytesPerState: number;
+  /** the explorer's peak estimated bytes (visited storage + frontier of full states) */
+  peakBytes: number;
+  peakRss: number;
+}
+
+interface Breakdown {
+  variant: string;
+  workload: string;
+  states: number;
+  transitions: number;
+  seconds: number;
+  engineSeconds: number;
+  propertySeconds: number;
+  /** the rest: fingerprints, visited table, frontier, bookkeeping */
+  explorerSeconds: number;
+  usPerTransition: { total: number; engine: number; properties: number; explorer: number };
+}
+
+interface XstateRow {
+  variant: string;
+  workload: string;
+  /** engineSeconds: time inside the model's actions/next (the engine) */
+  xstate: XstateRun & { engineSeconds: number };
+  ours: { states: number; transitions: number; seconds: number; statesPerSecond: number; transitionsPerSecond: number; complete: boolean; engineSeconds: number };
+  statesRatio: number;
+  transitionsRatio: number;
+}
+
+interface ScalingRow {
+  iocbs: number;
+  pages: number;
+  wordsPerState: number;
+  states: number;
+  transitions: number;
+  depth: number;
+  seconds: number;
+  statesPerSecond: number;
+  complete: boolean;
+  limitHit?: string;
+  violated: string[];
+  peakBytes: number;
+  /** one line: "complete" or "no violation of the other invariants within N states" */
+  outcome: string;
+}
+
+function words(v: string, w: Workload): number {
+  return new EngineModel(VARIANTS[v], w).init()[0].length;
+}
+
+function row(v: string, w: Workload, props: 'invariants' | 'none', r: ExploreResult, cpu: number, rss: RssSampler): ExplorerRow {
+  return {
+    variant: v,
+    workload: w.name,
+    properties: props,
+    wordsPerState: words(v, w),
+    states: r.states,
+    transitions: r.transitions,
+    complete: r.complete,
+    ...(r.limitHit !== undefined ? { limitHit: r.limitHit } : {}),
+    seconds: r.seconds,
+    cpuSeconds: cpu,
+    statesPerSecond: r.statesPerSecond,
+    transitionsPerSecond: r.seconds > 0 ? r.transitions / r.seconds : 0,
+    statesPerCpuSecond: cpu > 0 ? r.states / cpu : 0,
+    bytesPerState: r.bytesPerState,
+    peakBytes: r.peakBytes,
+    peakRss: rss.peak,
+  };
+}
+
+function exploreRow(v: string, wname: string, props: 'invariants' | 'none', caps: { maxStates: number; maxSeconds: number }): ExplorerRow {
+  const w = WORKLOADS[wname];
+  if (!w) throw new Error(`workload ${wname} is missing`);
+  const rss = new RssSampler();
+  const opts = { ...caps, onProgress: () => rss.sample(), progressIntervalMs: 200 };
+  const cpu0 = process.cpuUsage();
+  const r = props === 'invariants' ? runCheck(VARIANTS[v], w, opts).result : explore(new EngineModel(VARIANTS[v], w), opts);
+  const cpu = cpuSecondsSince(cpu0);
+  rss.sample();
+  return row(v, w, props, r, cpu, rss);
+}
+
+/** aggregate rate over rows: total states / total seconds */
+function aggregate(rows: ExplorerRow[]): { states: number; transitions: number; seconds: number; statesPerSecond: number; transitionsPerSecond: number } {
+  const states = rows.reduce((a, r) => a + r.states, 0);
+  const transitions = rows.reduce((a, r) => a + r.transitions, 0);
+  const seconds = rows.reduce((a, r) => a + r.seconds, 0);
+  return { states, transitions, seconds, statesPerSecond: states / seconds, transitionsPerSecond: transitions / seconds };
+}
+
+function breakdown(v: string, wname: string, caps: { maxStates: number; maxSeconds: number }): Breakdown {
+  const w = WORKLOADS[wname];
+  const inner = new EngineModel(VARIANTS[v], w, (k) => invariants(k));
+  const t = timedModel(inner);
+  const r = explore(t.model, caps);
+  const engine = t.engineSeconds();
+  const props = t.propertySeconds();
+  const rest = Math.max(0, r.seconds - engine - props);
+  const per = (s: number) => (r.transitions > 0 ? (s / r.transitions) * 1e6 : 0);
+  return {
+    variant: v,
+    workload: wname,
+    states: r.states,
+    transitions: r.transitions,
+    seconds: r.seconds,
+    engineSeconds: engine,
+    propertySeconds: props,
+    explorerSeconds: rest,
+    usPerTransition: { total: per(r.seconds), engine: per(engine), properties: per(props), explorer: per(rest) },
+  };
+}
+
+function xstateRow(v: string, wname: string, maxStates: number, maxSeconds: number): XstateRow {
+  const w = WORKLOADS[wname];
+  // the engine's calls are timed in both runs: that part of the cost is the same model
+  // code for both explorers, so it bounds the ratio any explorer could reach
+  const tx = timedModel(new EngineModel(VARIANTS[v], w));
+  const xs = xstateExplore(tx.model, maxStates, maxSeconds);
+  const xsEngine = tx.engineSeconds();
+  // ours, up to the same number of distinct states (the whole space when xstate finished it)
+  const to = timedModel(new EngineModel(VARIANTS[v], w));
+  const r = explore(to.model, xs.complete ? {} : { maxStates: xs.states });
+  const ours = {
+    states: r.states,
+    transitions: r.transitions,
+    seconds: r.seconds,
+    statesPerSecond: r.statesPerSecond,
+    transitionsPerSecond: r.transitions / r.seconds,
+    complete: r.complete,
+    engineSeconds: to.engineSeconds(),
+  };
+  return { variant: v, workload: wname, xstate: { ...xs, engineSeconds: xsEngine }, ours, statesRatio: ours.statesPerSecond / xs.statesPerSecond, transitionsRatio: ours.transitionsPerSecond / xs.transitionsPerSecond };
+}
+
+function scalingRow(iocbs: number, pages: number, caps: { maxStates: number; maxSeconds: number }): ScalingRow {
+  const w = scalingWorkload(iocbs, pages);
+  const run = runCheck(VARIANTS.mar14, w, caps);
+  const r = run.result;
+  const violated = run.invariants.filter((i) => i.verdict === 'violated').map((i) => i.invariant);
+  const n = r.states.toLocaleString('en-US');
+  const outcome = r.complete
+    ? `complete: every interleaving explored`
+    : `bounded (${r.limitHit}): no violation of the other invariants within ${n} states (depth ${r.depth})`;
+  return {
+    iocbs,
+    pages,
+    wordsPerState: words('mar14', w),
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    seconds: r.seconds,
+    statesPerSecond: r.statesPerSecond,
+    complete: r.complete,
+    ...(r.limitHit !== undefined ? { limitHit: r.limitHit } : {}),
+    violated,
+    peakBytes: r.peakBytes,
+    outcome,
+  };
+}
+
+function verdict(met: boolean): string {
+  return met ? 'met' : 'NOT met';
+}
+
+runCli(async () => {
+  const p = parseArgs(process.argv.slice(2), { values: [], flags: ['quick', 'json', 'help'] });
+  if (p.flags.has('help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const quick = p.flags.has('quick');
+  const json = p.flags.has('json');
+  const caps = quick ? QUICK : FULL;
+  const t0 = performance.now();
+  const info: MachineInfo = machineInfo();
+  const out = (s: string) => {
+    if (!json) process.stdout.write(s + '\n');
+  };
+  const status = (s: string) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${s}`);
+  };
+  const statusDone = () => {
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  };
+
+  out(`npm run bench${quick ? ' --quick' : ''}: ${info.date.slice(0, 10)}, ${info.cpus} CPUs (${info.cpuModel}), ${info.totalMemGiB} GiB, node ${info.node}, ${info.os}`);
+  out(`load average at start: ${info.loadAvg.join(' ')} (rates are wall-clock; states per CPU-second are also shown, as other load on the machine slows the wall clock)`);
+  out('');
+
+  // --- warm-up: the engine's and the explorer's code JIT-compiled before anything is timed
+  status('warming up...');
+  explore(new EngineModel(VARIANTS.mar14, WORKLOADS['getevents-timeout']), { maxSeconds: caps.warmupSeconds });
+  runCheck(VARIANTS.mar05, WORKLOADS['getevents-timeout'], { maxSeconds: caps.warmupSeconds });
+
+  // --- 1. explorer on the engine --------------------------------------------------------
+  const explorerRows: ExplorerRow[] = [];
+  for (const v of ['mar14', 'mar05']) {
+    for (const wn of BENCH_WORKLOADS) {
+      for (const props of ['invariants', 'none'] as const) {
+        status(`explorer: ${v} ${wn} (${props})...`);
+        explorerRows.push(exploreRow(v, wn, props, caps.explorer));
+      }
+    }
+  }
+  statusDone();
+  const agg = (v: string, props: 'invariants' | 'none') => aggregate(explorerRows.filter((r) => r.variant === v && r.properties === props));
+  const m14inv = agg('mar14', 'invariants');
+  const m14none = agg('mar14', 'none');
+  const m05inv = agg('mar05', 'invariants');
+  const m05none = agg('mar05', 'none');
+  const maxBps = Math.max(...explorerRows.map((r) => r.bytesPerState));
+  out(`1. Explorer on the engine (BFS, hash compaction; caps ${si(caps.explorer.maxStates)} states / ${caps.explorer.maxSeconds}s per run)`);
+  out('');
+  out(
+    table(
+      ['variant', 'workload', 'properties', 'words', 'states', 'transitions', 'done', 'time', 'states/s', 'trans/s', 'states/cpu-s', 'bytes/state', 'peak (with frontier)'],
+      explorerRows.map((r) => [
+        r.variant,
+        r.workload,
+        r.properties,
+        String(r.wordsPerState),
+        si(r.states),
+        si(r.transitions),
+        r.complete ? 'yes' : (r.limitHit ?? 'no'),
+        secs(r.seconds),
+        si(r.statesPerSecond),
+        si(r.transitionsPerSecond),
+        si(r.statesPerCpuSecond),
+        r.bytesPerState.toFixed(1),
+        mib(r.peakBytes),
+      ]),
+    ),
+  );
+  out('');
+  out(`   mar14, all invariants: ${si(m14inv.statesPerSecond)} states/s, ${si(m14inv.transitionsPerSecond)} transitions/s; no properties: ${si(m14none.statesPerSecond)} states/s, ${si(m14none.transitionsPerSecond)} transitions/s`);
+  out(`   mar05, all invariants: ${si(m05inv.statesPerSecond)} states/s, ${si(m05inv.transitionsPerSecond)} transitions/s; no properties: ${si(m05none.statesPerSecond)} states/s, ${si(m05none.transitionsPerSecond)} transitions/s`);
+  out(
+    `   target ${si(TARGET_STATES_PER_SECOND)} states/s on mar14: ${verdict(m14inv.statesPerSecond >= TARGET_STATES_PER_SECOND)} ` +
+      `(with invariants at ${ratio(m14inv.statesPerSecond / TARGET_STATES_PER_SECOND)} of it, without at ${ratio(m14none.statesPerSecond / TARGET_STATES_PER_SECOND)}); ` +
+      `SPIN's ~${si(SPIN_STATES_PER_SECOND)} states/s is ${ratio(SPIN_STATES_PER_SECOND / m14inv.statesPerSecond)} faster than us with invariants`,
+  );
+  out(`   state storage: at most ${maxBps.toFixed(1)} bytes/state (target <= ${TARGET_BYTES_PER_STATE}: ${verdict(maxBps <= TARGET_BYTES_PER_STATE)}); the frontier of full states comes on top (peak column)`);
+  out('');
+
+  // --- where the time goes --------------------------------------------------------------
+  status('time breakdown...');
+  const bd = breakdown('mar14', 'getevents-timeout', caps.explorer);
+  statusDone();
+  const pct = (s: number) => `${((s / bd.seconds) * 100).toFixed(0)}%`;
+  out(`   where the time goes (mar14 getevents-timeout, all invariants, ${si(bd.states)} states, ${si(bd.transitions)} transitions, ${secs(bd.seconds)}):`);
+  out(
+    `   engine (load + one step + pack) ${pct(bd.engineSeconds)} = ${bd.usPerTransition.engine.toFixed(2)} us/transition, ` +
+      `invariants ${pct(bd.propertySeconds)} = ${bd.usPerTransition.properties.toFixed(2)} us, ` +
+      `explorer (fingerprint, visited table, frontier) ${pct(bd.explorerSeconds)} = ${bd.usPerTransition.explorer.toFixed(2)} us; total ${bd.usPerTransition.total.toFixed(2)} us/transition`,
+  );
+  out('');
+
+  // --- 2. xstate ------------------------------------------------------------------------
+  const xrows: XstateRow[] = [];
+  for (const x of caps.xstate) {
+    status(`@xstate/graph: mar14 ${x.workload}...`);
+    xrows.push(xstateRow('mar14', x.workload, x.maxStates, x.maxSeconds));
+  }
+  statusDone();
+  out('2. @xstate/graph getAdjacencyMap on the same model (EngineModel as an xstate v5 machine) vs our explorer');
+  out('');
+  out(
+    table(
+      ['variant', 'workload', 'states', 'xstate time', 'xstate states/s', 'xstate trans/s', 'ours time', 'ours states/s', 'ours trans/s', 'ratio states/s', 'ratio trans/s', 'xstate heap/state'],
+      xrows.map((r) => [
+        r.variant,
+        r.workload,
+        si(r.xstate.states) + (r.xstate.complete ? ' (all)' : ''),
+        secs(r.xstate.seconds),
+        si(r.xstate.statesPerSecond),
+        si(r.xstate.transitionsPerSecond),
+        secs(r.ours.seconds),
+        si(r.ours.statesPerSecond),
+        si(r.ours.transitionsPerSecond),
+        ratio(r.statesRatio),
+        ratio(r.transitionsRatio),
+        `${si(r.xstate.heapBytesPerState)} B`,
+      ]),
+    ),
+  );
+  const minRatio = Math.min(...xrows.map((r) => r.statesRatio));
+  out('');
+  out(`   ours / xstate: ${xrows.map((r) => ratio(r.statesRatio)).join(', ')} in states/s (target >= ${TARGET_XSTATE_RATIO}x: ${verdict(minRatio >= TARGET_XSTATE_RATIO)})`);
+  for (const r of xrows) {
+    const us = (s: number, n: number) => ((s / n) * 1e6).toFixed(2);
+    out(
+      `   ${r.workload}: per transition, xstate ${us(r.xstate.seconds, r.xstate.transitions)} us (engine ${us(r.xstate.engineSeconds, r.xstate.transitions)}, graph library ${us(r.xstate.seconds - r.xstate.engineSeconds, r.xstate.transitions)}), ` +
+        `ours ${us(r.ours.seconds, r.ours.transitions)} us (engine ${us(r.ours.engineSeconds, r.ours.transitions)}, explorer ${us(r.ours.seconds - r.ours.engineSeconds, r.ours.transitions)}); ` +
+        `even a free explorer would be only ${ratio(r.xstate.seconds / r.xstate.transitions / (r.ours.engineSeconds / r.ours.transitions))} faster than xstate here`,
+    );
+  }
+  out('');
+
+  // --- 3. npm run check -------------------------------------------------------------------
+  status(`npm run check ${caps.checkArgs.join(' ')}...`);
+  const ck: CheckTiming = await timeCheck(caps.checkArgs);
+  statusDone();
+  out(`3. npm run check${caps.checkArgs.length ? ` -- ${caps.checkArgs.join(' ')}` : ''} (${quick ? 'two claims' : 'all default claims'}), as a child process`);
+  out('');
+  if (ck.error) out(`   FAILED: ${ck.error}`);
+  else
+    out(
+      `   ${ck.claims} claims, ${si(ck.states)} states, ${si(ck.transitions)} transitions in ${secs(ck.seconds)} wall ` +
+        `(${secs(ck.exploreSeconds)} exploring, ${si(ck.states / ck.exploreSeconds)} states/s); exit ${ck.exitCode}, ${ck.mismatches} verdicts differing from their claims` +
+        (ck.peakRss !== undefined ? `; peak RSS ${mib(ck.peakRss)}` : ''),
+    );
+  out(`   target < ${TARGET_CHECK_SECONDS}s on a 2-core machine: ${quick ? 'not judged (--quick runs a subset)' : verdict(!ck.error && ck.seconds < TARGET_CHECK_SECONDS)}`);
+  out('');
+
+  // --- 4. scaling -------------------------------------------------------------------------
+  const srows: ScalingRow[] = [];
+  for (const n of caps.scaling.iocbs) {
+    for (const pg of caps.scaling.pages) {
+      status(`scaling: ${n} iocbs x ${pg} pages...`);
+      srows.push(scalingRow(n, pg, caps.scaling));
+    }
+  }
+  statusDone();
+  out(`4. Scaling on mar14, all invariants (uncached file, every iocb reads the whole file; caps ${si(caps.scaling.maxStates)} states / ${caps.scaling.maxSeconds}s)`);
+  out('');
+  out(
+    table(
+      ['iocbs', 'pages', 'words', 'states', 'transitions', 'depth', 'time', 'states/s', 'peak', 'complete', 'violated'],
+      srows.map((r) => [
+        String(r.iocbs),
+        String(r.pages),
+        String(r.wordsPerState),
+        si(r.states),
+        si(r.transitions),
+        String(r.depth),
+        secs(r.seconds),
+        si(r.statesPerSecond),
+        mib(r.peakBytes),
+        r.complete ? 'yes' : `no (${r.limitHit})`,
+        r.violated.length ? r.violated.join(', ') : '-',
+      ]),
+    ),
+  );
+  out('');
+  for (const r of srows) out(`   ${r.iocbs}x${r.pages}: ${r.outcome}`);
+  out('');
+
+  // --- 5. memory --------------------------------------------------------------------------
+  const allExplorer = [...explorerRows];
+  const minBps = Math.min(...allExplorer.map((r) => r.bytesPerState));
+  const peakPerState = Math.max(...srows.filter((r) => r.states > 0).map((r) => r.peakBytes / r.states));
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const peakRss = maxRss();
+  out('5. Memory');
+  out('');
+  out(`   peak RSS of this process: ${mib(peakRss)} (largest scaling run: ${si(Math.max(...srows.map((r) => r.states)))} states)`);
+  out(`   explorer storage per state (fingerprint table + parent + action): ${minBps.toFixed(1)}-${maxBps.toFixed(1)} bytes (target <= ${TARGET_BYTES_PER_STATE}: ${verdict(maxBps <= TARGET_BYTES_PER_STATE)})`);
+  out(`   with the frontier of full states at its peak: up to ${peakPerState.toFixed(0)} bytes/state in the scaling runs`);
+  out(`   xstate: ${xrows.map((r) => `${si(r.xstate.heapBytesPerState)} heap bytes/state (${r.workload})`).join(', ')}, i.e. ${xrows.map((r) => ratio(r.xstate.heapBytesPerState / maxBps)).join(', ')} our storage`);
+  if (ck.peakRss !== undefined) out(`   npm run check child: peak RSS ${mib(ck.peakRss)}`);
+  out('');
+  out(`bench took ${secs(totalSeconds)}; load average at the end: ${machineInfo().loadAvg.join(' ')}`);
+
+  if (json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          machine: info,
+          quick,
+          caps,
+          targets: {
+            statesPerSecond: TARGET_STATES_PER_SECOND,
+            spinStatesPerSecond: SPIN_STATES_PER_SECOND,
+            bytesPerState: TARGET_BYTES_PER_STATE,
+            xstateRatio: TARGET_XSTATE_RATIO,
+            checkSeconds: TARGET_CHECK_SECONDS,
+          },
+          explorer: { rows: explorerRows, mar14: { invariants: m14inv, none: m14none }, mar05: { invariants: m05inv, none: m05none }, breakdown: bd },
+          xstate: xrows,
+          check: ck,
+          scaling: srows,
+          memory: { peakRss, bytesPerState: { min: minBps, max: maxBps }, peakBytesPerStateScaling: peakPerState },
+          seconds: totalSeconds,
+          loadAvgEnd: machineInfo().loadAvg,
+        },
+        null,
+        1,
+      ) + '\n',
+    );
+  }
+  return 0;
+});
