@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import mermaid from 'mermaid';
 import { VARIANTS } from '../src/engine/variants.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';

@@ -2,7 +2,7 @@
  * Running one claim: one exploration of (variant, workload) checking every invariant
  * at once, and the verdict of each invariant from what the exploration found.
  */
-import { explore, type ExploreOptions, type ExploreResult } from '../explore/bfs.ts';
+import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle } from '../explore/bfs.ts';
 import type { Property } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
 import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
@@ -31,6 +31,38 @@ export interface CheckRun {
   blocking: { point: string; reached: boolean; sleptInAio: boolean }[];
 }
 
+/**
+ * The first reported non-progress cycle that is fair: weak fairness for interrupts and
+ * worker threads means a cycle in which an interrupt source or a worker is enabled in
+ * every state but never taken is not a real execution, and is dropped.
+ */
+export function fairCycle(model: EngineModel, r: ExploreResult): NonProgressCycle | null {
+  const c = r.cycles;
+  if (!c || !c.checked) return null;
+  const k = model.k;
+  for (const cyc of c.cycles) {
+    let s = model.init()[cyc.initIndex];
+    for (const a of cyc.prefix) s = model.next(s, a)!;
+    const always = new Set<number>();
+    const taken = new Set(cyc.cycle);
+    let first = true;
+    for (const a of cyc.cycle) {
+      const en: number[] = [];
+      model.actions(s, en);
+      const fairOnes = en.filter((x) => {
+        const d = k.decode(x);
+        return !('thread' in d) || ['aio-worker', 'keventd'].includes(k.threads[d.thread].role);
+      });
+      if (first) fairOnes.forEach((x) => always.add(x));
+      else for (const x of [...always]) if (!fairOnes.includes(x)) always.delete(x);
+      first = false;
+      s = model.next(s, a)!;
+    }
+    if ([...always].every((x) => taken.has(x))) return cyc;
+  }
+  return null;
+}
+
 export interface CheckOptions extends ExploreOptions {
   /** turn the explorer's reductions off (when the explorer has any) */
   noReduce?: boolean;
@@ -50,8 +82,13 @@ export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): Chec
   });
   const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)], { reduce: !opts.noReduce });
   const { noReduce: _n, ...eo } = opts;
-  const result = explore(model, eo);
+  // every state counts as non-progress: the engine's counters (ki_retried, bytes, completions,
+  // the retry cap) only grow, so any cycle at all is a run that can go on forever doing nothing
+  const result = explore(model, { storeEdges: true, isProgress: () => false, maxCycles: 20, ...eo });
+  const livelock = fairCycle(model, result);
   const inv: InvariantResult[] = INVARIANTS.map((name) => {
+    if (name === 'progress' && livelock && !result.violations.has(name))
+      return { invariant: name, verdict: 'violated', reason: `non-progress cycle of ${livelock.cycle.length} steps (livelock under weak fairness)`, depth: livelock.prefix.length + livelock.cycle.length, path: [...livelock.prefix, ...livelock.cycle] };
     const viol = result.violations.get(name);
     if (viol) return { invariant: name, verdict: 'violated', reason: viol.reason, depth: viol.depth, path: viol.path };
     return { invariant: name, verdict: result.complete ? 'holds' : 'bounded' };
