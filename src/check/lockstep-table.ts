@@ -188,7 +188,8 @@ export function replayTable(cm: CompiledModel, events: readonly { type: string; 
     const c = columnOf(cm, events[i]!);
     if (c < 0) continue;
     const t = step(cm, s, c);
-    if (t < 0) return { ok: false, index: i, state: cm.states[s]!, event: cm.labels[c]! };
+    // labelled as conforms labels it (a page-side lock / add keeps its bare type there)
+    if (t < 0) return { ok: false, index: i, state: cm.states[s]!, event: cm.spec.eventKey(events[i]!) };
     s = t;
     steps++;
   }

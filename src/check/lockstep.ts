@@ -37,6 +37,7 @@ import { explore, type ExploreOptions, type ExploreResult } from '../explore/bfs
 import { allocState } from '../explore/alloc.ts';
 import type { Model, Property, State } from '../explore/model.ts';
 import { G, PANIC_NONE, type Machine, type MachineOptions } from '../engine/machine.ts';
+import { THREAD } from '../engine/structs.ts';
 import { EngineModel } from '../engine/model.ts';
 import { initialPageEvents } from '../engine/mm/page.ts';
 import type { Variant } from '../engine/variants.ts';
@@ -58,15 +59,17 @@ const KIOCB = 0;
 const KICK = 1;
 const PAGE = 2;
 const FAIL_WORDS = 5;
+const TH_SP = THREAD.off.sp;
 
 export interface LockstepOptions {
   /** the engine properties to check as well (e.g. src/check/invariants.ts `invariants`) */
   props?: (k: Machine) => Property[];
   /**
-   * models whose end-of-run checks (ModelSpec.quiescence) become 'at-quiescence'
-   * properties `model-quiescence:<name>` (default: all three; false: none)
+   * which end-of-run checks (ModelSpec.quiescence) become 'at-quiescence' properties
+   * `model-quiescence:<machine>`: per machine true (all its checks), false, or the check
+   * names. Default DEFAULT_QUIESCENCE; 'all' for every check; false for none.
    */
-  quiescence?: readonly ModelName[] | boolean;
+  quiescence?: QuiescenceSelection | 'all' | false;
   /**
    * when the engine's setup emitted no page event for a page the workload starts with in
    * the cache, announce it with src/engine/mm/page.ts `initialPageEvents` (as
@@ -74,9 +77,27 @@ export interface LockstepOptions {
    * unlock_page, all by the page side). Default true.
    */
   announceInitialPages?: boolean;
+  /** the machines to run (default: all three); the others stay in their initial state and are not reported */
+  machines?: readonly ModelName[];
   /** passed to the engine (MachineOptions.reduce) */
   reduce?: boolean;
 }
+
+export type QuiescenceSelection = Partial<Record<ModelName, boolean | readonly string[]>>;
+
+/**
+ * The end-of-run checks that mean something with the engine as it is: all of the kiocb
+ * and kickProtocol ones; of pageWait's, waiter-returned and page-unlocked but not
+ * no-lost-wakeup, because the engine emits the page 'woken' event only for synchronous
+ * waiters back from io_schedule: an aio waiter's wake (aio_wake_function, which does
+ * not know the page) shows up as the kiocb's ki_wait_dequeued only, so its pageWait
+ * instance would keep entry=wakeOwed and report a lost wake-up that did not happen.
+ */
+export const DEFAULT_QUIESCENCE: QuiescenceSelection = {
+  kiocb: true,
+  kickProtocol: true,
+  pageWait: ['waiter-returned', 'page-unlocked'],
+};
 
 /** where a failure or a model state lives */
 export interface InstanceRef {
@@ -125,6 +146,8 @@ export class LockstepModel implements Model {
   private readonly pageCols: Int32Array;
   private readonly kiocbCols: Int32Array;
   private readonly kickCols: Int32Array;
+  /** per machine (LOCKSTEP_MACHINES order): is it run */
+  readonly enabled: readonly boolean[];
   private readonly init0: State;
   private readonly events: ModelEvent[];
 
@@ -142,11 +165,15 @@ export class LockstepModel implements Model {
     if (!this.k.modelEvents) throw new Error('LockstepModel: the engine records no model events');
     this.events = this.k.modelEvents;
     this.models = LOCKSTEP_MACHINES.map((n) => compileModel(n));
+    const on = opts.machines ?? LOCKSTEP_MACHINES;
+    this.enabled = LOCKSTEP_MACHINES.map((n) => on.includes(n));
     this.hit = this.models.map((m) => new Uint8Array(m.nStates * m.nEvents));
     this.refused = this.models.map((m) => new Uint8Array(m.nStates * m.nEvents));
-    this.kiocbCols = columnsOf(this.models[KIOCB]!);
-    this.kickCols = columnsOf(this.models[KICK]!);
-    this.pageCols = columnsOf(this.models[PAGE]!);
+    // a disabled machine gets no column for any event
+    const cols = (m: number) => (this.enabled[m] ? columnsOf(this.models[m]!) : columnsOf(this.models[m]!).map(() => -1));
+    this.kiocbCols = cols(KIOCB);
+    this.kickCols = cols(KICK);
+    this.pageCols = cols(PAGE);
     this.nIocbs = this.k.A.kiocbs.length;
     this.nPages = this.k.A.pages.length;
     this.waiters = this.k.threads.map((t, i) => (t.role === 'irq' ? -1 : i)).filter((i) => i >= 0);
@@ -166,9 +193,18 @@ export class LockstepModel implements Model {
     this.feed(s0, e0.length, setupEvents);
     this.init0 = s0;
 
-    const q = opts.quiescence ?? true;
-    const quiescent: ModelName[] = q === true ? [...LOCKSTEP_MACHINES] : q === false ? [] : [...q];
-    this.properties = [...engineProps, this.conformanceProperty(), ...quiescent.map((n) => this.quiescenceProperty(n))];
+    const q = opts.quiescence ?? DEFAULT_QUIESCENCE;
+    const sel: QuiescenceSelection = q === 'all' ? { kiocb: true, kickProtocol: true, pageWait: true } : q === false ? {} : q;
+    const quiescent: Property[] = [];
+    LOCKSTEP_MACHINES.forEach((n, m) => {
+      const want = sel[n];
+      if (!this.enabled[m] || want === undefined || want === false) return;
+      const names = this.models[m]!.spec.quiescence.map((c) => c.name);
+      const chosen = want === true ? names : [...want];
+      for (const c of chosen) if (!names.includes(c)) throw new Error(`${n} has no quiescence check ${c} (it has ${names.join(', ')})`);
+      if (chosen.length) quiescent.push(this.quiescenceProperty(m, chosen));
+    });
+    this.properties = [...engineProps, this.conformanceProperty(), ...quiescent];
   }
 
   // ---------------------------------------------------------------- layout
@@ -194,29 +230,62 @@ export class LockstepModel implements Model {
     return [this.init0.slice()];
   }
 
+  /** the state the machine's working memory holds unmodified, if any (as EngineModel keeps it) */
+  private loaded: State | null = null;
+  private labels: readonly string[] = [];
+
   actions(s: State, out: number[]): void {
-    this.engine.actions(s, out);
+    const k = this.k;
+    if (this.loaded !== s) {
+      k.load(s);
+      this.loaded = s;
+    }
+    k.actions(out);
   }
 
+  /**
+   * EngineModel.next, packing the engine's memory straight into a state with room for
+   * the model words (Machine.pack's layout: the heap, then each thread's stack words in
+   * use; Machine.load ignores the words after them). The test suite checks that the
+   * engine part equals EngineModel.next's state.
+   */
   next(s: State, a: number): State | null {
+    const k = this.k;
     const ev = this.events;
     ev.length = 0;
-    const t = this.engine.next(s, a);
-    if (t === null) return null;
-    const n = t.length;
-    const out = allocState(n + this.extra);
-    out.set(t);
-    out.set(s.subarray(s.length - this.extra), n);
+    if (this.loaded !== s) k.load(s);
+    this.loaded = null;
+    k.act(a);
+    this.labels = k.labels;
+    const m = k.m;
+    const he = k.heapEnd;
+    const ts = k.threads;
+    let n = he;
+    for (let i = 0; i < ts.length; i++) n += m[ts[i]!.addr + TH_SP]!;
+    const x = this.extra;
+    const out = allocState(n + x);
+    out.set(m.subarray(0, he));
+    let o = he;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      const sp = m[t.addr + TH_SP]!;
+      if (sp) out.set(m.subarray(t.stack, t.stack + sp), o);
+      o += sp;
+    }
+    const sb = s.length - x;
+    for (let i = 0; i < x; i++) out[n + i] = s[sb + i]!;
     if (ev.length > 0) this.feed(out, n, ev);
     return out;
   }
 
   lastLabels(): readonly string[] {
-    return this.engine.lastLabels();
+    return this.labels;
   }
 
   describeAction(s: State, a: number): string {
-    return this.engine.describeAction(s, a);
+    const d = this.engine.describeAction(s, a);
+    this.loaded = s; // EngineModel.describeAction loaded it
+    return d;
   }
 
   /** the model events the last `next` fed (the engine's array: copy it to keep it) */
@@ -225,6 +294,16 @@ export class LockstepModel implements Model {
   }
 
   // ---------------------------------------------------------------- feeding events
+
+  /**
+   * a copy of lockstep state `s` with `events` fed to its model words, exactly as `next`
+   * feeds an engine step's events (for tests and tools; the engine words are not touched)
+   */
+  feedEvents(s: State, events: readonly ModelEvent[]): State {
+    const out = s.slice();
+    this.feed(out, out.length - this.extra, events);
+    return out;
+  }
 
   /** feeds `events` to the model words of `s` (extra words from `base`) */
   private feed(s: State, base: number, events: readonly ModelEvent[]): void {
@@ -343,11 +422,14 @@ export class LockstepModel implements Model {
     };
   }
 
-  private quiescenceProperty(name: ModelName): Property {
-    const m = LOCKSTEP_MACHINES.indexOf(name as (typeof LOCKSTEP_MACHINES)[number]);
-    if (m < 0) throw new Error(`no lockstep machine ${name}`);
+  private quiescenceProperty(m: number, checks: readonly string[]): Property {
+    const name = LOCKSTEP_MACHINES[m]!;
     const cm = this.models[m]!;
     const qs = cm.spec.quiescence;
+    let mask = 0;
+    qs.forEach((c, i) => {
+      if (checks.includes(c.name)) mask |= 1 << i;
+    });
     const panicWord = this.k.A.globals + G.PANIC;
     const words: { w: number; at: string }[] = [];
     if (m === PAGE) {
@@ -355,7 +437,7 @@ export class LockstepModel implements Model {
         this.waiters.forEach((t, j) => words.push({ w: this.pageWord(p, j), at: `page ${p}, waiter ${this.k.threads[t]!.name}` }));
       }
     } else {
-      for (let i = 0; i < this.nIocbs; i++) words.push({ w: this.kiocbWord(i, m as 0 | 1), at: `iocb ${i}` });
+      for (let i = 0; i < this.nIocbs; i++) words.push({ w: this.kiocbWord(i, m === KICK ? 1 : 0), at: `iocb ${i}` });
     }
     return {
       name: `model-quiescence:${name}`,
@@ -367,7 +449,7 @@ export class LockstepModel implements Model {
         for (const { w, at } of words) {
           const v = s[b + w]!;
           if (v < 0) continue; // refused an event: reported by model-conformance
-          const bad = cm.quiescenceFail[v]!;
+          const bad = cm.quiescenceFail[v]! & mask;
           if (bad === 0) continue;
           const names = qs.filter((_, i) => bad & (1 << i)).map((q) => q.name);
           return `${name} machine (${at}): ${names.join(', ')} fails at the end of the run, in state ${cm.states[v]}`;
@@ -381,7 +463,8 @@ export class LockstepModel implements Model {
 
   /** per machine: what the exploration so far exercised (see module comment) */
   coverage(): LockstepCoverage[] {
-    return this.models.map((cm, m) => {
+    return this.models.flatMap((cm, m) => {
+      if (!this.enabled[m]) return [];
       const observed: { from: string; event: string }[] = [];
       const refused: { from: string; event: string }[] = [];
       const hit = this.hit[m]!;
@@ -394,7 +477,7 @@ export class LockstepModel implements Model {
         }
       }
       const r = modelCoverage(cm.spec, observed);
-      return { ...r, machine: cm.name, stateCount: cm.nStates, visitedStates: cm.nStates - r.unvisitedStates.length, refused };
+      return [{ ...r, machine: cm.name, stateCount: cm.nStates, visitedStates: cm.nStates - r.unvisitedStates.length, refused }];
     });
   }
 
