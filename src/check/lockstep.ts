@@ -30,6 +30,14 @@
  * engine step exercised is recorded, and `checkLockstep` reports, per machine, the
  * transitions exercised out of the graph's total, the ones never reached and the states
  * never visited (and the (state, event) pairs the engine produced and the spec refused).
+ * The initial announcement of cached pages counts as exercised too.
+ *
+ * Cost: the model words refine the engine's states only where the models remember more
+ * than the engine (e.g. which runner was notified); on conforming runs the state count
+ * barely grows. After a refusal, though, the frozen model words and the failure record
+ * split every later engine state by "which failure happened first", which can triple the
+ * state count (mar05 x uncached-read: 80k engine states, 228k lockstep states). Use
+ * `stopOn: 'first-violation'` when only the first failure matters.
  */
 import type { ModelEvent } from '../../models/events.ts';
 import { coverage as modelCoverage, type CoverageReport, type ModelName } from '../../models/index.ts';
