@@ -55,7 +55,9 @@ td.holds { background: #d9f2d9; } td.violated { background: #f7c6c6; font-weight
 td.changed { outline: 3px solid #3366cc; outline-offset: -3px; }
 .cell { text-align: center; }
 .tabs button { margin: 2px; } .tabs button.active { background: #3366cc; color: white; }
-#stepper { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
+#stepper { display: block; }
+#seqbox { overflow: auto; max-height: 48em; border: 1px solid #ddd; margin-top: 1em; }
+#seqbox svg { max-width: none !important; }
 #stepinfo { font-family: monospace; white-space: pre-wrap; background: #f6f6f6; padding: .5em; min-height: 6em; }
 #statebox { font-family: monospace; white-space: pre; background: #fbfbf2; padding: .5em; overflow: auto; max-height: 28em; }
 .mermaid { background: white; } .small { color: #666; font-size: 12px; }
@@ -154,7 +156,7 @@ ${(d.tables ?? []).map((t) => `<h2>${esc(t.title)}</h2><table><tr>${t.header.map
 <div id="stepper">
 <div><button id="prev">◀ prev</button> <span id="stepno"></span> <button id="next">next ▶</button>
 <div id="stepinfo"></div><div id="statebox"></div></div>
-<div><pre class="mermaid" id="seqdiagram"></pre></div>
+<div id="seqbox"><pre class="mermaid" id="seqdiagram"></pre></div>
 </div>
 <h2>The protocol machines (xstate)</h2>
 ${d.machines.map((m) => `<div class="machine"><h3>${esc(m.name)}</h3><p class="small">${esc(m.description)}</p><pre class="mermaid">${esc(m.mermaid)}</pre></div>`).join('\n')}
