@@ -116,6 +116,8 @@ export const kickProtocolMachine = setup({
         /** io_submit_one makes the first attempt itself (no run list involved) */
         submitted: {
           on: {
+            // io_submit_one posts an error without calling any method (2.5.62: no aio_read -> -EINVAL)
+            aio_complete: 'completed',
             // Mar 5 io_submit_one -> aio_process_iocb; Mar 14 io_submit_one -> aio_run_iocb -> retry()
             retry_enter: 'running',
           },

@@ -142,9 +142,11 @@ export const kiocbMachine = setup({
     /**
      * aio_complete(iocb, res, 0) with nothing pending: the retry returned its result (or
      * the runner gave up: Mar 5 aio_process_iocb's retry cap returns -EAGAIN before its
-     * retry_enter), or the method's own completer runs while no retry runs; ki_wait idle.
+     * retry_enter), or the method's own completer runs while no retry runs, or io_submit_one
+     * posts an error without any method to call (2.5.62: no aio_read/aio_fsync -> -EINVAL);
+     * ki_wait idle.
      */
-    mayComplete: and([kiWaitIdle, offRunList, retryIn('firstResult', 'result', 'waiting', 'dispatched', 'ready')]),
+    mayComplete: and([kiWaitIdle, offRunList, retryIn('notStarted', 'firstResult', 'result', 'waiting', 'dispatched', 'ready')]),
     /** aio_complete entered while the kiocb is still on ctx->run_list (its list_del_init follows) */
     mayCompleteOnRunList: and([kiWaitIdle, onRunList, retryIn('waiting')]),
     /** io_submit_one's out_put_req: aio_put_req(req) drops the only reference, no event posted */

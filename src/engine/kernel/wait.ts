@@ -170,11 +170,14 @@ export const finish_wait = kfn('finish_wait', 'kernel/fork.c', ['q', 'wait'], ['
       f.pc = 3;
       return;
     }
-    case 3:
+    case 3: {
+      // (model events: only an entry that was still linked is dequeued here; a wakeup may have beaten us)
+      const linked = k.m[wList(f.wait)] !== wList(f.wait);
       list_del_init(k, wList(f.wait));
-      k.onWaitDequeued(f.wait);
+      if (linked) k.onWaitDequeued(f.wait);
       f.pc = 4;
       return;
+    }
     case 4:
       spin_unlock_irqrestore(k, qLock(f.q), f.flags);
       return k.ret(0);
