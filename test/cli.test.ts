@@ -158,3 +158,14 @@ describe('npm run trace and replay', () => {
     expect(r.err).toContain('not an aio-retry-check trace');
   });
 });
+
+describe('npm run check --models', () => {
+  it('runs the xstate machines in lockstep and reports conformance and coverage', () => {
+    const r = run('check.ts', ['--claim', '2.5.62+fixes.uncached-read', '--claim', '2.5.62+fixes.odirect-read', '--models']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/2\.5\.62\+fixes\.uncached-read\s+conforms/);
+    expect(r.out).toMatch(/2\.5\.62\+fixes\.odirect-read\s+NOT CONFORMING: kiocb machine: event aio_complete not allowed/);
+    expect(r.out).toMatch(/kiocb: \d+ of \d+ transitions exercised/);
+    expect(r.out).toContain('never reached:');
+  });
+});

@@ -12,6 +12,7 @@ import { parseArgs, runCli, UsageError } from './args.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTrace } from '../trace/trace.ts';
+import { checkLockstep } from '../check/lockstep.ts';
 import { formatJSON } from '../trace/format.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 
@@ -22,9 +23,9 @@ function fmtTime(s: number): string {
 }
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save'], flags: ['json', 'no-reduce', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save'], flags: ['json', 'no-reduce', 'models', 'help'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR]\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n');
     return 0;
   }
   let claims: ResolvedClaim[];
@@ -67,6 +68,39 @@ runCli(() => {
       if (ir.verdict === 'bounded') notes.push(`  ${claim.id} ${ir.invariant}: no violation within ${r.states} states (depth ${r.depth}; ${r.limitHit} reached)`);
     }
   }
+  // --models: the engine and the xstate spec machines in lockstep, per claim, and the
+  // machines' transitions the explorations exercised (coverage) or never reached
+  const conformance: { claim: string; states: number; complete: boolean; failure: string | null; depth?: number }[] = [];
+  const covered = new Map<string, { total: number; exercised: Set<string>; all: Set<string>; refused: Set<string> }>();
+  if (p.flags.has('models')) {
+    for (const claim of selected) {
+      const rep = checkLockstep(claim.v, claim.w, { maxStates: claim.bounds.maxStates, maxSeconds: claim.bounds.maxSeconds, stopOn: 'never' });
+      const f = rep.conformance;
+      conformance.push({
+        claim: claim.id,
+        states: rep.result.states,
+        complete: rep.result.complete,
+        failure: f ? `${f.reason ?? 'refused'} after ${f.depth} steps` : null,
+        depth: f?.depth,
+      });
+      for (const c of rep.coverage) {
+        const e = covered.get(c.machine) ?? { total: c.total, exercised: new Set<string>(), all: new Set<string>(), refused: new Set<string>() };
+        for (const t of c.exercised) e.exercised.add(`${t.from} --${t.event}--> ${t.to}`);
+        for (const t of [...c.exercised, ...c.unreached]) e.all.add(`${t.from} --${t.event}--> ${t.to}`);
+        for (const r of c.refused) e.refused.add(`${r.event} in ${r.from}`);
+        covered.set(c.machine, e);
+      }
+    }
+    notes.push('', 'model conformance (engine and xstate machines in lockstep):');
+    for (const c of conformance) notes.push(`  ${c.claim.padEnd(36)} ${c.failure ? `NOT CONFORMING: ${c.failure}` : c.complete ? 'conforms' : `conforms within ${c.states} states`}`);
+    notes.push('', 'model coverage over all selected claims:');
+    for (const [m, e] of covered) {
+      notes.push(`  ${m}: ${e.exercised.size} of ${e.all.size} transitions exercised; ${e.refused.size} (state, event) pairs refused`);
+      const never = [...e.all].filter((t) => !e.exercised.has(t));
+      for (const t of never.slice(0, 12)) notes.push(`    never reached: ${t}`);
+      if (never.length > 12) notes.push(`    ... and ${never.length - 12} more`);
+    }
+  }
   const saveDir = p.values.get('save')?.at(-1);
   if (saveDir) {
     // every counterexample as a replayable trace file (written whole, then renamed: nothing half-written)
@@ -94,6 +128,7 @@ runCli(() => {
           invariants: run.invariants.filter((i) => invs.includes(i.invariant)).map((i) => ({ ...i, expected: claim.expect[i.invariant] ?? null })),
           diagnostics: run.diagnostics,
           blocking: run.blocking.filter((b) => b.reached),
+          conformance: conformance.find((c) => c.claim === claim.id) ?? null,
         })),
         null,
         1,
@@ -108,7 +143,7 @@ runCli(() => {
   for (const r of rows) lines.push(fmt(r));
   if (notes.length) {
     lines.push('');
-    lines.push('violations and bounds:');
+    lines.push('violations, bounds and models:');
     lines.push(...notes);
   }
   const diag = new Map<string, string[]>();
