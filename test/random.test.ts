@@ -119,7 +119,7 @@ describe('random search finds known violations, fast-check shrinks them, a fresh
   it('mar14 cached-read memory-safety: fast-check-generated schedules', () => {
     const w = WORKLOADS['cached-read'];
     const { model, threadOf } = cached('mar14', w);
-    const r = fcSearch(model, { numRuns: 200, seed: 42, invariants: ['memory-safety'], strategyOpts: { threadOf, steps: estimateRunLength(model) } });
+    const r = fcSearch(model, { numRuns: 200, seed: 42, invariants: ['memory-safety'], strategyOpts: { threadOf, steps: estimateRunLength(model, 8, undefined, threadOf) } });
     expect(r.failure).not.toBeNull();
     const f = r.failure!;
     expect(f.violation.invariant).toBe('memory-safety');
@@ -128,7 +128,7 @@ describe('random search finds known violations, fast-check shrinks them, a fresh
     expect(f.schedule.choices.length).toBeLessThanOrEqual(2);
     expect(f.actions.length).toBeLessThanOrEqual(45);
     // fast-check's seed and path replay the shrunk schedule
-    const again = fcSearch(model, { numRuns: 200, seed: f.seed, path: f.path, invariants: ['memory-safety'], strategyOpts: { threadOf, steps: estimateRunLength(model) } });
+    const again = fcSearch(model, { numRuns: 200, seed: f.seed, path: f.path, invariants: ['memory-safety'], strategyOpts: { threadOf, steps: estimateRunLength(model, 8, undefined, threadOf) } });
     expect(again.failure?.actions).toEqual(f.actions);
     const fresh = reproducesOnFreshModel('mar14', w, f.actions, 'memory-safety');
     expect(fresh.divergedAt).toBe(-1);
@@ -171,7 +171,7 @@ describe('random search finds known violations, fast-check shrinks them, a fresh
 const PCT_CASE = (() => {
   const w = WORKLOADS['uncached-read'];
   const { model, threadOf } = cached('2.5.62', w);
-  const k = estimateRunLength(model);
+  const k = estimateRunLength(model, 8, undefined, threadOf);
   const runsToFind = (strategy: StrategyName) =>
     median(
       Array.from({ length: 5 }, (_, i) => {
@@ -195,7 +195,7 @@ describe('a random failure exports as a trace in every format', () => {
   it('text, mermaid, ITF and json (the json replays)', () => {
     const w = WORKLOADS['getevents-timeout'];
     const { model, threadOf } = cached('mar05', w);
-    const r = randomSearch(model, { strategy: 'pct', strategyOpts: { threadOf, steps: estimateRunLength(model) }, seed: 3, runs: 200, invariants: ['ki-users-accounting'] });
+    const r = randomSearch(model, { strategy: 'pct', strategyOpts: { threadOf, steps: estimateRunLength(model, 8, undefined, threadOf) }, seed: 3, runs: 200, invariants: ['ki-users-accounting'] });
     expect(r.run).not.toBeNull();
     const s = fcShrink(model, r.run!.actions, { invariants: ['ki-users-accounting'] })!;
     const t = buildTrace(VARIANTS.mar05, w, s.actions, s.violation.invariant);

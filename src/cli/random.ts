@@ -28,6 +28,7 @@ import { resolveVariant } from '../check/variantSpec.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
 import { parseTraceFile, replayTraceFile, TraceFileError } from '../trace/replay.ts';
+import type { EngineModel } from '../engine/model.ts';
 import { anyWorkloadByName, LARGER } from '../random/larger.ts';
 import { engineModel, estimateRunLength, fcSearch, fcShrink, randomSearch, type FcFailure, type Violation } from '../random/run.ts';
 import { isStrategy, type StrategyName, type StrategyOptions } from '../random/strategies.ts';
@@ -84,6 +85,23 @@ const say = (s: string) => process.stderr.write(s + '\n');
 
 function describeViolation(v: Violation): string {
   return `${v.invariant} violated at step ${v.step}${v.kind === 'at-quiescence' ? ' (at quiescence)' : ''}: ${v.reason}`;
+}
+
+/** the run as who-ran-how-long: "io_submit x19, irq src0 on cpu1, irq/1 x6, ..." */
+function segments(model: EngineModel, actions: readonly number[]): string {
+  const k = model.k;
+  const name = (a: number) => {
+    const d = k.decode(a);
+    return 'thread' in d ? k.threads[d.thread].name : `irq src${d.src} on cpu${d.cpu}`;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < actions.length; ) {
+    let j = i;
+    while (j < actions.length && actions[j] === actions[i]) j++;
+    out.push(j - i > 1 ? `${name(actions[i])} x${j - i}` : name(actions[i]));
+    i = j;
+  }
+  return out.join(', ');
 }
 
 function shell(args: string[]): string {
@@ -153,7 +171,7 @@ function search(p: Parsed): number {
   if (fcPath !== undefined && p.flags.has('fc') && fcSeed === undefined) throw new UsageError('--fc-path needs the --fc-seed it came from');
 
   const { model, threadOf } = engineModel(v, w);
-  const k = estimateRunLength(model, 8, maxSteps);
+  const k = estimateRunLength(model, 8, maxSteps, threadOf);
   const sopts: StrategyOptions = { threadOf, steps: k, ...strategyOptions(p) };
   const base = ['npm', 'run', 'random', '--', '--variant', v.name, '--workload', w.name, ...invs.flatMap((i) => ['--invariant', i])];
   const extra = (['depth', 'switch-prob', 'preemptions', 'max-steps'] as const).flatMap((n) => (p.values.has(n) ? [`--${n}`, p.values.get(n)!.at(-1)!] : []));
@@ -194,6 +212,7 @@ function search(p: Parsed): number {
     say(`schedule: choices [${shrunk.schedule.choices.join(',')}] then ${shrunk.schedule.fallback}${shrunk.schedule.fallback === 'first' ? '' : ` (seed ${shrunk.schedule.seed})`}`);
     say(`actions (${shrunk.actions.length}): ${shrunk.actions.join(',')}`);
   }
+  say(`segments: ${segments(model, final.actions)}`);
   say(describeViolation(final.violation));
   const t = buildTrace(v, w, final.actions, final.violation.invariant);
   const text =

@@ -5,11 +5,12 @@
  * violation and returns it with the actions that led to it, so the run replays with
  * `replayActions` and turns into a trace with `buildTrace`.
  *
- * A schedule can also be data: a list of choice indices, each taken modulo the
- * number of actions enabled at that step, then a fallback strategy once the list
+ * A schedule can also be data: a list of actions to take in turn (one that is not
+ * enabled when its turn comes is skipped), then a fallback strategy once the list
  * runs out. fast-check generates and shrinks such schedules (`scheduleArb`,
- * `fcSearch`); shrinking drops choices and moves them towards 0 ("the first enabled
- * action"), which yields short, readable counterexamples.
+ * `fcSearch`). A run is its own schedule (`explicitSchedule`); dropping a choice
+ * while shrinking leaves the later ones naming the same threads and interrupt
+ * deliveries, so shrinking removes steps instead of scrambling the rest of the run.
  */
 import fc from 'fast-check';
 import type { Model, Property, PropertyKind, State } from '../explore/model.ts';
@@ -91,12 +92,18 @@ export function engineModel(v: Variant, w: Workload): { model: EngineModel; thre
   return { model, threadOf: engineThreadOf(model.k.nThreads, w.cpus) };
 }
 
-/** the longest of a few uniform runs: PCT's estimate k of the run length */
-export function estimateRunLength(model: Model, runs = 8, maxSteps = DEFAULT_MAX_STEPS): number {
+/**
+ * PCT's estimate k of the run length: the longest of a few uniform runs and a few
+ * priority runs without change points (each thread runs until it blocks: the
+ * longest schedules), so that change points can fall anywhere in a run.
+ */
+export function estimateRunLength(model: Model, runs = 8, maxSteps = DEFAULT_MAX_STEPS, threadOf?: ThreadOf): number {
   let k = 1;
   for (let i = 0; i < runs; i++) {
-    const r = runChecked(model, makeStrategy('uniform', 0x5eed + i), { maxSteps, props: [] });
-    k = Math.max(k, r.actions.length);
+    for (const c of [makeStrategy('uniform', 0x5eed + i), makeStrategy('pct', 0x5eed + i, { depth: 1, threadOf })]) {
+      const r = runChecked(model, c, { maxSteps, props: [] });
+      k = Math.max(k, r.actions.length);
+    }
   }
   return k;
 }
@@ -140,33 +147,41 @@ export function randomSearch(model: Model, opts: SearchOptions): SearchResult {
 
 // ------------------------------------------------------------------ schedules as data
 
-/** explicit choices (index modulo the number enabled), then a seeded fallback strategy */
+/** actions to take in turn (skipped when not enabled), then a seeded fallback strategy */
 export interface Schedule {
   choices: number[];
   fallback: StrategyName;
   seed: number;
 }
 
-/** the chooser that follows schedule `s` */
+/**
+ * The chooser that follows schedule `s`: at each step it takes the next choice
+ * that names an enabled action, skipping those that do not; once the list is used
+ * up, the fallback strategy chooses.
+ */
 export function scheduleChooser(s: Schedule, opts: StrategyOptions = {}): Chooser {
   const fb = makeStrategy(s.fallback, s.seed, opts);
-  return (en, step) => (step < s.choices.length ? s.choices[step] % en.length : fb(en, step));
+  let next = 0;
+  return (en, step) => {
+    while (next < s.choices.length) {
+      const i = en.indexOf(s.choices[next++]);
+      if (i >= 0) return i;
+    }
+    return fb(en, step);
+  };
 }
 
-/** the schedule that takes exactly `actions` (as indices into the enabled lists), then the first enabled action */
+/** the schedule that takes exactly `actions` (checked to be enabled in turn), then the first enabled action */
 export function explicitSchedule(model: Model, actions: readonly number[]): Schedule {
   let s = model.init()[0];
   const en: number[] = [];
-  const choices: number[] = [];
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
     en.length = 0;
     model.actions(s, en);
-    const i = en.indexOf(a);
-    if (i < 0) throw new Error(`action ${a} is not enabled at step ${choices.length}`);
-    choices.push(i);
-    s = model.next(s, a)!;
+    if (!en.includes(actions[i])) throw new Error(`action ${actions[i]} is not enabled at step ${i}`);
+    s = model.next(s, actions[i])!;
   }
-  return { choices, fallback: 'first', seed: 0 };
+  return { choices: [...actions], fallback: 'first', seed: 0 };
 }
 
 /**
@@ -207,6 +222,8 @@ export interface FcSearchOptions {
   invariants?: readonly string[];
   fallbacks?: readonly StrategyName[];
   maxChoices?: number;
+  /** the largest choice value generated (default 63) */
+  maxChoice?: number;
   strategyOpts?: StrategyOptions;
   /** schedules tried first (and shrunk when they fail) */
   examples?: Schedule[];
@@ -220,7 +237,7 @@ export interface FcSearchOptions {
 export function fcSearch(model: Model, opts: FcSearchOptions): { failure: FcFailure | null; runs: number; seed: number } {
   const props = selectProps(model, opts.invariants);
   const run = (s: Schedule) => runChecked(model, scheduleChooser(s, opts.strategyOpts), { maxSteps: opts.maxSteps, props });
-  const arb = scheduleArb({ maxChoices: opts.maxChoices, fallbacks: opts.fallbacks });
+  const arb = scheduleArb({ maxChoices: opts.maxChoices, maxChoice: opts.maxChoice, fallbacks: opts.fallbacks });
   const bound = opts.maxViolationStep ?? Infinity;
   const fails = (r: CheckedRun) => r.violation !== null && r.violation.step <= bound;
   const prop = fc.property(arb, (s) => !fails(run(s)));
@@ -254,7 +271,8 @@ export function fcSearch(model: Model, opts: FcSearchOptions): { failure: FcFail
 export function fcShrink(model: Model, actions: readonly number[], opts: Omit<FcSearchOptions, 'numRuns' | 'examples' | 'maxViolationStep'> = {}): FcFailure | null {
   const ex = explicitSchedule(model, actions);
   const maxChoices = Math.max(opts.maxChoices ?? 200, ex.choices.length);
-  return fcSearch(model, { ...opts, numRuns: 1, examples: [ex], fallbacks: ['first'], maxChoices, maxViolationStep: actions.length }).failure;
+  const maxChoice = Math.max(opts.maxChoice ?? 63, ...ex.choices);
+  return fcSearch(model, { ...opts, numRuns: 1, examples: [ex], fallbacks: ['first'], maxChoices, maxChoice, maxViolationStep: actions.length }).failure;
 }
 
 /** replays actions on model and returns the first violation of `props` on the way (null: none) */

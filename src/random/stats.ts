@@ -74,7 +74,7 @@ export function bfsToViolation(t: Target, bounds: { maxStates: number; maxSecond
 /** the random side of one target's row (the BFS side given) */
 export function runsToFind(t: Target, bfs: { states: number; depth: number; seconds: number }, opts: StatsOptions): TargetStat {
   const { model, threadOf } = engineModel(t.v, t.w);
-  const k = estimateRunLength(model);
+  const k = estimateRunLength(model, 8, opts.maxSteps, threadOf);
   const base = opts.baseSeed ?? 1;
   const strategies: StrategyStat[] = [];
   const majority = Math.floor(opts.seeds / 2) + 1;

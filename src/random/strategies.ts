@@ -45,9 +45,9 @@ export interface StrategyOptions {
   depth?: number;
   /** PCT: the estimated run length k over which change points are drawn; default 100 */
   steps?: number;
-  /** pb: probability of a preemption at a step where the last thread is still enabled; default 0.15 */
+  /** pb: probability of a preemption at a step where the last thread is still enabled; default 0.1 */
   switchProb?: number;
-  /** pb: at most this many preemptions per run; default 3 */
+  /** pb: at most this many preemptions per run; default 2 */
   maxPreemptions?: number;
 }
 
@@ -126,8 +126,8 @@ export function pctStrategy(seed: number, opts: StrategyOptions = {}): Chooser {
 export function pbStrategy(seed: number, opts: StrategyOptions = {}): Chooser {
   const r = rng(seed);
   const threadOf = opts.threadOf ?? identity;
-  const p = opts.switchProb ?? 0.15;
-  const c = opts.maxPreemptions ?? 3;
+  const p = opts.switchProb ?? 0.1;
+  const c = opts.maxPreemptions ?? 2;
   let last = -1;
   let preemptions = 0;
   return (en) => {
