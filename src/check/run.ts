@@ -80,7 +80,7 @@ export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): Chec
       return null;
     },
   });
-  const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)], { reduce: !opts.noReduce });
+  const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)], { reduce: !opts.noReduce, transient: true });
   const { noReduce: _n, ...eo } = opts;
   // every state counts as non-progress: the engine's counters (ki_retried, bytes, completions,
   // the retry cap) only grow, so any cycle at all is a run that can go on forever doing nothing

@@ -178,6 +178,8 @@ export interface MachineOptions {
   modelEvents?: boolean;
   /** merge steps that cannot interleave observably (default true; see Machine.pp) */
   reduce?: boolean;
+  /** EngineModel: `next` returns a view of a reused buffer (for explorers that copy what they keep) */
+  transient?: boolean;
 }
 
 export class Machine implements MemCtx {
@@ -769,6 +771,20 @@ export class Machine implements MemCtx {
       o += sp;
     }
     return out;
+  }
+
+  /** packs the working memory into `buf` (at least `size` words); returns the view of the packed state */
+  packInto(buf: Int32Array): Int32Array {
+    const m = this.m;
+    const he = this.heapEnd;
+    buf.set(m.subarray(0, he));
+    let o = he;
+    for (const t of this.threads) {
+      const sp = m[t.addr + TH_SP];
+      if (sp) buf.set(m.subarray(t.stack, t.stack + sp), o);
+      o += sp;
+    }
+    return buf.subarray(0, o);
   }
 
   /** unpacks `state` into the working memory */

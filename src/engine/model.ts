@@ -26,6 +26,8 @@ export class EngineModel implements Model {
     this.k = k;
     this.init0 = init;
     this.properties = props(k);
+    this.transientStates = opts.transient === true;
+    this.scratch = new Int32Array(this.transientStates ? k.size : 0);
   }
 
   init(): State[] {
@@ -48,8 +50,12 @@ export class EngineModel implements Model {
     this.loaded = null;
     this.k.act(a);
     this.labels = this.k.labels;
-    return this.k.pack();
+    return this.transientStates ? this.k.packInto(this.scratch) : this.k.pack();
   }
+
+  /** see Model.transientStates: set by explorers that copy what they keep (opts.transient) */
+  readonly transientStates: boolean;
+  private readonly scratch: Int32Array;
 
   /** points the machine's working memory at state s (for inspection) */
   load(s: State): Machine {

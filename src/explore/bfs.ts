@@ -490,6 +490,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const maxStates = lim.maxStates;
   const maxDepth = lim.maxDepth;
 
+  const transient = model.transientStates === true;
   outer: while (limitHit === undefined && queue.count > 0) {
     if (levelLeft === 0) {
       depth++;
@@ -497,7 +498,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       nextLevel = 0;
     }
     const atLimit = depth >= maxDepth;
-    const s = queue.shift();
+    const s = transient ? queue.shiftView() : queue.shift();
     levelLeft--;
     const src = expanded++;
     if (edges !== null) edges.begin(src);

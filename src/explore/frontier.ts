@@ -102,6 +102,23 @@ export class StateQueue {
     return t;
   }
 
+  /**
+   * removes and returns the oldest state as a view of the queue's own memory: valid
+   * until the next `shift`/`shiftView` (for models with `transientStates`)
+   */
+  shiftView(): Int32Array {
+    let b = this.blocks[0];
+    if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
+      this.release();
+      b = this.blocks[0];
+    }
+    const p = this.readPos + 1;
+    const len = b[p - 1];
+    this.readPos = p + len;
+    this.count--;
+    return b.subarray(p, p + len);
+  }
+
   private release(): void {
     const old = this.blocks.shift()!;
     this.readPos = 0;

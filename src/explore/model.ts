@@ -49,4 +49,10 @@ export interface Model {
    * states none of which is a progress state is reported as a non-progress cycle.
    */
   isProgress?(s: State): boolean;
+  /**
+   * When true, the model keeps no reference to states it is given or returns: `next` may
+   * return a view of a buffer it reuses on its next call, and the explorer may pass it
+   * views of its own frontier. The explorer then copies what it keeps, and nothing else.
+   */
+  readonly transientStates?: boolean;
 }
