@@ -7,6 +7,7 @@
  *   [fix1] / [fix2]        the two fixes (folded into mar05, posted separately Mar 14)
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
+ *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
  */
 import { kfn } from '../fn.ts';
 import type { Machine } from '../machine.ts';
@@ -35,7 +36,7 @@ import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../kernel/spinlock.ts';
 import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, wake_up_args, declare_waitqueue, waitqueue_active } from '../kernel/wait.ts';
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../kernel/workqueue.ts';
-import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED } from '../fs/errno.ts';
+import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../fs/errno.ts';
 import { fop } from '../fs/fops.ts';
 
 export const IOCB_CMD_PREAD = 0;
@@ -121,7 +122,7 @@ export function retryEnter(k: Machine, iocb: number): void {
 export function retryExit(k: Machine, iocb: number, ret: number): void {
   k.task(k.current).g_aio = 0;
   const i = ghostIdx(k, iocb);
-  ev(k, iocb, ret === -EIOCBQUEUED ? 'retry_exit_queued' : 'retry_exit_done');
+  ev(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
   if (i >= 0) k.setGhost(i, GH.RUNNING, k.ghost(i, GH.RUNNING) - 1);
 }
 /** is the entry at task_list address `tl` linked on any wait queue head of the machine? */
@@ -417,6 +418,13 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       return;
     }
     case 2:
+      // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
+      // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
+      if (k.v.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
+        k.pp(kiRunList(f.iocb));
+        f.pc = 4;
+        return;
+      }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
       f.pc = list_empty(k, kiRunList(f.iocb)) ? 4 : 3;
       return;
@@ -664,6 +672,8 @@ export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], 
       return;
     case 4:
       if (!f.run) return k.ret(0);
+      // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
+      if (k.v.kickQueueWork) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
       if (waitqueue_active(k, ctxWait(f.ctx))) {
         if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
@@ -733,11 +743,15 @@ export const kick_iocb = kfn('kick_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags']
 });
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', 'mode'], ['iocb'], (k, f) => {
+export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', 'mode'], ['iocb', 'ctx', 'flags', 'run'], (k, f) => {
   switch (f.pc) {
     case 0:
       // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
       f.iocb = f.wait - KIOCB.off.ki_wait;
+      if (k.v.wakeUnderCtxLock) {
+        f.pc = 10;
+        return;
+      }
       list_del_init(k, kiWaitList(f.iocb));
       k.onWaitDequeued(f.wait);
       f.pc = 1;
@@ -746,6 +760,40 @@ export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', '
       return k.call(2, kick_iocb, f.iocb);
     case 2:
       return k.ret(1);
+    // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
+    //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
+    //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
+    //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
+    case 10: {
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      f.run = 0;
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = 11;
+      return;
+    }
+    case 11:
+      list_del_init(k, kiWaitList(f.iocb));
+      k.onWaitDequeued(f.wait);
+      f.pc = 12;
+      return;
+    case 12:
+      if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
+      else k.note('pr_debug: iocb already kicked or in progress');
+      f.pc = 13;
+      return;
+    case 13:
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      f.pc = 14;
+      return;
+    case 14:
+      if (!f.run) return k.ret(1);
+      if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx))) {
+        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+        return k.call(2, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      }
+      return k.call(2, queue_work, AIO_WQ, ctxWq(f.ctx));
   }
 });
 
@@ -805,7 +853,13 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
       f.pc = 5;
       return;
     case 5:
-      if (f.ret !== -EIOCBQUEUED) {
+      // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
+      // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
+      if (k.v.eiocbRetry && f.ret === -EIOCBQUEUED) {
+        f.pc = 6;
+        return;
+      }
+      if (f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
         if (f.waitEmpty) return k.call(6, aio_complete, f.iocb, f.ret, 0);
         k.printk("can't delete iocb in use");
       } else if (f.waitEmpty) {
@@ -825,6 +879,12 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
       f.pc = 8;
       return;
     case 8:
+      // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
+      // (a kick that came while a retry which then finished was running is stale)
+      if (k.v.kickedOnlyIfRetry && f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
+        f.pc = 10;
+        return;
+      }
       if (kiocbIsKicked(k, f.iocb)) {
         f.pc = 9;
         return;
@@ -832,7 +892,9 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
       f.pc = 10;
       return;
     case 9:
-      k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
+      // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
+      if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
+      else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
       __queue_kicked_iocb(k, f.iocb);
       f.pc = 10;
       return;
@@ -1102,7 +1164,10 @@ function makeRw(name: 'aio_pread' | 'aio_pwrite', which: 'aio_read' | 'aio_write
         if (f.ret > 0) {
           iocb.ki_buf += f.ret;
           iocb.ki_left -= f.ret;
-          f.ret = -EIOCBQUEUED;
+          // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
+          if (k.v.retryCapProgress) iocb.ki_retried = 0;
+          // [proposed: eiocbRetry] ret = -EIOCBRETRY;
+          f.ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
         }
         // /* This means we must have transferred all that we could */
         if (f.ret === 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
@@ -1223,6 +1288,8 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
         f.pc = 90;
         return;
       }
+      // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
+      if (k.v.setupErrorComplete && f.ret) return k.call(5, aio_complete, f.req, f.ret, 0);
       f.pc = 30;
       return;
     }
@@ -1329,7 +1396,8 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       f.pc = 32;
       return;
     case 32:
-      if (f.ret === -EIOCBQUEUED) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
+      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
       return k.ret(0);
     // ---- out_put_req:
     case 90: {

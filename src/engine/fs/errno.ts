@@ -9,3 +9,8 @@ export const EEXIST = 17;
 export const EINVAL = 22;
 /** kernel-internal: "iocb queued, will get completion event" */
 export const EIOCBQUEUED = 529;
+/**
+ * [proposed: eiocbRetry] kernel-internal, as in Linux 2.6 include/linux/errno.h: "iocb queued, will
+ * trigger a retry". Not in 2.5.62 nor in the seed patches, which use -EIOCBQUEUED for both meanings.
+ */
+export const EIOCBRETRY = 530;

@@ -18,13 +18,23 @@
  *   bits 0..3  "once" flags (the indirect block has been read, the request queue /
  *              allocator congestion and the dirty throttling have been met once);
  *   bit 8+t    task t (index in k.A.tasks) waits for its event (the "buffer locked"
- *              condition of the loop above).
+ *              condition of the loop above);
+ *   bits 20+2i, 21+2i  [proposed: asyncBlockingPoints] iocb i's asynchronous event is
+ *              pending / has happened and not been consumed by a retry yet.
+ *
+ * [proposed: asyncBlockingPoints] In aio context (current->iocb set) the same body does
+ * not sleep: it starts the event for the iocb, queues current->iocb->ki_wait on the
+ * event's queue (TASK_RUNNING, aio_wake_function kicks the iocb) and returns
+ * -EIOCBRETRY from the caller's frame; the retry comes back to the same point, finds
+ * the event done, takes ki_wait off the queue if it is still there, and goes on.
  */
 import { kfn, type Frame } from '../fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../machine.ts';
-import { io_schedule, bp, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { io_schedule, bp, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
 import type { BlockingPoint } from '../machine.ts';
+import { TASK } from '../structs.ts';
+import { EIOCBRETRY } from '../fs/errno.ts';
 
 /** the globals word the fs/mm model keeps its flags in */
 export const G_FS = G.FS_FLAGS;
@@ -79,8 +89,41 @@ export function eventQueue(k: Machine, point: number): number {
 }
 
 /** pcs 0..EV_DONE-1 belong to eventWaitStep; the caller's own code continues at EV_DONE */
-export const EV_DONE = 7;
+export const EV_DONE = 12;
 type EvFrame = Frame<'wait' | 'q'>;
+
+// ------------------------------------------------------------------ [proposed: asyncBlockingPoints]
+const AIO_EV_SHIFT = 20;
+/** current->iocb (read by the task itself: no preemption point) */
+function curIocb(k: Machine): number {
+  return k.rd(k.current + TASK.off.iocb, 'current->iocb');
+}
+function aioEvBits(k: Machine, iocb: number): { pending: number; done: number } {
+  const i = k.iocbIndex(iocb);
+  if (i < 0 || AIO_EV_SHIFT + 2 * i + 1 > 30) k.panic(PANIC_ENGINE, `no async event bits for kiocb @${iocb}`);
+  return { pending: 1 << (AIO_EV_SHIFT + 2 * i), done: 1 << (AIO_EV_SHIFT + 2 * i + 1) };
+}
+/** [proposed: asyncBlockingPoints] the blocking points convert to async waits in this context */
+export function aioAsyncContext(k: Machine): boolean {
+  return k.v.asyncBlockingPoints && curIocb(k) !== 0;
+}
+/**
+ * [proposed: asyncBlockingPoints] does current->iocb have an async event outstanding (started and
+ * not consumed by a retry)? One visible read. A blocking point guarded by a "once" flag must be
+ * entered again on the retry that follows its async wait: `fsOnce(k, bit) || aioEventOutstanding(k)`.
+ */
+export function aioEventOutstanding(k: Machine): boolean {
+  if (!aioAsyncContext(k)) return false;
+  k.pp();
+  const b = aioEvBits(k, curIocb(k));
+  return (k.g(G_FS) & (b.pending | b.done)) !== 0;
+}
+/** [proposed: asyncBlockingPoints] the event of an iocb happened (the interrupt, one visible step) */
+function aioEventDone(k: Machine, iocb: number): void {
+  k.pp();
+  const b = aioEvBits(k, iocb);
+  k.setG(G_FS, (k.g(G_FS) & ~b.pending) | b.done);
+}
 
 /**
  * The shared body of every blocking point (see the file comment). Runs pcs
@@ -90,6 +133,11 @@ type EvFrame = Frame<'wait' | 'q'>;
 export function eventWaitStep(k: Machine, f: EvFrame, point: number, exclusive = 0): void {
   switch (f.pc) {
     case 0:
+      // [proposed: asyncBlockingPoints] in aio context: an async wait on current->iocb->ki_wait
+      if (aioAsyncContext(k)) {
+        f.pc = 7;
+        return;
+      }
       // DEFINE_WAIT(wait);
       f.wait = k.myWait(0);
       k.setStackObj(f.wait, true);
@@ -122,10 +170,53 @@ export function eventWaitStep(k: Machine, f: EvFrame, point: number, exclusive =
     case 6:
       // finish_wait(wqh, &wait);
       return k.call(EV_DONE, finish_wait, f.q, f.wait);
+    // ---- [proposed: asyncBlockingPoints] the async wait (aio context)
+    case 7: {
+      // wait = &current->iocb->ki_wait; is this iocb's event already started, or done?
+      const iocb = curIocb(k);
+      f.wait = iocb + k.kiWaitOff;
+      f.q = eventQueue(k, point);
+      k.pp();
+      const b = aioEvBits(k, iocb);
+      const g = k.g(G_FS);
+      if (g & b.done) {
+        // the retry after the event: consume it, take ki_wait off the queue if a wakeup has not
+        k.setG(G_FS, g & ~b.done);
+        f.pc = 11;
+        return;
+      }
+      if (!(g & b.pending)) {
+        // start the event (lock_buffer + submit_bh, ...) for the iocb; its completion comes as an
+        // interrupt. (The iocb's bits are private until the interrupt is raised: same step.)
+        k.setG(G_FS, g | b.pending);
+        k.raiseIrq(IRQ.EVENT_DONE, iocb, point);
+      }
+      f.pc = 9;
+      return;
+    }
+    case 9:
+      // prepare_to_wait(wqh, &iocb->ki_wait, TASK_RUNNING): aio_wake_function will kick the iocb
+      return k.call(10, prepare_to_wait, f.q, f.wait, TASK_RUNNING, exclusive);
+    case 10: {
+      // if (event pending) return -EIOCBRETRY;  (ki_wait stays queued)
+      const iocb = curIocb(k);
+      k.pp();
+      const b = aioEvBits(k, iocb);
+      const g = k.g(G_FS);
+      if (g & b.pending) return k.ret(-EIOCBRETRY);
+      k.setG(G_FS, g & ~b.done);
+      f.pc = 11;
+      return;
+    }
+    case 11:
+      // finish_wait(wqh, &iocb->ki_wait);
+      return k.call(EV_DONE, finish_wait, f.q, f.wait);
   }
 }
 /** the end of the DEFINE_WAIT's scope */
 export function eventWaitEnd(k: Machine, f: EvFrame): void {
+  // [proposed: asyncBlockingPoints] an async wait used current->iocb->ki_wait, not a stack entry
+  if (k.v.asyncBlockingPoints && k.iocbIndex(f.wait - k.kiWaitOff) >= 0) return;
   k.setStackObj(f.wait, false);
 }
 
@@ -191,9 +282,11 @@ export const handle_mm_fault = kfn('handle_mm_fault', 'mm/memory.c', ['buf', 'up
 export const blocking_event_done = kfn('blocking_event_done', 'model: interrupt ending a blocking point', ['task', 'point'], ['q'], (k, f) => {
   switch (f.pc) {
     case 0:
-      setEventPending(k, f.task, false);
       f.q = eventQueue(k, f.point);
       f.pc = 1;
+      // [proposed: asyncBlockingPoints] an iocb's async event (arg: the kiocb)
+      if (k.v.asyncBlockingPoints && k.iocbIndex(f.task) >= 0) return aioEventDone(k, f.task);
+      setEventPending(k, f.task, false);
       return;
     case 1:
       if (waitqueue_active(k, f.q)) return k.call(2, __wake_up, ...wake_up_all_args(f.q));

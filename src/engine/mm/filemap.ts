@@ -19,10 +19,10 @@
 import { FR_LOCALS, kfn, type FrameBase, type KFn } from '../fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../structs.ts';
-import { test_bit } from '../kernel/bitops.ts';
+import { set_bit, test_and_clear_bit, test_bit } from '../kernel/bitops.ts';
 import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_args } from '../kernel/wait.ts';
-import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../fs/errno.ts';
+import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, EIOCBRETRY, ENOMEM } from '../fs/errno.ts';
 import { fileByte, GARBAGE } from '../fs/file.ts';
 import { aio_complete, init_sync_kiocb, KIOCB_SYNC_KEY, wait_on_sync_kiocb } from '../aio/aio.ts';
 import {
@@ -47,6 +47,7 @@ import {
   FS_INDIRECT_READ,
   FS_REQ_CONGESTED,
   __wait_on_buffer,
+  aioEventOutstanding,
   balance_dirty_pages,
   blk_congestion_wait,
   eventPending,
@@ -72,6 +73,21 @@ export const MAPPING = 1;
 export const SPARE_PAGE = 1;
 
 // ------------------------------------------------------------------ small helpers
+/**
+ * What the aio-context waits return instead of sleeping: -EIOCBQUEUED as posted, or
+ * [proposed: eiocbRetry] -EIOCBRETRY, which the retry code tells apart from a method's
+ * "-EIOCBQUEUED: I will call aio_complete myself".
+ */
+export function aioRetryCode(k: Machine): number {
+  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+}
+
+/**
+ * [proposed: resumeReadpageWait] a ki_flags bit (after the KIF_* bits of aio.h): the last run of
+ * the iocb stopped in the aio_wait_on_page_locked that follows its own readpage of the page at ki_pos.
+ */
+export const KIF_READPAGE_WAIT = 4;
+
 /** current->iocb: only the task itself writes it, so reading it is local (no preemption point) */
 export function currentIocb(k: Machine): number {
   return k.rd(k.current + TASK.off.iocb, 'current->iocb');
@@ -134,7 +150,8 @@ export const aio_schedule = kfn('aio_schedule', 'mm/filemap.c', ['point'], [], (
   switch (f.pc) {
     case 0:
       if (!currentIocb(k)) return k.call(1, io_schedule, f.point);
-      return k.ret(-EIOCBQUEUED);
+      // [proposed: eiocbRetry] return -EIOCBRETRY;
+      return k.ret(aioRetryCode(k));
     case 1:
       return k.ret(0);
   }
@@ -187,10 +204,11 @@ export const aio_wait_on_page_bit = kfn(
         if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
         return k.call(6, aio_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
       case 6:
-        if (f.rv === -EIOCBQUEUED) {
+        // [proposed: eiocbRetry] -EIOCBRETRY
+        if (f.rv === aioRetryCode(k)) {
           pageEvent(k, 'aio_schedule_queued', f.page);
           k.setStackObj(f.sync_wait, false);
-          return k.ret(-EIOCBQUEUED);
+          return k.ret(aioRetryCode(k));
         }
         pageEvent(k, 'woken', f.page);
         f.pc = 5;
@@ -259,10 +277,11 @@ export const __aio_lock_page = kfn('__aio_lock_page', 'mm/filemap.c', ['page'], 
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
       return k.call(6, aio_schedule, bp('lock_page'));
     case 6:
-      if (f.rv === -EIOCBQUEUED) {
+      // [proposed: eiocbRetry] -EIOCBRETRY
+      if (f.rv === aioRetryCode(k)) {
         pageEvent(k, 'aio_schedule_queued', f.page);
         k.setStackObj(f.sync_wait, false);
-        return k.ret(-EIOCBQUEUED);
+        return k.ret(aioRetryCode(k));
       }
       pageEvent(k, 'woken', f.page);
       f.pc = 1;
@@ -407,11 +426,20 @@ function faultInKfn(name: string, write: boolean) {
       case 0: {
         // ret = __put_user(0, uaddr);
         const r = userAccess(k, f.uaddr, write, 0);
-        if (Array.isArray(r)) return k.call(0, handle_mm_fault, r[0], r[1]);
+        if (Array.isArray(r)) return k.call(k.v.asyncBlockingPoints ? 3 : 0, handle_mm_fault, r[0], r[1]);
         f.ret = r;
         f.pc = 1;
         return;
       }
+      // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
+      case 3:
+        if (f.rv === -EIOCBRETRY) return k.ret(-EIOCBRETRY);
+        f.pc = 0;
+        return;
+      case 4:
+        if (f.rv === -EIOCBRETRY) return k.ret(-EIOCBRETRY);
+        f.pc = 2;
+        return;
       case 1: {
         // if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) != ((unsigned long)end & PAGE_MASK))
         if (f.ret !== 0) return k.ret(f.ret);
@@ -425,7 +453,7 @@ function faultInKfn(name: string, write: boolean) {
       case 2: {
         // ret = __put_user(0, end); } return ret;
         const r = userAccess(k, f.uaddr + f.size - 1, write, 0);
-        if (Array.isArray(r)) return k.call(2, handle_mm_fault, r[0], r[1]);
+        if (Array.isArray(r)) return k.call(k.v.asyncBlockingPoints ? 4 : 2, handle_mm_fault, r[0], r[1]);
         return k.ret(r);
       }
     }
@@ -459,7 +487,7 @@ export const __copy_to_user = kfn('__copy_to_user', 'include/asm-i386/uaccess.h'
       const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
       if (!userPresent(k, ub, up)) {
         if (f.in_atomic) return k.ret(f.n - f.done);
-        return k.call(0, handle_mm_fault, ub.i, up);
+        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
       }
       // the copy itself: the page frame's bytes to the present user page
       const uptodate = PageUptodate(k, f.page);
@@ -468,6 +496,11 @@ export const __copy_to_user = kfn('__copy_to_user', 'include/asm-i386/uaccess.h'
       f.done += chunk;
       return;
     }
+    case 1:
+      // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
+      if (f.rv === -EIOCBRETRY) return k.ret(f.n - f.done);
+      f.pc = 0;
+      return;
   }
 });
 
@@ -491,11 +524,16 @@ export const __copy_from_user = kfn('__copy_from_user', 'include/asm-i386/uacces
       const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
       if (!userPresent(k, ub, up)) {
         if (f.in_atomic) return k.ret(f.n - f.done);
-        return k.call(0, handle_mm_fault, ub.i, up);
+        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
       }
       f.done += chunk;
       return;
     }
+    case 1:
+      // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
+      if (f.rv === -EIOCBRETRY) return k.ret(f.n - f.done);
+      f.pc = 0;
+      return;
   }
 });
 
@@ -518,6 +556,14 @@ export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', '
         // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
         return k.call(2, __copy_to_user, f.buf, f.page, f.offset, f.size, 1);
       }
+      // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
+      // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
+      if (k.v.asyncBlockingPoints && f.rv === -EIOCBRETRY) {
+        f.size = 0;
+        wrDesc(k, f.desc, 'error', -EIOCBRETRY);
+        f.pc = 5;
+        return;
+      }
       f.pc = 3;
       return;
     case 2:
@@ -533,7 +579,8 @@ export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', '
       f.left = f.rv;
       if (f.left) {
         f.size -= f.left;
-        wrDesc(k, f.desc, 'error', -EFAULT);
+        // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
+        wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? -EIOCBRETRY : -EFAULT);
       }
       f.pc = 5;
       return;
@@ -556,6 +603,7 @@ const DG = {
   SYNC_ERROR: 19,
   NO_CACHED: 20,
   OUT: 23,
+  RESUME: 30, // [proposed: resumeReadpageWait]
 } as const;
 
 /**
@@ -572,7 +620,7 @@ export const do_generic_mapping_read = kfn(
   'do_generic_mapping_read',
   'mm/filemap.c',
   ['filp', 'ppos', 'desc', 'actor'],
-  ['index', 'offset', 'page', 'nr', 'error', 'cached_page', 'ret'],
+  ['index', 'offset', 'page', 'nr', 'error', 'cached_page', 'ret', 'resume'],
   (k, f) => {
     const PS = k.w.pageSize;
     switch (f.pc) {
@@ -582,9 +630,14 @@ export const do_generic_mapping_read = kfn(
         f.index = Math.floor(pos / PS);
         f.offset = pos % PS;
         f.cached_page = 0;
-        f.pc = DG.LOOP;
+        f.pc = k.v.resumeReadpageWait && currentIocb(k) ? DG.RESUME : DG.LOOP;
         return;
       }
+      case DG.RESUME:
+        // [proposed: resumeReadpageWait] resume = test_and_clear_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
+        f.resume = test_and_clear_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+        f.pc = DG.LOOP;
+        return;
       case DG.LOOP: {
         // for (;;) { unsigned long end_index, nr, ret; end_index = inode->i_size >> PAGE_CACHE_SHIFT;
         const isize = k.w.fileSize;
@@ -614,12 +667,16 @@ export const do_generic_mapping_read = kfn(
         // if (!page) { read_unlock(&mapping->page_lock); handle_ra_miss(mapping, ra, index); goto no_cached_page; }
         // page_cache_get(page); read_unlock(&mapping->page_lock);
         const page = find_get_page(k, f.index);
+        // [proposed: resumeReadpageWait] the last run stopped waiting for its own readpage of this
+        // page: go back to that wait (wait_on_page_locked; if (PageUptodate) goto page_ok; error = -EIO)
+        const resume = f.resume;
+        f.resume = 0;
         if (!page) {
           f.pc = DG.NO_CACHED;
           return;
         }
         f.page = page;
-        f.pc = 3;
+        f.pc = resume ? 16 : 3;
         return;
       }
       case 3:
@@ -656,7 +713,8 @@ export const do_generic_mapping_read = kfn(
       case 9:
         if (f.rv) {
           // [aioread.patch] /* TBD: should we hold on to the cached page ? */
-          f.error = -EIOCBQUEUED;
+          // [proposed: eiocbRetry] error = -EIOCBRETRY;
+          f.error = aioRetryCode(k);
           f.pc = DG.SYNC_ERROR;
           return;
         }
@@ -699,8 +757,11 @@ export const do_generic_mapping_read = kfn(
       case 17:
         if (f.rv) {
           // [aioread.patch] /*TBD:should we hold on to the cached page ?*/
-          f.error = -EIOCBQUEUED;
+          // [proposed: eiocbRetry] error = -EIOCBRETRY;
+          f.error = aioRetryCode(k);
           f.pc = DG.SYNC_ERROR;
+          // [proposed: resumeReadpageWait] set_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
+          if (k.v.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
           return;
         }
         f.pc = 18;
@@ -1212,6 +1273,12 @@ export const generic_file_aio_write_nolock = kfn(
         return k.call(2, fault_in_pages_readable, f.buf + f.written, f.bytes);
       }
       case 2:
+        // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
+        if (k.v.asyncBlockingPoints && f.rv === -EIOCBRETRY) {
+          f.status = -EIOCBRETRY;
+          f.pc = 12;
+          return;
+        }
         // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
         return k.call(3, __grab_cache_page, f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
       case 3:
@@ -1251,7 +1318,8 @@ export const generic_file_aio_write_nolock = kfn(
           f.pos += f.status;
         }
         // if (unlikely(copied != bytes)) if (status >= 0) status = -EFAULT;
-        if (f.copied !== f.bytes && f.status >= 0) f.status = -EFAULT;
+        // [proposed: asyncBlockingPoints] (-EIOCBRETRY when a fault queued an async page-in)
+        if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? -EIOCBRETRY : -EFAULT;
         f.pc = 8;
         return;
       case 8:
@@ -1265,7 +1333,18 @@ export const generic_file_aio_write_nolock = kfn(
         return;
       case 10:
         // balance_dirty_pages_ratelimited(mapping);
-        if (k.w.blocking?.dirtyThrottle && fsOnce(k, FS_DIRTY_THROTTLED)) return k.call(11, balance_dirty_pages);
+        // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
+        if (k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) return k.call(k.v.asyncBlockingPoints ? 13 : 11, balance_dirty_pages);
+        f.pc = 11;
+        return;
+      case 13:
+        // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
+        // the bytes written so far are the result and the retry writes the rest
+        if (f.rv === -EIOCBRETRY) {
+          f.status = -EIOCBRETRY;
+          f.pc = 12;
+          return;
+        }
         f.pc = 11;
         return;
       case 11:

@@ -21,7 +21,8 @@ import { bp, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
 import type { PageEvent, PageEventType } from '../../../models/events.ts';
 import type { Workload } from '../workload.ts';
-import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, fsOnce, get_request_wait } from './blocking.ts';
+import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, aioEventOutstanding, fsOnce, get_request_wait } from './blocking.ts';
+import { EIOCBRETRY } from '../fs/errno.ts';
 
 // ------------------------------------------------------------------ helpers
 /** index of a page in the model's file (its radix-tree index), -1 if not a page */
@@ -245,24 +246,38 @@ export const ext2_readpage = kfn('ext2_readpage', 'fs/ext2/inode.c', ['filp', 'p
   switch (f.pc) {
     case 0:
       // do_mpage_readpage -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
-      if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) {
+      // [proposed: asyncBlockingPoints] (or the retry after an async wait_on_buffer comes back to it)
+      if (k.w.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k))) {
         f.pc = 1;
         return;
       }
       f.pc = 2;
       return;
     case 1:
-      return k.call(2, __wait_on_buffer);
+      return k.call(k.v.asyncBlockingPoints ? 5 : 2, __wait_on_buffer);
     case 2:
       // mpage_bio_submit -> submit_bio -> __make_request -> get_request_wait
-      if (k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) {
+      // [proposed: asyncBlockingPoints] (or the retry after an async get_request_wait comes back to it)
+      if (k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k))) {
         f.pc = 3;
         return;
       }
       f.pc = 4;
       return;
     case 3:
-      return k.call(4, get_request_wait);
+      return k.call(k.v.asyncBlockingPoints ? 6 : 4, get_request_wait);
+    // ---- [proposed: asyncBlockingPoints] an async wait in aio context: the read is not started;
+    // unlock the page (readpage's error convention) and return -EIOCBRETRY up to the retry
+    case 5:
+      if (f.rv === -EIOCBRETRY) return k.call(7, unlock_page, f.page);
+      f.pc = 2;
+      return;
+    case 6:
+      if (f.rv === -EIOCBRETRY) return k.call(7, unlock_page, f.page);
+      f.pc = 4;
+      return;
+    case 7:
+      return k.ret(-EIOCBRETRY);
     case 4: {
       // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
       const i = pageIndex(k, f.page);
