@@ -1,10 +1,8 @@
 /**
- * Measurement helpers for `npm run bench`: the machine, CPU time, RSS sampling, a
- * model wrapper that times the engine's own share of an exploration, and text
- * formatting.
+ * Measurement helpers for `npm run bench`: the machine, CPU time, RSS sampling and
+ * text formatting.
  */
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
-import type { Model, State } from '../explore/model.ts';
 
 export interface MachineInfo {
   date: string;
@@ -48,78 +46,6 @@ export class RssSampler {
     const r = process.memoryUsage().rss;
     if (r > this.peak) this.peak = r;
   }
-}
-
-/** the cost of one `performance.now()` call, in ms (it is ~0.05-0.15 us: not negligible here) */
-export function timerCostMs(): number {
-  const n = 200_000;
-  let x = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) x += performance.now();
-  const per = (performance.now() - t0) / n;
-  if (x === 0) return 0; // keeps the loop from being optimised away
-  return per;
-}
-
-export interface TimedModel {
-  model: Model;
-  /** seconds inside the engine (`actions` + `next`: load, one step, pack), timer cost removed */
-  engineSeconds(): number;
-  /** seconds inside the properties' checks, timer cost removed */
-  propertySeconds(): number;
-  /** seconds the wrapper's own timer calls added to the run (subtract from its wall time) */
-  timerSeconds(): number;
-}
-
-/**
- * A model that forwards to `inner` and accumulates the wall time spent in
- * `actions` and `next` (the engine: load, run one step, pack) and in the property
- * checks, so that the explorer's own share (fingerprints, visited table, queue) is
- * the rest. Each timed call costs two `performance.now()` calls; their calibrated
- * cost is taken out of the intervals and reported by `timerSeconds` so that the
- * caller can take it out of the total.
- */
-export function timedModel(inner: Model): TimedModel {
-  const c = timerCostMs();
-  let engineMs = 0;
-  let engineCalls = 0;
-  let propMs = 0;
-  let propCalls = 0;
-  const model: Model = {
-    init: () => inner.init(),
-    actions(s: State, out: number[]) {
-      const t = performance.now();
-      inner.actions(s, out);
-      engineMs += performance.now() - t;
-      engineCalls++;
-    },
-    next(s: State, a: number) {
-      const t = performance.now();
-      const r = inner.next(s, a);
-      engineMs += performance.now() - t;
-      engineCalls++;
-      return r;
-    },
-    properties: inner.properties.map((p) => ({
-      name: p.name,
-      kind: p.kind,
-      check(s: State) {
-        const t = performance.now();
-        const r = p.check(s);
-        propMs += performance.now() - t;
-        propCalls++;
-        return r;
-      },
-    })),
-    ...(inner.lastLabels ? { lastLabels: () => inner.lastLabels!() } : {}),
-  };
-  // an interval [t, now()] contains about one timer call
-  return {
-    model,
-    engineSeconds: () => Math.max(0, engineMs - engineCalls * c) / 1000,
-    propertySeconds: () => Math.max(0, propMs - propCalls * c) / 1000,
-    timerSeconds: () => (2 * (engineCalls + propCalls) * c) / 1000,
-  };
 }
 
 // ---------------------------------------------------------------------------------
