@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isInvariant } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
-import { workloadByName } from '../engine/workloads.ts';
+import { anyWorkloadByName as workloadByName } from '../random/larger.ts';
 import { replayTraceFile, TraceFileError, parseTraceFile } from '../trace/replay.ts';
 import { parseArgs, runCli, UsageError } from './args.ts';
 
