@@ -17,6 +17,8 @@
  * generate it, so xstate has done somewhat more expansion work by the time the count
  * is reached; the per-transition rate is printed too for that reason.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { assign, setup } from 'xstate';
 import { getAdjacencyMap } from '@xstate/graph';
 import type { Model, State } from '../explore/model.ts';
@@ -37,8 +39,24 @@ export interface XstateRun {
   /** highest process RSS sampled during the run, and its growth over the run */
   peakRss: number;
   rssGrowth: number;
-  /** heap growth (heapUsed, sampled) per distinct state: a rough memory cost per state */
+  /**
+   * heap retained per distinct state at the end of the run (adjacency map, snapshots,
+   * keys, queue), measured after a forced full GC at the start and at the end; when no
+   * GC could be forced, the growth of sampled heapUsed (garbage included)
+   */
   heapBytesPerState: number;
+  heapMeasuredAfterGc: boolean;
+}
+
+/** a full-GC function (V8's gc, exposed at run time), or undefined */
+function forcedGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 class Stop extends Error {
@@ -75,8 +93,22 @@ export function xstateExplore(model: Model, maxStates: number, maxSeconds: numbe
   let states = 0;
   let transitions = 0;
   let stoppedBy: 'maxStates' | 'maxSeconds' | undefined;
+  const gc = forcedGc();
+  gc?.();
   const rss0 = process.memoryUsage().rss;
   const heap0 = process.memoryUsage().heapUsed;
+  let retained = -1;
+  let tEnd = 0;
+  let cpuEnd: NodeJS.CpuUsage | undefined;
+  /** the end of the timed run: stop the clock, then measure what is still reachable */
+  const finish = () => {
+    tEnd = performance.now();
+    cpuEnd = process.cpuUsage(cpu0);
+    if (gc) {
+      gc();
+      retained = process.memoryUsage().heapUsed - heap0;
+    }
+  };
   let peakRss = rss0;
   let peakHeap = heap0;
   const sample = () => {
@@ -88,7 +120,7 @@ export function xstateExplore(model: Model, maxStates: number, maxSeconds: numbe
   const t0 = performance.now();
   const deadline = t0 + maxSeconds * 1000;
   try {
-    getAdjacencyMap(machine, {
+    const adj = getAdjacencyMap(machine, {
       events: (snap) => {
         acts.length = 0;
         model.actions(snap.context.s, acts);
@@ -101,18 +133,26 @@ export function xstateExplore(model: Model, maxStates: number, maxSeconds: numbe
         states++;
         if ((states & 1023) === 0) {
           sample();
-          if (performance.now() > deadline) throw new Stop('maxSeconds');
+          if (performance.now() > deadline) {
+            finish();
+            throw new Stop('maxSeconds');
+          }
         }
-        if (states >= maxStates) throw new Stop('maxStates');
+        if (states >= maxStates) {
+          finish();
+          throw new Stop('maxStates');
+        }
         return false;
       },
     });
+    finish();
+    if (Object.keys(adj).length !== states) throw new Error('xstate: adjacency map and state count disagree');
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     stoppedBy = e.why;
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(cpu0);
+  const seconds = (tEnd - t0) / 1000;
+  const c = cpuEnd ?? process.cpuUsage(cpu0);
   sample();
   return {
     states,
@@ -125,6 +165,7 @@ export function xstateExplore(model: Model, maxStates: number, maxSeconds: numbe
     ...(stoppedBy !== undefined ? { stoppedBy } : {}),
     peakRss,
     rssGrowth: peakRss - rss0,
-    heapBytesPerState: states > 0 ? (peakHeap - heap0) / states : 0,
+    heapBytesPerState: states > 0 ? (retained >= 0 ? retained : peakHeap - heap0) / states : 0,
+    heapMeasuredAfterGc: retained >= 0,
   };
 }
