@@ -25,7 +25,7 @@
  * [proposed: asyncBlockingPoints] In aio context (current->iocb set) the same body does
  * not sleep: it starts the event for the iocb, queues current->iocb->ki_wait on the
  * event's queue (TASK_RUNNING, aio_wake_function kicks the iocb) and returns
- * -EIOCBRETRY from the caller's frame; the retry comes back to the same point, finds
+ * -EIOCBRETRY (aioRetryCode) from the caller's frame; the retry comes back to the same point, finds
  * the event done, takes ki_wait off the queue if it is still there, and goes on.
  */
 import { kfn, type Frame } from '../fn.ts';
@@ -34,7 +34,7 @@ import { io_schedule, bp, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../kernel/s
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
 import type { BlockingPoint } from '../machine.ts';
 import { TASK } from '../structs.ts';
-import { EIOCBRETRY } from '../fs/errno.ts';
+import { EIOCBQUEUED, EIOCBRETRY } from '../fs/errno.ts';
 
 /** the globals word the fs/mm model keeps its flags in */
 export const G_FS = G.FS_FLAGS;
@@ -91,6 +91,15 @@ export function eventQueue(k: Machine, point: number): number {
 /** pcs 0..EV_DONE-1 belong to eventWaitStep; the caller's own code continues at EV_DONE */
 export const EV_DONE = 12;
 type EvFrame = Frame<'wait' | 'q'>;
+
+/**
+ * What the aio-context waits return instead of sleeping: -EIOCBQUEUED as posted, or
+ * [proposed: eiocbRetry] -EIOCBRETRY, which the retry code tells apart from a method's
+ * "-EIOCBQUEUED: I will call aio_complete myself".
+ */
+export function aioRetryCode(k: Machine): number {
+  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+}
 
 // ------------------------------------------------------------------ [proposed: asyncBlockingPoints]
 const AIO_EV_SHIFT = 20;
@@ -198,12 +207,12 @@ export function eventWaitStep(k: Machine, f: EvFrame, point: number, exclusive =
       // prepare_to_wait(wqh, &iocb->ki_wait, TASK_RUNNING): aio_wake_function will kick the iocb
       return k.call(10, prepare_to_wait, f.q, f.wait, TASK_RUNNING, exclusive);
     case 10: {
-      // if (event pending) return -EIOCBRETRY;  (ki_wait stays queued)
+      // if (event pending) return -EIOCBRETRY;  (ki_wait stays queued; -EIOCBQUEUED without eiocbRetry)
       const iocb = curIocb(k);
       k.pp();
       const b = aioEvBits(k, iocb);
       const g = k.g(G_FS);
-      if (g & b.pending) return k.ret(-EIOCBRETRY);
+      if (g & b.pending) return k.ret(aioRetryCode(k));
       k.setG(G_FS, g & ~b.done);
       f.pc = 11;
       return;

@@ -22,7 +22,7 @@ import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTI
 import { set_bit, test_and_clear_bit, test_bit } from '../kernel/bitops.ts';
 import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_args } from '../kernel/wait.ts';
-import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, EIOCBRETRY, ENOMEM } from '../fs/errno.ts';
+import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../fs/errno.ts';
 import { fileByte, GARBAGE } from '../fs/file.ts';
 import { aio_complete, init_sync_kiocb, KIOCB_SYNC_KEY, wait_on_sync_kiocb } from '../aio/aio.ts';
 import {
@@ -48,6 +48,7 @@ import {
   FS_REQ_CONGESTED,
   __wait_on_buffer,
   aioEventOutstanding,
+  aioRetryCode,
   balance_dirty_pages,
   blk_congestion_wait,
   eventPending,
@@ -57,7 +58,7 @@ import {
   setEventPending,
 } from './blocking.ts';
 
-export { wait_for_event } from './blocking.ts';
+export { aioRetryCode, wait_for_event } from './blocking.ts';
 
 export const READ = 0;
 export const WRITE = 1;
@@ -73,15 +74,6 @@ export const MAPPING = 1;
 export const SPARE_PAGE = 1;
 
 // ------------------------------------------------------------------ small helpers
-/**
- * What the aio-context waits return instead of sleeping: -EIOCBQUEUED as posted, or
- * [proposed: eiocbRetry] -EIOCBRETRY, which the retry code tells apart from a method's
- * "-EIOCBQUEUED: I will call aio_complete myself".
- */
-export function aioRetryCode(k: Machine): number {
-  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
-}
-
 /**
  * [proposed: resumeReadpageWait] a ki_flags bit (after the KIF_* bits of aio.h): the last run of
  * the iocb stopped in the aio_wait_on_page_locked that follows its own readpage of the page at ki_pos.
@@ -433,11 +425,11 @@ function faultInKfn(name: string, write: boolean) {
       }
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
       case 3:
-        if (f.rv === -EIOCBRETRY) return k.ret(-EIOCBRETRY);
+        if (f.rv === aioRetryCode(k)) return k.ret(f.rv);
         f.pc = 0;
         return;
       case 4:
-        if (f.rv === -EIOCBRETRY) return k.ret(-EIOCBRETRY);
+        if (f.rv === aioRetryCode(k)) return k.ret(f.rv);
         f.pc = 2;
         return;
       case 1: {
@@ -498,7 +490,7 @@ export const __copy_to_user = kfn('__copy_to_user', 'include/asm-i386/uaccess.h'
     }
     case 1:
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
-      if (f.rv === -EIOCBRETRY) return k.ret(f.n - f.done);
+      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
       f.pc = 0;
       return;
   }
@@ -531,7 +523,7 @@ export const __copy_from_user = kfn('__copy_from_user', 'include/asm-i386/uacces
     }
     case 1:
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
-      if (f.rv === -EIOCBRETRY) return k.ret(f.n - f.done);
+      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
       f.pc = 0;
       return;
   }
@@ -558,9 +550,9 @@ export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', '
       }
       // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
       // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
-      if (k.v.asyncBlockingPoints && f.rv === -EIOCBRETRY) {
+      if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
         f.size = 0;
-        wrDesc(k, f.desc, 'error', -EIOCBRETRY);
+        wrDesc(k, f.desc, 'error', f.rv);
         f.pc = 5;
         return;
       }
@@ -580,7 +572,7 @@ export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', '
       if (f.left) {
         f.size -= f.left;
         // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
-        wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? -EIOCBRETRY : -EFAULT);
+        wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT);
       }
       f.pc = 5;
       return;
@@ -1274,8 +1266,8 @@ export const generic_file_aio_write_nolock = kfn(
       }
       case 2:
         // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
-        if (k.v.asyncBlockingPoints && f.rv === -EIOCBRETRY) {
-          f.status = -EIOCBRETRY;
+        if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
+          f.status = f.rv;
           f.pc = 12;
           return;
         }
@@ -1319,7 +1311,7 @@ export const generic_file_aio_write_nolock = kfn(
         }
         // if (unlikely(copied != bytes)) if (status >= 0) status = -EFAULT;
         // [proposed: asyncBlockingPoints] (-EIOCBRETRY when a fault queued an async page-in)
-        if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? -EIOCBRETRY : -EFAULT;
+        if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT;
         f.pc = 8;
         return;
       case 8:
@@ -1340,8 +1332,8 @@ export const generic_file_aio_write_nolock = kfn(
       case 13:
         // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
         // the bytes written so far are the result and the retry writes the rest
-        if (f.rv === -EIOCBRETRY) {
-          f.status = -EIOCBRETRY;
+        if (f.rv === aioRetryCode(k)) {
+          f.status = f.rv;
           f.pc = 12;
           return;
         }

@@ -21,8 +21,7 @@ import { bp, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_all_args } from '../kernel/wait.ts';
 import type { PageEvent, PageEventType } from '../../../models/events.ts';
 import type { Workload } from '../workload.ts';
-import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, aioEventOutstanding, fsOnce, get_request_wait } from './blocking.ts';
-import { EIOCBRETRY } from '../fs/errno.ts';
+import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, aioEventOutstanding, aioRetryCode, fsOnce, get_request_wait } from './blocking.ts';
 
 // ------------------------------------------------------------------ helpers
 /** index of a page in the model's file (its radix-tree index), -1 if not a page */
@@ -269,15 +268,15 @@ export const ext2_readpage = kfn('ext2_readpage', 'fs/ext2/inode.c', ['filp', 'p
     // ---- [proposed: asyncBlockingPoints] an async wait in aio context: the read is not started;
     // unlock the page (readpage's error convention) and return -EIOCBRETRY up to the retry
     case 5:
-      if (f.rv === -EIOCBRETRY) return k.call(7, unlock_page, f.page);
+      if (f.rv === aioRetryCode(k)) return k.call(7, unlock_page, f.page);
       f.pc = 2;
       return;
     case 6:
-      if (f.rv === -EIOCBRETRY) return k.call(7, unlock_page, f.page);
+      if (f.rv === aioRetryCode(k)) return k.call(7, unlock_page, f.page);
       f.pc = 4;
       return;
     case 7:
-      return k.ret(-EIOCBRETRY);
+      return k.ret(aioRetryCode(k));
     case 4: {
       // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
       const i = pageIndex(k, f.page);
