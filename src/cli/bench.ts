@@ -41,7 +41,7 @@ const HELP = `usage: npm run bench [-- --quick] [--json]
 Measures the explorer on the engine (states/s, transitions/s, bytes/state, with and
 without invariants), @xstate/graph on the same model, the wall time of npm run check,
 a scaling table (1..3 iocbs x 1..2 pages on mar14) and peak memory, and prints them
-against the targets. A full run takes about 7 minutes; --quick about half a minute.
+against the targets. A full run takes 3-5 minutes on 2 cores; --quick 10-20 seconds.
   --quick  small caps, for a smoke run
   --json   one JSON object on stdout instead of the text report
 `;
