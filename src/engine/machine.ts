@@ -8,7 +8,7 @@
  */
 import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, frameWords, type FnRef } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
-import { H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
+import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
 import {
   CPU,
   CWQ,
@@ -46,6 +46,7 @@ const CPU_IRQ_THREAD = CPU.off.irq_thread;
 const CPU_IRQS_OFF = CPU.off.irqs_off;
 const IRQ_KIND = IRQ_SRC.off.kind;
 const TASK_STATE = TASK.off.state;
+const STRUCT_IDS = [KIOCB, KIOCTX, TASK, PAGE, FILE, WAITQ, WORK, USER_IOCB, IO_EVENT] as unknown as StructDef<FieldSpec>[];
 
 /** stack words per thread (frames are 4 words + parameters + locals) */
 export const STACK_WORDS = 160;
@@ -446,32 +447,47 @@ export class Machine implements MemCtx {
   }
 
   // ---------------------------------------------------------------- views
+  /**
+   * struct views are plain accessors over `this.m` (they hold no state of their own), so
+   * one view per (struct, address) serves every step: no allocation per field access
+   */
+  private readonly views = new Map<number, unknown>();
+  private cachedView<F extends FieldSpec>(def: StructDef<F>, addr: number): View<F> {
+    const key = addr * 16 + STRUCT_IDS.indexOf(def as unknown as StructDef<FieldSpec>);
+    let v = this.views.get(key) as View<F> | undefined;
+    if (!v) {
+      v = view(def, this, addr);
+      this.views.set(key, v);
+    }
+    return v;
+  }
+
   kiocb(addr: number): View<typeof KIOCB.fields> {
-    return view(KIOCB, this, addr);
+    return this.cachedView(KIOCB, addr);
   }
   ctx(addr = this.A.ctx): View<typeof KIOCTX.fields> {
-    return view(KIOCTX, this, addr);
+    return this.cachedView(KIOCTX, addr);
   }
   task(addr: number): View<typeof TASK.fields> {
-    return view(TASK, this, addr);
+    return this.cachedView(TASK, addr);
   }
   page(addr: number): View<typeof PAGE.fields> {
-    return view(PAGE, this, addr);
+    return this.cachedView(PAGE, addr);
   }
   file(addr: number): View<typeof FILE.fields> {
-    return view(FILE, this, addr);
+    return this.cachedView(FILE, addr);
   }
   waitq(addr: number): View<typeof WAITQ.fields> {
-    return view(WAITQ, this, addr);
+    return this.cachedView(WAITQ, addr);
   }
   work(addr: number): View<typeof WORK.fields> {
-    return view(WORK, this, addr);
+    return this.cachedView(WORK, addr);
   }
   uiocb(addr: number): View<typeof USER_IOCB.fields> {
-    return view(USER_IOCB, this, addr);
+    return this.cachedView(USER_IOCB, addr);
   }
   event(addr: number): View<typeof IO_EVENT.fields> {
-    return view(IO_EVENT, this, addr);
+    return this.cachedView(IO_EVENT, addr);
   }
 
   /** index of a kiocb among the workload's slab slots (-1 for a sync kiocb) */
