@@ -79,6 +79,16 @@ const list: Workload[] = [
   },
   {
     ...base,
+    name: 'io-destroy',
+    description: 'an uncached async read, then io_destroy without io_getevents: wait_for_all_aios must see it complete',
+    fileSize: P,
+    cache: ['absent'],
+    buckets: [0],
+    iocbs: [{ op: 'pread', offset: 0, nbytes: P }],
+    destroy: true,
+  },
+  {
+    ...base,
     name: 'odirect-read',
     description: 'an async O_DIRECT read: -EIOCBQUEUED at submit, the bio completion calls aio_complete',
     fileSize: P,

@@ -242,8 +242,12 @@ export const aio_get_req = kfn('aio_get_req', 'fs/aio.c', ['ctx'], [], (k, f) =>
   }
 });
 
-/** really_put_req(ctx, req): caller holds ctx_lock */
-export function really_put_req(k: Machine, ctx: number, req: number): void {
+/**
+ * really_put_req(ctx, req): caller holds ctx_lock. Returns true when the context is dead
+ * and this was its last request: the caller then does the wake_up(&ctx->wait) that ends
+ * wait_for_all_aios (a wakeup is a multi-step operation, so __aio_put_req runs it).
+ */
+export function really_put_req(k: Machine, ctx: number, req: number): boolean {
   const r = k.kiocb(req);
   r.ki_ctx = 0;
   r.ki_filp = 0;
@@ -254,7 +258,8 @@ export function really_put_req(k: Machine, ctx: number, req: number): void {
   if (i >= 0) k.setGhost(i, GH.FREED, k.ghost(i, GH.FREED) + 1);
   const c = k.ctx(ctx);
   c.reqs_active--;
-  if (!c.reqs_active && c.dead) k.note('really_put_req: wake_up(&ctx->wait) (dead ctx)');
+  // if (unlikely(!ctx->reqs_active && ctx->dead)) wake_up(&ctx->wait);
+  return !c.reqs_active && !!c.dead;
 }
 
 /**
@@ -289,9 +294,11 @@ export const __aio_put_req = kfn('__aio_put_req', 'fs/aio.c', ['ctx', 'req'], []
       k.pp();
       file.f_count--;
       if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
-      really_put_req(k, f.ctx, f.req);
+      if (really_put_req(k, f.ctx, f.req)) return k.call(3, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
       return k.ret(1);
     }
+    case 3:
+      return k.ret(1);
   }
 });
 
