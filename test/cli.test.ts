@@ -41,6 +41,12 @@ describe('npm run check', () => {
     expect(r.out).toContain('VIOLATED (claim: holds)');
   });
 
+  it('--max-states overrides the claim bounds; the verdict then says bounded', () => {
+    const r = run('check.ts', ['--claim', 'mar14.two-iocbs-shared-bucket', '--max-states', '1000', '--invariant', 'no-bug']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('no violation within 1000 states');
+  });
+
   it('bounded runs say "no violation within N states", never "holds"', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claims-'));
     const f = join(dir, 'claims.json');
@@ -68,6 +74,8 @@ describe('npm run check', () => {
     [['--invariant', 'nope'], 'unknown invariant "nope"'],
     [['--claim', 'nope'], 'unknown claim "nope"'],
     [['--bogus'], 'unknown option --bogus'],
+    [['--max-states', '0'], '--max-states must be between 1 and'],
+    [['--max-seconds', 'x'], '--max-seconds must be a whole number'],
   ] as const)
     it(`bad input ${args.join(' ')}: one line, exit 2`, () => {
       const r = run('check.ts', [...args]);

@@ -8,7 +8,7 @@ import { ClaimFileError, loadClaims, type ResolvedClaim } from '../check/claims.
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { runCheck, type CheckRun } from '../check/run.ts';
 import { ttyProgress } from '../explore/bfs.ts';
-import { parseArgs, runCli, UsageError } from './args.ts';
+import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTrace } from '../trace/trace.ts';
@@ -23,9 +23,9 @@ function fmtTime(s: number): string {
 }
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save'], flags: ['json', 'no-reduce', 'models', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory'], flags: ['json', 'no-reduce', 'models', 'help'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n');
     return 0;
   }
   let claims: ResolvedClaim[];
@@ -41,6 +41,10 @@ runCli(() => {
   for (const i of inf) if (!isInvariant(i)) throw new UsageError(`unknown invariant "${i}" (one of: ${INVARIANTS.join(', ')})`);
   const cf = p.values.get('claim') ?? [];
   for (const c of cf) if (!claims.some((x) => x.id === c)) throw new UsageError(`unknown claim "${c}"`);
+  // limits that override the claims' bounds (a verdict then reads against these limits)
+  const maxStates = p.values.has('max-states') ? intOpt(p, 'max-states', 0, 1, 100_000_000) : undefined;
+  const maxSeconds = p.values.has('max-seconds') ? intOpt(p, 'max-seconds', 0, 1, 86_400) : undefined;
+  const maxBytes = p.values.has('max-memory') ? intOpt(p, 'max-memory', 0, 16, 1_000_000) * 1024 * 1024 : undefined;
   const selected = claims.filter((c) => (!vf.length || vf.includes(c.variant)) && (!cf.length || cf.includes(c.id)));
   const invs = INVARIANTS.filter((i) => !inf.length || inf.includes(i));
   const json = p.flags.has('json');
@@ -53,7 +57,13 @@ runCli(() => {
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const claim of selected) {
-    const run = runCheck(claim.v, claim.w, { maxStates: claim.bounds.maxStates, maxSeconds: claim.bounds.maxSeconds, onProgress: progress, noReduce: p.flags.has('no-reduce') });
+    const run = runCheck(claim.v, claim.w, {
+      maxStates: maxStates ?? claim.bounds.maxStates,
+      maxSeconds: maxSeconds ?? claim.bounds.maxSeconds,
+      maxBytes,
+      onProgress: progress,
+      noReduce: p.flags.has('no-reduce'),
+    });
     runs.push({ claim, run });
     const r = run.result;
     for (const ir of run.invariants) {
