@@ -61,6 +61,20 @@ export interface Variant extends Changes {
   keventd: boolean;
 }
 
+/** the review's proposed changes to mar14 */
+export const PROPOSED_CHANGES = [
+  'runListNullCheck',
+  'setupErrorComplete',
+  'kickQueueWork',
+  'wakeUnderCtxLock',
+  'kickedOnlyIfRetry',
+  'eiocbRetry',
+  'retryCapProgress',
+  'resumeReadpageWait',
+  'asyncBlockingPoints',
+] as const satisfies readonly (keyof Changes)[];
+
+/** every named change: the posted patches' hunks, then the review's proposed fixes */
 export const CHANGE_NAMES = [
   'clearBitFix',
   'syncWakeFix',
@@ -75,15 +89,7 @@ export const CHANGE_NAMES = [
   'prepareToWaitPrintk',
   'aioReadFilemap',
   'syncReadBugOn',
-  'runListNullCheck',
-  'setupErrorComplete',
-  'kickQueueWork',
-  'wakeUnderCtxLock',
-  'kickedOnlyIfRetry',
-  'eiocbRetry',
-  'retryCapProgress',
-  'resumeReadpageWait',
-  'asyncBlockingPoints',
+  ...PROPOSED_CHANGES,
 ] as const satisfies readonly (keyof Changes)[];
 export type ChangeName = (typeof CHANGE_NAMES)[number];
 
@@ -178,18 +184,6 @@ const COMMON: Partial<Changes> = {
   syncKiocbInitWait: true,
 };
 const AIOREAD: Partial<Changes> = { aioReadFilemap: true, syncReadBugOn: true };
-/** the review's proposed changes to mar14 */
-export const PROPOSED_CHANGES = [
-  'runListNullCheck',
-  'setupErrorComplete',
-  'kickQueueWork',
-  'wakeUnderCtxLock',
-  'kickedOnlyIfRetry',
-  'eiocbRetry',
-  'retryCapProgress',
-  'resumeReadpageWait',
-  'asyncBlockingPoints',
-] as const satisfies readonly (keyof Changes)[];
 const PROPOSED: Partial<Changes> = Object.fromEntries(PROPOSED_CHANGES.map((c) => [c, true]));
 
 export const VARIANTS: Record<string, Variant> = {
