@@ -14,7 +14,7 @@ const DIO =
   'blockdev_direct_IO returns -EIOCBQUEUED with ki_wait not queued, so the retry code sets KIF_KICKED and retries the iocb while its direct I/O is in flight: the read is submitted again and completed twice';
 
 const LOST_KICK_DESTROY =
-  "queue_kicked_iocb sees io_destroy's wait_for_all_aios on ctx->wait and wakes it instead of queueing ctx->wq, but wait_for_all_aios never runs the run list: the kicked iocb is never retried and io_destroy sleeps forever";
+  "queue_kicked_iocb sees wait_for_all_aios (of io_destroy, or of exit_aio when the process exits) on ctx->wait and wakes it instead of queueing ctx->wq, but wait_for_all_aios never runs the run list: the kicked iocb is never retried and the teardown sleeps forever";
 
 const LOST_KICK =
   "queue_kicked_iocb sees io_getevents still on ctx->wait and wakes it instead of queueing ctx->wq, but io_getevents has timed out and leaves without running aio_run_iocbs, so the kicked iocb stays on the run list for good";
@@ -37,7 +37,7 @@ export function WHY(v: Variant, w: Workload, inv: InvariantName, reason: string)
     if (inv === 'ki-users-accounting' || inv === 'progress') return DIO;
   }
   if (w.getevents?.timeout === 'timer' && (inv === 'progress' || inv === 'ki-users-accounting' || inv === 'one-completion')) return LOST_KICK;
-  if (w.destroy && (inv === 'progress' || inv === 'ki-users-accounting' || inv === 'one-completion')) return LOST_KICK_DESTROY;
+  if ((w.destroy || w.exit) && (inv === 'progress' || inv === 'ki-users-accounting' || inv === 'one-completion')) return LOST_KICK_DESTROY;
   if (v.core === 'mar05') {
     if (inv === 'read-result' && /-9\b/.test(reason))
       return 'after a full read the forced extra retry evaluates `iocb->ki_opcode = IOCB_CMD_PWRITE` (an assignment, not a test), so the retry issues a write on the read-only descriptor and the read completes with -EBADF';

@@ -10,14 +10,14 @@ import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptod
 import { INIT_LIST_HEAD } from './kernel/list.ts';
 import { worker_thread } from './kernel/workqueue.ts';
 import { declare_waitqueue } from './kernel/wait.ts';
-import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
+import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from './fs/fops.ts';
 import type { Variant } from './variants.ts';
 import type { Workload } from './workload.ts';
 
 const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
 
-/** the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)] */
+/** the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio] */
 export const submitter_main = kfn('submitter_main', 'user: aio program', [], [], (k, f) => {
   const w = k.w;
   switch (f.pc) {
@@ -40,6 +40,10 @@ export const submitter_main = kfn('submitter_main', 'user: aio program', [], [],
       f.pc = 3;
       return;
     case 3:
+      // the process exits: mmput -> exit_aio(mm) for its contexts
+      if (w.exit && !w.destroy) return k.call(4, exit_aio, k.A.ctx);
+      return k.ret(0);
+    case 4:
       return k.ret(0);
   }
 });

@@ -56,6 +56,8 @@ export interface Workload {
   };
   /** io_destroy after io_getevents */
   destroy?: boolean;
+  /** the process exits after io_getevents (without io_destroy): exit_aio tears the context down */
+  exit?: boolean;
   /** the retry cap (the kernel's is 1024*1024) */
   retryCap: number;
   /** Andrew Morton's other blocking points, reachable when set */

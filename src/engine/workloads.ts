@@ -89,6 +89,16 @@ const list: Workload[] = [
   },
   {
     ...base,
+    name: 'exit-with-pending',
+    description: 'an uncached async read, then the process exits without waiting: exit_aio waits for it and drops the context',
+    fileSize: P,
+    cache: ['absent'],
+    buckets: [0],
+    iocbs: [{ op: 'pread', offset: 0, nbytes: P }],
+    exit: true,
+  },
+  {
+    ...base,
     name: 'odirect-read',
     description: 'an async O_DIRECT read: -EIOCBQUEUED at submit, the bio completion calls aio_complete',
     fileSize: P,

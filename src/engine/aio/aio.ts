@@ -1554,3 +1554,28 @@ export const io_destroy = kfn('io_destroy', 'fs/aio.c', ['ctx'], ['was_dead'], (
 });
 
 export { EINVAL };
+
+/**
+ * exit_aio(mm): the last user of the mm goes away (the process exits without io_destroy).
+ * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
+ * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
+ */
+export const exit_aio = kfn('exit_aio', 'fs/aio.c', ['ctx'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      k.ctx(f.ctx).dead = 1;
+      f.pc = 1;
+      return;
+    case 1:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.call(2, wait_for_all_aios, f.ctx);
+    case 2:
+      // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
+      k.pp();
+      if (k.ctx(f.ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(f.ctx).users} ${k.ctx(f.ctx).dead} ${k.ctx(f.ctx).reqs_active}`);
+      put_ioctx(k, f.ctx);
+      return k.ret(0);
+  }
+});
