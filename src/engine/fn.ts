@@ -45,6 +45,8 @@ export interface KFn<L extends string = string> {
   params: readonly string[];
   locals: readonly string[];
   step(k: Machine, f: Frame<L>): void;
+  /** words of its frames (frameWords) */
+  frameSize: number;
   /** a frame view reused for every step of this function */
   frame: Frame<L> & { m: Int32Array; base: number };
 }
@@ -80,7 +82,7 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   Object.defineProperty(frame, 'pc', def(FR_PC));
   Object.defineProperty(frame, 'rv', def(FR_RV));
   all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));
-  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame };
+  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length };
   FNS[fn.id] = fn;
   BY_NAME.set(name, fn);
   return fn as unknown as KFn<P[number] | L[number]>;

@@ -6,7 +6,7 @@
  * delivered on a CPU), and the state is the whole truth: thread stacks (function,
  * program point, locals) included. The same actions always give the same run.
  */
-import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, frameWords, type FnRef } from './fn.ts';
+import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
 import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
 import {
@@ -42,6 +42,7 @@ const TH_FP = THREAD.off.fp;
 const TH_SP = THREAD.off.sp;
 const TH_PREEMPT = THREAD.off.preempt;
 const TH_SPIN_ON = THREAD.off.spin_on;
+const TH_DEPTH = THREAD.off.depth;
 const CPU_IRQ_THREAD = CPU.off.irq_thread;
 const CPU_IRQS_OFF = CPU.off.irqs_off;
 const IRQ_KIND = IRQ_SRC.off.kind;
@@ -557,23 +558,25 @@ export class Machine implements MemCtx {
   /** pushes a frame for `fn(args)` on thread i (not a step: used by setup and irq delivery) */
   pushFrame(i: number, fn: FnRef, args: number[]): void {
     const f = FNS[fn.id];
-    const size = frameWords(f);
-    const sp = this.tw('sp', i);
+    const size = f.frameSize;
+    const m = this.m;
+    const ta = this.threads[i].addr;
+    const sp = m[ta + TH_SP];
     if (sp + size > STACK_WORDS) this.panic(PANIC_ENGINE, `stack overflow calling ${fn.name}`);
     const fr = this.threads[i].stack + sp;
-    this.m[fr + FR_FN] = fn.id;
-    this.m[fr + FR_PC] = 0;
-    this.m[fr + FR_RV] = 0;
-    this.m[fr + FR_PREV] = this.tw('fp', i);
-    for (let j = 0; j < args.length; j++) this.m[fr + FR_LOCALS + j] = args[j];
-    this.setTw('fp', fr, i);
-    this.setTw('sp', sp + size, i);
-    this.setTw('depth', this.tw('depth', i) + 1, i);
+    m[fr + FR_FN] = fn.id;
+    m[fr + FR_PC] = 0;
+    m[fr + FR_RV] = 0;
+    m[fr + FR_PREV] = m[ta + TH_FP];
+    for (let j = 0; j < args.length; j++) m[fr + FR_LOCALS + j] = args[j];
+    m[ta + TH_FP] = fr;
+    m[ta + TH_SP] = sp + size;
+    m[ta + TH_DEPTH]++;
   }
 
   /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */
   call(retPc: number, fn: FnRef, ...args: number[]): void {
-    this.m[this.tw('fp') + FR_PC] = retPc;
+    this.m[this.m[this.threads[this.cur].addr + TH_FP] + FR_PC] = retPc;
     this.pushFrame(this.cur, fn, args);
   }
 
@@ -585,14 +588,16 @@ export class Machine implements MemCtx {
 
   /** `return k.ret(v)`: returns v to the caller (`f.rv`) */
   ret(v = 0): void {
-    const fr = this.tw('fp');
-    const size = frameWords(FNS[this.m[fr + FR_FN]]);
-    const prev = this.m[fr + FR_PREV];
-    this.m.fill(0, fr, fr + size);
-    this.setTw('fp', prev);
-    this.setTw('sp', this.tw('sp') - size);
-    this.setTw('depth', this.tw('depth') - 1);
-    if (prev) this.m[prev + FR_RV] = v;
+    const m = this.m;
+    const ta = this.threads[this.cur].addr;
+    const fr = m[ta + TH_FP];
+    const size = FNS[m[fr + FR_FN]].frameSize;
+    const prev = m[fr + FR_PREV];
+    m.fill(0, fr, fr + size);
+    m[ta + TH_FP] = prev;
+    m[ta + TH_SP] -= size;
+    m[ta + TH_DEPTH]--;
+    if (prev) m[prev + FR_RV] = v;
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -793,11 +798,14 @@ export class Machine implements MemCtx {
   packInto(buf: Int32Array): Int32Array {
     const m = this.m;
     const he = this.heapEnd;
-    buf.set(m.subarray(0, he));
+    buf.set(he === m.length ? m : m.subarray(0, he));
     let o = he;
-    for (const t of this.threads) {
+    const ts = this.threads;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
       const sp = m[t.addr + TH_SP];
-      if (sp) buf.set(m.subarray(t.stack, t.stack + sp), o);
+      // stack segments are short: a plain loop, no view object per segment
+      for (let j = 0, a = t.stack; j < sp; j++) buf[o + j] = m[a + j];
       o += sp;
     }
     return buf.subarray(0, o);
@@ -808,14 +816,16 @@ export class Machine implements MemCtx {
     const m = this.workMem;
     const he = this.heapEnd;
     const ts = this.threads;
-    for (let i = 0; i < ts.length; i++) this.oldSp[i] = m[ts[i].addr + TH_SP];
+    const old = this.oldSp;
+    for (let i = 0; i < ts.length; i++) old[i] = m[ts[i].addr + TH_SP];
     m.set(state.subarray(0, he));
     let o = he;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i];
       const sp = m[t.addr + TH_SP];
-      if (sp) m.set(state.subarray(o, o + sp), t.stack);
-      if (this.oldSp[i] > sp) m.fill(0, t.stack + sp, t.stack + this.oldSp[i]);
+      const a = t.stack;
+      for (let j = 0; j < sp; j++) m[a + j] = state[o + j];
+      for (let j = sp; j < old[i]; j++) m[a + j] = 0;
       o += sp;
     }
     this.m = m;
