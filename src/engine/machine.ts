@@ -280,6 +280,7 @@ export class Machine implements MemCtx {
     this.names = L.names;
     this.m = new Int32Array(this.size);
     this.workMem = this.m;
+    this.snap = new Int32Array(this.size);
     this.oldSp = new Int32Array(threads.length);
     // what ctx_lock protects: the run list, active_reqs and every async kiocb's
     // ki_run_list, ki_list and ki_users (fs/aio.c touches them only under ctx->ctx_lock)
@@ -810,6 +811,17 @@ export class Machine implements MemCtx {
     }
     return buf.subarray(0, o);
   }
+
+  /** keeps a copy of the working memory (one memcpy) ... */
+  snapshot(): void {
+    this.snap.set(this.workMem);
+  }
+  /** ... and puts it back: the state before the actions run since `snapshot` */
+  restore(): void {
+    this.workMem.set(this.snap);
+    this.m = this.workMem;
+  }
+  private readonly snap: Int32Array;
 
   /** unpacks `state` into the working memory */
   load(state: Int32Array): void {

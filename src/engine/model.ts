@@ -37,6 +37,9 @@ export class EngineModel implements Model {
   /** the state the machine's working memory holds unmodified, if any */
   private loaded: State | null = null;
 
+  /** the state whose unpacked copy the machine holds in its snapshot (see Machine.snapshot) */
+  private snapOf: State | null = null;
+
   actions(s: State, out: number[]): void {
     if (this.loaded !== s) {
       this.k.load(s);
@@ -46,7 +49,15 @@ export class EngineModel implements Model {
   }
 
   next(s: State, a: number): State | null {
-    if (this.loaded !== s) this.k.load(s);
+    if (this.loaded === s) {
+      // the first action from s: keep an unpacked copy, so the next ones restore with one copy
+      this.k.snapshot();
+      this.snapOf = s;
+    } else if (this.snapOf === s) this.k.restore();
+    else {
+      this.k.load(s);
+      this.snapOf = null;
+    }
     this.loaded = null;
     this.k.act(a);
     this.labels = this.k.labels;
@@ -61,6 +72,7 @@ export class EngineModel implements Model {
   load(s: State): Machine {
     this.k.load(s);
     this.loaded = s;
+    this.snapOf = null;
     return this.k;
   }
 
