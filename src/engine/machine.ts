@@ -280,6 +280,7 @@ export class Machine implements MemCtx {
     this.names = L.names;
     this.m = new Int32Array(this.size);
     this.workMem = this.m;
+    this.cpuPeers = Array.from({ length: w.cpus }, (_, c) => threads.map((t, i) => (t.cpu === c && t.role !== 'irq' ? i : -1)).filter((i) => i >= 0));
     this.snap = new Int32Array(this.size);
     this.oldSp = new Int32Array(threads.length);
     // what ctx_lock protects: the run list, active_reqs and every async kiocb's
@@ -608,14 +609,15 @@ export class Machine implements MemCtx {
     if (t.role === 'irq') return true;
     const c = t.cpu;
     if (this.m[this.A.cpus[c] + CPU_IRQ_THREAD] !== 0) return false;
-    for (let j = 0; j < this.threads.length; j++) {
-      if (j === i) continue;
-      const u = this.threads[j];
-      if (u.cpu !== c || u.role === 'irq') continue;
-      if (this.m[u.addr + TH_PREEMPT] > 0) return false;
+    const peers = this.cpuPeers[c];
+    for (let j = 0; j < peers.length; j++) {
+      const u = peers[j];
+      if (u !== i && this.m[this.threads[u].addr + TH_PREEMPT] > 0) return false;
     }
     return true;
   }
+  /** per CPU: the process threads pinned to it */
+  private readonly cpuPeers: number[][];
 
   threadEnabled(i: number): boolean {
     const t = this.threads[i];
