@@ -4,7 +4,8 @@
  * once) and prints the verdict table. Exit 0 when every verdict matches its claim,
  * 1 when one differs, 2 on bad input.
  */
-import { ClaimFileError, loadClaims, type ResolvedClaim } from '../check/claims.ts';
+import type { ResolvedClaim } from '../check/claims.ts';
+import { claimsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { runCheck, type CheckRun } from '../check/run.ts';
 import { ttyProgress } from '../explore/bfs.ts';
@@ -16,7 +17,6 @@ import { checkLockstep } from '../check/lockstep.ts';
 import { formatJSON } from '../trace/format.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 
-import { DEFAULT_CLAIMS_PATH as DEFAULT_CLAIMS } from '../check/paths.ts';
 
 function fmtTime(s: number): string {
   return s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`;
@@ -28,13 +28,7 @@ runCli(() => {
     process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n');
     return 0;
   }
-  let claims: ResolvedClaim[];
-  try {
-    claims = loadClaims(p.values.get('claims')?.at(-1) ?? DEFAULT_CLAIMS);
-  } catch (e) {
-    if (e instanceof ClaimFileError) throw new UsageError(e.message);
-    throw e;
-  }
+  const claims: ResolvedClaim[] = claimsArg(p.values.get('claims')?.at(-1));
   const vf = p.values.get('variant') ?? [];
   for (const v of vf) if (!resolveVariant(v)) throw new UsageError(`unknown variant "${v}"`);
   const inf = p.values.get('invariant') ?? [];

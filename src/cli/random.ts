@@ -20,14 +20,13 @@
  * npm run random -- --list            the larger workloads
  * npm run random -- --replay FILE     replays a json trace (larger workloads included)
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ClaimFileError, loadClaims } from '../check/claims.ts';
+import { claimsArg, traceFileArg } from './inputs.ts';
+import { renameSync, writeFileSync } from 'node:fs';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
-import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
-import { parseTraceFile, replayTraceFile, TraceFileError } from '../trace/replay.ts';
+import { replayTraceFile } from '../trace/replay.ts';
 import type { EngineModel } from '../engine/model.ts';
 import { anyWorkloadByName, LARGER } from '../random/larger.ts';
 import { engineModel, estimateRunLength, fcSearch, fcShrink, randomSearch, type FcFailure, type Violation } from '../random/run.ts';
@@ -128,19 +127,7 @@ runCli(() => {
 });
 
 function replayFile(file: string): number {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
-  }
-  let tf;
-  try {
-    tf = parseTraceFile(text, { resolveVariant, workloadByName: anyWorkloadByName, isInvariant });
-  } catch (e) {
-    if (e instanceof TraceFileError) throw new UsageError(`${file}: ${e.message}`);
-    throw e;
-  }
+  const tf = traceFileArg(file);
   const r = replayTraceFile(tf);
   process.stdout.write(r.message + '\n');
   return r.reproduced ? 0 : 1;
@@ -223,13 +210,7 @@ function search(p: Parsed): number {
 }
 
 function stats(p: Parsed): number {
-  let claims;
-  try {
-    claims = loadClaims(p.values.get('claims')?.at(-1) ?? DEFAULT_CLAIMS_PATH);
-  } catch (e) {
-    if (e instanceof ClaimFileError) throw new UsageError(e.message);
-    throw e;
-  }
+  const claims = claimsArg(p.values.get('claims')?.at(-1));
   const strategies = strategiesOpt(p, ['uniform', 'pct', 'pb']);
   const seeds = intOpt(p, 'seeds', 11, 1, 1001);
   const budget = intOpt(p, 'budget', 3000, 1, 100_000_000);

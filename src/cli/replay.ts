@@ -5,11 +5,8 @@
  * it reproduces, 1 when it does not (with the step where it diverged), 2 for a file
  * that is not a trace.
  */
-import { readFileSync } from 'node:fs';
-import { isInvariant } from '../check/invariants.ts';
-import { resolveVariant } from '../check/variantSpec.ts';
-import { anyWorkloadByName as workloadByName } from '../random/larger.ts';
-import { replayTraceFile, TraceFileError, parseTraceFile } from '../trace/replay.ts';
+import { traceFileArg } from './inputs.ts';
+import { replayTraceFile } from '../trace/replay.ts';
 import { parseArgs, runCli, UsageError } from './args.ts';
 
 runCli(() => {
@@ -19,20 +16,7 @@ runCli(() => {
     process.stdout.write('usage: npm run replay -- FILE\n');
     return 0;
   }
-  const file = p.positional[0];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
-  }
-  let tf;
-  try {
-    tf = parseTraceFile(text, { resolveVariant, workloadByName, isInvariant });
-  } catch (e) {
-    if (e instanceof TraceFileError) throw new UsageError(`${file}: ${e.message}`);
-    throw e;
-  }
+  const tf = traceFileArg(p.positional[0]);
   const r = replayTraceFile(tf);
   process.stdout.write(r.message + '\n');
   return r.reproduced ? 0 : 1;

@@ -4,7 +4,7 @@
  * Prints the shortest counterexample for the invariant as swimlanes (or another format).
  */
 import { writeFileSync, renameSync } from 'node:fs';
-import { ClaimFileError, loadClaims } from '../check/claims.ts';
+import { claimsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { workloadByName } from '../engine/workloads.ts';
@@ -12,7 +12,6 @@ import { findCounterexample } from '../trace/find.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
 import { parseArgs, runCli, UsageError } from './args.ts';
-import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
 
 const FORMATS = ['text', 'mermaid', 'itf', 'json'] as const;
 
@@ -29,13 +28,7 @@ runCli(() => {
   let v, w, inv: InvariantName | undefined, bounds;
   const claimId = p.values.get('claim')?.at(-1);
   if (claimId) {
-    let claims;
-    try {
-      claims = loadClaims(p.values.get('claims')?.at(-1) ?? DEFAULT_CLAIMS_PATH);
-    } catch (e) {
-      if (e instanceof ClaimFileError) throw new UsageError(e.message);
-      throw e;
-    }
+    const claims = claimsArg(p.values.get('claims')?.at(-1));
     const c = claims.find((x) => x.id === claimId);
     if (!c) throw new UsageError(`unknown claim "${claimId}"`);
     v = c.v;
