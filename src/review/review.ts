@@ -13,10 +13,9 @@
  * Everything returned is plain JSON data (`ReviewReport`), self-describing enough for
  * an HTML page (src/review/html.ts, written separately) to render without this code.
  */
-import { readFileSync } from 'node:fs';
 import { runCheck, type CheckRun } from '../check/run.ts';
 import { INVARIANTS, INVARIANT_DOC, type InvariantName } from '../check/invariants.ts';
-import type { Verdict } from '../check/claims.ts';
+import { ClaimFileError, loadClaims, type Verdict } from '../check/claims.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
 import { CHANGE_DOCS, CHANGE_NAMES, VARIANTS, type ChangeName, type Variant } from '../engine/variants.ts';
@@ -274,10 +273,9 @@ function variantInfo(spec: string, v: Variant): VariantInfo {
 function claimBounds(claimsPath: string): (spec: string, workload: string) => Bounds {
   let claims: { variant: string; workload: string; bounds: Bounds }[] = [];
   try {
-    const d = JSON.parse(readFileSync(claimsPath, 'utf8')) as { claims?: typeof claims };
-    if (Array.isArray(d.claims)) claims = d.claims.filter((c) => c && typeof c.variant === 'string' && c.bounds && Number.isInteger(c.bounds.maxStates));
-  } catch {
-    /* no claim file: the defaults */
+    claims = loadClaims(claimsPath);
+  } catch (e) {
+    if (!(e instanceof ClaimFileError)) throw e; // no (valid) claim file: the defaults
   }
   const bases = Object.keys(VARIANTS).sort((a, b) => b.length - a.length);
   return (spec, workload) => {
