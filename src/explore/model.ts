@@ -55,4 +55,24 @@ export interface Model {
    * views of its own frontier. The explorer then copies what it keeps, and nothing else.
    */
   readonly transientStates?: boolean;
+
+  /**
+   * Optional incremental fast path (a model provides all three or none; explorers use it
+   * when present and fall back to `next` + hash.ts's `fingerprint` otherwise).
+   *
+   * The fingerprint of a state is then the model's own 64-bit hash (two int32 lanes,
+   * never both 0), a function of the state alone, which the model can update from the
+   * few words an action changes instead of hashing the whole successor:
+   *  - `fingerprint(s, out)`: the fingerprint of any state (initial states, tests);
+   *  - `step(s, lo, hi, a, out)`: runs action `a` from `s`, whose fingerprint is
+   *    (lo, hi), and writes the successor's fingerprint into `out[0]`, `out[1]`; false
+   *    when `a` is not enabled. It equals `fingerprint(next(s, a))`, but the successor is
+   *    not packed: most successors are states already seen, and are never needed;
+   *  - `packStep()`: the successor of the last `step`, packed (a view of a reused buffer
+   *    when `transientStates`), for the successors the explorer keeps.
+   * `lastLabels` after `step` gives the labels that step emitted, as after `next`.
+   */
+  fingerprint?(s: State, out: Int32Array): void;
+  step?(s: State, lo: number, hi: number, a: number, out: Int32Array): boolean;
+  packStep?(): State;
 }
