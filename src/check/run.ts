@@ -10,6 +10,7 @@ import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, invariants, type InvariantName } from './invariants.ts';
 import type { Verdict } from './claims.ts';
+import { resolveVariant } from './variantSpec.ts';
 
 export interface InvariantResult {
   invariant: InvariantName;
@@ -66,6 +67,21 @@ export function fairCycle(model: EngineModel, r: ExploreResult): NonProgressCycl
 export interface CheckOptions extends ExploreOptions {
   /** turn the explorer's reductions off (when the explorer has any) */
   noReduce?: boolean;
+}
+
+/** what `checkModel` needs: plain data, so that a worker thread can build the same model */
+export interface CheckModelArg {
+  /** a variant spec resolveVariant accepts, e.g. 'mar14' or 'mar14-aioWq' */
+  variant: string;
+  workload: Workload;
+  noReduce?: boolean;
+}
+
+/** the model a check explores: the engine for (variant, workload) with every invariant */
+export function checkModel(arg: CheckModelArg): EngineModel {
+  const v = resolveVariant(arg.variant);
+  if (!v) throw new Error(`unknown variant ${arg.variant}`);
+  return new EngineModel(v, arg.workload, (k) => invariants(k), { reduce: !arg.noReduce, transient: true });
 }
 
 export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): CheckRun {
