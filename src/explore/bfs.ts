@@ -19,6 +19,10 @@
  *    `complete: false` says only "no violation within N states (depth D)".
  *  - Optional non-progress cycle detection (`storeEdges`), see scc.ts: cycles of
  *    non-progress states (model.isProgress), without any fairness assumption.
+ *  - Models with the incremental fast path (model.ts: `fingerprint`, `step`,
+ *    `packStep`) are explored through it: the frontier carries each state's
+ *    fingerprint, `step` gives a successor's fingerprint without packing it, and only
+ *    new successors are packed. The result is the same as through `next`.
  *
  * Related modules: hash.ts (fingerprints; XXH64 in WebAssembly for states of 16+
  * words), visited.ts (fingerprint table, parent/action arrays), frontier.ts (packed
@@ -118,8 +122,16 @@ export interface ExploreOptions {
   maxCycles?: number;
   /** overrides `model.isProgress` */
   isProgress?: (s: State) => boolean;
-  /** initial visited-table capacity in slots (default 64) */
+  /**
+   * initial visited-table capacity in slots (default 16384: 128 KiB, 192 KiB with the
+   * edge index, counted in the memory estimate; it saves the many early rehashes)
+   */
   initialCapacity?: number;
+  /**
+   * called for every new (distinct) state, in index (discovery) order, with its index
+   * (initial states first). `s` may be a view of a reused buffer: copy what you keep.
+   */
+  onNewState?: (s: State, index: number) => void;
 }
 
 export interface Violation {
@@ -209,6 +221,8 @@ interface Limits {
 }
 
 const MAX_STATE_INDEX = 0x7fffffff - 1;
+/** default visited-table capacity in slots */
+export const DEFAULT_INITIAL_CAPACITY = 1 << 14;
 
 function isNum(v: unknown): v is number {
   return typeof v === 'number' && !Number.isNaN(v);
@@ -248,7 +262,7 @@ export function validateOptions(options: ExploreOptions): Limits {
   if (stopOn !== 'never' && stopOn !== 'first-violation' && stopOn !== 'all-violated') {
     throw new ExploreInputError('stopOn', `stopOn must be 'never', 'first-violation' or 'all-violated', got ${String(stopOn)}`);
   }
-  for (const f of ['onProgress', 'isProgress'] as const) {
+  for (const f of ['onProgress', 'isProgress', 'onNewState'] as const) {
     if (o[f] !== undefined && typeof o[f] !== 'function') throw new ExploreInputError(f, `${f} must be a function`);
   }
   if (o.storeEdges !== undefined && typeof o.storeEdges !== 'boolean') {
@@ -264,7 +278,7 @@ export function validateOptions(options: ExploreOptions): Limits {
     progressIntervalMs: posNum(o, 'progressIntervalMs', 1000),
     maxEdges: posInt(o, 'maxEdges', 2_000_000, 0x7fffffff - 1),
     maxCycles,
-    initialCapacity: posInt(o, 'initialCapacity', 64, 0x40000000),
+    initialCapacity: posInt(o, 'initialCapacity', DEFAULT_INITIAL_CAPACITY, 0x40000000),
   };
 }
 
@@ -322,6 +336,11 @@ function checkAction(a: number): void {
   }
 }
 
+/** whether `model` implements the incremental fast path (fingerprint, step, packStep) */
+export function hasFastPath(model: Model): boolean {
+  return typeof model.fingerprint === 'function' && typeof model.step === 'function' && typeof model.packStep === 'function';
+}
+
 /** explores `model` breadth-first; see the module comment */
 export function explore(model: Model, options: ExploreOptions = {}): ExploreResult {
   const lim = validateOptions(options);
@@ -350,7 +369,11 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const info = new StateInfo(Math.ceil(lim.initialCapacity * 0.8));
   const queue = new StateQueue();
   const fp = new Int32Array(2);
+  /** fingerprint of the state being expanded (fast path) */
+  const sfp = new Int32Array(2);
   const acts: number[] = [];
+  const fast = hasFastPath(model);
+  const onNewState = options.onNewState;
 
   let count = 0;
   let transitions = 0;
@@ -453,7 +476,8 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   for (let i = 0; i < inits.length && !stop; i++) {
     const s = inits[i];
     if (!(s instanceof Int32Array)) throw new ExploreModelError(`model.init()[${i}] is not an Int32Array`);
-    fingerprint(s, fp);
+    if (fast) model.fingerprint!(s, fp);
+    else fingerprint(s, fp);
     if (count >= lim.maxStates) {
       if (table.find(fp[0], fp[1]) < 0) {
         limitHit = 'maxStates';
@@ -470,7 +494,9 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
     info.parent[idx] = ROOT;
     info.action[idx] = i;
     if (progressBits !== null) progressBits[idx] = isProgress!(s) ? 1 : 0;
-    queue.push(s);
+    if (fast) queue.pushFp(s, fp[0], fp[1]);
+    else queue.push(s);
+    if (onNewState !== undefined) onNewState(s, idx);
     if (activeAlways.length > 0 && checkAlways(s, idx)) {
       limitHit = 'stopOn';
       stop = true;
@@ -498,7 +524,9 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       nextLevel = 0;
     }
     const atLimit = depth >= maxDepth;
-    const s = transient ? queue.shiftView() : queue.shift();
+    const s = fast ? (transient ? queue.shiftViewFp(sfp) : queue.shiftFp(sfp)) : transient ? queue.shiftView() : queue.shift();
+    const slo = sfp[0];
+    const shi = sfp[1];
     levelLeft--;
     const src = expanded++;
     if (edges !== null) edges.begin(src);
@@ -507,11 +535,17 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
     let succ = 0;
     for (let k = 0; k < acts.length; k++) {
       const a = acts[k];
-      const t = model.next(s, a);
-      if (t === null) continue;
+      let t: State | null = null;
+      if (fast) {
+        // the successor is packed only when it turns out to be new
+        if (!model.step!(s, slo, shi, a, fp)) continue;
+      } else {
+        t = model.next(s, a);
+        if (t === null) continue;
+        fingerprint(t, fp);
+      }
       succ++;
       transitions++;
-      fingerprint(t, fp);
       if (hasLabels) {
         const ls = model.lastLabels!();
         for (let j = 0; j < ls.length; j++) {
@@ -550,10 +584,14 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
           info.parent[idx] = src;
           info.action[idx] = a;
           maxDepthSeen = depth + 1;
-          queue.push(t);
+          if (fast) {
+            t = model.packStep!();
+            queue.pushFp(t, fp[0], fp[1]);
+          } else queue.push(t!);
           nextLevel++;
-          if (progressBits !== null) progressBits[idx] = isProgress!(t) ? 1 : 0;
-          if (activeAlways.length > 0 && checkAlways(t, idx)) {
+          if (onNewState !== undefined) onNewState(t!, idx);
+          if (progressBits !== null) progressBits[idx] = isProgress!(t!) ? 1 : 0;
+          if (activeAlways.length > 0 && checkAlways(t!, idx)) {
             if (edges !== null) edges.add(target, a);
             limitHit = 'stopOn';
             break outer;

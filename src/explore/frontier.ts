@@ -8,6 +8,11 @@
  * expensive here: on this project's VMs the first touch of a page costs ~10 us, which
  * made a queue of never-reused blocks cost ~3 us per 2 KiB state. So `shift()` returns
  * a copy (slab-allocated, see alloc.ts), never a view into a block.
+ *
+ * A queue can instead carry each state's fingerprint with it (`pushFp`/`shiftFp`/
+ * `shiftViewFp`, records `[len, lo, hi, w0 .. w(len-1)]`), for models with the
+ * incremental fast path (model.ts). A queue is used with one family or the other,
+ * never both.
  */
 import { allocState } from './alloc.ts';
 
@@ -79,6 +84,67 @@ export class StateQueue {
     }
     this.writePos = p + need;
     this.count++;
+  }
+
+  /** appends `s` with its fingerprint (lo, hi); see `shiftFp`/`shiftViewFp` */
+  pushFp(s: Int32Array, lo: number, hi: number): void {
+    const len = s.length;
+    const need = len + 3;
+    let b: Int32Array;
+    if (this.blocks.length === 0) {
+      b = this.newBlock(need);
+    } else {
+      b = this.blocks[this.blocks.length - 1];
+      if (this.writePos + need > b.length) {
+        if (this.writePos < b.length) b[this.writePos] = END_OF_BLOCK;
+        b = this.newBlock(need);
+      }
+    }
+    const p = this.writePos;
+    b[p] = len;
+    b[p + 1] = lo;
+    b[p + 2] = hi;
+    if (len <= 16) {
+      for (let i = 0; i < len; i++) b[p + 3 + i] = s[i];
+    } else {
+      b.set(s, p + 3);
+    }
+    this.writePos = p + need;
+    this.count++;
+  }
+
+  /**
+   * removes the oldest state of a `pushFp` queue, writes its fingerprint to `fp[0]`,
+   * `fp[1]` and returns it as a view of the queue's memory, valid until the next shift
+   */
+  shiftViewFp(fp: Int32Array): Int32Array {
+    let b = this.blocks[0];
+    if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
+      this.release();
+      b = this.blocks[0];
+    }
+    const q = this.readPos;
+    const len = b[q];
+    fp[0] = b[q + 1];
+    fp[1] = b[q + 2];
+    const p = q + 3;
+    this.readPos = p + len;
+    this.count--;
+    return b.subarray(p, p + len);
+  }
+
+  /** as `shiftViewFp`, but returns a fresh copy */
+  shiftFp(fp: Int32Array): Int32Array {
+    const v = this.shiftViewFp(fp);
+    const len = v.length;
+    if (len <= 16) return v.slice();
+    const t = allocState(len);
+    if (len <= 256) {
+      for (let i = 0; i < len; i++) t[i] = v[i];
+    } else {
+      t.set(v);
+    }
+    return t;
   }
 
   /** removes and returns the oldest state (a fresh copy); the queue must not be empty */

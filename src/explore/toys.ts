@@ -278,3 +278,109 @@ export function graphModel(g: Graph): Model {
     isProgress: (s) => prog.has(s[0]),
   };
 }
+
+// ---------------------------------------------------------------------------------
+// The incremental fast path (model.ts) on any toy
+// ---------------------------------------------------------------------------------
+
+/** lo-lane term of word `v` at position `i` */
+function termLo(i: number, v: number): number {
+  let h = Math.imul(v ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** hi-lane term (even, so that the odd lane start keeps the hi lane odd, never 0) */
+function termHi(i: number, v: number): number {
+  let h = Math.imul(v + Math.imul(i + 7, 0x27d4eb2f), 0x165667b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca77);
+  return (h ^ (h >>> 13)) << 1;
+}
+
+/** an additive fingerprint: sums of per-word terms, so a step updates it from the changed words */
+export function additiveFingerprint(s: State, out: Int32Array): void {
+  let lo = Math.imul(s.length, 0x1b873593);
+  let hi = (Math.imul(s.length, 0xcc9e2d51) << 1) | 1;
+  for (let i = 0; i < s.length; i++) {
+    lo = (lo + termLo(i, s[i])) | 0;
+    hi = (hi + termHi(i, s[i])) | 0;
+  }
+  out[0] = lo;
+  out[1] = hi;
+}
+
+export interface FastPathCounters {
+  steps: number;
+  packs: number;
+  /** packs whose successor had been packed before (same fingerprint) */
+  repeatPacks: number;
+}
+
+/**
+ * `base` with the incremental fast path added: `step` runs `base.next` and updates the
+ * additive fingerprint from the words that changed (a full recomputation when the
+ * length changed), `packStep` hands out the pending successor (a copy into a reused
+ * buffer when `transient`). `counters` counts calls; `packed` records the
+ * fingerprints handed out (so tests can check no state is packed twice).
+ */
+export function withFastPath(base: Model, transient = false): Model & { counters: FastPathCounters } {
+  const counters: FastPathCounters = { steps: 0, packs: 0, repeatPacks: 0 };
+  const packedFps = new Set<string>();
+  let pending: State | null = null;
+  let pendingFp = '';
+  let buf = new Int32Array(16);
+  const m: Model & { counters: FastPathCounters } = {
+    counters,
+    init: () => base.init(),
+    actions: (s, out) => base.actions(s, out),
+    next: (s, a) => base.next(s, a),
+    properties: base.properties,
+    ...(base.describeAction ? { describeAction: (s: State, a: number) => base.describeAction!(s, a) } : {}),
+    ...(base.lastLabels ? { lastLabels: () => base.lastLabels!() } : {}),
+    ...(base.isProgress ? { isProgress: (s: State) => base.isProgress!(s) } : {}),
+    ...(transient ? { transientStates: true } : {}),
+    fingerprint: additiveFingerprint,
+    step(s, lo, hi, a, out) {
+      counters.steps++;
+      const t = base.next(s, a);
+      if (t === null) return false;
+      if (t.length !== s.length) {
+        additiveFingerprint(t, out);
+      } else {
+        for (let i = 0; i < t.length; i++) {
+          if (t[i] !== s[i]) {
+            lo = (lo - termLo(i, s[i]) + termLo(i, t[i])) | 0;
+            hi = (hi - termHi(i, s[i]) + termHi(i, t[i])) | 0;
+          }
+        }
+        out[0] = lo;
+        out[1] = hi;
+      }
+      pending = t;
+      pendingFp = `${out[0]},${out[1]}`;
+      return true;
+    },
+    packStep() {
+      if (pending === null) throw new Error('packStep without a step');
+      counters.packs++;
+      if (packedFps.has(pendingFp)) counters.repeatPacks++;
+      packedFps.add(pendingFp);
+      const t = pending;
+      pending = null;
+      if (!transient) return t;
+      if (buf.length < t.length) buf = new Int32Array(t.length * 2);
+      buf.fill(-999);
+      buf.set(t);
+      return buf.subarray(0, t.length);
+    },
+  };
+  return m;
+}
+
+/** `m` without the fast path (the same model, explored through `next` and hash.ts) */
+export function withoutFastPath(m: Model): Model {
+  const { fingerprint: _f, step: _s, packStep: _p, ...rest } = m;
+  return rest;
+}
