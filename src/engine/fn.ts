@@ -48,7 +48,15 @@ export interface KFn<L extends string = string> {
   /** words of its frames (frameWords) */
   frameSize: number;
   /** a frame view reused for every step of this function */
-  frame: Frame<L> & { m: Int32Array; base: number };
+  frame: Frame<L> & FrameMem;
+}
+
+/** what a frame view reads and writes through (set by Machine.runThread before each step) */
+export interface FrameMem {
+  m: Int32Array;
+  base: number;
+  /** the machine: writes go through its write log (Machine.store) */
+  k: { store(addr: number, v: number): void };
 }
 
 /** what a call needs of a function: its id (and name for messages) */
@@ -70,13 +78,13 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   const all = [...params, ...locals];
   if (all.length > MAX_LOCALS) throw new Error(`${name}: too many locals (${all.length} > ${MAX_LOCALS})`);
   if (BY_NAME.has(name)) throw new Error(`kfn ${name} defined twice`);
-  const frame = { m: new Int32Array(0), base: 0 } as unknown as Frame<string> & { m: Int32Array; base: number };
+  const frame = { m: new Int32Array(0), base: 0, k: null } as unknown as Frame<string> & FrameMem;
   const def = (o: number) => ({
     get(this: { m: Int32Array; base: number }) {
       return this.m[this.base + o];
     },
-    set(this: { m: Int32Array; base: number }, v: number) {
-      this.m[this.base + o] = v;
+    set(this: FrameMem, v: number) {
+      this.k.store(this.base + o, v);
     },
   });
   Object.defineProperty(frame, 'pc', def(FR_PC));

@@ -8,6 +8,7 @@
  */
 import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
+import { WordHash } from './fingerprint.ts';
 import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
 import {
   CPU,
@@ -281,7 +282,10 @@ export class Machine implements MemCtx {
     this.m = new Int32Array(this.size);
     this.workMem = this.m;
     this.cpuPeers = Array.from({ length: w.cpus }, (_, c) => threads.map((t, i) => (t.cpu === c && t.role !== 'irq' ? i : -1)).filter((i) => i >= 0));
-    this.snap = new Int32Array(this.size);
+    this.dirty = new Uint8Array(this.size);
+    this.logAddr = new Int32Array(this.size);
+    this.logOld = new Int32Array(this.size);
+    this.hash = new WordHash(this.size);
     this.oldSp = new Int32Array(threads.length);
     // what ctx_lock protects: the run list, active_reqs and every async kiocb's
     // ki_run_list, ki_list and ki_users (fs/aio.c touches them only under ctx->ctx_lock)
@@ -314,14 +318,14 @@ export class Machine implements MemCtx {
   panic(code: number, text: string, arg = 0): never {
     const g = this.A.globals;
     if (this.m[g + G.PANIC] === PANIC_NONE) {
-      this.m[g + G.PANIC] = code;
-      this.m[g + G.PANIC_ARG] = arg;
+      this.store(g + G.PANIC, code);
+      this.store(g + G.PANIC_ARG, arg);
       const t = this.cur >= 0 ? this.threads[this.cur] : null;
       if (t) {
         const fr = this.m[t.addr + TH_FP];
         if (fr) {
-          this.m[g + G.PANIC_FN] = this.m[fr + FR_FN];
-          this.m[g + G.PANIC_PC] = this.m[fr + FR_PC];
+          this.store(g + G.PANIC_FN, this.m[fr + FR_FN]);
+          this.store(g + G.PANIC_PC, this.m[fr + FR_PC]);
         }
       }
     }
@@ -439,14 +443,14 @@ export class Machine implements MemCtx {
   }
   wr(addr: number, v: number, what: string): void {
     checkAddr(this, addr, what);
-    this.m[addr] = v;
+    this.store(addr, v);
   }
 
   g(word: number): number {
     return this.m[this.A.globals + word];
   }
   setG(word: number, v: number): void {
-    this.m[this.A.globals + word] = v;
+    this.store(this.A.globals + word, v);
   }
 
   // ---------------------------------------------------------------- views
@@ -501,7 +505,7 @@ export class Machine implements MemCtx {
     return this.m[this.A.ghost + i * GH.SIZE + word];
   }
   setGhost(i: number, word: number, v: number): void {
-    this.m[this.A.ghost + i * GH.SIZE + word] = v;
+    this.store(this.A.ghost + i * GH.SIZE + word, v);
   }
 
   // ---------------------------------------------------------------- threads
@@ -512,7 +516,7 @@ export class Machine implements MemCtx {
     return this.m[this.threads[i].addr + THREAD.off[field]];
   }
   setTw(field: keyof typeof THREAD.fields, v: number, i = this.cur): void {
-    this.m[this.threads[i].addr + THREAD.off[field]] = v;
+    this.store(this.threads[i].addr + THREAD.off[field], v);
   }
   /** the task_struct of the running context (`current`); 0 in interrupt context */
   get current(): number {
@@ -528,7 +532,7 @@ export class Machine implements MemCtx {
     return this.m[this.A.cpus[c] + CPU.off[field]];
   }
   setCpuWord(c: number, field: keyof typeof CPU.fields, v: number): void {
-    this.m[this.A.cpus[c] + CPU.off[field]] = v;
+    this.store(this.A.cpus[c] + CPU.off[field], v);
   }
 
   /** the call stack of thread i, outermost first: "fn@pc" names */
@@ -566,19 +570,19 @@ export class Machine implements MemCtx {
     const sp = m[ta + TH_SP];
     if (sp + size > STACK_WORDS) this.panic(PANIC_ENGINE, `stack overflow calling ${fn.name}`);
     const fr = this.threads[i].stack + sp;
-    m[fr + FR_FN] = fn.id;
-    m[fr + FR_PC] = 0;
-    m[fr + FR_RV] = 0;
-    m[fr + FR_PREV] = m[ta + TH_FP];
-    for (let j = 0; j < args.length; j++) m[fr + FR_LOCALS + j] = args[j];
-    m[ta + TH_FP] = fr;
-    m[ta + TH_SP] = sp + size;
-    m[ta + TH_DEPTH]++;
+    this.store(fr + FR_FN, fn.id);
+    this.store(fr + FR_PC, 0);
+    this.store(fr + FR_RV, 0);
+    this.store(fr + FR_PREV, m[ta + TH_FP]);
+    for (let j = 0; j < args.length; j++) this.store(fr + FR_LOCALS + j, args[j]);
+    this.store(ta + TH_FP, fr);
+    this.store(ta + TH_SP, sp + size);
+    this.store(ta + TH_DEPTH, m[ta + TH_DEPTH] + 1);
   }
 
   /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */
   call(retPc: number, fn: FnRef, ...args: number[]): void {
-    this.m[this.m[this.threads[this.cur].addr + TH_FP] + FR_PC] = retPc;
+    this.store(this.m[this.threads[this.cur].addr + TH_FP] + FR_PC, retPc);
     this.pushFrame(this.cur, fn, args);
   }
 
@@ -595,11 +599,11 @@ export class Machine implements MemCtx {
     const fr = m[ta + TH_FP];
     const size = FNS[m[fr + FR_FN]].frameSize;
     const prev = m[fr + FR_PREV];
-    m.fill(0, fr, fr + size);
-    m[ta + TH_FP] = prev;
-    m[ta + TH_SP] -= size;
-    m[ta + TH_DEPTH]--;
-    if (prev) m[prev + FR_RV] = v;
+    this.zero(fr, size);
+    this.store(ta + TH_FP, prev);
+    this.store(ta + TH_SP, m[ta + TH_SP] - size);
+    this.store(ta + TH_DEPTH, m[ta + TH_DEPTH] - 1);
+    if (prev) this.store(prev + FR_RV, v);
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -659,9 +663,9 @@ export class Machine implements MemCtx {
   raiseIrq(kind: number, arg: number, arg2 = 0): void {
     for (const src of this.A.irqSrcs) {
       if (this.m[src + IRQ_KIND] === 0) {
-        this.m[src + IRQ_KIND] = kind;
-        this.m[src + IRQ_SRC.off.arg] = arg;
-        this.m[src + IRQ_SRC.off.arg2] = arg2;
+        this.store(src + IRQ_KIND, kind);
+        this.store(src + IRQ_SRC.off.arg, arg);
+        this.store(src + IRQ_SRC.off.arg2, arg2);
         this.pp();
         return;
       }
@@ -673,7 +677,7 @@ export class Machine implements MemCtx {
   cancelIrq(kind: number, arg: number): void {
     for (const src of this.A.irqSrcs) {
       if (this.m[src + IRQ_KIND] === kind && this.m[src + IRQ_SRC.off.arg] === arg) {
-        this.m.fill(0, src, src + IRQ_SRC.size);
+        this.zero(src, IRQ_SRC.size);
         this.pp();
       }
     }
@@ -701,7 +705,7 @@ export class Machine implements MemCtx {
     const kind = this.m[src + IRQ_KIND];
     const arg = this.m[src + IRQ_SRC.off.arg];
     const arg2 = this.m[src + IRQ_SRC.off.arg2];
-    this.m.fill(0, src, src + IRQ_SRC.size);
+    this.zero(src, IRQ_SRC.size);
     const ti = n - nc + c; // irq slots are the last threads, one per CPU
     const h = IRQ_HANDLERS[kind];
     if (!h) throw new Error(`no irq handler for kind ${kind}`);
@@ -719,16 +723,16 @@ export class Machine implements MemCtx {
     this.opN = false;
     const t = this.threads[i];
     const st = this.m[t.addr + TH_STATUS];
-    if (st === T_SPIN || st === T_SLEEP) this.m[t.addr + TH_STATUS] = T_RUN;
+    if (st === T_SPIN || st === T_SLEEP) this.store(t.addr + TH_STATUS, T_RUN);
     let guard = 0;
     try {
       for (;;) {
         const fr = this.m[t.addr + TH_FP];
         if (fr === 0) {
           if (t.role === 'irq') {
-            this.m[t.addr + TH_STATUS] = T_IDLE;
+            this.store(t.addr + TH_STATUS, T_IDLE);
             this.setCpuWord(t.cpu, 'irq_thread', 0);
-          } else this.m[t.addr + TH_STATUS] = T_DONE;
+          } else this.store(t.addr + TH_STATUS, T_DONE);
           break;
         }
         const fn = FNS[this.m[fr]];
@@ -736,15 +740,16 @@ export class Machine implements MemCtx {
         if (this.trace) this.trace.push({ thread: i, fn: fn.name, pc });
         const f = fn.frame;
         f.m = this.m;
+        f.k = this;
         f.base = fr;
         fn.step(this, f);
         this.stepCount++;
         if (this.m[t.addr + TH_FP] === 0) {
           // the thread's outermost function returned: it exits (an interrupt slot goes idle) now
           if (t.role === 'irq') {
-            this.m[t.addr + TH_STATUS] = T_IDLE;
+            this.store(t.addr + TH_STATUS, T_IDLE);
             this.setCpuWord(t.cpu, 'irq_thread', 0);
-          } else this.m[t.addr + TH_STATUS] = T_DONE;
+          } else this.store(t.addr + TH_STATUS, T_DONE);
           break;
         }
         const now = this.m[t.addr + TH_STATUS];
@@ -771,6 +776,7 @@ export class Machine implements MemCtx {
     this.m = this.workMem;
     this.m.fill(0);
     setup(this);
+    this.clearLog();
     return this.pack();
   }
 
@@ -814,16 +820,71 @@ export class Machine implements MemCtx {
     return buf.subarray(0, o);
   }
 
-  /** keeps a copy of the working memory (one memcpy) ... */
-  snapshot(): void {
-    this.snap.set(this.workMem);
+  // ---------------------------------------------------------------- the write log
+  /**
+   * Every write of an action goes through `store`, which logs each word the first time
+   * it is written since the log was last cleared, with its value before. That gives:
+   *  - `undo()`: the state before the action, by putting back a dozen words instead of
+   *    copying the whole memory (EngineModel runs every action of a state from it);
+   *  - `fingerprintInto`: the successor's fingerprint from its parent's (fingerprint.ts).
+   * Bulk writes that set up a whole state (`load`, `initState`) bypass the log and clear it.
+   */
+  store(addr: number, v: number): void {
+    const m = this.m;
+    if (this.dirty[addr] === 0) {
+      this.dirty[addr] = 1;
+      this.logAddr[this.nLog] = addr;
+      this.logOld[this.nLog++] = m[addr];
+    }
+    m[addr] = v;
   }
-  /** ... and puts it back: the state before the actions run since `snapshot` */
-  restore(): void {
-    this.workMem.set(this.snap);
-    this.m = this.workMem;
+  /** words written since the log was cleared, each once */
+  private nLog = 0;
+  private readonly dirty: Uint8Array;
+  private readonly logAddr: Int32Array;
+  private readonly logOld: Int32Array;
+  private readonly hash: WordHash;
+
+  /** zeroes n words from addr (through the log) */
+  zero(addr: number, n: number): void {
+    const m = this.m;
+    for (let a = addr; a < addr + n; a++) if (m[a] !== 0) this.store(a, 0);
   }
-  private readonly snap: Int32Array;
+
+  /** puts back every logged word: the memory is the state it was when the log was cleared */
+  undo(): void {
+    const m = this.m;
+    const d = this.dirty;
+    const la = this.logAddr;
+    const lo = this.logOld;
+    for (let i = 0; i < this.nLog; i++) {
+      const a = la[i];
+      m[a] = lo[i];
+      d[a] = 0;
+    }
+    this.nLog = 0;
+  }
+
+  /** keeps the memory as it is and starts an empty log */
+  clearLog(): void {
+    const d = this.dirty;
+    const la = this.logAddr;
+    for (let i = 0; i < this.nLog; i++) d[la[i]] = 0;
+    this.nLog = 0;
+  }
+
+  /** the fingerprint of the state in memory (fingerprint.ts), computed from all of it */
+  fingerprintFull(out: Int32Array): void {
+    this.hash.full(this.m, out);
+  }
+
+  /** the fingerprint of the state in memory, given (lo, hi), the fingerprint of the state when the log was cleared */
+  fingerprintInto(lo: number, hi: number, out: Int32Array): void {
+    this.hash.delta(this.m, this.logAddr, this.logOld, this.nLog, lo, hi, out);
+  }
+
+  /** how many times `load` ran (lets a cursor tell whether the memory is still its state) */
+  loads = 0;
 
   /** unpacks `state` into the working memory */
   load(state: Int32Array): void {
@@ -843,12 +904,14 @@ export class Machine implements MemCtx {
       o += sp;
     }
     this.m = m;
+    this.clearLog();
+    this.loads++;
   }
   private readonly workMem: Int32Array;
   private readonly oldSp: Int32Array;
 
   /** marks a stack object live (frame entered) or dead (frame returned) */
   setStackObj(addr: number, live: boolean): void {
-    this.m[addr - 1] = live ? H_LIVE : 3;
+    this.store(addr - 1, live ? H_LIVE : 3);
   }
 }

@@ -49,6 +49,8 @@ export interface MemCtx {
   fault(kind: 'null' | 'freed' | 'dead-frame' | 'unused', addr: number, what: string): never;
   /** marks the current step as touching shared memory (a preemption point follows) */
   visible: boolean;
+  /** writes word `addr` (every write of a step goes through here: see Machine.w) */
+  store(addr: number, v: number): void;
 }
 
 export function checkAddr(c: MemCtx, addr: number, what: string): void {
@@ -69,7 +71,7 @@ export function rd(c: MemCtx, addr: number, what: string): number {
 export function wr(c: MemCtx, addr: number, v: number, what: string): void {
   checkAddr(c, addr, what);
   c.visible = true;
-  c.m[addr] = v;
+  c.store(addr, v);
 }
 
 export type View<F extends FieldSpec> = { -readonly [K in keyof F]: number } & {

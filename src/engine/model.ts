@@ -34,33 +34,52 @@ export class EngineModel implements Model {
     return [this.init0.slice()];
   }
 
-  /** the state the machine's working memory holds unmodified, if any */
-  private loaded: State | null = null;
+  /**
+   * The state the machine's memory holds once its write log is undone (Machine.undo),
+   * if any: every action of a state runs from it, one `undo` apart, and the state is
+   * unpacked (`load`) only once.
+   */
+  private base: State | null = null;
+  /** Machine.loads when `base` was loaded (anyone may load another state into the machine) */
+  private baseLoad = -1;
 
-  /** the state whose unpacked copy the machine holds in its snapshot (see Machine.snapshot) */
-  private snapOf: State | null = null;
+  /** makes the machine's memory hold s, with an empty write log */
+  private from(s: State): void {
+    if (this.base === s && this.k.loads === this.baseLoad) this.k.undo();
+    else {
+      this.k.load(s);
+      this.base = s;
+      this.baseLoad = this.k.loads;
+    }
+  }
 
   actions(s: State, out: number[]): void {
-    if (this.loaded !== s) {
-      this.k.load(s);
-      this.loaded = s;
-    }
+    this.from(s);
     this.k.actions(out);
   }
 
   next(s: State, a: number): State | null {
-    if (this.loaded === s) {
-      // the first action from s: keep an unpacked copy, so the next ones restore with one copy
-      this.k.snapshot();
-      this.snapOf = s;
-    } else if (this.snapOf === s) this.k.restore();
-    else {
-      this.k.load(s);
-      this.snapOf = null;
-    }
-    this.loaded = null;
+    this.from(s);
     this.k.act(a);
     this.labels = this.k.labels;
+    return this.packStep();
+  }
+
+  // --- the Model fast path (src/explore/model.ts; fingerprints: src/engine/fingerprint.ts)
+  fingerprint(s: State, out: Int32Array): void {
+    this.from(s);
+    this.k.fingerprintFull(out);
+  }
+
+  step(s: State, lo: number, hi: number, a: number, out: Int32Array): boolean {
+    this.from(s);
+    this.k.act(a);
+    this.labels = this.k.labels;
+    this.k.fingerprintInto(lo, hi, out);
+    return true;
+  }
+
+  packStep(): State {
     return this.transientStates ? this.k.packInto(this.scratch) : this.k.pack();
   }
 
@@ -71,8 +90,8 @@ export class EngineModel implements Model {
   /** points the machine's working memory at state s (for inspection) */
   load(s: State): Machine {
     this.k.load(s);
-    this.loaded = s;
-    this.snapOf = null;
+    this.base = s;
+    this.baseLoad = this.k.loads;
     return this.k;
   }
 

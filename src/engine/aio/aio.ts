@@ -151,13 +151,13 @@ export function put_ioctx(k: Machine, ctx: number): void {
   if (c.users === 0) {
     k.BUG_ON(c.reqs_active, 'ctx->reqs_active');
     // __put_ioctx: free the ring, mmdrop, kmem_cache_free(kioctx_cachep, ctx)
-    k.m[ctx - 1] = H_FREED;
+    k.store(ctx - 1, H_FREED);
   } else k.BUG_ON(c.users < 0, 'atomic_read(&kioctx->users) < 0');
 }
 
 /** ioctx_alloc(nr_events) for io_setup: a fresh context (set up before the threads start) */
 export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
-  k.m[ctx - 1] = H_LIVE;
+  k.store(ctx - 1, H_LIVE);
   const c = k.ctx(ctx);
   c.users = 1;
   c.dead = 0;
@@ -191,7 +191,7 @@ export const __aio_get_req = kfn('__aio_get_req', 'fs/aio.c', ['ctx'], ['req'], 
     case 0: {
       f.req = kmem_cache_alloc(k);
       if (!f.req) return k.ret(0);
-      k.m[f.req - 1] = H_LIVE;
+      k.store(f.req - 1, H_LIVE);
       const req = k.kiocb(f.req);
       req.ki_flags = 1 << KIF_LOCKED;
       req.ki_users = 1;
@@ -218,7 +218,7 @@ export const __aio_get_req = kfn('__aio_get_req', 'fs/aio.c', ['ctx'], ['req'], 
         get_ioctx(k, f.ctx);
         k.ctx(f.ctx).reqs_active++;
       } else {
-        k.m[f.req - 1] = H_FREED; // kmem_cache_free
+        k.store(f.req - 1, H_FREED); // kmem_cache_free
         f.req = 0;
       }
       f.pc = 3;
@@ -253,7 +253,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
   r.ki_filp = 0;
   r.ki_user_obj = 0;
   ev(k, req, 'really_put_req');
-  k.m[req - 1] = H_FREED; // kmem_cache_free(kiocb_cachep, req)
+  k.store(req - 1, H_FREED); // kmem_cache_free(kiocb_cachep, req)
   const i = k.iocbIndex(req);
   if (i >= 0) k.setGhost(i, GH.FREED, k.ghost(i, GH.FREED) + 1);
   const c = k.ctx(ctx);
@@ -319,7 +319,7 @@ export const aio_put_req = kfn('aio_put_req', 'fs/aio.c', ['req'], ['ctx'], (k, 
 // ------------------------------------------------------------------ sync kiocbs
 /** init_sync_kiocb(x, filp) (macro) */
 export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
-  k.m[x - 1] = H_LIVE; // the kiocb lives in the caller's stack frame from here on
+  k.store(x - 1, H_LIVE); // the kiocb lives in the caller's stack frame from here on
   const i = k.kiocb(x);
   i.ki_flags = 0;
   i.ki_users = 1;
@@ -626,7 +626,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
 export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
   // to->timed_out = 1; wake_up_process(to->p);  (timed_out lives in read_events' frame)
   const rf = f.frame;
-  k.m[rf + FR_LOCALS + read_events.params.length + read_events.locals.indexOf('timed_out')] = 1;
+  k.store(rf + FR_LOCALS + read_events.params.length + read_events.locals.indexOf('timed_out'), 1);
   wake_up_process(k, f.task);
   return k.ret(0);
 });
