@@ -50,6 +50,9 @@ const IRQ_KIND = IRQ_SRC.off.kind;
 const TASK_STATE = TASK.off.state;
 const STRUCT_IDS = [KIOCB, KIOCTX, TASK, PAGE, FILE, WAITQ, WORK, USER_IOCB, IO_EVENT] as unknown as StructDef<FieldSpec>[];
 
+/** the labels of an action that emitted none (shared: most actions emit none) */
+const NO_LABELS: readonly string[] = Object.freeze([]);
+
 /** stack words per thread (frames are 4 words + parameters + locals) */
 export const STACK_WORDS = 160;
 
@@ -196,7 +199,7 @@ export class Machine implements MemCtx {
   readonly heapEnd: number;
   visible = false;
   /** diagnostics (printk, WARN_ON, BUG_ON text) emitted by the last action */
-  labels: string[] = [];
+  labels: readonly string[] = NO_LABELS;
   trace: TraceStep[] | null;
   modelEvents: ModelEvent[] | null;
   /** thread currently executing (index into threads) */
@@ -282,6 +285,7 @@ export class Machine implements MemCtx {
     this.m = new Int32Array(this.size);
     this.workMem = this.m;
     this.cpuPeers = Array.from({ length: w.cpus }, (_, c) => threads.map((t, i) => (t.cpu === c && t.role !== 'irq' ? i : -1)).filter((i) => i >= 0));
+    this.views = STRUCT_IDS.map(() => new Array<unknown>(this.size).fill(undefined));
     this.dirty = new Uint8Array(this.size);
     this.logAddr = new Int32Array(this.size);
     this.logOld = new Int32Array(this.size);
@@ -346,7 +350,8 @@ export class Machine implements MemCtx {
   }
 
   label(text: string): void {
-    this.labels.push(text);
+    if (this.labels === NO_LABELS) this.labels = [text];
+    else (this.labels as string[]).push(text);
     if (this.trace) this.note(text);
   }
 
@@ -456,45 +461,46 @@ export class Machine implements MemCtx {
   // ---------------------------------------------------------------- views
   /**
    * struct views are plain accessors over `this.m` (they hold no state of their own), so
-   * one view per (struct, address) serves every step: no allocation per field access
+   * one view per (struct, address) serves every step: no allocation per field access.
+   * views[i][addr]: the view of struct STRUCT_IDS[i] at addr.
    */
-  private readonly views = new Map<number, unknown>();
-  private cachedView<F extends FieldSpec>(def: StructDef<F>, addr: number): View<F> {
-    const key = addr * 16 + STRUCT_IDS.indexOf(def as unknown as StructDef<FieldSpec>);
-    let v = this.views.get(key) as View<F> | undefined;
-    if (!v) {
+  private readonly views: unknown[][];
+  private cachedView<F extends FieldSpec>(def: StructDef<F>, id: number, addr: number): View<F> {
+    const byAddr = this.views[id];
+    let v = byAddr[addr] as View<F> | undefined;
+    if (v === undefined) {
       v = view(def, this, addr);
-      this.views.set(key, v);
+      byAddr[addr] = v;
     }
     return v;
   }
 
   kiocb(addr: number): View<typeof KIOCB.fields> {
-    return this.cachedView(KIOCB, addr);
+    return this.cachedView(KIOCB, 0, addr);
   }
   ctx(addr = this.A.ctx): View<typeof KIOCTX.fields> {
-    return this.cachedView(KIOCTX, addr);
+    return this.cachedView(KIOCTX, 1, addr);
   }
   task(addr: number): View<typeof TASK.fields> {
-    return this.cachedView(TASK, addr);
+    return this.cachedView(TASK, 2, addr);
   }
   page(addr: number): View<typeof PAGE.fields> {
-    return this.cachedView(PAGE, addr);
+    return this.cachedView(PAGE, 3, addr);
   }
   file(addr: number): View<typeof FILE.fields> {
-    return this.cachedView(FILE, addr);
+    return this.cachedView(FILE, 4, addr);
   }
   waitq(addr: number): View<typeof WAITQ.fields> {
-    return this.cachedView(WAITQ, addr);
+    return this.cachedView(WAITQ, 5, addr);
   }
   work(addr: number): View<typeof WORK.fields> {
-    return this.cachedView(WORK, addr);
+    return this.cachedView(WORK, 6, addr);
   }
   uiocb(addr: number): View<typeof USER_IOCB.fields> {
-    return this.cachedView(USER_IOCB, addr);
+    return this.cachedView(USER_IOCB, 7, addr);
   }
   event(addr: number): View<typeof IO_EVENT.fields> {
-    return this.cachedView(IO_EVENT, addr);
+    return this.cachedView(IO_EVENT, 8, addr);
   }
 
   /** index of a kiocb among the workload's slab slots (-1 for a sync kiocb) */
@@ -692,7 +698,7 @@ export class Machine implements MemCtx {
 
   /** runs action a on the loaded state (which it modifies) */
   act(a: number): void {
-    this.labels = [];
+    this.labels = NO_LABELS;
     const n = this.threads.length;
     if (a < n) {
       this.runThread(a);
