@@ -3,7 +3,7 @@
  * at once, and the verdict of each invariant from what the exploration found.
  */
 import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle } from '../explore/bfs.ts';
-import type { Property } from '../explore/model.ts';
+import type { State } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
 import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
 import type { Variant } from '../engine/variants.ts';
@@ -71,36 +71,33 @@ export interface CheckOptions extends ExploreOptions {
 
 /** what `checkModel` needs: plain data, so that a worker thread can build the same model */
 export interface CheckModelArg {
-  /** a variant spec resolveVariant accepts, e.g. 'mar14' or 'mar14-aioWq' */
-  variant: string;
+  /** a Variant (plain data) or a spec resolveVariant accepts, e.g. 'mar14' or 'mar14-aioWq' */
+  variant: Variant | string;
   workload: Workload;
   noReduce?: boolean;
 }
 
 /** the model a check explores: the engine for (variant, workload) with every invariant */
 export function checkModel(arg: CheckModelArg): EngineModel {
-  const v = resolveVariant(arg.variant);
-  if (!v) throw new Error(`unknown variant ${arg.variant}`);
+  const v = typeof arg.variant === 'string' ? resolveVariant(arg.variant) : arg.variant;
+  if (!v) throw new Error(`unknown variant ${String(arg.variant)}`);
   return new EngineModel(v, arg.workload, (k) => invariants(k), { reduce: !arg.noReduce, transient: true });
 }
 
 export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): CheckRun {
   let reached = 0;
   let slept = 0;
-  const observer = (k: Machine): Property => ({
-    name: '(blocking points observer)',
-    kind: 'always',
-    check(s) {
-      reached |= s[k.A.globals + G.BLOCKED_REACHED];
-      slept |= s[k.A.globals + G.AIO_BLOCKED];
-      return null;
-    },
-  });
-  const model = new EngineModel(v, w, (k) => [...invariants(k), observer(k)], { reduce: !opts.noReduce, transient: true });
+  const model = checkModel({ variant: v, workload: w, noReduce: opts.noReduce });
+  const g = model.k.A.globals;
+  // the blocking points reached, and those that slept in aio context, over every state
+  const observe = (s: State) => {
+    reached |= s[g + G.BLOCKED_REACHED];
+    slept |= s[g + G.AIO_BLOCKED];
+  };
   const { noReduce: _n, ...eo } = opts;
   // every state counts as non-progress: the engine's counters (ki_retried, bytes, completions,
   // the retry cap) only grow, so any cycle at all is a run that can go on forever doing nothing
-  const result = explore(model, { storeEdges: true, isProgress: () => false, maxCycles: 20, ...eo });
+  const result = explore(model, { storeEdges: true, isProgress: () => false, maxCycles: 20, onNewState: observe, ...eo });
   const livelock = fairCycle(model, result);
   const inv: InvariantResult[] = INVARIANTS.map((name) => {
     if (name === 'progress' && livelock && !result.violations.has(name))
