@@ -402,9 +402,9 @@ runCli(async () => {
       `engine and invariants timed in bare loops over ${si(bd.cost.states)} of its states):`,
   );
   out(
-    `   engine (load + one step + pack) ${pct(bd.engineSeconds)} = ${bd.usPerTransition.engine.toFixed(2)} us/transition, ` +
+    `   engine (load or undo + one step + fingerprint update) ${pct(bd.engineSeconds)} = ${bd.usPerTransition.engine.toFixed(2)} us/transition, ` +
       `invariants ${pct(bd.propertySeconds)} = ${bd.usPerTransition.properties.toFixed(2)} us, ` +
-      `explorer (fingerprint, visited table, frontier copies, GC) ${pct(bd.explorerSeconds)} = ${bd.usPerTransition.explorer.toFixed(2)} us; total ${bd.usPerTransition.total.toFixed(2)} us/transition`,
+      `explorer (visited table, packing new states, frontier copies, GC) ${pct(bd.explorerSeconds)} = ${bd.usPerTransition.explorer.toFixed(2)} us; total ${bd.usPerTransition.total.toFixed(2)} us/transition`,
   );
   out('');
 
