@@ -58,11 +58,17 @@ export function invariants(k: Machine): Property[] {
   const status = (s: State, i: number) => s[k.threads[i].addr + THREAD.off.status];
   // what a correct kernel completes each iocb with (null: io_submit rejects it, no event)
   const expected = w.iocbs.map((io) => expectedAioResult(w, io));
+  // what each 'always' check reads when it holds (Property.reads)
+  const ghosts = (...words: number[]) => A.kiocbs.flatMap((_, i) => words.map((x) => A.ghost + i * GH.SIZE + x));
+  const panicWords = [A.globals + G.PANIC, A.globals + G.PANIC_FN];
+  const range = (a: number, n: number) => Array.from({ length: n }, (_, j) => a + j);
+  const runList = A.ctx + KIOCTX.off.run_list;
 
   const props: Property[] = [
     {
       name: 'no-double-retry',
       kind: 'always',
+      reads: ghosts(GH.MAX_RUNNING, GH.LATE_RETRY),
       check(s) {
         for (let i = 0; i < n; i++) {
           if (gh(s, i, GH.MAX_RUNNING) > 1) return `iocb${i}: the retry method runs in two contexts at once`;
@@ -74,6 +80,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'no-complete-while-waiting',
       kind: 'always',
+      reads: ghosts(GH.COMPLETE_WHILE_WAITING),
       check(s) {
         for (let i = 0; i < n; i++) if (gh(s, i, GH.COMPLETE_WHILE_WAITING)) return `iocb${i}: aio_complete while ki_wait is on a wait queue`;
         return null;
@@ -82,6 +89,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'ki-users-accounting',
       kind: 'always',
+      reads: [...panicWords, ...A.kiocbs.flatMap((a) => [a - 1, a + KIOCB.off.ki_users]), ...ghosts(GH.FREED)],
       check(s) {
         if (panic(s) === PANIC_BUG && panicIn(s) === '__aio_put_req') return 'ki_users went negative (BUG in __aio_put_req)';
         for (let i = 0; i < n; i++) {
@@ -108,6 +116,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'one-completion',
       kind: 'always',
+      reads: ghosts(GH.COMPLETIONS),
       check(s) {
         for (let i = 0; i < n; i++) if (gh(s, i, GH.COMPLETIONS) > 1) return `iocb${i} completed ${gh(s, i, GH.COMPLETIONS)} times`;
         return null;
@@ -135,8 +144,9 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'run-list-integrity',
       kind: 'always',
+      reads: [runList, runList + 1, ...A.kiocbs.flatMap((a) => [a - 1, a + KIOCB.off.ki_run_list, a + KIOCB.off.ki_run_list + 1]), ...ghosts(GH.COMPLETIONS)],
       check(s) {
-        const head = A.ctx + KIOCTX.off.run_list;
+        const head = runList;
         if (s[head] === head && s[head + 1] === head) return null; // empty and well-formed: the common case
         const rl = listEntries(s, head);
         if (!rl) return 'ctx->run_list is corrupt (broken links or a cycle)';
@@ -153,6 +163,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'read-result',
       kind: 'always',
+      reads: [...ghosts(GH.COMPLETIONS, GH.RES), ...w.iocbs.flatMap((io, i) => range(A.userBufs[i], io.nbytes)), A.globals + G.SYNC_DONE, A.globals + G.SYNC_RESULT],
       check(s) {
         for (let i = 0; i < n; i++) {
           const e = expected[i];
@@ -178,6 +189,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'memory-safety',
       kind: 'always',
+      reads: panicWords,
       check(s) {
         const p = panic(s);
         if (p === PANIC_OOPS_NULL || p === PANIC_UAF || p === PANIC_DEAD_FRAME) return `${PANIC_NAMES[p]} in ${panicIn(s)}`;
@@ -187,6 +199,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'lock-discipline',
       kind: 'always',
+      reads: panicWords,
       check(s) {
         if (panic(s) === PANIC_LOCK) return `lock discipline broken in ${panicIn(s)}`;
         return null;
@@ -205,6 +218,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'no-bug',
       kind: 'always',
+      reads: panicWords,
       check(s) {
         if (panic(s) === PANIC_BUG) return `BUG in ${panicIn(s)}`;
         return null;
@@ -213,6 +227,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'aio-never-blocks',
       kind: 'always',
+      reads: [A.globals + G.AIO_BLOCKED],
       check(s) {
         const b = s[A.globals + G.AIO_BLOCKED];
         if (!b) return null;
@@ -222,6 +237,7 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'engine-sanity',
       kind: 'always',
+      reads: panicWords,
       check(s) {
         if (panic(s) === PANIC_ENGINE) return `engine error in ${panicIn(s)}`;
         return null;

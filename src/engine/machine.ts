@@ -871,6 +871,18 @@ export class Machine implements MemCtx {
     this.nLog = 0;
   }
 
+  /** true when no logged word with `mask[addr]` set has changed value */
+  logMisses(mask: Uint8Array): boolean {
+    const m = this.m;
+    const la = this.logAddr;
+    const lo = this.logOld;
+    for (let i = 0; i < this.nLog; i++) {
+      const a = la[i];
+      if (mask[a] !== 0 && lo[i] !== m[a]) return false;
+    }
+    return true;
+  }
+
   /** keeps the memory as it is and starts an empty log */
   clearLog(): void {
     const d = this.dirty;

@@ -25,7 +25,7 @@ export class EngineModel implements Model {
     const { k, init } = buildMachine(variant, workload, opts);
     this.k = k;
     this.init0 = init;
-    this.properties = props(k);
+    this.properties = props(k).map((p) => (p.kind === 'always' && p.reads ? this.skipUnchanged(p) : p));
     this.transientStates = opts.transient === true;
     this.scratch = new Int32Array(this.transientStates ? k.size : 0);
   }
@@ -45,6 +45,7 @@ export class EngineModel implements Model {
 
   /** makes the machine's memory hold s, with an empty write log */
   private from(s: State): void {
+    this.packed = null;
     if (this.base === s && this.k.loads === this.baseLoad) this.k.undo();
     else {
       this.k.load(s);
@@ -80,7 +81,32 @@ export class EngineModel implements Model {
   }
 
   packStep(): State {
-    return this.transientStates ? this.k.packInto(this.scratch) : this.k.pack();
+    const t = this.transientStates ? this.k.packInto(this.scratch) : this.k.pack();
+    this.packed = t;
+    return t;
+  }
+
+  /**
+   * The state the last `step`/`next` packed, while the machine's write log is still that
+   * step's (the next `from` or `load` ends it): `skipUnchanged` knows which words changed
+   * between it and the state the step ran from.
+   */
+  private packed: State | null = null;
+
+  /**
+   * An 'always' property whose check is skipped on the state just packed when the step
+   * changed none of the words it reads (Property.reads): the state the step ran from
+   * was checked when it was new, and the property held there (else it would no longer
+   * be checked). Any other state is checked in full.
+   */
+  private skipUnchanged(p: Property): Property {
+    const mask = new Uint8Array(this.k.size);
+    for (const a of p.reads!) mask[a] = 1;
+    const check = p.check;
+    return {
+      ...p,
+      check: (s: State) => (s === this.packed && this.k.logMisses(mask) ? null : check(s)),
+    };
   }
 
   /** see Model.transientStates: set by explorers that copy what they keep (opts.transient) */
@@ -89,6 +115,7 @@ export class EngineModel implements Model {
 
   /** points the machine's working memory at state s (for inspection) */
   load(s: State): Machine {
+    this.packed = null;
     this.k.load(s);
     this.base = s;
     this.baseLoad = this.k.loads;

@@ -22,6 +22,14 @@ export interface Property {
   kind: PropertyKind;
   /** returns null when the property holds in `s`, else a one-line reason */
   check(s: State): string | null;
+  /**
+   * Optional: every state index `check` reads when the property holds (a static
+   * superset). A model that knows which words a step changed may then skip an 'always'
+   * check of a new state when the step changed none of them: the state it came from
+   * was checked when it was new and the property held there, and `check` is a function
+   * of the words it reads.
+   */
+  reads?: readonly number[];
 }
 
 export interface Model {
