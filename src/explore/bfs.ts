@@ -286,7 +286,8 @@ export function validateOptions(options: ExploreOptions): Limits {
 // Edge storage (CSR, built in expansion order)
 // ---------------------------------------------------------------------------------
 
-class EdgeStore {
+/** the edge list of the explored graph, for the cycle check (also used by parallel.ts) */
+export class EdgeStore {
   off = new Int32Array(1024);
   dst = new Int32Array(4096);
   act = new Uint16Array(4096);
@@ -330,7 +331,7 @@ class EdgeStore {
 // The explorer
 // ---------------------------------------------------------------------------------
 
-function checkAction(a: number): void {
+export function checkAction(a: number): void {
   if (!(a >= 0 && a <= 0xffff && Number.isInteger(a))) {
     throw new ExploreModelError(`action ${a} out of range: actions must be integers in [0, 65535]`);
   }
@@ -647,11 +648,62 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   if (finalBytes > peakBytes) peakBytes = finalBytes;
   const seconds = (tEnd - t0) / 1000;
   const visitedBytes = table.bytes + info.bytes;
+
+  queue.clear();
+  if (onProgress !== undefined) onProgress(progressStats(tEnd, true));
+
+  return assembleResult({
+    limitHit,
+    states: count,
+    initialStates,
+    transitions,
+    depth: maxDepthSeen,
+    terminalStates: terminal,
+    seconds,
+    visitedBytes,
+    peakBytes,
+    violations,
+    labelFirst,
+    info,
+    storeEdges: options.storeEdges === true,
+    edges,
+    progressBits,
+    cycleSkip,
+    maxCycles: lim.maxCycles,
+  });
+}
+
+/** what `assembleResult` needs: the explorer's final state */
+export interface ExplorationEnd {
+  limitHit: LimitName | undefined;
+  states: number;
+  initialStates: number;
+  transitions: number;
+  depth: number;
+  terminalStates: number;
+  seconds: number;
+  visitedBytes: number;
+  peakBytes: number;
+  violations: Map<string, Violation>;
+  /** label -> the transition (parent state, action) that first emitted it */
+  labelFirst: Map<string, { parent: number; action: number }>;
+  info: StateInfo;
+  storeEdges: boolean;
+  edges: EdgeStore | null;
+  progressBits: Uint8Array | null;
+  cycleSkip: string | undefined;
+  maxCycles: number;
+}
+
+/** the result of an exploration (label paths, cycle check, statistics); shared with parallel.ts */
+export function assembleResult(e: ExplorationEnd): ExploreResult {
+  const { info, edges, progressBits, limitHit } = e;
   const complete = limitHit === undefined;
+  const count = e.states;
 
   // --- labels -------------------------------------------------------------------------
   const labels = new Map<string, LabelHit>();
-  for (const [label, { parent, action }] of labelFirst) {
+  for (const [label, { parent, action }] of e.labelFirst) {
     const { path, initIndex } = info.pathTo(parent);
     path.push(action);
     labels.set(label, { path, initIndex, depth: path.length });
@@ -659,14 +711,14 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
 
   // --- non-progress cycles ------------------------------------------------------------
   let cycles: CycleCheck | undefined;
-  if (options.storeEdges) {
+  if (e.storeEdges) {
     if (edges === null || progressBits === null) {
-      cycles = { checked: false, reason: cycleSkip ?? 'edges not stored' };
+      cycles = { checked: false, reason: e.cycleSkip ?? 'edges not stored' };
     } else {
       const scc = nonProgressSccs(
         { n: count, expanded: edges.expanded, off: edges.off, dst: edges.dst, act: edges.act },
         progressBits,
-        lim.maxCycles,
+        e.maxCycles,
       );
       cycles = {
         checked: true,
@@ -681,24 +733,22 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
     }
   }
 
-  queue.clear();
-  if (onProgress !== undefined) onProgress(progressStats(tEnd, true));
-
+  const seconds = e.seconds;
   const result: ExploreResult = {
     complete,
     ...(limitHit !== undefined ? { limitHit } : {}),
     states: count,
-    initialStates,
-    transitions,
-    depth: maxDepthSeen,
-    terminalStates: terminal,
+    initialStates: e.initialStates,
+    transitions: e.transitions,
+    depth: e.depth,
+    terminalStates: e.terminalStates,
     seconds,
     statesPerSecond: seconds > 0 ? count / seconds : 0,
-    bytesPerState: count > 0 ? visitedBytes / count : 0,
-    visitedBytes,
-    peakBytes,
+    bytesPerState: count > 0 ? e.visitedBytes / count : 0,
+    visitedBytes: e.visitedBytes,
+    peakBytes: e.peakBytes,
     omissionProbability: omissionProbability(count),
-    violations,
+    violations: e.violations,
     labels,
     ...(cycles !== undefined ? { cycles } : {}),
     toJSON: () => resultToJSON(result),

@@ -384,3 +384,86 @@ export function withoutFastPath(m: Model): Model {
   const { fingerprint: _f, step: _s, packStep: _p, ...rest } = m;
   return rest;
 }
+
+/** what `toyModel` builds: a toy by name, with its arguments, optionally with the fast path */
+export interface ToySpec {
+  name: 'lostUpdate' | 'peterson' | 'philosophers' | 'label' | 'livelock' | 'graph' | 'torus';
+  args?: unknown[];
+  fast?: boolean;
+  transient?: boolean;
+  /** `next` throws `Error('toy failure at N')` in states whose word 0 is N (error-path tests) */
+  throwAt?: number;
+}
+
+/** a toy from plain data (a factory for the parallel explorer's worker threads) */
+export function toyModel(spec: ToySpec): Model {
+  const a = spec.args ?? [];
+  let m: Model;
+  switch (spec.name) {
+    case 'lostUpdate':
+      m = lostUpdateModel(a[0] as 'always' | 'at-quiescence' | undefined);
+      break;
+    case 'peterson':
+      m = petersonModel(a[0] as boolean | undefined);
+      break;
+    case 'philosophers':
+      m = philosophersModel();
+      break;
+    case 'label':
+      m = labelModel(a[0] as number | undefined);
+      break;
+    case 'livelock':
+      m = livelockModel();
+      break;
+    case 'graph':
+      m = graphModel(a[0] as Graph);
+      break;
+    case 'torus':
+      m = torusLike(a[0] as number, a[1] as number);
+      break;
+    default:
+      throw new Error(`no toy named ${String(spec.name)}`);
+  }
+  if (spec.throwAt !== undefined) {
+    const base = m;
+    const at = spec.throwAt;
+    m = {
+      ...base,
+      next(s, a) {
+        if (s[0] === at) throw new Error(`toy failure at ${at}`);
+        return base.next(s, a);
+      },
+    };
+  }
+  if (spec.fast) return withFastPath(m, spec.transient === true);
+  if (spec.transient) return { ...m, transientStates: true };
+  return m;
+}
+
+/** a w x h torus (as bench-models.ts's torusModel), with an 'always' property failing at (w-1, h-1) */
+function torusLike(w: number, h: number): Model {
+  return {
+    init: () => [Int32Array.of(0, 0)],
+    actions(_s, out) {
+      out.push(0, 1, 2, 3);
+    },
+    next(s, a) {
+      const x = s[0];
+      const y = s[1];
+      switch (a) {
+        case 0:
+          return Int32Array.of(x + 1 === w ? 0 : x + 1, y);
+        case 1:
+          return Int32Array.of(x === 0 ? w - 1 : x - 1, y);
+        case 2:
+          return Int32Array.of(x, y + 1 === h ? 0 : y + 1);
+        case 3:
+          return Int32Array.of(x, y === 0 ? h - 1 : y - 1);
+        default:
+          return null;
+      }
+    },
+    properties: [{ name: 'not-corner', kind: 'always', check: (s) => (s[0] === w - 1 && s[1] === h - 1 ? 'in the far corner' : null) }],
+    isProgress: (s) => s[0] === 0,
+  };
+}

@@ -17,6 +17,11 @@
  *
  * An optional per-slot index lane (Int32Array) maps fingerprint -> state index; it is
  * only needed when the explorer stores edges (targets of duplicate successors).
+ *
+ * A `shared` table keeps its slots in a growable SharedArrayBuffer, so that other
+ * threads can look fingerprints up (SharedTableReader, for the parallel explorer's
+ * workers) while the owner inserts. Readers never see a fingerprint that was not
+ * inserted (lookups during a growth, flagged by an odd `epoch`, just report "absent").
  */
 
 const MAX_LOAD = 0.8;
@@ -40,11 +45,100 @@ export function growableBuffer(bytes: number): ArrayBuffer {
 }
 
 /** grows `buf` in place to `bytes` when possible; false when the caller must copy */
-export function tryResize(buf: ArrayBuffer, bytes: number): boolean {
+export function tryResize(buf: ArrayBufferLike, bytes: number): boolean {
+  if (buf instanceof SharedArrayBuffer) {
+    const g = buf as SharedArrayBuffer & { growable?: boolean; maxByteLength: number; grow(n: number): void };
+    if (g.growable !== true || bytes > g.maxByteLength) return false;
+    g.grow(bytes);
+    return true;
+  }
   const b = buf as ResizableArrayBuffer;
   if (b.resizable !== true || bytes > b.maxByteLength) return false;
   b.resize(bytes);
   return true;
+}
+
+/** a growable SharedArrayBuffer of `bytes` bytes, or null when unavailable */
+function growableShared(bytes: number): SharedArrayBuffer | null {
+  try {
+    const SAB = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer & { growable?: boolean };
+    const b = new SAB(bytes, { maxByteLength: RAB_MAX_BYTES });
+    return b.growable === true ? b : null;
+  } catch {
+    return null;
+  }
+}
+
+/** what a SharedTableReader needs (structured-cloneable: the buffers are shared) */
+export interface SharedTableHandle {
+  slots: SharedArrayBuffer;
+  /** the index lane, when the table has one */
+  index: SharedArrayBuffer | null;
+  /** [epoch, capacity]: epoch is odd while the table is being rebuilt, -1 once it is no longer shared */
+  header: SharedArrayBuffer;
+}
+
+/**
+ * Lookups in another thread's shared FingerprintTable. `has` may answer false for a
+ * fingerprint that is present (while the table grows), never true for one that is not
+ * (up to a torn read of a slot being written: a pair of two inserted fingerprints' lanes).
+ */
+export class SharedTableReader {
+  private readonly slotsBuf: SharedArrayBuffer;
+  private readonly indexBuf: SharedArrayBuffer | null;
+  private readonly header: Int32Array;
+  /** fixed-length views for capacity `cap` (length-tracking views are slow to index) */
+  private slots: Int32Array = new Int32Array(0);
+  private index: Int32Array | null = null;
+  private cap = 0;
+  private scale = 0;
+
+  constructor(h: SharedTableHandle) {
+    this.slotsBuf = h.slots;
+    this.indexBuf = h.index;
+    this.header = new Int32Array(h.header);
+  }
+
+  private remap(cap: number): boolean {
+    try {
+      this.slots = new Int32Array(this.slotsBuf, 0, cap * 2);
+      this.index = this.indexBuf !== null ? new Int32Array(this.indexBuf, 0, cap) : null;
+    } catch {
+      return false;
+    }
+    this.cap = cap;
+    this.scale = cap / 4294967296;
+    return true;
+  }
+
+  /**
+   * -1 when (lo, hi) is absent (or the table is being rebuilt), else its state index
+   * (0 when the table has no index lane)
+   */
+  find(lo: number, hi: number): number {
+    const h = this.header;
+    const e = Atomics.load(h, 0);
+    if ((e & 1) !== 0) return -1;
+    const cap = h[1];
+    if (cap !== this.cap && !this.remap(cap)) return -1;
+    const slots = this.slots;
+    let i = ((lo >>> 0) * this.scale) | 0;
+    for (let n = 0; n < cap; n++) {
+      const j = i << 1;
+      const sl = slots[j];
+      const sh = slots[j + 1];
+      if ((sl | sh) === 0) return -1;
+      if (sl === lo && sh === hi) {
+        // the owner stores lo last (SharedFingerprintTable.insert): re-read it with
+        // acquire semantics before reading the index written before it
+        if (Atomics.load(slots, j) !== lo) return -1;
+        const x = this.index !== null ? this.index[i] : 0;
+        return Atomics.load(h, 0) === e ? x : -1;
+      }
+      if (++i === cap) i = 0;
+    }
+    return -1;
+  }
 }
 
 /** table growth factor (each growth rehashes every entry: 1.5x means ~2 rehashes per entry overall) */
@@ -64,16 +158,38 @@ export class FingerprintTable {
   /** grow when size reaches this */
   growAt: number;
   private scale: number;
+  /** shared tables: [epoch, capacity], see SharedTableHandle */
+  private header: Int32Array | null = null;
 
-  /** `inPlace: false` forces copy-on-grow (the path taken beyond 4 GiB); for tests */
-  constructor(initialCapacity = 1024, indexed = false, inPlace = true) {
+  /**
+   * `inPlace: false` forces copy-on-grow (the path taken beyond 4 GiB); for tests.
+   * `shared`: slots in a growable SharedArrayBuffer, see `handle()` (when available).
+   */
+  constructor(initialCapacity = 1024, indexed = false, inPlace = true, shared = false) {
     const cap = Math.max(16, Math.ceil(initialCapacity));
     const buf = (bytes: number) => (inPlace ? growableBuffer(bytes) : new ArrayBuffer(bytes));
-    this.slots = new Int32Array(buf(cap * 8), 0, cap * 2);
-    this.index = indexed ? new Int32Array(buf(cap * 4), 0, cap) : null;
+    let sab = shared && inPlace ? growableShared(cap * 8) : null;
+    const isab = sab !== null && indexed ? growableShared(cap * 4) : null;
+    if (indexed && isab === null) sab = null;
+    if (sab !== null) {
+      this.header = new Int32Array(new SharedArrayBuffer(8));
+      this.header[1] = cap;
+    }
+    this.slots = new Int32Array(sab ?? buf(cap * 8), 0, cap * 2);
+    this.index = indexed ? new Int32Array(isab ?? buf(cap * 4), 0, cap) : null;
     this.capacity = cap;
     this.growAt = Math.floor(cap * MAX_LOAD);
     this.scale = cap / 4294967296;
+  }
+
+  /** for SharedTableReader in other threads; null when the table is not shared */
+  handle(): SharedTableHandle | null {
+    if (this.header === null) return null;
+    return {
+      slots: this.slots.buffer as SharedArrayBuffer,
+      index: this.index !== null ? (this.index.buffer as SharedArrayBuffer) : null,
+      header: this.header.buffer as SharedArrayBuffer,
+    };
   }
 
   /** bytes held by the table */
@@ -136,15 +252,26 @@ export class FingerprintTable {
     const newCap = this.nextCapacity();
     if (newCap <= this.capacity) return false;
     const oldCap = this.capacity;
+    const h = this.header;
+    if (h !== null) Atomics.add(h, 0, 1); // odd: readers look nothing up until it is even again
     const inPlace =
-      tryResize(this.slots.buffer as ArrayBuffer, newCap * 8) && (this.index === null || tryResize(this.index.buffer as ArrayBuffer, newCap * 4));
+      tryResize(this.slots.buffer, newCap * 8) && (this.index === null || tryResize(this.index.buffer, newCap * 4));
     if (inPlace) {
       this.slots = new Int32Array(this.slots.buffer, 0, newCap * 2);
       if (this.index !== null) this.index = new Int32Array(this.index.buffer, 0, newCap);
       this.setCapacity(newCap);
       this.rehashInPlace(oldCap);
+      if (h !== null) {
+        h[1] = newCap;
+        Atomics.add(h, 0, 1);
+      }
     } else {
       this.rehashCopy(oldCap, newCap);
+      if (h !== null) {
+        // the new slots are not shared: readers find nothing from now on
+        Atomics.store(h, 0, -1);
+        this.header = null;
+      }
     }
     return true;
   }
@@ -236,6 +363,38 @@ export class FingerprintTable {
   /** drops the index lane (e.g. when edge storage is abandoned) */
   dropIndex(): void {
     this.index = null;
+  }
+}
+
+/**
+ * A FingerprintTable other threads can read (SharedTableReader) while this one
+ * inserts: its insert writes a slot's index and hi lane before its lo lane, so a
+ * reader that sees the lo lane sees the rest. Falls back to a private table (handle()
+ * null) when growable SharedArrayBuffers are unavailable.
+ */
+export class SharedFingerprintTable extends FingerprintTable {
+  constructor(initialCapacity = 1024, indexed = false) {
+    super(initialCapacity, indexed, true, true);
+  }
+
+  override insert(lo: number, hi: number, idx: number): number {
+    const slots = this.slots;
+    const cap = this.capacity;
+    let i = ((lo >>> 0) * (cap / 4294967296)) | 0;
+    for (;;) {
+      const j = i << 1;
+      const sl = slots[j];
+      const sh = slots[j + 1];
+      if ((sl | sh) === 0) {
+        if (this.index !== null) this.index[i] = idx;
+        slots[j + 1] = hi;
+        Atomics.store(slots, j, lo);
+        this.size++;
+        return -1;
+      }
+      if (sl === lo && sh === hi) return this.index !== null ? this.index[i] : 0;
+      if (++i === cap) i = 0;
+    }
   }
 }
 
