@@ -3,6 +3,7 @@
  * at once, and the verdict of each invariant from what the exploration found.
  */
 import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle } from '../explore/bfs.ts';
+import { exploreParallel } from '../explore/parallel.ts';
 import type { State } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
 import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
@@ -67,6 +68,11 @@ export function fairCycle(model: EngineModel, r: ExploreResult): NonProgressCycl
 export interface CheckOptions extends ExploreOptions {
   /** turn the explorer's reductions off (when the explorer has any) */
   noReduce?: boolean;
+  /**
+   * worker threads for the exploration (runCheckAsync only; default 1: in this thread).
+   * The result is the same with any number of workers (src/explore/parallel.ts).
+   */
+  workers?: number;
 }
 
 /** what `checkModel` needs: plain data, so that a worker thread can build the same model */
@@ -84,35 +90,74 @@ export function checkModel(arg: CheckModelArg): EngineModel {
   return new EngineModel(v, arg.workload, (k) => invariants(k), { reduce: !arg.noReduce, transient: true });
 }
 
+/**
+ * One claim's exploration, in this thread (runCheck) or over worker threads
+ * (runCheckAsync): the same model, options and verdicts either way.
+ */
+class CheckSetup {
+  reached = 0;
+  slept = 0;
+  readonly arg: CheckModelArg;
+  readonly model: EngineModel;
+  readonly options: ExploreOptions;
+
+  constructor(
+    readonly v: Variant,
+    readonly w: Workload,
+    opts: CheckOptions,
+  ) {
+    this.arg = { variant: v, workload: w, noReduce: opts.noReduce };
+    this.model = checkModel(this.arg);
+    const g = this.model.k.A.globals;
+    const { noReduce: _n, workers: _w, ...eo } = opts;
+    this.options = {
+      storeEdges: true,
+      // every state counts as non-progress: the engine's counters (ki_retried, bytes, completions,
+      // the retry cap) only grow, so any cycle at all is a run that can go on forever doing nothing
+      isProgress: () => false,
+      maxCycles: 20,
+      // the blocking points reached, and those that slept in aio context, over every state
+      onNewState: (s: State) => {
+        this.reached |= s[g + G.BLOCKED_REACHED];
+        this.slept |= s[g + G.AIO_BLOCKED];
+      },
+      ...eo,
+    };
+  }
+
+  /** the verdicts from the exploration's result */
+  finish(result: ExploreResult): CheckRun {
+    const livelock = fairCycle(this.model, result);
+    const inv: InvariantResult[] = INVARIANTS.map((name) => {
+      if (name === 'progress' && livelock && !result.violations.has(name))
+        return { invariant: name, verdict: 'violated', reason: `non-progress cycle of ${livelock.cycle.length} steps (livelock under weak fairness)`, depth: livelock.prefix.length + livelock.cycle.length, path: [...livelock.prefix, ...livelock.cycle] };
+      const viol = result.violations.get(name);
+      if (viol) return { invariant: name, verdict: 'violated', reason: viol.reason, depth: viol.depth, path: viol.path };
+      return { invariant: name, verdict: result.complete ? 'holds' : 'bounded' };
+    });
+    const diagnostics = [...result.labels.entries()].map(([label, hit]) => ({ label, depth: hit.depth })).sort((a, b) => a.depth - b.depth);
+    return {
+      variant: this.v.name,
+      workload: this.w.name,
+      result,
+      invariants: inv,
+      diagnostics,
+      blocking: BLOCKING_POINTS.map((p, i) => ({ point: p, reached: !!(this.reached & (1 << i)), sleptInAio: !!(this.slept & (1 << i)) })),
+    };
+  }
+}
+
+/** checks every invariant of (variant, workload) in one exploration, in this thread */
 export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): CheckRun {
-  let reached = 0;
-  let slept = 0;
-  const model = checkModel({ variant: v, workload: w, noReduce: opts.noReduce });
-  const g = model.k.A.globals;
-  // the blocking points reached, and those that slept in aio context, over every state
-  const observe = (s: State) => {
-    reached |= s[g + G.BLOCKED_REACHED];
-    slept |= s[g + G.AIO_BLOCKED];
-  };
-  const { noReduce: _n, ...eo } = opts;
-  // every state counts as non-progress: the engine's counters (ki_retried, bytes, completions,
-  // the retry cap) only grow, so any cycle at all is a run that can go on forever doing nothing
-  const result = explore(model, { storeEdges: true, isProgress: () => false, maxCycles: 20, onNewState: observe, ...eo });
-  const livelock = fairCycle(model, result);
-  const inv: InvariantResult[] = INVARIANTS.map((name) => {
-    if (name === 'progress' && livelock && !result.violations.has(name))
-      return { invariant: name, verdict: 'violated', reason: `non-progress cycle of ${livelock.cycle.length} steps (livelock under weak fairness)`, depth: livelock.prefix.length + livelock.cycle.length, path: [...livelock.prefix, ...livelock.cycle] };
-    const viol = result.violations.get(name);
-    if (viol) return { invariant: name, verdict: 'violated', reason: viol.reason, depth: viol.depth, path: viol.path };
-    return { invariant: name, verdict: result.complete ? 'holds' : 'bounded' };
-  });
-  const diagnostics = [...result.labels.entries()].map(([label, hit]) => ({ label, depth: hit.depth })).sort((a, b) => a.depth - b.depth);
-  return {
-    variant: v.name,
-    workload: w.name,
-    result,
-    invariants: inv,
-    diagnostics,
-    blocking: BLOCKING_POINTS.map((p, i) => ({ point: p, reached: !!(reached & (1 << i)), sleptInAio: !!(slept & (1 << i)) })),
-  };
+  const c = new CheckSetup(v, w, opts);
+  return c.finish(explore(c.model, c.options));
+}
+
+/** as runCheck, over `opts.workers` worker threads when more than 1 */
+export async function runCheckAsync(v: Variant, w: Workload, opts: CheckOptions = {}): Promise<CheckRun> {
+  const workers = opts.workers ?? 1;
+  if (workers <= 1) return runCheck(v, w, opts);
+  const c = new CheckSetup(v, w, opts);
+  const spec = { module: import.meta.url, export: 'checkModel', arg: c.arg };
+  return c.finish(await exploreParallel(spec, { ...c.options, workers }));
 }
