@@ -4,7 +4,10 @@
  * start. No worker_threads dependency here (parallel-worker.ts wires it to messages).
  *
  * State record: `[lo, hi, depth, len, w0 .. w(len-1)]`, (lo, hi) its fingerprint.
- * A chunk is its states' records, concatenated, in state-index order.
+ * A chunk is a buffer holding its states' records and their offsets in state-index
+ * order (or no offsets: the records are then consecutive from offset 0). The main
+ * thread forwards an expander's output as the next chunk, pointing at the new states'
+ * records in it, so most states are never copied.
  *
  * Output of a chunk (one Int32Array), per input state: `[nsucc, sflags]`, then per
  * successor (in action order) `[action, flags, lo, hi]`, followed by
@@ -22,8 +25,8 @@
  * Deduplication rule (what makes the main thread's in-order merge exact): a
  * successor is not sent only when (a) the main thread's visited table already holds
  * its fingerprint (a read of the shared table, visited.ts SharedTableReader), or (b)
- * its fingerprint is in this expander's local set of successors it sent (not from
- * states at the depth bound). Chunks are merged in dispatch order and each expander
+ * its fingerprint is in this expander's local set, which holds successors it sent
+ * (not from states at the depth bound) and ones it found in that table. Chunks are merged in dispatch order and each expander
  * gets its chunks in that order, so in both cases the fingerprint is in the visited
  * table by the time the record is merged (or the exploration stopped first). Dropping
  * the local set loses nothing but time, so it is small and cleared often. Labels are
@@ -45,11 +48,17 @@ export const LABELS = 8;
 export const GLOBAL = 16;
 export const S_QFAILS = 1;
 
+/**
+ * the size of the buffers chunks and outputs live in, in words (512 KiB): all of them
+ * serve as outputs and as chunks in turn; an output that does not fit gets a larger one
+ */
+export const BUFFER_WORDS = 1 << 17;
+
 /** words of a state record header: lo, hi, depth, len */
 export const RECORD_HEADER = 4;
 
-/** the local set is cleared beyond this many fingerprints */
-const LOCAL_MAX = 1 << 16;
+/** local set capacity in slots (fixed: 256 KiB), cleared when half full */
+const LOCAL_SLOTS = 1 << 15;
 
 export interface ExpandConfig {
   /** states at this depth or deeper are expanded without sending successors */
@@ -62,8 +71,18 @@ export interface ExpandOutput {
   out: Int32Array;
   /** words used in `out` */
   len: number;
+  /** buffers too small for this output (given back for reuse) */
+  spare: Int32Array[];
   fails: (number | string)[][];
   labels: string[][];
+}
+
+/** a larger copy of the first `used` words of `out` (which joins `spare`) */
+function grow(out: Int32Array, used: number, words: number, spare: Int32Array[]): Int32Array {
+  const b = new Int32Array(Math.max(out.length * 2, used + words + 4096));
+  b.set(out.subarray(0, used));
+  spare.push(out);
+  return b;
 }
 
 function badAction(a: number): never {
@@ -76,7 +95,7 @@ export class Expander {
   private readonly hasLabels: boolean;
   private always: { p: Property; i: number }[] = [];
   private quiescent: { p: Property; i: number }[] = [];
-  private local = new FingerprintTable(1 << 14);
+  private local = new FingerprintTable(LOCAL_SLOTS);
   private seenLabels = new Set<string>();
   private readonly acts: number[] = [];
   private readonly fp = new Int32Array(2);
@@ -111,17 +130,15 @@ export class Expander {
 
   private remember(lo: number, hi: number): boolean {
     const t = this.local;
-    if (t.size >= t.growAt) {
-      if (t.size >= LOCAL_MAX || !t.grow()) this.local = new FingerprintTable(1 << 14);
-    }
-    return this.local.insert(lo, hi, 0) === -1;
+    if (t.size >= LOCAL_SLOTS >> 1) t.clear();
+    return t.insert(lo, hi, 0) === -1;
   }
 
   /**
-   * Expands the `n` state records of `input`; `out` is a buffer to write into
-   * (replaced by a larger one when too small).
+   * Expands the `n` state records of `input` at offsets `offs` (null: consecutive from
+   * 0); `out` is a buffer to write into (replaced by a larger one when too small).
    */
-  expand(input: Int32Array, n: number, out: Int32Array): ExpandOutput {
+  expand(input: Int32Array, offs: Int32Array | null, n: number, out: Int32Array): ExpandOutput {
     const model = this.model;
     const fast = this.fast;
     const transient = this.transient;
@@ -135,15 +152,11 @@ export class Expander {
     const fp = this.fp;
     const fails: (number | string)[][] = [];
     const labels: string[][] = [];
+    const spare: Int32Array[] = [];
     let o = 0;
     let p = 0;
-    const ensure = (words: number): void => {
-      if (o + words <= out.length) return;
-      const b = new Int32Array(Math.max(out.length * 2, o + words + 4096));
-      b.set(out.subarray(0, o));
-      out = b;
-    };
     for (let i = 0; i < n; i++) {
+      if (offs !== null) p = offs[i];
       const slo = input[p];
       const shi = input[p + 1];
       const depth = input[p + 2];
@@ -152,7 +165,7 @@ export class Expander {
       p += RECORD_HEADER + len;
       const s = transient ? view : cloneState(view);
       const atLimit = depth >= maxDepth;
-      ensure(2);
+      if (o + 2 > out.length) out = grow(out, o, 2, spare);
       const head = o;
       o += 2;
       let nsucc = 0;
@@ -186,19 +199,22 @@ export class Expander {
             labels.push(fresh);
           }
         }
-        const g = global !== null ? global.find(fp[0], fp[1]) : -1;
+        // sent unless in the local set (cheap: sent before, or known to be in the table) or
+        // in the main thread's table (a cache miss); the local set also records the latter
+        const local = !atLimit && !this.remember(fp[0], fp[1]);
+        const g = !local && global !== null ? global.find(fp[0], fp[1]) : -1;
         if (g >= 0) {
-          ensure(4);
+          if (o + 4 > out.length) out = grow(out, o, 4, spare);
           out[o] = a;
           out[o + 1] = flags | GLOBAL;
           out[o + 2] = g;
           out[o + 3] = 0;
           o += 4;
-        } else if (!atLimit && this.remember(fp[0], fp[1])) {
+        } else if (!atLimit && !local) {
           if (fast) t = model.packStep!();
           const tt = t!;
           const tl = tt.length;
-          ensure(2 + RECORD_HEADER + tl);
+          if (o + 2 + RECORD_HEADER + tl > out.length) out = grow(out, o, 2 + RECORD_HEADER + tl, spare);
           const rec = o;
           out[rec] = a;
           out[rec + 2] = fp[0];
@@ -222,7 +238,7 @@ export class Expander {
           }
           out[rec + 1] = flags;
         } else {
-          ensure(4);
+          if (o + 4 > out.length) out = grow(out, o, 4, spare);
           out[o] = a;
           out[o + 1] = flags;
           out[o + 2] = fp[0];
@@ -245,7 +261,7 @@ export class Expander {
       out[head] = nsucc;
       out[head + 1] = sflags;
     }
-    return { out, len: o, fails, labels };
+    return { out, len: o, spare, fails, labels };
   }
 
 }

@@ -15,10 +15,13 @@
  *    one), the labels, and for successors it has not seen before the packed state,
  *    its 'always' property results and isProgress; for a state without successors
  *    its 'at-quiescence' results.
- *  - Chunks and results travel as one Int32Array each (transferred, and recycled:
- *    fresh pages are expensive here). Workers read the main thread's visited table
- *    (a shared, growable SharedArrayBuffer, visited.ts) to skip successors already
- *    known, so few states are sent for nothing.
+ *  - Chunks and results travel as one Int32Array each (transferred; buffers are
+ *    recycled, because fresh pages are expensive here). A result becomes the chunk of
+ *    the states it found new (the chunk points at their records in it), so states are
+ *    rarely copied; few or many new states are copied into chunks of `chunkStates`
+ *    (fewer when a chunk's output would not fit a buffer). Workers read the main
+ *    thread's visited table (a shared, growable SharedArrayBuffer, visited.ts) to skip
+ *    successors already known, so few states are sent for nothing.
  *  - The main thread merges chunk results strictly in dispatch order, with the
  *    sequential loop's logic record by record, so indices, parents and therefore all
  *    paths are the ones `explore()` finds. A successor a worker did not send must
@@ -31,7 +34,11 @@
  * function); the main thread builds one instance too (initial states, in-process
  * expansion). Worker code is bundled with esbuild (a dependency of tsx) into one
  * plain-JS module, so a worker starts in ~0.1 s; without esbuild, parallel-boot.mjs
- * registers tsx's loader in each worker (~0.5 s per worker).
+ * registers tsx's loader in each worker (~0.5 s per worker). A fresh worker runs
+ * cold (unoptimised) code for its first ~0.3 s of work, which dominates short
+ * explorations: an ExplorerPool keeps workers (and their JIT state) from one
+ * exploration to the next; exploreParallel without one starts workers and terminates
+ * them at the end.
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
@@ -54,8 +61,8 @@ import {
   type ProgressStats,
   type Violation,
 } from './bfs.ts';
-import { Expander, FAILS, GLOBAL, LABELS, PROGRESS, RECORD_HEADER, S_QFAILS, SENT, type ExpandOutput } from './parallel-expand.ts';
-import type { WorkerConfig } from './parallel-worker.ts';
+import { BUFFER_WORDS, Expander, FAILS, GLOBAL, LABELS, PROGRESS, RECORD_HEADER, S_QFAILS, SENT, type ExpandOutput } from './parallel-expand.ts';
+import type { StartMsg, WorkerData } from './parallel-worker.ts';
 
 /** where the workers (and the main thread) get the model from */
 export interface ModelSpec {
@@ -74,6 +81,11 @@ export interface ParallelOptions extends ExploreOptions {
   chunkStates?: number;
   /** chunks dispatched to a worker and not yet returned, at most (default 3) */
   inFlight?: number;
+  /**
+   * run on these workers (an ExplorerPool of `spec.module`, left open at the end)
+   * instead of starting `workers` new ones and terminating them at the end
+   */
+  pool?: ExplorerPool;
   /** the main thread expands chunks too when it has nothing to merge (default false) */
   mainExpands?: boolean;
   /**
@@ -90,7 +102,9 @@ interface Chunk {
   id: number;
   /** state records, see parallel-expand.ts */
   buf: Int32Array;
-  /** words used */
+  /** their offsets (null: consecutive from 0) */
+  offs: Int32Array | null;
+  /** words used (when offs is null) */
   len: number;
   n: number;
   /** index of its first state */
@@ -100,19 +114,20 @@ interface Chunk {
 }
 
 interface Result extends ExpandOutput {
-  /** the chunk's buffer, given back (null when expanded here) */
+  /** unused (a worker gives spare buffers back with its results) */
   input: Int32Array | null;
 }
 
 interface WorkerSlot {
   w: Worker;
+  /** its model is built for this session */
   ready: boolean;
   inFlight: number;
   /** property indices violated since its last chunk */
   violated: number[];
-  /** its output buffers, merged, to give back */
-  recycle: Int32Array[];
-  /** its last reported memory (local fingerprint set, buffer pool) */
+  /** buffers it keeps for its output (as last reported) */
+  pooled: number;
+  /** its last reported memory (buffers it holds, local fingerprint set) */
   bytes: number;
 }
 
@@ -228,6 +243,142 @@ function withoutLoaders(argv: readonly string[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------
+// Worker pools
+// ---------------------------------------------------------------------------------
+
+/** what a pool tells the exploration using it */
+interface PoolClient {
+  onWorkers(workers: readonly Worker[]): void;
+  onMessage(worker: number, m: { t: string } & Record<string, unknown>): void;
+  fail(e: unknown): void;
+}
+
+function defaultWorkers(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Worker threads that load the model module `module` once and then serve any number of
+ * explorations in turn (`exploreParallel(spec, { pool })`), so that later explorations
+ * skip the start-up and run on code the JIT has already optimised. Idle workers do not
+ * keep the process alive; `close()` terminates them.
+ */
+export class ExplorerPool {
+  readonly size: number;
+  private workers: Worker[] = [];
+  /** [current session]: chunks of other sessions are dropped by the workers */
+  private readonly control = new Int32Array(new SharedArrayBuffer(4));
+  private readonly started: Promise<void>;
+  private client: PoolClient | null = null;
+  private error: unknown = null;
+  private closed = false;
+  private session = 0;
+
+  constructor(
+    /** file URL of the model module (ModelSpec.module) */
+    readonly module: string,
+    workers: number = defaultWorkers(),
+  ) {
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+      throw new ExploreInputError('workers', `workers must be an integer in [1, 256], got ${String(workers)}`);
+    }
+    this.size = workers;
+    this.started = this.start();
+    this.started.catch(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    const bundle = await workerBundle(this.module);
+    if (this.closed) return;
+    const data: WorkerData & { module: string; workerModule: string } = {
+      control: this.control.buffer as SharedArrayBuffer,
+      module: this.module,
+      workerModule: WORKER_MODULE.href,
+    };
+    for (let i = 0; i < this.size; i++) {
+      const w = new Worker(bundle ?? BOOT_MODULE, {
+        workerData: data,
+        // a bundle is plain JS: do not boot the parent's TypeScript loader (tsx) in each worker
+        ...(bundle !== null ? { execArgv: withoutLoaders(process.execArgv) } : {}),
+        stdout: false,
+        stderr: false,
+      });
+      w.on('message', (m: { t: string } & Record<string, unknown>) => this.client?.onMessage(i, m));
+      w.on('error', (e) => this.broken(e));
+      w.on('exit', (code) => {
+        if (!this.closed) this.broken(new Error(`explorer worker exited (code ${code})`));
+      });
+      if (this.client === null) w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  private broken(e: unknown): void {
+    this.error ??= e;
+    this.client?.fail(e);
+  }
+
+  /** starts a session for `client` (one at a time); returns its number */
+  attach(client: PoolClient): number {
+    if (this.closed) throw new Error('the explorer pool is closed');
+    if (this.error !== null) throw this.error;
+    if (this.client !== null) throw new Error('the explorer pool is busy with another exploration');
+    this.client = client;
+    const session = ++this.session;
+    Atomics.store(this.control, 0, session);
+    for (const w of this.workers) w.ref();
+    this.started.then(
+      () => {
+        if (this.client !== client) return;
+        for (const w of this.workers) w.ref();
+        client.onWorkers(this.workers);
+      },
+      (e) => {
+        if (this.client === client) client.fail(e);
+      },
+    );
+    return session;
+  }
+
+  /** ends `client`'s session: its chunks still queued in the workers are dropped */
+  detach(client: PoolClient): void {
+    if (this.client !== client) return;
+    Atomics.store(this.control, 0, 0);
+    this.client = null;
+    for (const w of this.workers) w.unref();
+  }
+
+  /** buffers the main thread kept from the last exploration (fresh pages are expensive) */
+  private buffers: Int32Array[] = [];
+
+  /** takes the kept buffers */
+  takeBuffers(): Int32Array[] {
+    const b = this.buffers;
+    this.buffers = [];
+    return b;
+  }
+
+  /** keeps buffers for the next exploration, up to 64 MiB */
+  keepBuffers(bufs: readonly Int32Array[]): void {
+    let bytes = 0;
+    for (const b of this.buffers) bytes += b.byteLength;
+    for (const b of bufs) {
+      if (b.buffer.byteLength === 0 || bytes + b.byteLength > 64 << 20) continue;
+      bytes += b.byteLength;
+      this.buffers.push(b);
+    }
+  }
+
+  /** terminates the workers */
+  async close(): Promise<void> {
+    this.buffers = [];
+    this.closed = true;
+    await this.started.catch(() => undefined);
+    await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
+  }
+}
+
+// ---------------------------------------------------------------------------------
 // The explorer
 // ---------------------------------------------------------------------------------
 
@@ -239,7 +390,8 @@ export async function exploreParallel(spec: ModelSpec, options: ParallelOptions 
   const lim = validateOptions(options);
   const o = options as Record<string, unknown>;
   // workers: 0 runs everything in the main thread (the same pipeline, for tests and measurements)
-  const nWorkers = o.workers === 0 ? 0 : intOption(o, 'workers', Math.min(2, availableParallelism()), 256);
+  const nWorkers = o.workers === 0 ? 0 : intOption(o, 'workers', defaultWorkers(), 256);
+  if (o.pool !== undefined && !(o.pool instanceof ExplorerPool)) throw new ExploreInputError('pool', 'pool must be an ExplorerPool');
   for (const f of ['mainExpands', 'expandWhileStarting'] as const) {
     if (o[f] !== undefined && typeof o[f] !== 'boolean') throw new ExploreInputError(f, `${f} must be a boolean`);
   }
@@ -251,13 +403,23 @@ export async function exploreParallel(spec: ModelSpec, options: ParallelOptions 
   const M = (await import(spec.module)) as Record<string, unknown>;
   const factory = M[spec.export];
   if (typeof factory !== 'function') throw new ExploreInputError('spec', `${spec.module} has no exported function ${spec.export}`);
+  if (options.pool !== undefined && options.pool.module !== spec.module) {
+    throw new ExploreInputError('pool', `the pool runs ${options.pool.module}, not ${spec.module}`);
+  }
   const model = factory(spec.arg) as Model;
-  return new ParallelRun(spec, model, options, lim, nWorkers, chunkStates, inFlightMax, options.mainExpands ?? false, nWorkers === 0 || (options.expandWhileStarting ?? true)).run();
+  const own = options.pool === undefined && nWorkers > 0 ? new ExplorerPool(spec.module, nWorkers) : null;
+  const pool = options.pool ?? own;
+  try {
+    const expandWhileStarting = pool === null || (options.expandWhileStarting ?? true);
+    return await new ParallelRun(spec, model, options, lim, pool, chunkStates, inFlightMax, options.mainExpands ?? false, expandWhileStarting).run();
+  } finally {
+    if (own !== null) await own.close();
+  }
 }
 
 type Limits = ReturnType<typeof validateOptions>;
 
-class ParallelRun {
+class ParallelRun implements PoolClient {
   private readonly t0 = performance.now();
   private readonly props: Property[];
   private activeAlways: Property[] = [];
@@ -295,21 +457,27 @@ class ParallelRun {
   private cur: Chunk | null = null;
   /** states pushed to the frontier */
   private pushed = 0;
-  /** unused buffers (kept: fresh pages are expensive here) */
-  private pool: Int32Array[] = [];
-  /** bytes of the chunk buffers ever allocated (all of them are kept) */
-  private chunkBytes = 0;
-  /** bytes of workers' output buffers held here (results waiting, buffers to give back) */
-  private heldBytes = 0;
+  /** unused buffers (kept, and kept by the ExplorerPool for its next exploration: fresh pages are expensive here) */
+  private pool: Int32Array[];
+  /** bytes of the buffers the main thread holds (pool, frontier, results; it drops none) */
+  private allocated = 0;
+  /** offsets of the new states found by the merge in progress */
+  private newOffs = new Int32Array(1024);
+  private nNew = 0;
   private nextId = 0;
   private nextMerge = 0;
   /** chunks dispatched (or expanded here), by id, until merged */
   private readonly dispatched = new Map<number, Chunk>();
   private readonly results = new Map<number, Result>();
+  /** states per chunk: chunkStates, or fewer when a chunk's output would not fit a buffer */
+  private maxChunk: number;
+  /** output words per expanded state (running average) */
+  private outPerState = 0;
   /** chunks expanded here, not yet merged */
   private localPending = 0;
 
-  private readonly slots: WorkerSlot[] = [];
+  private slots: WorkerSlot[] = [];
+  private session = 0;
   private readonly local: Expander;
   private finished = false;
   private resolve!: (r: ExploreResult) => void;
@@ -323,7 +491,7 @@ class ParallelRun {
     private readonly model: Model,
     private readonly options: ParallelOptions,
     private readonly lim: Limits,
-    private readonly nWorkers: number,
+    private readonly workerPool: ExplorerPool | null,
     private readonly chunkStates: number,
     private readonly inFlightMax: number,
     private readonly mainExpands: boolean,
@@ -346,6 +514,9 @@ class ParallelRun {
     this.fast = hasFastPath(model);
     const h = this.table.handle();
     this.local = new Expander(model, this.expandConfig(), h !== null ? new SharedTableReader(h) : null);
+    this.maxChunk = chunkStates;
+    this.pool = workerPool !== null ? workerPool.takeBuffers() : [];
+    for (const b of this.pool) this.allocated += b.byteLength;
     this.lastProgress = this.t0;
   }
 
@@ -371,7 +542,7 @@ class ParallelRun {
             this.finish();
           }, ms);
         }
-        void this.startWorkers().catch((e) => this.fail(e));
+        if (this.workerPool !== null) this.session = this.workerPool.attach(this);
         this.schedulePump();
       } catch (e) {
         this.fail(e);
@@ -381,50 +552,43 @@ class ParallelRun {
 
   // --- workers ----------------------------------------------------------------------
 
-  private async startWorkers(): Promise<void> {
-    const bundle = await workerBundle(this.spec.module);
+  /** the pool's workers exist: start this session in each */
+  onWorkers(workers: readonly Worker[]): void {
     if (this.finished) return;
-    for (let i = 0; i < this.nWorkers; i++) {
-      const cfg: WorkerConfig & { module: string; workerModule: string } = {
-        export: this.spec.export,
-        arg: this.spec.arg,
-        maxDepth: this.lim.maxDepth,
-        wantProgress: this.expandConfig().wantProgress,
-        table: this.table.handle(),
-        module: this.spec.module,
-        workerModule: WORKER_MODULE.href,
-      };
-      const w = new Worker(bundle ?? BOOT_MODULE, {
-        workerData: cfg,
-        // a bundle is plain JS: do not boot the parent's TypeScript loader (tsx) in each worker
-        ...(bundle !== null ? { execArgv: withoutLoaders(process.execArgv) } : {}),
-        stdout: false,
-        stderr: false,
-      });
-      const slot: WorkerSlot = { w, ready: false, inFlight: 0, violated: [], recycle: [], bytes: 0 };
-      this.slots.push(slot);
-      w.on('message', (m: { t: string } & Record<string, unknown>) => this.onMessage(slot, m));
-      w.on('error', (e) => this.fail(e));
-      w.on('exit', (code) => {
-        if (!this.finished) this.fail(new Error(`explorer worker exited (code ${code})`));
-      });
-    }
+    const start: StartMsg = {
+      t: 'start',
+      session: this.session,
+      export: this.spec.export,
+      arg: this.spec.arg,
+      maxDepth: this.lim.maxDepth,
+      wantProgress: this.expandConfig().wantProgress,
+      table: this.table.handle(),
+    };
+    this.slots = workers.map((w) => ({ w, ready: false, inFlight: 0, violated: [], pooled: 0, bytes: 0 }));
+    for (const w of workers) w.postMessage(start);
   }
 
-  private onMessage(slot: WorkerSlot, m: { t: string } & Record<string, unknown>): void {
-    if (this.finished) return;
+  onMessage(worker: number, m: { t: string } & Record<string, unknown>): void {
+    if (this.finished || m.session !== this.session) return;
+    const slot = this.slots[worker];
     try {
       if (m.t === 'result') {
         slot.inFlight--;
         slot.bytes = m.bytes as number;
+        slot.pooled = m.pooled as number;
+        this.allocated += (m.buf as Int32Array).byteLength;
+        if (m.input !== null) {
+          this.allocated += (m.input as Int32Array).byteLength;
+          this.pool.push(m.input as Int32Array);
+        }
         const r: Result = {
           out: m.buf as Int32Array,
           len: m.len as number,
+          spare: [],
           fails: m.fails as ExpandOutput['fails'],
           labels: m.labels as string[][],
-          input: m.input as Int32Array,
+          input: null,
         };
-        this.heldBytes += r.out.byteLength;
         this.results.set(m.id as number, r);
       } else if (m.t === 'ready') {
         if (m.fast !== this.fast) throw new ExploreModelError('a worker built a model with a different fast path than the main thread');
@@ -478,7 +642,7 @@ class ParallelRun {
         this.finish();
         return;
       }
-      this.recycle(c, r);
+      this.forward(c, r);
     }
     if (merged && this.checkLimits()) {
       this.finish();
@@ -498,10 +662,13 @@ class ParallelRun {
       best.inFlight++;
       const violated = best.violated;
       best.violated = [];
-      const recycle = best.recycle;
-      best.recycle = [];
-      for (const b of recycle) this.heldBytes -= b.byteLength;
-      best.w.postMessage({ t: 'chunk', id: c.id, buf: c.buf, n: c.n, violated, recycle }, [
+      // buffers for its output, when it is short of them
+      const recycle: Int32Array[] = [];
+      while (best.pooled + recycle.length < 2 && this.pool.length > 2) recycle.push(this.pool.pop()!);
+      best.pooled += recycle.length;
+      this.allocated -= c.buf.byteLength;
+      for (const b of recycle) this.allocated -= b.byteLength;
+      best.w.postMessage({ t: 'chunk', session: this.session, id: c.id, buf: c.buf, offs: c.offs, n: c.n, violated, recycle }, [
         c.buf.buffer as ArrayBuffer,
         ...recycle.map((b) => b.buffer as ArrayBuffer),
       ]);
@@ -513,11 +680,9 @@ class ParallelRun {
       if (c !== null) {
         this.localPending++;
         const out = this.takeBuffer(1 << 16);
-        const r = this.local.expand(c.buf, c.n, out);
-        if (r.out !== out) {
-          this.chunkBytes += r.out.byteLength - out.byteLength;
-          this.pool.push(out);
-        }
+        const r = this.local.expand(c.buf, c.offs, c.n, out);
+        for (const b of r.spare) this.pool.push(b);
+        if (r.out !== out) this.allocated += r.out.byteLength;
         this.results.set(c.id, { ...r, input: null });
         this.schedulePump();
       }
@@ -554,8 +719,8 @@ class ParallelRun {
         return b;
       }
     }
-    const b = new Int32Array(minWords);
-    this.chunkBytes += b.byteLength;
+    const b = new Int32Array(Math.max(minWords, BUFFER_WORDS));
+    this.allocated += b.byteLength;
     return b;
   }
 
@@ -567,7 +732,7 @@ class ParallelRun {
       c = null;
     }
     if (c === null) {
-      c = this.cur = { id: -1, buf: this.takeBuffer(Math.max(words * this.chunkStates, 1 << 14)), len: 0, n: 0, first: this.pushed, slot: null };
+      c = this.cur = { id: -1, buf: this.takeBuffer(words * this.maxChunk), offs: null, len: 0, n: 0, first: this.pushed, slot: null };
     }
     return c;
   }
@@ -577,32 +742,74 @@ class ParallelRun {
     c.len += words;
     c.n++;
     this.pushed++;
-    if (c.n >= this.chunkStates) {
+    if (c.n >= this.maxChunk) {
       this.ready.push(c);
       this.cur = null;
     }
   }
 
-  /** after merging: the chunk's buffer to the pool, the output back to its worker */
-  private recycle(c: Chunk, r: Result): void {
-    if (c.slot === null) {
-      this.localPending--;
-      this.pool.push(c.buf, r.out);
-      return;
-    }
-    if (r.input !== null) this.pool.push(r.input);
-    c.slot.recycle.push(r.out);
+  /** copies the state record at `p` in `src` to the end of the frontier */
+  private copyToFrontier(src: Int32Array, p: number): void {
+    const words = RECORD_HEADER + src[p + 3];
+    const c = this.frontierRoom(words);
+    c.buf.set(src.subarray(p, p + words), c.len);
+    this.pushed1(c, words);
   }
 
-  private fail(e: unknown): void {
+  /**
+   * After a merge: the new states it found join the frontier, the result's buffer
+   * becoming their chunk (or copied into chunks when few or many); buffers to the pool.
+   */
+  private forward(c: Chunk, r: Result): void {
+    // chunks small enough for their output to fit a buffer (most of the time)
+    const per = r.len / c.n;
+    this.outPerState = this.outPerState === 0 ? per : this.outPerState * 0.9 + per * 0.1;
+    this.maxChunk = Math.max(1, Math.min(this.chunkStates, Math.floor((0.7 * BUFFER_WORDS) / this.outPerState)));
+    const k = this.nNew;
+    this.nNew = 0;
+    if (c.slot === null) this.pool.push(c.buf);
+    const out = r.out;
+    const offs = this.newOffs;
+    const max = this.maxChunk;
+    if (k === 0 || k < max >> 2) {
+      for (let i = 0; i < k; i++) this.copyToFrontier(out, offs[i]);
+      this.pool.push(out);
+      return;
+    }
+    const cur = this.cur;
+    if (cur !== null && cur.n > 0) {
+      this.ready.push(cur);
+      this.cur = null;
+    }
+    const m = Math.min(k, max);
+    this.ready.push({ id: -1, buf: out, offs: offs.slice(0, m), len: 0, n: m, first: this.pushed, slot: null });
+    this.pushed += m;
+    for (let i = m; i < k; i++) this.copyToFrontier(out, offs[i]);
+  }
+
+  fail(e: unknown): void {
     if (this.finished) return;
     this.finished = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    void this.terminate().finally(() => this.reject(e));
+    this.release();
+    this.reject(e);
   }
 
-  private async terminate(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.w.terminate().catch(() => undefined)));
+  /** ends the session: the buffers here go back to the pool, for its next exploration */
+  private release(): void {
+    const p = this.workerPool;
+    if (p === null) return;
+    p.detach(this);
+    const bufs = this.pool;
+    for (const c of this.ready) bufs.push(c.buf);
+    if (this.cur !== null) bufs.push(this.cur.buf);
+    for (const c of this.dispatched.values()) if (c.slot === null) bufs.push(c.buf);
+    for (const r of this.results.values()) {
+      bufs.push(r.out);
+      if (r.input !== null) bufs.push(r.input);
+    }
+    p.keepBuffers(bufs);
+    this.pool = [];
   }
 
   // --- the sequential explorer's bookkeeping ----------------------------------------
@@ -615,8 +822,7 @@ class ParallelRun {
       this.info.bytes +
       (this.edges ? this.edges.bytes : 0) +
       (this.progressBits ? this.progressBits.byteLength : 0) +
-      this.chunkBytes +
-      this.heldBytes +
+      this.allocated +
       this.local.bytes +
       workers
     );
@@ -824,10 +1030,12 @@ class ParallelRun {
             info.parent[idx] = src;
             info.action[idx] = a;
             this.maxDepthSeen = depth + 1;
-            const words = RECORD_HEADER + buf[sp + 3];
-            const fc = this.frontierRoom(words);
-            fc.buf.set(buf.subarray(sp, sp + words), fc.len);
-            this.pushed1(fc, words);
+            if (this.nNew === this.newOffs.length) {
+              const b = new Int32Array(this.newOffs.length * 2);
+              b.set(this.newOffs);
+              this.newOffs = b;
+            }
+            this.newOffs[this.nNew++] = sp;
             this.nextLevel++;
             if (onNewState !== undefined || mainIsProgress !== null) {
               const t = buf.subarray(sp + RECORD_HEADER, sp + RECORD_HEADER + buf[sp + 3]);
@@ -936,17 +1144,15 @@ class ParallelRun {
         cycleSkip: this.cycleSkip,
         maxCycles: this.lim.maxCycles,
       });
+      this.release();
       this.ready = [];
       this.cur = null;
-      this.pool = [];
       this.results.clear();
       this.dispatched.clear();
-      void this.terminate().then(
-        () => this.resolve(result),
-        () => this.resolve(result),
-      );
+      this.resolve(result);
     } catch (e) {
-      void this.terminate().finally(() => this.reject(e));
+      this.release();
+      this.reject(e);
     }
   }
 }

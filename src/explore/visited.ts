@@ -360,6 +360,12 @@ export class FingerprintTable {
     this.setCapacity(newCap);
   }
 
+  /** removes every entry (keeps the capacity) */
+  clear(): void {
+    this.slots.fill(0);
+    this.size = 0;
+  }
+
   /** drops the index lane (e.g. when edge storage is abandoned) */
   dropIndex(): void {
     this.index = null;
