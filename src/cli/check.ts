@@ -1,5 +1,5 @@
 /**
- * npm run check [-- --variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce]
+ * npm run check [-- --variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--workers N]
  * Runs every claim of proofs/claims.json (one exploration per claim, all invariants at
  * once) and prints the verdict table. Exit 0 when every verdict matches its claim,
  * 1 when one differs, 2 on bad input.
@@ -7,7 +7,7 @@
 import type { ResolvedClaim } from '../check/claims.ts';
 import { claimsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
-import { runCheck, type CheckRun } from '../check/run.ts';
+import { runCheckAsync, type CheckRun } from '../check/run.ts';
 import { ttyProgress } from '../explore/bfs.ts';
 import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -22,10 +22,10 @@ function fmtTime(s: number): string {
   return s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`;
 }
 
-runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory'], flags: ['json', 'no-reduce', 'models', 'help'] });
+runCli(async () => {
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers'], flags: ['json', 'no-reduce', 'models', 'help'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n');
     return 0;
   }
   const claims: ResolvedClaim[] = claimsArg(p.values.get('claims')?.at(-1));
@@ -39,6 +39,7 @@ runCli(() => {
   const maxStates = p.values.has('max-states') ? intOpt(p, 'max-states', 0, 1, 100_000_000) : undefined;
   const maxSeconds = p.values.has('max-seconds') ? intOpt(p, 'max-seconds', 0, 1, 86_400) : undefined;
   const maxBytes = p.values.has('max-memory') ? intOpt(p, 'max-memory', 0, 16, 1_000_000) * 1024 * 1024 : undefined;
+  const workers = intOpt(p, 'workers', 1, 1, 64);
   const selected = claims.filter((c) => (!vf.length || vf.includes(c.variant)) && (!cf.length || cf.includes(c.id)));
   const invs = INVARIANTS.filter((i) => !inf.length || inf.includes(i));
   const json = p.flags.has('json');
@@ -51,7 +52,8 @@ runCli(() => {
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const claim of selected) {
-    const run = runCheck(claim.v, claim.w, {
+    const run = await runCheckAsync(claim.v, claim.w, {
+      workers,
       maxStates: maxStates ?? claim.bounds.maxStates,
       maxSeconds: maxSeconds ?? claim.bounds.maxSeconds,
       maxBytes,
