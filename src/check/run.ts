@@ -3,7 +3,7 @@
  * at once, and the verdict of each invariant from what the exploration found.
  */
 import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle } from '../explore/bfs.ts';
-import { exploreParallel } from '../explore/parallel.ts';
+import { exploreParallel, type ModelSpec } from '../explore/parallel.ts';
 import type { State } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
 import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
@@ -81,13 +81,20 @@ export interface CheckModelArg {
   variant: Variant | string;
   workload: Workload;
   noReduce?: boolean;
+  /** no properties at all: the bare exploration (the bench's comparison with xstate) */
+  noProperties?: boolean;
+}
+
+/** where a worker thread finds checkModel(arg) (src/explore/parallel.ts) */
+export function checkModelSpec(arg: CheckModelArg): ModelSpec {
+  return { module: import.meta.url, export: 'checkModel', arg };
 }
 
 /** the model a check explores: the engine for (variant, workload) with every invariant */
 export function checkModel(arg: CheckModelArg): EngineModel {
   const v = typeof arg.variant === 'string' ? resolveVariant(arg.variant) : arg.variant;
   if (!v) throw new Error(`unknown variant ${String(arg.variant)}`);
-  return new EngineModel(v, arg.workload, (k) => invariants(k), { reduce: !arg.noReduce, transient: true });
+  return new EngineModel(v, arg.workload, (k) => (arg.noProperties ? [] : invariants(k)), { reduce: !arg.noReduce, transient: true });
 }
 
 /**
@@ -158,6 +165,6 @@ export async function runCheckAsync(v: Variant, w: Workload, opts: CheckOptions 
   const workers = opts.workers ?? 1;
   if (workers <= 1) return runCheck(v, w, opts);
   const c = new CheckSetup(v, w, opts);
-  const spec = { module: import.meta.url, export: 'checkModel', arg: c.arg };
+  const spec = checkModelSpec(c.arg);
   return c.finish(await exploreParallel(spec, { ...c.options, workers }));
 }

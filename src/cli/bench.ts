@@ -20,7 +20,9 @@ import { VARIANTS } from '../engine/variants.ts';
 import { WORKLOADS } from '../engine/workloads.ts';
 import type { Workload } from '../engine/workload.ts';
 import { explore, type ExploreResult } from '../explore/bfs.ts';
-import { runCheck } from '../check/run.ts';
+import { checkModelSpec, runCheck, runCheckAsync } from '../check/run.ts';
+import { exploreParallel } from '../explore/parallel.ts';
+import { availableParallelism } from 'node:os';
 import { invariants } from '../check/invariants.ts';
 import { parseArgs, runCli } from './args.ts';
 import { BENCH_WORKLOADS, scalingWorkload } from '../bench/workloads.ts';
@@ -85,6 +87,8 @@ interface ExplorerRow {
   variant: string;
   workload: string;
   properties: 'invariants' | 'none';
+  /** worker threads (1: the sequential explorer in this thread) */
+  workers: number;
   wordsPerState: number;
   states: number;
   transitions: number;
@@ -115,7 +119,7 @@ interface Breakdown {
   states: number;
   transitions: number;
   seconds: number;
-  /** engine and property costs measured in bare loops over a sample of its states (split.ts) */
+  /** engine cost measured in a bare loop over a sample of its states (split.ts); invariants: the time over the same exploration without them */
   cost: EngineCost;
   engineSeconds: number;
   propertySeconds: number;
@@ -129,6 +133,8 @@ interface XstateRow {
   workload: string;
   xstate: XstateRun;
   ours: { states: number; transitions: number; seconds: number; statesPerSecond: number; transitionsPerSecond: number; complete: boolean };
+  /** ours over worker threads (exploreParallel), the same states; absent on a 1-CPU machine */
+  oursParallel?: { workers: number; seconds: number; statesPerSecond: number; statesRatio: number };
   /** microseconds per transition: xstate's, ours, and the engine's alone (split.ts, on mar14 getevents-timeout states) */
   split: { xstateUs: number; oursUs: number; engineUs: number };
   statesRatio: number;
@@ -165,11 +171,12 @@ function words(v: string, w: Workload): number {
   return new EngineModel(VARIANTS[v], w).init()[0].length;
 }
 
-function row(v: string, w: Workload, props: 'invariants' | 'none', r: ExploreResult, cpu: number, rss: RssSampler): ExplorerRow {
+function row(v: string, w: Workload, props: 'invariants' | 'none', workers: number, r: ExploreResult, cpu: number, rss: RssSampler): ExplorerRow {
   return {
     variant: v,
     workload: w.name,
     properties: props,
+    workers,
     wordsPerState: words(v, w),
     states: r.states,
     transitions: r.transitions,
@@ -188,7 +195,7 @@ function row(v: string, w: Workload, props: 'invariants' | 'none', r: ExploreRes
 }
 
 /** the fastest of `reps` runs (the machine may be shared: the minimum is the least disturbed) */
-function exploreRow(v: string, wname: string, props: 'invariants' | 'none', caps: { maxStates: number; maxSeconds: number }, reps: number): ExplorerRow {
+async function exploreRow(v: string, wname: string, props: 'invariants' | 'none', caps: { maxStates: number; maxSeconds: number }, reps: number, workers = 1): Promise<ExplorerRow> {
   const w = WORKLOADS[wname];
   if (!w) throw new Error(`workload ${wname} is missing`);
   let best: ExplorerRow | undefined;
@@ -196,10 +203,15 @@ function exploreRow(v: string, wname: string, props: 'invariants' | 'none', caps
     const rss = new RssSampler();
     const opts = { ...caps, onProgress: () => rss.sample(), progressIntervalMs: 200 };
     const cpu0 = process.cpuUsage();
-    const r = props === 'invariants' ? runCheck(VARIANTS[v], w, opts).result : explore(ourModel(v, w), opts);
+    const r =
+      props === 'invariants'
+        ? (await runCheckAsync(VARIANTS[v], w, { ...opts, workers })).result
+        : workers > 1
+          ? await exploreParallel(checkModelSpec({ variant: v, workload: w, noProperties: true }), { ...opts, workers })
+          : explore(ourModel(v, w), opts);
     const cpu = cpuSecondsSince(cpu0);
     rss.sample();
-    const x = row(v, w, props, r, cpu, rss);
+    const x = row(v, w, props, workers, r, cpu, rss);
     if (best === undefined || x.statesPerSecond > best.statesPerSecond) best = x;
   }
   return best!;
@@ -221,11 +233,19 @@ function breakdown(v: string, wname: string, caps: { maxStates: number; maxSecon
     const x = explore(make(), caps);
     if (r === undefined || x.seconds < r.seconds) r = x;
   }
+  // the invariants' share: the same exploration without them (most checks are skipped
+  // when a step changed none of the words they read, so a bare loop of full checks over
+  // sampled states would overstate it)
+  let bare: ExploreResult | undefined;
+  for (let i = 0; i < reps; i++) {
+    const x = explore(ourModel(v, w), caps);
+    if (bare === undefined || x.seconds < bare.seconds) bare = x;
+  }
   const m = make();
   const states = collectExpanded(m, sample, (spy) => explore(spy, { maxStates: sample * 4 }));
   const cost = engineCost(m, states, reps);
   const engine = (cost.engineUsPerTransition * r!.transitions) / 1e6;
-  const props = (cost.propertiesUsPerState * r!.states) / 1e6;
+  const props = Math.max(0, r!.seconds - bare!.seconds);
   const rest = Math.max(0, r!.seconds - engine - props);
   const per = (s: number) => (r!.transitions > 0 ? (s / r!.transitions) * 1e6 : 0);
   return {
@@ -242,7 +262,7 @@ function breakdown(v: string, wname: string, caps: { maxStates: number; maxSecon
   };
 }
 
-function xstateRow(v: string, wname: string, maxStates: number, maxSeconds: number, reps: number, engineUs: number): XstateRow {
+async function xstateRow(v: string, wname: string, maxStates: number, maxSeconds: number, reps: number, engineUs: number, workers: number): Promise<XstateRow> {
   const w = WORKLOADS[wname];
   // xstate first, then ours up to the same number of distinct states (the whole space
   // when xstate finished it); each the fastest of `reps` runs
@@ -265,12 +285,18 @@ function xstateRow(v: string, wname: string, maxStates: number, maxSeconds: numb
     transitionsPerSecond: r!.transitions / r!.seconds,
     complete: r!.complete,
   };
+  let par: ExploreResult | undefined;
+  for (let i = 0; i < reps && workers > 1; i++) {
+    const x = await exploreParallel(checkModelSpec({ variant: v, workload: w, noProperties: true }), { ...limit, workers });
+    if (par === undefined || x.seconds < par.seconds) par = x;
+  }
   const per = (s: number, n: number) => (n > 0 ? (s / n) * 1e6 : 0);
   return {
     variant: v,
     workload: wname,
     xstate: xs!,
     ours,
+    ...(par ? { oursParallel: { workers, seconds: par.seconds, statesPerSecond: par.statesPerSecond, statesRatio: par.statesPerSecond / xs!.statesPerSecond } } : {}),
     statesRatio: ours.statesPerSecond / xs!.statesPerSecond,
     transitionsRatio: ours.transitionsPerSecond / xs!.transitionsPerSecond,
     split: { xstateUs: per(xs!.seconds, xs!.transitions), oursUs: per(r!.seconds, r!.transitions), engineUs },
@@ -343,27 +369,40 @@ runCli(async () => {
     for (const wn of BENCH_WORKLOADS) {
       for (const props of ['invariants', 'none'] as const) {
         status(`explorer: ${v} ${wn} (${props})...`);
-        explorerRows.push(exploreRow(v, wn, props, caps.explorer, caps.reps));
+        explorerRows.push(await exploreRow(v, wn, props, caps.explorer, caps.reps));
+      }
+    }
+  }
+  // the same mar14 explorations over worker threads (exploreParallel: the same states, verdicts and paths)
+  const parWorkers = Math.min(2, availableParallelism());
+  if (parWorkers > 1) {
+    for (const wn of BENCH_WORKLOADS) {
+      for (const props of ['invariants', 'none'] as const) {
+        status(`explorer: mar14 ${wn} (${props}, ${parWorkers} workers)...`);
+        explorerRows.push(await exploreRow('mar14', wn, props, caps.explorer, caps.reps, parWorkers));
       }
     }
   }
   statusDone();
-  const agg = (v: string, props: 'invariants' | 'none') => aggregate(explorerRows.filter((r) => r.variant === v && r.properties === props));
+  const agg = (v: string, props: 'invariants' | 'none', workers = 1) => aggregate(explorerRows.filter((r) => r.variant === v && r.properties === props && r.workers === workers));
   const m14inv = agg('mar14', 'invariants');
   const m14none = agg('mar14', 'none');
   const m05inv = agg('mar05', 'invariants');
   const m05none = agg('mar05', 'none');
+  const m14parInv = agg('mar14', 'invariants', parWorkers);
+  const m14parNone = agg('mar14', 'none', parWorkers);
   const maxBps = Math.max(...explorerRows.map((r) => r.bytesPerState));
   const maxBpsEdges = Math.max(...explorerRows.map((r) => r.bytesPerState + r.edgeBytesPerState));
   out(`1. Explorer on the engine (BFS, hash compaction; caps ${si(caps.explorer.maxStates)} states / ${caps.explorer.maxSeconds}s per run)`);
   out('');
   out(
     table(
-      ['variant', 'workload', 'properties', 'words', 'states', 'transitions', 'done', 'time', 'states/s', 'trans/s', 'states/cpu-s', 'bytes/state', '+edges', 'peak (with frontier)'],
+      ['variant', 'workload', 'properties', 'workers', 'words', 'states', 'transitions', 'done', 'time', 'states/s', 'trans/s', 'states/cpu-s', 'bytes/state', '+edges', 'peak (with frontier)'],
       explorerRows.map((r) => [
         r.variant,
         r.workload,
         r.properties,
+        String(r.workers),
         String(r.wordsPerState),
         si(r.states),
         si(r.transitions),
@@ -381,8 +420,13 @@ runCli(async () => {
   out('');
   out(`   mar14, all invariants: ${si(m14inv.statesPerSecond)} states/s, ${si(m14inv.transitionsPerSecond)} transitions/s; no properties: ${si(m14none.statesPerSecond)} states/s, ${si(m14none.transitionsPerSecond)} transitions/s`);
   out(`   mar05, all invariants: ${si(m05inv.statesPerSecond)} states/s, ${si(m05inv.transitionsPerSecond)} transitions/s; no properties: ${si(m05none.statesPerSecond)} states/s, ${si(m05none.transitionsPerSecond)} transitions/s`);
+  if (parWorkers > 1)
+    out(
+      `   mar14 over ${parWorkers} worker threads, all invariants: ${si(m14parInv.statesPerSecond)} states/s (${ratio(m14parInv.statesPerSecond / m14inv.statesPerSecond)} of one thread); ` +
+        `no properties: ${si(m14parNone.statesPerSecond)} states/s; target ${si(TARGET_STATES_PER_SECOND)}: ${verdict(m14parInv.statesPerSecond >= TARGET_STATES_PER_SECOND)} (${ratio(m14parInv.statesPerSecond / TARGET_STATES_PER_SECOND)})`,
+    );
   out(
-    `   target ${si(TARGET_STATES_PER_SECOND)} states/s on mar14: ${verdict(m14inv.statesPerSecond >= TARGET_STATES_PER_SECOND)} ` +
+    `   target ${si(TARGET_STATES_PER_SECOND)} states/s on mar14, one thread: ${verdict(m14inv.statesPerSecond >= TARGET_STATES_PER_SECOND)} ` +
       `(with invariants at ${ratio(m14inv.statesPerSecond / TARGET_STATES_PER_SECOND)} of it, without at ${ratio(m14none.statesPerSecond / TARGET_STATES_PER_SECOND)}); ` +
       `SPIN's ~${si(SPIN_STATES_PER_SECOND)} states/s is ${ratio(SPIN_STATES_PER_SECOND / m14inv.statesPerSecond)} faster than us with invariants`,
   );
@@ -399,7 +443,7 @@ runCli(async () => {
   const pct = (s: number) => `${((s / bd.seconds) * 100).toFixed(0)}%`;
   out(
     `   where the time goes (mar14 getevents-timeout, all invariants, no edge list, ${si(bd.states)} states, ${si(bd.transitions)} transitions, ${secs(bd.seconds)}; ` +
-      `engine and invariants timed in bare loops over ${si(bd.cost.states)} of its states):`,
+      `engine timed in a bare loop over ${si(bd.cost.states)} of its states, invariants as the difference from the same exploration without them):`,
   );
   out(
     `   engine (load or undo + one step + fingerprint update) ${pct(bd.engineSeconds)} = ${bd.usPerTransition.engine.toFixed(2)} us/transition, ` +
@@ -412,7 +456,7 @@ runCli(async () => {
   const xrows: XstateRow[] = [];
   for (const x of caps.xstate) {
     status(`@xstate/graph: mar14 ${x.workload}...`);
-    xrows.push(xstateRow('mar14', x.workload, x.maxStates, x.maxSeconds, caps.reps, bd.cost.engineUsPerTransition));
+    xrows.push(await xstateRow('mar14', x.workload, x.maxStates, x.maxSeconds, caps.reps, bd.cost.engineUsPerTransition, parWorkers));
   }
   statusDone();
   out('2. @xstate/graph getAdjacencyMap on the same model (EngineModel as an xstate v5 machine) vs our explorer');
@@ -439,6 +483,14 @@ runCli(async () => {
   const minRatio = Math.min(...xrows.map((r) => r.statesRatio));
   out('');
   out(`   ours / xstate: ${xrows.map((r) => ratio(r.statesRatio)).join(', ')} in states/s (target >= ${TARGET_XSTATE_RATIO}x: ${verdict(minRatio >= TARGET_XSTATE_RATIO)})`);
+  const parRows = xrows.filter((r) => r.oursParallel);
+  if (parRows.length > 0) {
+    const minPar = Math.min(...parRows.map((r) => r.oursParallel!.statesRatio));
+    out(
+      `   ours over ${parRows[0].oursParallel!.workers} worker threads / xstate (one thread): ` +
+        `${parRows.map((r) => `${r.workload} ${si(r.oursParallel!.statesPerSecond)} states/s = ${ratio(r.oursParallel!.statesRatio)}`).join(', ')} (target >= ${TARGET_XSTATE_RATIO}x: ${verdict(minPar >= TARGET_XSTATE_RATIO)})`,
+    );
+  }
   const eus = xrows[0]?.split.engineUs ?? 0;
   out(
     `   per transition, the engine alone (actions + next in a bare loop, packing into a reused buffer as our explorer has it) costs ${eus.toFixed(2)} us; ` +
@@ -536,7 +588,7 @@ runCli(async () => {
             xstateRatio: TARGET_XSTATE_RATIO,
             checkSeconds: TARGET_CHECK_SECONDS,
           },
-          explorer: { rows: explorerRows, mar14: { invariants: m14inv, none: m14none }, mar05: { invariants: m05inv, none: m05none }, breakdown: bd },
+          explorer: { rows: explorerRows, mar14: { invariants: m14inv, none: m14none, workers: parWorkers, parallel: { invariants: m14parInv, none: m14parNone } }, mar05: { invariants: m05inv, none: m05none }, breakdown: bd },
           xstate: xrows,
           check: ck,
           scaling: srows,
