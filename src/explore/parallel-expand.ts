@@ -4,8 +4,8 @@
  * start. No worker_threads dependency here (parallel-worker.ts wires it to messages).
  *
  * State record: `[lo, hi, depth, len, w0 .. w(len-1)]`, (lo, hi) its fingerprint.
- * A chunk is a buffer holding its states' records and their offsets in state-index
- * order (or no offsets: the records are then consecutive from offset 0). The main
+ * A chunk is a buffer holding its states' records and, at `offsAt`, their offsets in
+ * state-index order (offsAt -1: the records are consecutive from offset 0). The main
  * thread forwards an expander's output as the next chunk, pointing at the new states'
  * records in it, so most states are never copied.
  *
@@ -135,10 +135,11 @@ export class Expander {
   }
 
   /**
-   * Expands the `n` state records of `input` at offsets `offs` (null: consecutive from
-   * 0); `out` is a buffer to write into (replaced by a larger one when too small).
+   * Expands the `n` state records of `input` at the offsets stored at `offsAt` (-1:
+   * consecutive from 0); `out` is a buffer to write into (replaced by a larger one
+   * when too small).
    */
-  expand(input: Int32Array, offs: Int32Array | null, n: number, out: Int32Array): ExpandOutput {
+  expand(input: Int32Array, offsAt: number, n: number, out: Int32Array): ExpandOutput {
     const model = this.model;
     const fast = this.fast;
     const transient = this.transient;
@@ -156,7 +157,7 @@ export class Expander {
     let o = 0;
     let p = 0;
     for (let i = 0; i < n; i++) {
-      if (offs !== null) p = offs[i];
+      if (offsAt >= 0) p = input[offsAt + i];
       const slo = input[p];
       const shi = input[p + 1];
       const depth = input[p + 2];

@@ -7,9 +7,10 @@
  * turn (ExplorerPool). Messages in:
  *  - `{ t: 'start', session, export, arg, maxDepth, wantProgress, table }`: builds the
  *    model for a new session; answers `{ t: 'ready', session, fast, props }`;
- *  - `{ t: 'chunk', session, id, buf, offs, n, violated, recycle }`: expands the `n`
- *    state records in `buf` (at `offs`, see parallel-expand.ts); `violated`: property
- *    indices no longer needed; `recycle`: buffers to write output into. Answers, in
+ *  - `{ t: 'chunk', session, id, buf, offsAt, n, violated, recycle }`: expands the `n`
+ *    state records in `buf` (see parallel-expand.ts); `violated`: property
+ *    indices no longer needed; `recycle`: buffers to write output into; `want`: the
+ *    main thread would like a spare buffer (sent back as `input`). Answers, in
  *    order, `{ t: 'result', session, id, buf, len, input, fails, labels, bytes }`
  *    (`buf` the output, transferred; the chunk's buffer is kept as a future output
  *    buffer; `bytes`: the worker's own memory: the buffers it holds, its local set).
@@ -43,8 +44,10 @@ interface ChunkMsg {
   session: number;
   id: number;
   buf: Int32Array;
-  offs: Int32Array | null;
+  offsAt: number;
   n: number;
+  /** the main thread is short of buffers */
+  want: boolean;
   violated: number[];
   recycle: Int32Array[];
 }
@@ -100,7 +103,7 @@ export function runWorker(M: Record<string, unknown>): void {
         out = new Int32Array(BUFFER_WORDS);
         allocated += out.byteLength;
       }
-      const r = ex.expand(m.buf, m.offs, m.n, out);
+      const r = ex.expand(m.buf, m.offsAt, m.n, out);
       for (const b of r.spare) pool.push(b);
       if (r.out !== out) allocated += r.out.byteLength;
       // the chunk's buffer is kept here for a later output (transfers cost the receiving
@@ -109,9 +112,12 @@ export function runWorker(M: Record<string, unknown>): void {
       pool.push(m.buf);
       allocated += m.buf.byteLength;
       allocated -= r.out.byteLength; // (before the transfer detaches it)
+      // a buffer for the main thread, when it asks and there are enough here
+      const back = m.want && pool.length > 2 ? pool.shift()! : null;
+      if (back !== null) allocated -= back.byteLength;
       port.postMessage(
-        { t: 'result', session, id: m.id, buf: r.out, len: r.len, input: null, fails: r.fails, labels: r.labels, bytes: ex.bytes + allocated, pooled: pool.length },
-        [r.out.buffer as ArrayBuffer],
+        { t: 'result', session, id: m.id, buf: r.out, len: r.len, input: back, fails: r.fails, labels: r.labels, bytes: ex.bytes + allocated, pooled: pool.length },
+        back !== null ? [r.out.buffer as ArrayBuffer, back.buffer as ArrayBuffer] : [r.out.buffer as ArrayBuffer],
       );
     } catch (e) {
       fail(session, e);

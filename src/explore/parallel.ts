@@ -97,13 +97,15 @@ export interface ParallelOptions extends ExploreOptions {
 
 const DEFAULT_CHUNK_STATES = 128;
 const DEFAULT_IN_FLIGHT = 3;
+/** chunks are cut this small when the frontier is narrow */
+const MIN_CHUNK_STATES = 16;
 
 interface Chunk {
   id: number;
   /** state records, see parallel-expand.ts */
   buf: Int32Array;
-  /** their offsets (null: consecutive from 0) */
-  offs: Int32Array | null;
+  /** where in `buf` their offsets are (-1: consecutive from 0) */
+  offsAt: number;
   /** words used (when offs is null) */
   len: number;
   n: number;
@@ -230,18 +232,6 @@ async function workerBundle(moduleUrl: string): Promise<URL | null> {
   }
 }
 
-/** `argv` without module loader/preload options (`--import x`, `--require x`, `--loader x`, ...) */
-function withoutLoaders(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const m = /^(--import|--require|-r|--loader|--experimental-loader)(=.*)?$/.exec(a);
-    if (m === null) out.push(a);
-    else if (m[2] === undefined) i++;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------
 // Worker pools
 // ---------------------------------------------------------------------------------
@@ -298,8 +288,9 @@ export class ExplorerPool {
     for (let i = 0; i < this.size; i++) {
       const w = new Worker(bundle ?? BOOT_MODULE, {
         workerData: data,
-        // a bundle is plain JS: do not boot the parent's TypeScript loader (tsx) in each worker
-        ...(bundle !== null ? { execArgv: withoutLoaders(process.execArgv) } : {}),
+        // a bundle is plain JS: no need for the parent's options (its TypeScript loader
+        // would boot in each worker; V8 options are process-wide and refused here)
+        ...(bundle !== null ? { execArgv: [] } : {}),
         stdout: false,
         stderr: false,
       });
@@ -668,7 +659,7 @@ class ParallelRun implements PoolClient {
       best.pooled += recycle.length;
       this.allocated -= c.buf.byteLength;
       for (const b of recycle) this.allocated -= b.byteLength;
-      best.w.postMessage({ t: 'chunk', session: this.session, id: c.id, buf: c.buf, offs: c.offs, n: c.n, violated, recycle }, [
+      best.w.postMessage({ t: 'chunk', session: this.session, id: c.id, buf: c.buf, offsAt: c.offsAt, n: c.n, violated, recycle, want: this.pool.length < 2 }, [
         c.buf.buffer as ArrayBuffer,
         ...recycle.map((b) => b.buffer as ArrayBuffer),
       ]);
@@ -680,7 +671,7 @@ class ParallelRun implements PoolClient {
       if (c !== null) {
         this.localPending++;
         const out = this.takeBuffer(1 << 16);
-        const r = this.local.expand(c.buf, c.offs, c.n, out);
+        const r = this.local.expand(c.buf, c.offsAt, c.n, out);
         for (const b of r.spare) this.pool.push(b);
         if (r.out !== out) this.allocated += r.out.byteLength;
         this.results.set(c.id, { ...r, input: null });
@@ -732,7 +723,7 @@ class ParallelRun implements PoolClient {
       c = null;
     }
     if (c === null) {
-      c = this.cur = { id: -1, buf: this.takeBuffer(words * this.maxChunk), offs: null, len: 0, n: 0, first: this.pushed, slot: null };
+      c = this.cur = { id: -1, buf: this.takeBuffer(words * this.maxChunk), offsAt: -1, len: 0, n: 0, first: this.pushed, slot: null };
     }
     return c;
   }
@@ -742,10 +733,20 @@ class ParallelRun implements PoolClient {
     c.len += words;
     c.n++;
     this.pushed++;
-    if (c.n >= this.maxChunk) {
+    if (c.n >= this.chunkLimit()) {
       this.ready.push(c);
       this.cur = null;
     }
+  }
+
+  /**
+   * states per chunk now: maxChunk, or fewer when the frontier is narrow, so that every
+   * worker gets a few chunks (a narrow BFS level is otherwise expanded by one worker)
+   */
+  private chunkLimit(): number {
+    const workers = Math.max(1, this.slots.length);
+    const frontier = this.count - this.expanded;
+    return Math.max(1, Math.min(this.maxChunk, Math.max(MIN_CHUNK_STATES, Math.floor(frontier / (2 * workers)))));
   }
 
   /** copies the state record at `p` in `src` to the end of the frontier */
@@ -770,7 +771,7 @@ class ParallelRun implements PoolClient {
     if (c.slot === null) this.pool.push(c.buf);
     const out = r.out;
     const offs = this.newOffs;
-    const max = this.maxChunk;
+    const max = this.chunkLimit();
     if (k === 0 || k < max >> 2) {
       for (let i = 0; i < k; i++) this.copyToFrontier(out, offs[i]);
       this.pool.push(out);
@@ -781,8 +782,16 @@ class ParallelRun implements PoolClient {
       this.ready.push(cur);
       this.cur = null;
     }
-    const m = Math.min(k, max);
-    this.ready.push({ id: -1, buf: out, offs: offs.slice(0, m), len: 0, n: m, first: this.pushed, slot: null });
+    let m = Math.min(k, max);
+    // the offsets go after the output (no allocation); when there is no room, fewer states
+    m = Math.min(m, out.length - r.len);
+    if (m <= 0) {
+      for (let i = 0; i < k; i++) this.copyToFrontier(out, offs[i]);
+      this.pool.push(out);
+      return;
+    }
+    out.set(offs.subarray(0, m), r.len);
+    this.ready.push({ id: -1, buf: out, offsAt: r.len, len: 0, n: m, first: this.pushed, slot: null });
     this.pushed += m;
     for (let i = m; i < k; i++) this.copyToFrontier(out, offs[i]);
   }
