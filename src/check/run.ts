@@ -3,7 +3,7 @@
  * at once, and the verdict of each invariant from what the exploration found.
  */
 import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle } from '../explore/bfs.ts';
-import { exploreParallel, type ModelSpec } from '../explore/parallel.ts';
+import { ExplorerPool, exploreParallel, type ModelSpec } from '../explore/parallel.ts';
 import type { State } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
 import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
@@ -73,6 +73,8 @@ export interface CheckOptions extends ExploreOptions {
    * The result is the same with any number of workers (src/explore/parallel.ts).
    */
   workers?: number;
+  /** with workers: run on this pool's warm workers (a check of many claims) instead of new ones */
+  pool?: ExplorerPool;
 }
 
 /** what `checkModel` needs: plain data, so that a worker thread can build the same model */
@@ -83,6 +85,11 @@ export interface CheckModelArg {
   noReduce?: boolean;
   /** no properties at all: the bare exploration (the bench's comparison with xstate) */
   noProperties?: boolean;
+}
+
+/** worker threads that build check models, for runCheckAsync's `pool` */
+export function checkPool(workers: number): ExplorerPool {
+  return new ExplorerPool(import.meta.url, workers);
 }
 
 /** where a worker thread finds checkModel(arg) (src/explore/parallel.ts) */
@@ -116,7 +123,7 @@ class CheckSetup {
     this.arg = { variant: v, workload: w, noReduce: opts.noReduce };
     this.model = checkModel(this.arg);
     const g = this.model.k.A.globals;
-    const { noReduce: _n, workers: _w, ...eo } = opts;
+    const { noReduce: _n, workers: _w, pool: _p, ...eo } = opts;
     this.options = {
       storeEdges: true,
       // every state counts as non-progress: the engine's counters (ki_retried, bytes, completions,
@@ -162,9 +169,9 @@ export function runCheck(v: Variant, w: Workload, opts: CheckOptions = {}): Chec
 
 /** as runCheck, over `opts.workers` worker threads when more than 1 */
 export async function runCheckAsync(v: Variant, w: Workload, opts: CheckOptions = {}): Promise<CheckRun> {
-  const workers = opts.workers ?? 1;
+  const workers = opts.pool?.size ?? opts.workers ?? 1;
   if (workers <= 1) return runCheck(v, w, opts);
   const c = new CheckSetup(v, w, opts);
   const spec = checkModelSpec(c.arg);
-  return c.finish(await exploreParallel(spec, { ...c.options, workers }));
+  return c.finish(await exploreParallel(spec, { ...c.options, workers, ...(opts.pool ? { pool: opts.pool } : {}) }));
 }

@@ -20,8 +20,8 @@ import { VARIANTS } from '../engine/variants.ts';
 import { WORKLOADS } from '../engine/workloads.ts';
 import type { Workload } from '../engine/workload.ts';
 import { explore, type ExploreResult } from '../explore/bfs.ts';
-import { checkModelSpec, runCheck, runCheckAsync } from '../check/run.ts';
-import { exploreParallel } from '../explore/parallel.ts';
+import { checkModelSpec, checkPool, runCheck, runCheckAsync } from '../check/run.ts';
+import { exploreParallel, type ExplorerPool } from '../explore/parallel.ts';
 import { availableParallelism } from 'node:os';
 import { invariants } from '../check/invariants.ts';
 import { parseArgs, runCli } from './args.ts';
@@ -195,7 +195,8 @@ function row(v: string, w: Workload, props: 'invariants' | 'none', workers: numb
 }
 
 /** the fastest of `reps` runs (the machine may be shared: the minimum is the least disturbed) */
-async function exploreRow(v: string, wname: string, props: 'invariants' | 'none', caps: { maxStates: number; maxSeconds: number }, reps: number, workers = 1): Promise<ExplorerRow> {
+async function exploreRow(v: string, wname: string, props: 'invariants' | 'none', caps: { maxStates: number; maxSeconds: number }, reps: number, pool?: ExplorerPool): Promise<ExplorerRow> {
+  const workers = pool?.size ?? 1;
   const w = WORKLOADS[wname];
   if (!w) throw new Error(`workload ${wname} is missing`);
   let best: ExplorerRow | undefined;
@@ -205,9 +206,9 @@ async function exploreRow(v: string, wname: string, props: 'invariants' | 'none'
     const cpu0 = process.cpuUsage();
     const r =
       props === 'invariants'
-        ? (await runCheckAsync(VARIANTS[v], w, { ...opts, workers })).result
-        : workers > 1
-          ? await exploreParallel(checkModelSpec({ variant: v, workload: w, noProperties: true }), { ...opts, workers })
+        ? (await runCheckAsync(VARIANTS[v], w, { ...opts, pool })).result
+        : pool
+          ? await exploreParallel(checkModelSpec({ variant: v, workload: w, noProperties: true }), { ...opts, workers, pool })
           : explore(ourModel(v, w), opts);
     const cpu = cpuSecondsSince(cpu0);
     rss.sample();
@@ -262,7 +263,8 @@ function breakdown(v: string, wname: string, caps: { maxStates: number; maxSecon
   };
 }
 
-async function xstateRow(v: string, wname: string, maxStates: number, maxSeconds: number, reps: number, engineUs: number, workers: number): Promise<XstateRow> {
+async function xstateRow(v: string, wname: string, maxStates: number, maxSeconds: number, reps: number, engineUs: number, pool?: ExplorerPool): Promise<XstateRow> {
+  const workers = pool?.size ?? 1;
   const w = WORKLOADS[wname];
   // xstate first, then ours up to the same number of distinct states (the whole space
   // when xstate finished it); each the fastest of `reps` runs
@@ -286,8 +288,8 @@ async function xstateRow(v: string, wname: string, maxStates: number, maxSeconds
     complete: r!.complete,
   };
   let par: ExploreResult | undefined;
-  for (let i = 0; i < reps && workers > 1; i++) {
-    const x = await exploreParallel(checkModelSpec({ variant: v, workload: w, noProperties: true }), { ...limit, workers });
+  for (let i = 0; i < reps && pool; i++) {
+    const x = await exploreParallel(checkModelSpec({ variant: v, workload: w, noProperties: true }), { ...limit, workers, pool });
     if (par === undefined || x.seconds < par.seconds) par = x;
   }
   const per = (s: number, n: number) => (n > 0 ? (s / n) * 1e6 : 0);
@@ -374,12 +376,16 @@ runCli(async () => {
     }
   }
   // the same mar14 explorations over worker threads (exploreParallel: the same states, verdicts and paths)
+  // (on a pool of warm workers, as `npm run check -- --workers N` has it: a fresh worker takes ~0.15 s to start and runs cold code)
   const parWorkers = Math.min(2, availableParallelism());
-  if (parWorkers > 1) {
+  const pool = parWorkers > 1 ? checkPool(parWorkers) : undefined;
+  if (pool) {
+    // warm the pool's workers up as the main thread was
+    await exploreParallel(checkModelSpec({ variant: 'mar14', workload: WORKLOADS['getevents-timeout'] }), { maxSeconds: caps.warmupSeconds, pool, workers: parWorkers });
     for (const wn of BENCH_WORKLOADS) {
       for (const props of ['invariants', 'none'] as const) {
         status(`explorer: mar14 ${wn} (${props}, ${parWorkers} workers)...`);
-        explorerRows.push(await exploreRow('mar14', wn, props, caps.explorer, caps.reps, parWorkers));
+        explorerRows.push(await exploreRow('mar14', wn, props, caps.explorer, caps.reps, pool));
       }
     }
   }
@@ -456,7 +462,7 @@ runCli(async () => {
   const xrows: XstateRow[] = [];
   for (const x of caps.xstate) {
     status(`@xstate/graph: mar14 ${x.workload}...`);
-    xrows.push(await xstateRow('mar14', x.workload, x.maxStates, x.maxSeconds, caps.reps, bd.cost.engineUsPerTransition, parWorkers));
+    xrows.push(await xstateRow('mar14', x.workload, x.maxStates, x.maxSeconds, caps.reps, bd.cost.engineUsPerTransition, pool));
   }
   statusDone();
   out('2. @xstate/graph getAdjacencyMap on the same model (EngineModel as an xstate v5 machine) vs our explorer');
@@ -506,6 +512,8 @@ runCli(async () => {
   }
   out('');
 
+  await pool?.close();
+
   // --- 3. npm run check -------------------------------------------------------------------
   status(`npm run check ${caps.checkArgs.join(' ')}...`);
   const ck: CheckTiming = await timeCheck(caps.checkArgs);
@@ -520,6 +528,17 @@ runCli(async () => {
         (ck.peakRss !== undefined ? `; peak RSS ${mib(ck.peakRss)}` : ''),
     );
   out(`   target < ${TARGET_CHECK_SECONDS}s on a 2-core machine: ${quick ? 'not judged (--quick runs a subset)' : verdict(!ck.error && ck.seconds < TARGET_CHECK_SECONDS)}`);
+  let ckPar: CheckTiming | undefined;
+  if (parWorkers > 1) {
+    status(`npm run check -- --workers ${parWorkers}...`);
+    ckPar = await timeCheck([...caps.checkArgs, '--workers', String(parWorkers)]);
+    statusDone();
+    out(
+      ckPar.error
+        ? `   with --workers ${parWorkers}: FAILED: ${ckPar.error}`
+        : `   with --workers ${parWorkers} (a pool of warm workers for all claims): ${secs(ckPar.seconds)} wall, ${ckPar.mismatches} verdicts differing (${ratio(ck.seconds / ckPar.seconds)} the speed of one thread)`,
+    );
+  }
   out('');
 
   // --- 4. scaling -------------------------------------------------------------------------
@@ -591,6 +610,7 @@ runCli(async () => {
           explorer: { rows: explorerRows, mar14: { invariants: m14inv, none: m14none, workers: parWorkers, parallel: { invariants: m14parInv, none: m14parNone } }, mar05: { invariants: m05inv, none: m05none }, breakdown: bd },
           xstate: xrows,
           check: ck,
+          checkWorkers: ckPar,
           scaling: srows,
           memory: { peakRss, bytesPerState: { min: minBps, max: maxBps, maxWithEdges: maxBpsEdges }, peakBytesPerStateScaling: peakPerState },
           seconds: totalSeconds,
