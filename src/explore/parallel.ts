@@ -32,7 +32,7 @@
  *
  * Workers load the model from `spec` (a module URL and the name of a factory
  * function); the main thread builds one instance too (initial states, in-process
- * expansion). Worker code is bundled with esbuild (a dependency of tsx) into one
+ * expansion). Worker code is bundled with esbuild (a dev dependency; tsx uses it too) into one
  * plain-JS module, so a worker starts in ~0.1 s; without esbuild, parallel-boot.mjs
  * registers tsx's loader in each worker (~0.5 s per worker). A fresh worker runs
  * cold (unoptimised) code for its first ~0.3 s of work, which dominates short
