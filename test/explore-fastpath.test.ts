@@ -19,24 +19,8 @@ import {
   philosophersModel,
   withFastPath,
   withoutFastPath,
-  type Graph,
 } from '../src/explore/toys.ts';
-
-/** the parts of a result that do not depend on timing or on the frontier's layout */
-function essence(r: ExploreResult) {
-  return {
-    complete: r.complete,
-    limitHit: r.limitHit,
-    states: r.states,
-    initialStates: r.initialStates,
-    transitions: r.transitions,
-    depth: r.depth,
-    terminalStates: r.terminalStates,
-    violations: [...r.violations.entries()],
-    labels: [...r.labels.entries()],
-    cycles: r.cycles,
-  };
-}
+import { essence, graphArb } from './explore-helpers.ts';
 
 function compare(make: () => Model, options: ExploreOptions = {}, transient = false): ExploreResult {
   const fastModel = withFastPath(make(), transient);
@@ -56,19 +40,6 @@ function compare(make: () => Model, options: ExploreOptions = {}, transient = fa
   expect(fastModel.counters.repeatPacks).toBe(0);
   return fast;
 }
-
-const graphArb = (maxNodes: number, maxOut: number): fc.Arbitrary<Graph> =>
-  fc.integer({ min: 1, max: maxNodes }).chain((n) =>
-    fc.record({
-      succ: fc.array(fc.array(fc.nat({ max: n - 1 }), { maxLength: maxOut }), { minLength: n, maxLength: n }),
-      init: fc.array(fc.nat({ max: n - 1 }), { minLength: 1, maxLength: 3 }),
-      bad: fc.array(fc.nat({ max: n - 1 }), { maxLength: 3 }),
-      badTerminal: fc.array(fc.nat({ max: n - 1 }), { maxLength: 5 }),
-      labelled: fc.array(fc.nat({ max: n - 1 }), { maxLength: 6 }),
-      progress: fc.array(fc.nat({ max: n - 1 }), { maxLength: n }),
-      pad: fc.nat({ max: 7 }),
-    }),
-  );
 
 describe('additive toy fingerprint', () => {
   it('step updates it to the fingerprint of the successor', () => {

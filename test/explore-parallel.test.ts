@@ -12,25 +12,10 @@ import { exploreParallel, ExplorerPool, type ParallelOptions } from '../src/expl
 import { toyModel, type Graph, type ToySpec } from '../src/explore/toys.ts';
 import { checkModel, type CheckModelArg } from '../src/check/run.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';
+import { essence, graphArb } from './explore-helpers.ts';
 
 const TOYS = new URL('../src/explore/toys.ts', import.meta.url).href;
 const CHECK = new URL('../src/check/run.ts', import.meta.url).href;
-
-/** the parts of a result that do not depend on timing or memory layout */
-function essence(r: ExploreResult) {
-  return {
-    complete: r.complete,
-    limitHit: r.limitHit,
-    states: r.states,
-    initialStates: r.initialStates,
-    transitions: r.transitions,
-    depth: r.depth,
-    terminalStates: r.terminalStates,
-    violations: [...r.violations.entries()],
-    labels: [...r.labels.entries()],
-    cycles: r.cycles,
-  };
-}
 
 /** sequential vs parallel on a toy, also comparing the onNewState sequences */
 async function sameAsSequential(spec: ToySpec, options: ExploreOptions, par: ParallelOptions): Promise<ExploreResult> {
@@ -104,19 +89,8 @@ describe('exploreParallel equals explore on toys', () => {
   });
 
   it('random graphs (variable-length states, labels, cycles, limits)', async () => {
-    const graphArb = fc.integer({ min: 1, max: 60 }).chain((n) =>
-      fc.record({
-        succ: fc.array(fc.array(fc.nat({ max: n - 1 }), { maxLength: 3 }), { minLength: n, maxLength: n }),
-        init: fc.array(fc.nat({ max: n - 1 }), { minLength: 1, maxLength: 3 }),
-        bad: fc.array(fc.nat({ max: n - 1 }), { maxLength: 3 }),
-        badTerminal: fc.array(fc.nat({ max: n - 1 }), { maxLength: 5 }),
-        labelled: fc.array(fc.nat({ max: n - 1 }), { maxLength: 6 }),
-        progress: fc.array(fc.nat({ max: n - 1 }), { maxLength: n }),
-        pad: fc.nat({ max: 7 }),
-      }),
-    );
     await fc.assert(
-      fc.asyncProperty(graphArb, fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 8 }), async (g: Graph, maxStates, maxDepth) => {
+      fc.asyncProperty(graphArb(60, 3), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 8 }), async (g: Graph, maxStates, maxDepth) => {
         const spec: ToySpec = { name: 'graph', args: [g] };
         await sameAsSequential(spec, { storeEdges: true }, { ...WORKERS_ONLY, chunkStates: 2, workers: 2 });
         await sameAsSequential(spec, { maxStates, maxDepth, storeEdges: true }, { ...WORKERS_ONLY, workers: 2 });

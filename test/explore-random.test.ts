@@ -8,19 +8,7 @@ import fc from 'fast-check';
 import { explore, replayPath, replayViolation } from '../src/explore/bfs.ts';
 import { referenceExplore } from '../src/explore/reference.ts';
 import { graphModel, type Graph } from '../src/explore/toys.ts';
-
-const graphArb = (maxNodes: number, maxOut: number): fc.Arbitrary<Graph> =>
-  fc.integer({ min: 1, max: maxNodes }).chain((n) =>
-    fc.record({
-      succ: fc.array(fc.array(fc.nat({ max: n - 1 }), { maxLength: maxOut }), { minLength: n, maxLength: n }),
-      init: fc.array(fc.nat({ max: n - 1 }), { minLength: 1, maxLength: 3 }),
-      bad: fc.array(fc.nat({ max: n - 1 }), { maxLength: 3 }),
-      badTerminal: fc.array(fc.nat({ max: n - 1 }), { maxLength: 5 }),
-      labelled: fc.array(fc.nat({ max: n - 1 }), { maxLength: 6 }),
-      progress: fc.array(fc.nat({ max: n - 1 }), { maxLength: n }),
-      pad: fc.nat({ max: 7 }),
-    }),
-  );
+import { graphArb } from './explore-helpers.ts';
 
 function checkAgainstReference(g: Graph, depthBoundAtDiameter = false): void {
   const m = graphModel(g);

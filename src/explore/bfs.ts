@@ -674,17 +674,9 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
 }
 
 /** what `assembleResult` needs: the explorer's final state */
-export interface ExplorationEnd {
+export interface ExplorationEnd
+  extends Pick<ExploreResult, 'states' | 'initialStates' | 'transitions' | 'depth' | 'terminalStates' | 'seconds' | 'visitedBytes' | 'peakBytes' | 'violations'> {
   limitHit: LimitName | undefined;
-  states: number;
-  initialStates: number;
-  transitions: number;
-  depth: number;
-  terminalStates: number;
-  seconds: number;
-  visitedBytes: number;
-  peakBytes: number;
-  violations: Map<string, Violation>;
   /** label -> the transition (parent state, action) that first emitted it */
   labelFirst: Map<string, { parent: number; action: number }>;
   info: StateInfo;

@@ -89,19 +89,27 @@ export class StateQueue {
     return b;
   }
 
+  /** the block to write a record of `need` words into, at `writePos` (a new one when the last is full) */
+  private writeBlock(need: number): Int32Array {
+    if (this.blocks.length === 0) return this.newBlock(need);
+    const b = this.blocks[this.blocks.length - 1];
+    if (this.writePos + need <= b.length) return b;
+    if (this.writePos < b.length) b[this.writePos] = END_OF_BLOCK;
+    return this.newBlock(need);
+  }
+
+  /** the block holding the oldest record, at `readPos` (releasing a consumed block); the queue must not be empty */
+  private readBlock(): Int32Array {
+    const b = this.blocks[0];
+    if (this.readPos < b.length && b[this.readPos] !== END_OF_BLOCK) return b;
+    this.release();
+    return this.blocks[0];
+  }
+
   push(s: Int32Array): void {
     const len = s.length;
     const need = len + 1;
-    let b: Int32Array;
-    if (this.blocks.length === 0) {
-      b = this.newBlock(need);
-    } else {
-      b = this.blocks[this.blocks.length - 1];
-      if (this.writePos + need > b.length) {
-        if (this.writePos < b.length) b[this.writePos] = END_OF_BLOCK;
-        b = this.newBlock(need);
-      }
-    }
+    const b = this.writeBlock(need);
     const p = this.writePos;
     b[p] = len;
     if (len <= 16) {
@@ -117,16 +125,7 @@ export class StateQueue {
   pushFp(s: Int32Array, lo: number, hi: number): void {
     const len = s.length;
     const need = len + 3;
-    let b: Int32Array;
-    if (this.blocks.length === 0) {
-      b = this.newBlock(need);
-    } else {
-      b = this.blocks[this.blocks.length - 1];
-      if (this.writePos + need > b.length) {
-        if (this.writePos < b.length) b[this.writePos] = END_OF_BLOCK;
-        b = this.newBlock(need);
-      }
-    }
+    const b = this.writeBlock(need);
     const p = this.writePos;
     b[p] = len;
     b[p + 1] = lo;
@@ -145,11 +144,7 @@ export class StateQueue {
    * `fp[1]` and returns it as a view of the queue's memory, valid until the next shift
    */
   shiftViewFp(fp: Int32Array): Int32Array {
-    let b = this.blocks[0];
-    if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
-      this.release();
-      b = this.blocks[0];
-    }
+    const b = this.readBlock();
     const q = this.readPos;
     const len = b[q];
     fp[0] = b[q + 1];
@@ -176,11 +171,7 @@ export class StateQueue {
 
   /** removes and returns the oldest state (a fresh copy); the queue must not be empty */
   shift(): Int32Array {
-    let b = this.blocks[0];
-    if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
-      this.release();
-      b = this.blocks[0];
-    }
+    const b = this.readBlock();
     const p = this.readPos + 1;
     const len = b[p - 1];
     this.readPos = p + len;
@@ -200,11 +191,7 @@ export class StateQueue {
    * until the next `shift`/`shiftView` (for models with `transientStates`)
    */
   shiftView(): Int32Array {
-    let b = this.blocks[0];
-    if (this.readPos >= b.length || b[this.readPos] === END_OF_BLOCK) {
-      this.release();
-      b = this.blocks[0];
-    }
+    const b = this.readBlock();
     const p = this.readPos + 1;
     const len = b[p - 1];
     this.readPos = p + len;

@@ -3,6 +3,7 @@
  * Model interface. Each documents what exploring it must find.
  */
 import type { Model, Property, State } from './model.ts';
+import { torusModel } from './bench-models.ts';
 
 /**
  * Two processes each do a non-atomic `counter++` (read into a local, then write
@@ -440,29 +441,13 @@ export function toyModel(spec: ToySpec): Model {
   return m;
 }
 
-/** a w x h torus (as bench-models.ts's torusModel), with an 'always' property failing at (w-1, h-1) */
+/** bench-models.ts's w x h torus without its action names, with an 'always' property failing at (w-1, h-1) */
 function torusLike(w: number, h: number): Model {
+  const t = torusModel(w, h);
   return {
-    init: () => [Int32Array.of(0, 0)],
-    actions(_s, out) {
-      out.push(0, 1, 2, 3);
-    },
-    next(s, a) {
-      const x = s[0];
-      const y = s[1];
-      switch (a) {
-        case 0:
-          return Int32Array.of(x + 1 === w ? 0 : x + 1, y);
-        case 1:
-          return Int32Array.of(x === 0 ? w - 1 : x - 1, y);
-        case 2:
-          return Int32Array.of(x, y + 1 === h ? 0 : y + 1);
-        case 3:
-          return Int32Array.of(x, y === 0 ? h - 1 : y - 1);
-        default:
-          return null;
-      }
-    },
+    init: t.init,
+    actions: t.actions,
+    next: t.next,
     properties: [{ name: 'not-corner', kind: 'always', check: (s) => (s[0] === w - 1 && s[1] === h - 1 ? 'in the far corner' : null) }],
     isProgress: (s) => s[0] === 0,
   };
