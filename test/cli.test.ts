@@ -32,6 +32,21 @@ describe('npm run check', () => {
     expect(j[0].invariants).toEqual([expect.objectContaining({ invariant: 'progress', verdict: 'holds', expected: 'holds' })]);
   });
 
+  it('--workers 2 gives the same verdicts, counts and depths as one thread', () => {
+    const args = ['--claim', 'mar14.uncached-read', '--claim', 'mar05.cached-read', '--json'];
+    const one = run('check.ts', args);
+    const two = run('check.ts', [...args, '--workers', '2']);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    // everything but timing and memory figures
+    const strip = (out: string) =>
+      (JSON.parse(out) as { stats: Record<string, unknown> }[]).map((c) => {
+        const { states, transitions, depth, complete, limitHit } = c.stats;
+        return { ...c, stats: { states, transitions, depth, complete, limitHit } };
+      });
+    expect(strip(two.out)).toEqual(strip(one.out));
+  });
+
   it('exits 1 when a verdict differs from its claim', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claims-'));
     const f = join(dir, 'claims.json');
@@ -76,6 +91,7 @@ describe('npm run check', () => {
     [['--bogus'], 'unknown option --bogus'],
     [['--max-states', '0'], '--max-states must be between 1 and'],
     [['--max-seconds', 'x'], '--max-seconds must be a whole number'],
+    [['--workers', '0'], '--workers must be between 1 and 64'],
   ] as const)
     it(`bad input ${args.join(' ')}: one line, exit 2`, () => {
       const r = run('check.ts', [...args]);
