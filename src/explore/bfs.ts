@@ -123,8 +123,8 @@ export interface ExploreOptions {
   /** overrides `model.isProgress` */
   isProgress?: (s: State) => boolean;
   /**
-   * initial visited-table capacity in slots (default 16384: 128 KiB, 192 KiB with the
-   * edge index, counted in the memory estimate; it saves the many early rehashes)
+   * initial visited-table capacity in slots (default 1024: 8 KiB, 12 KiB with the edge
+   * index; small claims report honest bytes per state, large ones rehash a few more times)
    */
   initialCapacity?: number;
   /**
@@ -222,7 +222,7 @@ interface Limits {
 
 const MAX_STATE_INDEX = 0x7fffffff - 1;
 /** default visited-table capacity in slots */
-export const DEFAULT_INITIAL_CAPACITY = 1 << 14;
+export const DEFAULT_INITIAL_CAPACITY = 1 << 10;
 
 function isNum(v: unknown): v is number {
   return typeof v === 'number' && !Number.isNaN(v);
