@@ -14,16 +14,13 @@
  * Never run from tests. --quick: small caps, one run each (a smoke run of well under a minute).
  */
 import { EngineModel } from '../engine/model.ts';
-import type { Machine } from '../engine/machine.ts';
-import type { Property } from '../explore/model.ts';
 import { VARIANTS } from '../engine/variants.ts';
 import { WORKLOADS } from '../engine/workloads.ts';
 import type { Workload } from '../engine/workload.ts';
 import { explore, type ExploreResult } from '../explore/bfs.ts';
-import { checkModelSpec, checkPool, runCheck, runCheckAsync } from '../check/run.ts';
+import { checkModel, checkModelSpec, checkPool, runCheck, runCheckAsync } from '../check/run.ts';
 import { exploreParallel, type ExplorerPool } from '../explore/parallel.ts';
 import { availableParallelism } from 'node:os';
-import { invariants } from '../check/invariants.ts';
 import { parseArgs, runCli } from './args.ts';
 import { BENCH_WORKLOADS, scalingWorkload } from '../bench/workloads.ts';
 import { xstateExplore, type XstateRun } from '../bench/xstate.ts';
@@ -159,12 +156,12 @@ interface ScalingRow {
 }
 
 /**
- * The engine as our explorer uses it (as runCheck does): transient states, i.e. `next`
- * packs into a reused buffer and the explorer copies only what it keeps. xstate keeps
- * every snapshot, so it gets the plain model (a fresh array per transition).
+ * The engine as our explorer uses it: checkModel, as runCheck has it (transient states:
+ * the explorer copies only what it keeps), with every invariant or with none. xstate
+ * keeps every snapshot, so it gets the plain model (a fresh array per transition).
  */
-function ourModel(v: string, w: Workload, props: (k: Machine) => Property[] = () => []): EngineModel {
-  return new EngineModel(VARIANTS[v], w, props, { transient: true });
+function ourModel(v: string, w: Workload, props: 'invariants' | 'none' = 'none'): EngineModel {
+  return checkModel({ variant: v, workload: w, noProperties: props === 'none' });
 }
 
 function words(v: string, w: Workload): number {
@@ -228,7 +225,7 @@ function aggregate(rows: ExplorerRow[]): { states: number; transitions: number; 
 
 function breakdown(v: string, wname: string, caps: { maxStates: number; maxSeconds: number }, reps: number, sample: number): Breakdown {
   const w = WORKLOADS[wname];
-  const make = () => ourModel(v, w, (k) => invariants(k));
+  const make = () => ourModel(v, w, 'invariants');
   let r: ExploreResult | undefined;
   for (let i = 0; i < reps; i++) {
     const x = explore(make(), caps);
