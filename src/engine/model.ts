@@ -59,10 +59,15 @@ export class EngineModel implements Model {
     this.k.actions(out);
   }
 
-  next(s: State, a: number): State | null {
+  /** runs action a from state s, leaving the successor in the machine's memory */
+  private run(s: State, a: number): void {
     this.from(s);
     this.k.act(a);
     this.labels = this.k.labels;
+  }
+
+  next(s: State, a: number): State | null {
+    this.run(s, a);
     return this.packStep();
   }
 
@@ -73,9 +78,7 @@ export class EngineModel implements Model {
   }
 
   step(s: State, lo: number, hi: number, a: number, out: Int32Array): boolean {
-    this.from(s);
-    this.k.act(a);
-    this.labels = this.k.labels;
+    this.run(s, a);
     this.k.fingerprintInto(lo, hi, out);
     return true;
   }
