@@ -87,7 +87,7 @@ export function stateKey(s: State): string {
 }
 
 /** explores `model` with getAdjacencyMap until `maxStates` distinct states or `maxSeconds` */
-export function xstateExplore(model: Model, maxStates: number, maxSeconds: number): XstateRun {
+export function xstateExplore(model: Model, maxStates: number, maxSeconds: number, key: 'default' | 'latin1' = 'latin1'): XstateRun {
   const machine = machineOf(model);
   const acts: number[] = [];
   let states = 0;
@@ -127,8 +127,7 @@ export function xstateExplore(model: Model, maxStates: number, maxSeconds: numbe
         transitions += acts.length;
         return acts.map((a) => ({ type: 'ACT' as const, a }));
       },
-      serializeState: (snap) => stateKey(snap.context.s),
-      serializeEvent: (e) => String(e.a),
+      ...(key === 'latin1' ? { serializeState: (snap: { context: Ctx }) => stateKey(snap.context.s), serializeEvent: (e: Ev) => String(e.a) } : {}),
       stopWhen: () => {
         states++;
         if ((states & 1023) === 0) {

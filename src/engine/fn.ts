@@ -47,17 +47,25 @@ export interface KFn<L extends string = string> {
   step(k: Machine, f: Frame<L>): void;
   /** words of its frames (frameWords) */
   frameSize: number;
-  /** a frame view reused for every step of this function */
-  frame: Frame<L> & FrameMem;
+  /** a frame view reused for every step of this function (it reads through CUR) */
+  frame: Frame<L>;
 }
 
-/** what a frame view reads and writes through (set by Machine.runThread before each step) */
+/** what a frame view reads and writes through */
 export interface FrameMem {
   m: Int32Array;
   base: number;
   /** the machine: writes go through its write log (Machine.store) */
   k: { store(addr: number, v: number): void };
 }
+
+/**
+ * The frame the running step works on: Machine.runThread points it at the machine's
+ * memory and at the frame before each step. Every frame view reads and writes through
+ * this one object (rather than through fields of its own), so the accessors see one
+ * object shape instead of one per kernel function, and stay fast.
+ */
+export const CUR: FrameMem = { m: new Int32Array(0), base: 0, k: { store() {} } };
 
 /** what a call needs of a function: its id (and name for messages) */
 export interface FnRef {
@@ -78,15 +86,16 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   const all = [...params, ...locals];
   if (all.length > MAX_LOCALS) throw new Error(`${name}: too many locals (${all.length} > ${MAX_LOCALS})`);
   if (BY_NAME.has(name)) throw new Error(`kfn ${name} defined twice`);
-  const frame = { m: new Int32Array(0), base: 0, k: null } as unknown as Frame<string> & FrameMem;
+  const frame = {} as Frame<string>;
   const def = (o: number) => ({
-    get(this: { m: Int32Array; base: number }) {
-      return this.m[this.base + o];
+    get() {
+      return CUR.m[CUR.base + o];
     },
-    set(this: FrameMem, v: number) {
-      this.k.store(this.base + o, v);
+    set(v: number) {
+      CUR.k.store(CUR.base + o, v);
     },
   });
+  Object.defineProperty(frame, 'base', { get: () => CUR.base });
   Object.defineProperty(frame, 'pc', def(FR_PC));
   Object.defineProperty(frame, 'rv', def(FR_RV));
   all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));

@@ -6,7 +6,7 @@
  * delivered on a CPU), and the state is the whole truth: thread stacks (function,
  * program point, locals) included. The same actions always give the same run.
  */
-import { FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
+import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
 import { WordHash } from './fingerprint.ts';
 import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
@@ -731,6 +731,8 @@ export class Machine implements MemCtx {
     const st = this.m[t.addr + TH_STATUS];
     if (st === T_SPIN || st === T_SLEEP) this.store(t.addr + TH_STATUS, T_RUN);
     let guard = 0;
+    CUR.m = this.m;
+    CUR.k = this;
     try {
       for (;;) {
         const fr = this.m[t.addr + TH_FP];
@@ -744,11 +746,8 @@ export class Machine implements MemCtx {
         const fn = FNS[this.m[fr]];
         const pc = this.m[fr + FR_PC];
         if (this.trace) this.trace.push({ thread: i, fn: fn.name, pc });
-        const f = fn.frame;
-        f.m = this.m;
-        f.k = this;
-        f.base = fr;
-        fn.step(this, f);
+        CUR.base = fr;
+        fn.step(this, fn.frame);
         this.stepCount++;
         if (this.m[t.addr + TH_FP] === 0) {
           // the thread's outermost function returned: it exits (an interrupt slot goes idle) now
@@ -871,16 +870,21 @@ export class Machine implements MemCtx {
     this.nLog = 0;
   }
 
-  /** true when no logged word with `mask[addr]` set has changed value */
-  logMisses(mask: Uint8Array): boolean {
+  /**
+   * The union of `masks[addr]` over the logged words whose value changed: with one bit
+   * per property in `masks[addr]` (the properties that read addr), the properties this
+   * step may have changed the verdict of.
+   */
+  logChanged(masks: Int32Array): number {
     const m = this.m;
     const la = this.logAddr;
     const lo = this.logOld;
+    let bits = 0;
     for (let i = 0; i < this.nLog; i++) {
       const a = la[i];
-      if (mask[a] !== 0 && lo[i] !== m[a]) return false;
+      if (lo[i] !== m[a]) bits |= masks[a];
     }
-    return true;
+    return bits;
   }
 
   /** keeps the memory as it is and starts an empty log */

@@ -25,7 +25,9 @@ export class EngineModel implements Model {
     const { k, init } = buildMachine(variant, workload, opts);
     this.k = k;
     this.init0 = init;
-    this.properties = props(k).map((p) => (p.kind === 'always' && p.reads ? this.skipUnchanged(p) : p));
+    this.readMasks = new Int32Array(k.size);
+    let bit = 0;
+    this.properties = props(k).map((p) => (p.kind === 'always' && p.reads && bit < 31 ? this.skipUnchanged(p, 1 << bit++) : p));
     this.transientStates = opts.transient === true;
     this.scratch = new Int32Array(this.transientStates ? k.size : 0);
   }
@@ -46,6 +48,7 @@ export class EngineModel implements Model {
   /** makes the machine's memory hold s, with an empty write log */
   private from(s: State): void {
     this.packed = null;
+    this.changed = -1;
     if (this.base === s && this.k.loads === this.baseLoad) this.k.undo();
     else {
       this.k.load(s);
@@ -86,6 +89,7 @@ export class EngineModel implements Model {
   packStep(): State {
     const t = this.transientStates ? this.k.packInto(this.scratch) : this.k.pack();
     this.packed = t;
+    this.changed = -1;
     return t;
   }
 
@@ -100,16 +104,27 @@ export class EngineModel implements Model {
    * An 'always' property whose check is skipped on the state just packed when the step
    * changed none of the words it reads (Property.reads): the state the step ran from
    * was checked when it was new, and the property held there (else it would no longer
-   * be checked). Any other state is checked in full.
+   * be checked). Any other state is checked in full. Each such property has one bit in
+   * `readMasks[addr]` for every word it reads, so one pass over the write log
+   * (`changedBits`) tells every property's check whether it may be skipped.
    */
-  private skipUnchanged(p: Property): Property {
-    const mask = new Uint8Array(this.k.size);
-    for (const a of p.reads!) mask[a] = 1;
+  private skipUnchanged(p: Property, bit: number): Property {
+    for (const a of p.reads!) this.readMasks[a] |= bit;
     const check = p.check;
     return {
       ...p,
-      check: (s: State) => (s === this.packed && this.k.logMisses(mask) ? null : check(s)),
+      check: (s: State) => (s === this.packed && (this.changedBits() & bit) === 0 ? null : check(s)),
     };
+  }
+
+  /** per word, the bits of the skippable properties that read it */
+  private readonly readMasks: Int32Array;
+  /** the bits of the properties whose words the step to `packed` changed (-1: not yet known) */
+  private changed = -1;
+
+  private changedBits(): number {
+    if (this.changed === -1) this.changed = this.k.logChanged(this.readMasks);
+    return this.changed;
   }
 
   /** see Model.transientStates: set by explorers that copy what they keep (opts.transient) */
@@ -119,6 +134,7 @@ export class EngineModel implements Model {
   /** points the machine's working memory at state s (for inspection) */
   load(s: State): Machine {
     this.packed = null;
+    this.changed = -1;
     this.k.load(s);
     this.base = s;
     this.baseLoad = this.k.loads;
