@@ -81,6 +81,25 @@ export type View<F extends FieldSpec> = { -readonly [K in keyof F]: number } & {
   $(field: keyof F): number;
 };
 
+/**
+ * The getter and setter of one field. They are compiled once per field (a Function of
+ * their own) rather than made as closures of one shared function: V8 keeps type
+ * feedback per compiled function, so each accessor only ever sees its own struct's view
+ * class and its property loads stay monomorphic (closures of one function share their
+ * feedback, which saw every struct's class and went megamorphic). Measured: 3-5% of the
+ * explorer's time on the mar14 workloads.
+ */
+function accessors(o: number, what: string): PropertyDescriptor {
+  const make = new Function(
+    'rd',
+    'wr',
+    'o',
+    'what',
+    'return { get() { return rd(this.c, this.addr + o, what); }, set(v) { wr(this.c, this.addr + o, v, what); } };',
+  ) as (r: typeof rd, w: typeof wr, o: number, what: string) => PropertyDescriptor;
+  return make(rd, wr, o, what);
+}
+
 const viewClasses = new WeakMap<StructDef<FieldSpec>, new (c: MemCtx, base: number) => unknown>();
 
 /**
@@ -98,14 +117,7 @@ export function view<F extends FieldSpec>(def: StructDef<F>, c: MemCtx, base: nu
     for (const k of Object.keys(def.fields)) {
       const o = def.off[k];
       const what = `${def.name}->${k}`;
-      Object.defineProperty(proto, k, {
-        get(this: { c: MemCtx; addr: number }) {
-          return rd(this.c, this.addr + o, what);
-        },
-        set(this: { c: MemCtx; addr: number }, v: number) {
-          wr(this.c, this.addr + o, v, what);
-        },
-      });
+      Object.defineProperty(proto, k, accessors(o, what));
     }
     proto.$ = function (this: { addr: number }, f: string) {
       return this.addr + def.off[f];
