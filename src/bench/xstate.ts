@@ -5,9 +5,8 @@
  * The EngineModel is wrapped as an xstate v5 machine: the context holds the packed
  * state (the Int32Array itself), there is one event type `ACT` carrying the
  * scheduler action, and its transition assigns `model.next(s, a)`. `events` asks the
- * model for the enabled actions; `serializeState` is an exact key of the packed state
- * (its bytes as a latin1 string: cheaper than xstate's default JSON serialisation,
- * which would also not see inside an Int32Array).
+ * model for the enabled actions. States are keyed either with getAdjacencyMap's own
+ * serialisation or with a cheaper hand-written key (XstateKey); both are exact.
  *
  * `getAdjacencyMap` has no state cap (its `limit` counts queue pops and throws), so
  * the run is cut by `stopWhen`, which xstate calls exactly once per new distinct
@@ -22,6 +21,14 @@ import { runInNewContext } from 'node:vm';
 import { assign, setup } from 'xstate';
 import { getAdjacencyMap } from '@xstate/graph';
 import type { Model, State } from '../explore/model.ts';
+
+/**
+ * How xstate keys its states: 'default' is getAdjacencyMap's own serialisation (JSON of
+ * the snapshot's value and context, where the Int32Array becomes {"0":..,"1":..}), what a
+ * user of @xstate/graph gets; 'latin1' is a hand-written key (the state's bytes as a
+ * latin1 string), the cheapest exact key we found, so that xstate's own cost shows.
+ */
+export type XstateKey = 'default' | 'latin1';
 
 export interface XstateRun {
   /** distinct states xstate dequeued (its count; at most the cap) */
@@ -87,7 +94,7 @@ export function stateKey(s: State): string {
 }
 
 /** explores `model` with getAdjacencyMap until `maxStates` distinct states or `maxSeconds` */
-export function xstateExplore(model: Model, maxStates: number, maxSeconds: number, key: 'default' | 'latin1' = 'latin1'): XstateRun {
+export function xstateExplore(model: Model, maxStates: number, maxSeconds: number, key: XstateKey = 'default'): XstateRun {
   const machine = machineOf(model);
   const acts: number[] = [];
   let states = 0;
