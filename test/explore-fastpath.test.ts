@@ -22,8 +22,11 @@ import {
 } from '../src/explore/toys.ts';
 import { essence, graphArb } from './explore-helpers.ts';
 
-function compare(make: () => Model, options: ExploreOptions = {}, transient = false): ExploreResult {
-  const fastModel = withFastPath(make(), transient);
+type Mode = 'fresh' | 'transient' | 'direct';
+
+function compare(make: () => Model, options: ExploreOptions = {}, mode: Mode = 'fresh'): ExploreResult {
+  const transient = mode !== 'fresh';
+  const fastModel = withFastPath(make(), transient, mode === 'direct');
   expect(hasFastPath(fastModel)).toBe(true);
   const seenFast: string[] = [];
   const seenSlow: string[] = [];
@@ -38,6 +41,8 @@ function compare(make: () => Model, options: ExploreOptions = {}, transient = fa
   // packStep only for new successors, each once
   expect(fastModel.counters.packs).toBe(fast.states - fast.initialStates);
   expect(fastModel.counters.repeatPacks).toBe(0);
+  // straight into the frontier when the model can (and only then)
+  expect(fastModel.counters.intoPacks).toBe(mode === 'direct' ? fastModel.counters.packs : 0);
   return fast;
 }
 
@@ -66,38 +71,39 @@ describe('additive toy fingerprint', () => {
 });
 
 describe('explore() with and without the fast path', () => {
-  for (const transient of [false, true]) {
-    describe(transient ? 'transient states' : 'fresh states', () => {
+  const titles: Record<Mode, string> = { fresh: 'fresh states', transient: 'transient states', direct: 'transient states packed straight into the frontier (packStepInto)' };
+  for (const mode of ['fresh', 'transient', 'direct'] as const) {
+    describe(titles[mode], () => {
       it('toys: same results, packStep only for new states', () => {
-        compare(() => lostUpdateModel('at-quiescence'), {}, transient);
-        compare(() => lostUpdateModel('always'), {}, transient);
-        compare(() => petersonModel(), {}, transient);
-        const broken = compare(() => petersonModel(true), {}, transient);
+        compare(() => lostUpdateModel('at-quiescence'), {}, mode);
+        compare(() => lostUpdateModel('always'), {}, mode);
+        compare(() => petersonModel(), {}, mode);
+        const broken = compare(() => petersonModel(true), {}, mode);
         expect(broken.violations.has('mutex')).toBe(true);
-        compare(() => philosophersModel(), {}, transient);
-        const lab = compare(() => labelModel(40), {}, transient);
+        compare(() => philosophersModel(), {}, mode);
+        const lab = compare(() => labelModel(40), {}, mode);
         expect(lab.labels.size).toBe(4);
-        const live = compare(() => livelockModel(), { storeEdges: true }, transient);
+        const live = compare(() => livelockModel(), { storeEdges: true }, mode);
         expect(live.cycles).toMatchObject({ checked: true });
-        compare(() => torusModel(60, 50), {}, transient);
+        compare(() => torusModel(60, 50), {}, mode);
       });
 
       it('limits: maxStates, maxDepth, stopOn', () => {
-        compare(() => torusModel(100, 100), { maxStates: 777 }, transient);
-        compare(() => torusModel(100, 100), { maxDepth: 7 }, transient);
-        compare(() => philosophersModel(), { maxDepth: 2 }, transient);
-        compare(() => petersonModel(true), { stopOn: 'first-violation' }, transient);
-        compare(() => lostUpdateModel('always'), { stopOn: 'all-violated' }, transient);
-        compare(() => livelockModel(), { storeEdges: true, maxStates: 5 }, transient);
+        compare(() => torusModel(100, 100), { maxStates: 777 }, mode);
+        compare(() => torusModel(100, 100), { maxDepth: 7 }, mode);
+        compare(() => philosophersModel(), { maxDepth: 2 }, mode);
+        compare(() => petersonModel(true), { stopOn: 'first-violation' }, mode);
+        compare(() => lostUpdateModel('always'), { stopOn: 'all-violated' }, mode);
+        compare(() => livelockModel(), { storeEdges: true, maxStates: 5 }, mode);
       });
 
       it('random graphs (variable-length states, labels, cycles, limits)', () => {
         fc.assert(
           fc.property(graphArb(120, 3), fc.integer({ min: 1, max: 150 }), fc.integer({ min: 0, max: 10 }), (g, maxStates, maxDepth) => {
-            compare(() => graphModel(g), { storeEdges: true, initialCapacity: 16 }, transient);
-            compare(() => graphModel(g), { maxStates }, transient);
-            compare(() => graphModel(g), { maxDepth, storeEdges: true }, transient);
-            compare(() => graphModel(g), { stopOn: 'first-violation' }, transient);
+            compare(() => graphModel(g), { storeEdges: true, initialCapacity: 16 }, mode);
+            compare(() => graphModel(g), { maxStates }, mode);
+            compare(() => graphModel(g), { maxDepth, storeEdges: true }, mode);
+            compare(() => graphModel(g), { stopOn: 'first-violation' }, mode);
           }),
           { numRuns: 150 },
         );

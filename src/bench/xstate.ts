@@ -56,7 +56,7 @@ export interface XstateRun {
 }
 
 /** a full-GC function (V8's gc, exposed at run time), or undefined */
-function forcedGc(): (() => void) | undefined {
+export function forcedGc(): (() => void) | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;

@@ -24,7 +24,7 @@ import { exploreParallel, type ExplorerPool } from '../explore/parallel.ts';
 import { availableParallelism } from 'node:os';
 import { parseArgs, runCli } from './args.ts';
 import { BENCH_WORKLOADS, scalingWorkload } from '../bench/workloads.ts';
-import { xstateExplore, type XstateKey, type XstateRun } from '../bench/xstate.ts';
+import { forcedGc, xstateExplore, type XstateKey, type XstateRun } from '../bench/xstate.ts';
 import { loadClaims } from '../check/claims.ts';
 import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
 import { timeCheck, type CheckTiming } from '../bench/check.ts';
@@ -284,6 +284,9 @@ async function xstateRow(v: string, wname: string, key: XstateKey, maxStates: nu
     if (xs === undefined || x.statesPerSecond > xs.statesPerSecond) xs = x;
   }
   const limit = xs!.complete ? {} : { maxStates: xs!.states };
+  // xstate's adjacency map is garbage now: collect it before our runs, as xstate's own
+  // run started from a collected heap
+  forcedGc()?.();
   let r: ExploreResult | undefined;
   for (let i = 0; i < reps; i++) {
     const x = explore(ourModel(v, w), limit);

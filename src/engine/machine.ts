@@ -809,6 +809,15 @@ export class Machine implements MemCtx {
   }
 
   /** packs the working memory into `buf` (at least `size` words); returns the view of the packed state */
+  /** the length of the packed state (heap + every thread's live stack words) */
+  packedLength(): number {
+    const m = this.m;
+    const ts = this.threads;
+    let n = this.heapEnd;
+    for (let i = 0; i < ts.length; i++) n += m[ts[i].addr + TH_SP];
+    return n;
+  }
+
   packInto(buf: Int32Array): Int32Array {
     const m = this.m;
     const he = this.heapEnd;
@@ -822,7 +831,7 @@ export class Machine implements MemCtx {
       for (let j = 0, a = t.stack; j < sp; j++) buf[o + j] = m[a + j];
       o += sp;
     }
-    return buf.subarray(0, o);
+    return o === buf.length ? buf : buf.subarray(0, o);
   }
 
   // ---------------------------------------------------------------- the write log

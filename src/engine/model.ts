@@ -93,6 +93,17 @@ export class EngineModel implements Model {
     return t;
   }
 
+  packedLength(): number {
+    return this.k.packedLength();
+  }
+
+  packStepInto(out: Int32Array): State {
+    const t = this.k.packInto(out);
+    this.packed = t;
+    this.changed = -1;
+    return t;
+  }
+
   /**
    * The state the last `step`/`next` packed, while the machine's write log is still that
    * step's (the next `from` or `load` ends it): `skipUnchanged` knows which words changed

@@ -518,6 +518,9 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const maxDepth = lim.maxDepth;
 
   const transient = model.transientStates === true;
+  // the model may pack new states straight into the frontier; the state is then a view
+  // of the queue's memory, which only a transient-states model may be handed
+  const direct = fast && transient && typeof model.packStepInto === 'function' && typeof model.packedLength === 'function';
   outer: while (limitHit === undefined && queue.count > 0) {
     if (levelLeft === 0) {
       depth++;
@@ -585,7 +588,10 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
           info.parent[idx] = src;
           info.action[idx] = a;
           maxDepthSeen = depth + 1;
-          if (fast) {
+          if (direct) {
+            // packed straight into the frontier (one copy of the state fewer)
+            t = model.packStepInto!(queue.allocFp(model.packedLength!(), fp[0], fp[1]));
+          } else if (fast) {
             t = model.packStep!();
             queue.pushFp(t, fp[0], fp[1]);
           } else queue.push(t!);

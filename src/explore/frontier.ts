@@ -140,6 +140,23 @@ export class StateQueue {
   }
 
   /**
+   * appends a record of `len` words with fingerprint (lo, hi), as `pushFp` does, and
+   * returns the record's words (a view of the queue's memory) for the caller to fill
+   * before anything else is pushed or shifted
+   */
+  allocFp(len: number, lo: number, hi: number): Int32Array {
+    const need = len + 3;
+    const b = this.writeBlock(need);
+    const p = this.writePos;
+    b[p] = len;
+    b[p + 1] = lo;
+    b[p + 2] = hi;
+    this.writePos = p + need;
+    this.count++;
+    return b.subarray(p + 3, p + need);
+  }
+
+  /**
    * removes the oldest state of a `pushFp` queue, writes its fingerprint to `fp[0]`,
    * `fp[1]` and returns it as a view of the queue's memory, valid until the next shift
    */

@@ -79,8 +79,16 @@ export interface Model {
    *  - `packStep()`: the successor of the last `step`, packed (a view of a reused buffer
    *    when `transientStates`), for the successors the explorer keeps.
    * `lastLabels` after `step` gives the labels that step emitted, as after `next`.
+   *
+   * A model of the fast path may also pack straight into the explorer's memory (both or
+   * neither; the explorer then skips one copy of every new state):
+   *  - `packedLength()`: the length of the successor of the last `step`, packed;
+   *  - `packStepInto(out)`: packs that successor into `out` (exactly that long) and
+   *    returns `out`, as `packStep` would return its copy.
    */
   fingerprint?(s: State, out: Int32Array): void;
   step?(s: State, lo: number, hi: number, a: number, out: Int32Array): boolean;
   packStep?(): State;
+  packedLength?(): number;
+  packStepInto?(out: Int32Array): State;
 }

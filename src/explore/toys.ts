@@ -317,6 +317,8 @@ export interface FastPathCounters {
   packs: number;
   /** packs whose successor had been packed before (same fingerprint) */
   repeatPacks: number;
+  /** packs straight into the explorer's memory (packStepInto), counted in `packs` too */
+  intoPacks: number;
 }
 
 /**
@@ -326,8 +328,8 @@ export interface FastPathCounters {
  * buffer when `transient`). `counters` counts calls; `packed` records the
  * fingerprints handed out (so tests can check no state is packed twice).
  */
-export function withFastPath(base: Model, transient = false): Model & { counters: FastPathCounters } {
-  const counters: FastPathCounters = { steps: 0, packs: 0, repeatPacks: 0 };
+export function withFastPath(base: Model, transient = false, direct = false): Model & { counters: FastPathCounters } {
+  const counters: FastPathCounters = { steps: 0, packs: 0, repeatPacks: 0, intoPacks: 0 };
   const packedFps = new Set<string>();
   let pending: State | null = null;
   let pendingFp = '';
@@ -364,12 +366,7 @@ export function withFastPath(base: Model, transient = false): Model & { counters
       return true;
     },
     packStep() {
-      if (pending === null) throw new Error('packStep without a step');
-      counters.packs++;
-      if (packedFps.has(pendingFp)) counters.repeatPacks++;
-      packedFps.add(pendingFp);
-      const t = pending;
-      pending = null;
+      const t = takePending();
       if (!transient) return t;
       if (buf.length < t.length) buf = new Int32Array(t.length * 2);
       buf.fill(-999);
@@ -377,12 +374,35 @@ export function withFastPath(base: Model, transient = false): Model & { counters
       return buf.subarray(0, t.length);
     },
   };
+  function takePending(): State {
+    if (pending === null) throw new Error('packStep without a step');
+    counters.packs++;
+    if (packedFps.has(pendingFp)) counters.repeatPacks++;
+    packedFps.add(pendingFp);
+    const t = pending;
+    pending = null;
+    return t;
+  }
+  if (direct) {
+    // packs straight into the explorer's memory (Model.packStepInto)
+    m.packedLength = () => {
+      if (pending === null) throw new Error('packedLength without a step');
+      return pending.length;
+    };
+    m.packStepInto = (out) => {
+      const t = takePending();
+      counters.intoPacks++;
+      if (out.length !== t.length) throw new Error(`packStepInto: ${out.length} words given for a state of ${t.length}`);
+      out.set(t);
+      return out;
+    };
+  }
   return m;
 }
 
 /** `m` without the fast path (the same model, explored through `next` and hash.ts) */
 export function withoutFastPath(m: Model): Model {
-  const { fingerprint: _f, step: _s, packStep: _p, ...rest } = m;
+  const { fingerprint: _f, step: _s, packStep: _p, packedLength: _l, packStepInto: _i, ...rest } = m;
   return rest;
 }
 
