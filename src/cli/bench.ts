@@ -618,7 +618,11 @@ runCli(async () => {
   const peakRss = maxRss();
   out('5. Memory');
   out('');
-  out(`   peak RSS of this process: ${mib(peakRss)} (largest scaling run: ${si(Math.max(...srows.map((r) => r.states)))} states)`);
+  const xstatePeak = Math.max(...xrows.map((r) => r.xstate.peakRss));
+  out(
+    `   peak RSS of this process: ${mib(peakRss)}; during the xstate runs it peaked at ${mib(xstatePeak)} ` +
+      `(${si(largest)} states kept as snapshots), the largest scaling run explored ${si(Math.max(...srows.map((r) => r.states)))} states`,
+  );
   out(
     `   explorer storage per state (fingerprint table + parent + action): ${minBps.toFixed(1)}-${maxBps.toFixed(1)} bytes, ` +
       `up to ${maxBpsEdges.toFixed(1)} with the check's edge list (target <= ${TARGET_BYTES_PER_STATE}: ${verdict(maxBpsEdges <= TARGET_BYTES_PER_STATE)})`,
