@@ -121,22 +121,32 @@ export class StateQueue {
     this.count++;
   }
 
-  /** appends `s` with its fingerprint (lo, hi); see `shiftFp`/`shiftViewFp` */
-  pushFp(s: Int32Array, lo: number, hi: number): void {
-    const len = s.length;
+  /**
+   * appends the header of a record of `len` words with fingerprint (lo, hi) and makes
+   * room for its words, which end at the new `writePos` of the returned block
+   */
+  private appendFp(len: number, lo: number, hi: number): Int32Array {
     const need = len + 3;
     const b = this.writeBlock(need);
     const p = this.writePos;
     b[p] = len;
     b[p + 1] = lo;
     b[p + 2] = hi;
-    if (len <= 16) {
-      for (let i = 0; i < len; i++) b[p + 3 + i] = s[i];
-    } else {
-      b.set(s, p + 3);
-    }
     this.writePos = p + need;
     this.count++;
+    return b;
+  }
+
+  /** appends `s` with its fingerprint (lo, hi); see `shiftFp`/`shiftViewFp` */
+  pushFp(s: Int32Array, lo: number, hi: number): void {
+    const len = s.length;
+    const b = this.appendFp(len, lo, hi);
+    const p = this.writePos - len;
+    if (len <= 16) {
+      for (let i = 0; i < len; i++) b[p + i] = s[i];
+    } else {
+      b.set(s, p);
+    }
   }
 
   /**
@@ -145,15 +155,8 @@ export class StateQueue {
    * before anything else is pushed or shifted
    */
   allocFp(len: number, lo: number, hi: number): Int32Array {
-    const need = len + 3;
-    const b = this.writeBlock(need);
-    const p = this.writePos;
-    b[p] = len;
-    b[p + 1] = lo;
-    b[p + 2] = hi;
-    this.writePos = p + need;
-    this.count++;
-    return b.subarray(p + 3, p + need);
+    const b = this.appendFp(len, lo, hi);
+    return b.subarray(this.writePos - len, this.writePos);
   }
 
   /**
