@@ -49,6 +49,19 @@ export interface KFn<L extends string = string> {
   frameSize: number;
   /** a frame view reused for every step of this function (it reads through CUR) */
   frame: Frame<L>;
+  /** per program point, from the compiler: source line, live frame words, footprint */
+  points: readonly ProgramPoint[];
+}
+
+/** what the compiler knows of a program point (src/compile/compile.ts) */
+export interface ProgramPoint {
+  pc: number;
+  /** line of the straight-line source (src/kernel/...) where the step starts */
+  line: number;
+  /** frame words live at this point (the others are reset when dead-variable reduction is on) */
+  live: readonly string[];
+  /** the step's static footprint: primitives called, struct fields written */
+  footprint: { calls: readonly string[]; fields: readonly string[] };
 }
 
 /** what a frame view reads and writes through */
@@ -82,6 +95,7 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   params: P,
   locals: L,
   step: (k: Machine, f: Frame<P[number] | L[number]>) => void,
+  points: readonly ProgramPoint[] = [],
 ): KFn<P[number] | L[number]> {
   const all = [...params, ...locals];
   if (all.length > MAX_LOCALS) throw new Error(`${name}: too many locals (${all.length} > ${MAX_LOCALS})`);
@@ -99,7 +113,7 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   Object.defineProperty(frame, 'pc', def(FR_PC));
   Object.defineProperty(frame, 'rv', def(FR_RV));
   all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));
-  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length };
+  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length, points };
   FNS[fn.id] = fn;
   BY_NAME.set(name, fn);
   return fn as unknown as KFn<P[number] | L[number]>;
@@ -113,4 +127,30 @@ export function fnById(id: number): KFn {
 
 export function fnByName(name: string): KFn | undefined {
   return BY_NAME.get(name);
+}
+
+// ------------------------------------------------------------------ the straight-line source language
+/**
+ * What a kernel function is in the source (src/kernel/): a generator over the machine.
+ * `yield;` is a preemption point; `yield* f(k, ...)` calls kernel function f. The compiler
+ * (src/compile/compile.ts) turns it into a KFn; these types only make the source type-check.
+ */
+export type KGen<T = number> = Generator<void, T, void>;
+
+/** the kernel function f as a value (a function pointer stored in kernel memory); compiled to `f.id` */
+export function fnptr(f: ((...a: never[]) => KGen<unknown>) | FnRef): number {
+  if ('id' in f && typeof f.id === 'number') return f.id;
+  const g = BY_NAME.get((f as { name: string }).name);
+  if (!g) throw new Error(`fnptr: ${(f as { name: string }).name} is not a compiled kernel function`);
+  return g.id;
+}
+
+/** the address of local x of the running kernel function (compiled to the frame word's address) */
+export function addressOf(_x: number): number {
+  throw new Error('addressOf is compiled away: it is only valid inside a kernel function');
+}
+
+/** calls the kernel function whose id is `fn` (a call through a function pointer) */
+export function* call_ptr(_k: unknown, _fn: number, ..._args: number[]): KGen {
+  throw new Error('call_ptr is compiled away: it is only valid inside a kernel function');
 }

@@ -941,6 +941,21 @@ export class Machine implements MemCtx {
   private readonly workMem: Int32Array;
   private readonly oldSp: Int32Array;
 
+  /**
+   * Dead-variable reduction (SPIN's): the compiled code calls this at every jump and call
+   * with the frame words that are dead at the target; they are reset to 0, so that two
+   * states that differ only in dead locals are one. `MachineOptions.dead: false` turns it off.
+   */
+  dead(base: number, offs: readonly number[]): void {
+    if (!this.deadReset) return;
+    const m = this.m;
+    for (let i = 0; i < offs.length; i++) {
+      const a = base + offs[i];
+      if (m[a] !== 0) this.store(a, 0);
+    }
+  }
+  deadReset = false;
+
   /** marks a stack object live (frame entered) or dead (frame returned) */
   setStackObj(addr: number, live: boolean): void {
     this.store(addr - 1, live ? H_LIVE : 3);

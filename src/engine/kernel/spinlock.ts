@@ -15,7 +15,11 @@
 import type { Machine } from '../machine.ts';
 import { PANIC_LOCK } from '../machine.ts';
 
-function acquire(k: Machine, l: number, irq: 'none' | 'irq' | 'save'): number {
+/**
+ * One attempt to take lock l (the step form the compiler emits for `yield* spin_lock*(k, l)`):
+ * the saved irq state once held, -1 while the lock is busy (the thread spins; the step is retried).
+ */
+export function acquire(k: Machine, l: number, irq: 'none' | 'irq' | 'save'): number {
   const me = k.cur;
   const spinning = k.tw('spin_on') === l;
   if (!spinning) {

@@ -1,0 +1,76 @@
+/**
+ * The kernel compiler: the committed engine (src/engine/...) is what src/kernel/ compiles
+ * to, and the compiler's rules hold on small functions.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { compileAll } from '../src/compile/main.ts';
+import { compileModule, CompileError } from '../src/compile/compile.ts';
+
+const REL = { fn: '../fn.ts', spinlock: './spinlock.ts' };
+
+describe('kernel compiler', () => {
+  it('the committed engine is fresh: every src/kernel module compiles to the file beside it in src/engine', () => {
+    const stale = compileAll().filter((m) => readFileSync(m.out, 'utf8') !== m.text).map((m) => m.out);
+    expect(stale, 'run npm run compile').toEqual([]);
+  });
+
+  it('a yield ends a step; a call resumes at its own point with the value in f.rv; a lock starts a retried case', () => {
+    const src = `/** @c x.c */
+export function* g(k, a) {
+  const flags = yield* spin_lock_irqsave(k, a);
+  a = a + 1;                 yield;
+  const r = yield* h(k, a);
+  spin_unlock_irqrestore(k, a, flags);
+  return r;
+}`;
+    const { fns, text } = compileModule(src, 'x.ts', REL);
+    expect(fns[0].params).toEqual(['a']);
+    expect(fns[0].locals).toEqual(['flags']); // r lives in one step only
+    expect(text).toContain("const $acq1 = $acquire(k, f.a, 'save'); if ($acq1 < 0) return;");
+    expect(text).toMatch(/f\.a = f\.a \+ 1;\n\s+(k\.dead\(f\.base, \[\d+(,\d+)*\]\); )?f\.pc = \d+; return;/);
+    expect(text).toMatch(/return k\.call\(\d+, h, f\.a\);/);
+    expect(text).toContain('const r = f.rv;');
+    expect(text).toContain('return k.ret(r);');
+  });
+
+  it('liveness: a local dead at a point is reset there (flags is dead once released)', () => {
+    const src = `export function* g(k, l) {
+  const flags = yield* spin_lock_irqsave(k, l);
+  yield;
+  spin_unlock_irqrestore(k, l, flags);
+  yield* h(k);
+  return 0;
+}`;
+    const { fns } = compileModule(src, 'x.ts', REL);
+    const call = fns[0].points.at(-1)!;
+    expect(call.live).not.toContain('flags');
+    expect(fns[0].points[2].live).toContain('flags');
+  });
+
+  it('loops, labelled blocks and their breaks become jumps', () => {
+    const src = `export function* g(k, n) {
+  let i = 0;
+  out: {
+    while (i < n) {
+      yield* h(k, i);
+      if (i === 3) break out;
+      i++;
+    }
+    return 1;
+  }
+  return 2;
+}`;
+    const { fns, text } = compileModule(src, 'x.ts', REL);
+    expect(fns[0].locals).toEqual(['i']);
+    expect(text).toContain('return k.ret(1);');
+    expect(text).toContain('return k.ret(2);');
+    expect(text.match(/f\.pc = \d+; return;/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('says what it cannot compile, with the function and line', () => {
+    expect(() => compileModule('export function* g(k) { const x = 1 + (yield* h(k)); }', 'x.ts', REL)).toThrow(CompileError);
+    expect(() => compileModule('export function* g(k) { try { yield; } catch {} }', 'x.ts', REL)).toThrow(/TryStatement/);
+    expect(() => compileModule('export function* g(x) { yield; }', 'x.ts', REL)).toThrow(/machine `k`/);
+  });
+});
