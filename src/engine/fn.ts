@@ -145,6 +145,14 @@ export function fnptr(f: ((...a: never[]) => KGen<unknown>) | FnRef): number {
   return g.id;
 }
 
+/** the kernel function f as a reference (for registerIrq, fops tables, main functions): in the compiled module f is its KFn */
+export function fnref(f: ((...a: never[]) => KGen<unknown>) | FnRef): FnRef {
+  if ('id' in f && typeof f.id === 'number') return f as FnRef;
+  const g = BY_NAME.get((f as { name: string }).name);
+  if (!g) throw new Error(`fnref: ${(f as { name: string }).name} is not a compiled kernel function`);
+  return g;
+}
+
 /** the address of local x of the running kernel function (compiled to the frame word's address) */
 export function addressOf(_x: number): number {
   throw new Error('addressOf is compiled away: it is only valid inside a kernel function');
