@@ -15,6 +15,8 @@
  *   yield* spin_lock*(k, l);        a lock acquire: a step of its own that spins until the lock is free
  *   fnptr(f)                        the kernel function f as a value (its id)
  *   addressOf(x)                    the address of local x (a frame word)
+ *   atomic('why')                   declares the step it is in an intended atomic step doing more
+ *                                   than one operation on unprotected shared data (else an error)
  *   if / while / for / do / labelled blocks with break and continue, return
  * Compile rules:
  *   - `yield;` becomes `f.pc = N; return; case N:`; a call `return k.call(N, f, ...); case N: x = f.rv;`
@@ -63,6 +65,8 @@ interface CaseInfo {
   nodes: B.Node[];
   /** a jump or return was emitted: what follows in the case is conditional */
   sideExit?: boolean;
+  /** declared an intended atomic step: why (`atomic('...')` in the source) */
+  atomic?: string;
 }
 
 interface Target {
@@ -78,7 +82,7 @@ export interface CompiledFn {
   params: string[];
   locals: string[];
   /** per program point: the source line, the live frame words, the footprint */
-  points: { pc: number; line: number; live: string[]; footprint: Footprint }[];
+  points: { pc: number; line: number; live: string[]; footprint: Footprint; atomic?: string }[];
   text: string;
 }
 
@@ -384,6 +388,14 @@ class FnCompiler {
   stmt(n: B.Statement): void {
     const lead = (n.leadingComments ?? []).map((c) => (c.type === 'CommentLine' ? `//${c.value}` : `/*${c.value}*/`)).join('\n');
     if (lead) this.emit(lead);
+    if (n.type === 'ExpressionStatement' && n.expression.type === 'CallExpression' && n.expression.callee.type === 'Identifier' && n.expression.callee.name === 'atomic') {
+      const a = n.expression.arguments[0];
+      if (n.expression.arguments.length !== 1 || a.type !== 'StringLiteral') throw new CompileError(`${this.where}: line ${this.line(n)}: atomic('why') takes the reason as a string`);
+      if (!this.cur.open) this.place(this.reserve(), this.line(n));
+      this.cur.atomic = a.value;
+      this.emit(`// atomic: ${a.value}`);
+      return;
+    }
     if (!containsYield(n)) {
       if (this.cur.open === false) {
         // unreachable code after a jump or return: a case of its own keeps the output valid
@@ -588,7 +600,7 @@ class FnCompiler {
       for (const l of c.lines) body.push(...l.split('\n').map((x) => `      ${x}`));
       body.push('    }');
     }
-    const points = ids.map((id) => ({ pc: id, line: this.cases[id].srcLine, live: [...live.get(id)!].filter((v) => this.frame!.includes(v)).sort(), footprint: stepFootprint(this.cases[id].nodes, this.src) }));
+    const points = ids.map((id) => ({ pc: id, line: this.cases[id].srcLine, live: [...live.get(id)!].filter((v) => this.frame!.includes(v)).sort(), footprint: stepFootprint(this.cases[id].nodes, this.src), ...(this.cases[id].atomic ? { atomic: this.cases[id].atomic } : {}) }));
     const text = [
       `export const ${this.name} = kfn(${JSON.stringify(this.name)}, ${JSON.stringify(file)}, ${JSON.stringify(params)}, ${JSON.stringify(locals)}, (k, f) => {`,
       '  switch (f.pc) {',
@@ -636,7 +648,7 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
     const out = fc.compile(file);
     fns.push(out);
     const exported = st.type === 'ExportNamedDeclaration';
-    const pts = `const POINTS_${name} = ${JSON.stringify(out.points.map((p) => ({ pc: p.pc, line: p.line, live: p.live, footprint: p.footprint })))};\n`;
+    const pts = `const POINTS_${name} = ${JSON.stringify(out.points)};\n`;
     edits.push({ start: decl.start!, end: decl.end!, text: `${exported ? '' : ''}${pts}${exported ? out.text : out.text.replace(/^export /, '')}` });
     if (exported) edits.push({ start: st.start!, end: decl.start!, text: '' });
   }

@@ -51,6 +51,8 @@ export interface KFn<L extends string = string> {
   frame: Frame<L>;
   /** per program point, from the compiler: source line, live frame words, footprint */
   points: readonly ProgramPoint[];
+  /** compiled functions: per pc, the reason a step is declared atomic (undefined: not declared) */
+  atomicAt?: (string | undefined)[];
 }
 
 /** what the compiler knows of a program point (src/compile/compile.ts) */
@@ -62,6 +64,8 @@ export interface ProgramPoint {
   live: readonly string[];
   /** the step's static footprint: primitives called, struct fields written */
   footprint: { calls: readonly string[]; fields: readonly string[] };
+  /** declared an intended atomic step with more than one unprotected shared operation: why */
+  atomic?: string;
 }
 
 /** what a frame view reads and writes through */
@@ -114,6 +118,10 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   Object.defineProperty(frame, 'rv', def(FR_RV));
   all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));
   const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length, points };
+  if (points.length) {
+    fn.atomicAt = [];
+    for (const p of points) fn.atomicAt[p.pc] = p.atomic;
+  }
   FNS[fn.id] = fn;
   BY_NAME.set(name, fn);
   return fn as unknown as KFn<P[number] | L[number]>;
@@ -157,6 +165,9 @@ export function fnref(f: ((...a: never[]) => KGen<unknown>) | FnRef): FnRef {
 export function addressOf(_x: number): number {
   throw new Error('addressOf is compiled away: it is only valid inside a kernel function');
 }
+
+/** declares the step it stands in an intended atomic step (more than one unprotected shared operation), with the reason */
+export function atomic(_why: string): void {}
 
 /** calls the kernel function whose id is `fn` (a call through a function pointer) */
 export function* call_ptr(_k: unknown, _fn: number, ..._args: number[]): KGen {

@@ -50,6 +50,8 @@ const IRQ_KIND = IRQ_SRC.off.kind;
 const TASK_STATE = TASK.off.state;
 const STRUCT_IDS = [KIOCB, KIOCTX, TASK, PAGE, FILE, WAITQ, WORK, USER_IOCB, IO_EVENT] as unknown as StructDef<FieldSpec>[];
 
+type KFnLike = { name: string; atomicAt?: (string | undefined)[] };
+
 /** the labels of an action that emitted none (shared: most actions emit none) */
 const NO_LABELS: readonly string[] = Object.freeze([]);
 
@@ -407,12 +409,15 @@ export class Machine implements MemCtx {
    */
   pp(...addrs: number[]): void {
     this.visible = true;
-    if (!this.reduce) {
-      this.opN = true;
-      return;
-    }
     if (addrs.length === 0) {
       this.opN = true;
+      this.stepOps++;
+      return;
+    }
+    if (!this.reduce) {
+      this.opN = true;
+      // still count what would be unprotected with the reduction on
+      for (const a of addrs) if (this.prot[a] === 0) { this.stepOps++; break; }
       return;
     }
     let all = true;
@@ -424,7 +429,10 @@ export class Machine implements MemCtx {
       }
       if (this.m[l] !== this.cur + 1) this.panic(PANIC_ENGINE, `reduction assumption broken: ${this.describe(a)} accessed without ${this.describe(l)}`);
     }
-    if (!all) this.opN = true;
+    if (!all) {
+      this.opN = true;
+      this.stepOps++;
+    }
   }
   /** a lock acquire (right mover) */
   ppAcquire(): void {
@@ -435,6 +443,10 @@ export class Machine implements MemCtx {
     this.visible = true;
     this.opN = true;
   }
+  /** operations of the running step on unprotected shared data: one per step unless declared atomic */
+  stepOps = 0;
+  /** (test hook) called after a step that did more than one such operation */
+  onMultiOp: ((fn: string, pc: number, n: number) => void) | null = null;
   /** the current transition must end after this step (an N or L operation happened) */
   private opN = false;
   /** addr -> the lock protecting every access to it (0: unprotected) */
@@ -722,6 +734,17 @@ export class Machine implements MemCtx {
     this.runThread(ti);
   }
 
+  /**
+   * A step did more than one operation on unprotected shared data: an error unless the
+   * source declares the step atomic (`atomic('why')`, recorded by the compiler in the
+   * program point), since two such operations are two preemption points the C has.
+   */
+  private multiOp(fn: KFnLike, pc: number): void {
+    if (this.onMultiOp) this.onMultiOp(fn.name, pc, this.stepOps);
+    const pt = fn.atomicAt;
+    if (pt && pt[pc] === undefined) this.panic(PANIC_ENGINE, `${fn.name}@${pc}: ${this.stepOps} unprotected shared operations in one step, not declared atomic`);
+  }
+
   /** runs thread i until it has done one visible operation, blocked or finished */
   runThread(i: number): void {
     this.cur = i;
@@ -747,8 +770,10 @@ export class Machine implements MemCtx {
         const pc = this.m[fr + FR_PC];
         if (this.trace) this.trace.push({ thread: i, fn: fn.name, pc });
         CUR.base = fr;
+        this.stepOps = 0;
         fn.step(this, fn.frame);
         this.stepCount++;
+        if (this.stepOps > 1) this.multiOp(fn, pc);
         if (this.m[t.addr + TH_FP] === 0) {
           // the thread's outermost function returned: it exits (an interrupt slot goes idle) now
           if (t.role === 'irq') {
