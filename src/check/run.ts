@@ -12,6 +12,7 @@ import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, invariants, type InvariantName } from './invariants.ts';
 import type { Verdict } from './claims.ts';
 import { resolveVariant } from './variantSpec.ts';
+import { machineReductions, type NoReduce } from '../engine/reductions.ts';
 
 export interface InvariantResult {
   invariant: InvariantName;
@@ -66,8 +67,8 @@ export function fairCycle(model: EngineModel, r: ExploreResult): NonProgressCycl
 }
 
 export interface CheckOptions extends ExploreOptions {
-  /** turn the explorer's reductions off (when the explorer has any) */
-  noReduce?: boolean;
+  /** turn the engine's reductions off: true = all, or the ones named (src/engine/reductions.ts) */
+  noReduce?: NoReduce;
   /**
    * worker threads for the exploration (runCheckAsync only; default 1: in this thread).
    * The result is the same with any number of workers (src/explore/parallel.ts).
@@ -82,7 +83,7 @@ export interface CheckModelArg {
   /** a Variant (plain data) or a spec resolveVariant accepts, e.g. 'mar14' or 'mar14-aioWq' */
   variant: Variant | string;
   workload: Workload;
-  noReduce?: boolean;
+  noReduce?: NoReduce;
   /** no properties at all: the bare exploration (the bench's comparison with xstate) */
   noProperties?: boolean;
 }
@@ -101,7 +102,7 @@ export function checkModelSpec(arg: CheckModelArg): ModelSpec {
 export function checkModel(arg: CheckModelArg): EngineModel {
   const v = typeof arg.variant === 'string' ? resolveVariant(arg.variant) : arg.variant;
   if (!v) throw new Error(`unknown variant ${String(arg.variant)}`);
-  return new EngineModel(v, arg.workload, (k) => (arg.noProperties ? [] : invariants(k)), { reduce: !arg.noReduce, transient: true });
+  return new EngineModel(v, arg.workload, (k) => (arg.noProperties ? [] : invariants(k)), { ...machineReductions(arg.noReduce), transient: true });
 }
 
 /**

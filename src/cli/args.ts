@@ -2,6 +2,8 @@
  * A small, strict command-line parser shared by the CLIs: `--name value`, `--flag`,
  * and positional arguments. Bad input is one clear line on stderr and exit code 2.
  */
+import { parseNoReduce, type NoReduce } from '../engine/reductions.ts';
+
 export class UsageError extends Error {}
 
 export interface ArgSpec {
@@ -9,6 +11,8 @@ export interface ArgSpec {
   values: readonly string[];
   /** boolean flags */
   flags: readonly string[];
+  /** flags that may take a value as `--name=value` (stored in values when they do) */
+  optional?: readonly string[];
   /** how many positional arguments are allowed */
   positional?: number;
 }
@@ -27,7 +31,10 @@ export function parseArgs(argv: string[], spec: ArgSpec): Parsed {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (spec.flags.includes(name)) {
+      if (spec.optional?.includes(name)) {
+        if (eq > 0) out.values.set(name, [...(out.values.get(name) ?? []), a.slice(eq + 1)]);
+        out.flags.add(name);
+      } else if (spec.flags.includes(name)) {
         if (eq > 0) throw new UsageError(`--${name} takes no value`);
         out.flags.add(name);
       } else if (spec.values.includes(name)) {
@@ -51,6 +58,16 @@ export function intOpt(p: Parsed, name: string, def: number, min: number, max: n
   const n = Number(v);
   if (n < min || n > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** --no-reduce (all reductions off) or --no-reduce=movers,dead (those) */
+export function noReduceOpt(p: Parsed): NoReduce {
+  if (!p.flags.has('no-reduce')) return false;
+  try {
+    return parseNoReduce(p.values.get('no-reduce')?.at(-1));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** runs a CLI main: UsageError -> one line on stderr, exit 2 */

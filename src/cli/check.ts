@@ -9,7 +9,7 @@ import { claimsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { checkPool, runCheckAsync, type CheckRun } from '../check/run.ts';
 import { ttyProgress } from '../explore/bfs.ts';
-import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
+import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTrace } from '../trace/trace.ts';
@@ -23,9 +23,9 @@ function fmtTime(s: number): string {
 }
 
 runCli(async () => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers'], flags: ['json', 'no-reduce', 'models', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers'], flags: ['json', 'models', 'help'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n');
     return 0;
   }
   const claims: ResolvedClaim[] = claimsArg(p.values.get('claims')?.at(-1));
@@ -53,6 +53,7 @@ runCli(async () => {
   const header = ['claim', 'variant', 'workload', 'invariant', 'verdict', 'states', 'transitions', 'depth', 'time'];
   const rows: string[][] = [];
   const notes: string[] = [];
+  const noReduce = noReduceOpt(p);
   for (const claim of selected) {
     const run = await runCheckAsync(claim.v, claim.w, {
       workers,
@@ -61,7 +62,7 @@ runCli(async () => {
       maxSeconds: maxSeconds ?? claim.bounds.maxSeconds,
       maxBytes,
       onProgress: progress,
-      noReduce: p.flags.has('no-reduce'),
+      noReduce,
     });
     runs.push({ claim, run });
     const r = run.result;
@@ -121,7 +122,7 @@ runCli(async () => {
         if (ir.verdict !== 'violated' || !invs.includes(ir.invariant) || !ir.path) continue;
         const file = join(saveDir, `${claim.id}.${ir.invariant}.json`);
         const tmp = `${file}.tmp-${process.pid}`;
-        writeFileSync(tmp, JSON.stringify(formatJSON(buildTrace(claim.v, claim.w, ir.path, ir.invariant)), null, 1) + '\n');
+        writeFileSync(tmp, JSON.stringify(formatJSON(buildTrace(claim.v, claim.w, ir.path, ir.invariant, noReduce)), null, 1) + '\n');
         renameSync(tmp, file);
         n++;
       }

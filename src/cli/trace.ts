@@ -11,14 +11,14 @@ import { workloadByName } from '../engine/workloads.ts';
 import { findCounterexample } from '../trace/find.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
-import { parseArgs, runCli, UsageError } from './args.ts';
+import { parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 
 const FORMATS = ['text', 'mermaid', 'itf', 'json'] as const;
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'variant', 'workload', 'invariant', 'format', 'out', 'max-states'], flags: ['no-fold', 'no-reduce', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'variant', 'workload', 'invariant', 'format', 'out', 'max-states'], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --variant V --workload W --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce] [--out FILE]\n');
+    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --variant V --workload W --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n');
     return 0;
   }
   const format = p.values.get('format')?.at(-1) ?? 'text';
@@ -52,13 +52,13 @@ runCli(() => {
     if (!/^\d+$/.test(ms) || Number(ms) < 1) throw new UsageError('--max-states must be a positive whole number');
     bounds = { ...bounds, maxStates: Number(ms) };
   }
-  const reduce = !p.flags.has('no-reduce');
-  const found = findCounterexample(v, w, inv, bounds, reduce);
+  const noReduce = noReduceOpt(p);
+  const found = findCounterexample(v, w, inv, bounds, noReduce);
   if (!found.path) {
     process.stderr.write(found.complete ? `${inv} holds on ${v.name} / ${w.name} (${found.states} states): no counterexample\n` : `no violation of ${inv} within ${found.states} states (depth ${found.depth})\n`);
     return 1;
   }
-  const t = buildTrace(v, w, found.path, inv, reduce);
+  const t = buildTrace(v, w, found.path, inv, noReduce);
   const text =
     format === 'text' ? formatText(t, { fold: !p.flags.has('no-fold') }) : format === 'mermaid' ? formatMermaid(t) : JSON.stringify(format === 'itf' ? formatITF(t) : formatJSON(t), null, 1) + '\n';
   const out = p.values.get('out')?.at(-1);

@@ -50,6 +50,9 @@ const IRQ_KIND = IRQ_SRC.off.kind;
 const TASK_STATE = TASK.off.state;
 const STRUCT_IDS = [KIOCB, KIOCTX, TASK, PAGE, FILE, WAITQ, WORK, USER_IOCB, IO_EVENT] as unknown as StructDef<FieldSpec>[];
 
+/** dead-variable reduction on by default (off until every kernel module is compiled) */
+const DEAD_DEFAULT = false;
+
 type KFnLike = { name: string; atomicAt?: (string | undefined)[] };
 
 /** the labels of an action that emitted none (shared: most actions emit none) */
@@ -186,6 +189,8 @@ export interface MachineOptions {
   modelEvents?: boolean;
   /** merge steps that cannot interleave observably (default true; see Machine.pp) */
   reduce?: boolean;
+  /** dead-variable reduction: reset the frame words dead at each program point (default true; src/engine/reductions.ts) */
+  dead?: boolean;
   /** EngineModel: `next` returns a view of a reused buffer (for explorers that copy what they keep) */
   transient?: boolean;
 }
@@ -306,6 +311,7 @@ export class Machine implements MemCtx {
       protect(a + KIOCB.off.ki_users, 1);
     }
     if (opts.reduce === false) this.reduce = false;
+    this.deadReset = opts.dead ?? DEAD_DEFAULT;
   }
 
   // ---------------------------------------------------------------- memory

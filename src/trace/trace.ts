@@ -6,6 +6,7 @@
  * page bits).
  */
 import { EngineModel } from '../engine/model.ts';
+import { machineReductions, type NoReduce } from '../engine/reductions.ts';
 import { summarize, type StateSummary } from '../engine/inspect.ts';
 import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
@@ -57,8 +58,8 @@ function keyFacts(s: StateSummary): Map<string, string> {
 }
 
 /** replays `actions` on (variant, workload) and builds the trace */
-export function buildTrace(v: Variant, w: Workload, actions: readonly number[], invariant?: string, reduce = true): Trace {
-  const model = new EngineModel(v, w, invariants, { trace: true, reduce });
+export function buildTrace(v: Variant, w: Workload, actions: readonly number[], invariant?: string, noReduce: NoReduce = false): Trace {
+  const model = new EngineModel(v, w, invariants, { trace: true, ...machineReductions(noReduce) });
   const k = model.k;
   let s: State = model.init()[0];
   let before = keyFacts(summarize(model.load(s)));
