@@ -600,7 +600,23 @@ class FnCompiler {
       for (const l of c.lines) body.push(...l.split('\n').map((x) => `      ${x}`));
       body.push('    }');
     }
-    const points = ids.map((id) => ({ pc: id, line: this.cases[id].srcLine, live: [...live.get(id)!].filter((v) => this.frame!.includes(v)).sort(), footprint: stepFootprint(this.cases[id].nodes, this.src), ...(this.cases[id].atomic ? { atomic: this.cases[id].atomic } : {}) }));
+    // a step entered at a case runs on through the cases it falls through into: its footprint
+    // (and its atomic declaration) is theirs together
+    const stepNodes = (i: number): { nodes: B.Node[]; atomic?: string } => {
+      const nodes: B.Node[] = [];
+      let atomic: string | undefined;
+      for (let j = i; j < ids.length; j++) {
+        const c = this.cases[ids[j]];
+        nodes.push(...c.nodes);
+        atomic ??= c.atomic;
+        if (!c.open) break;
+      }
+      return { nodes, atomic };
+    };
+    const points = ids.map((id, i) => {
+      const st = stepNodes(i);
+      return { pc: id, line: this.cases[id].srcLine, live: [...live.get(id)!].filter((v) => this.frame!.includes(v)).sort(), footprint: stepFootprint(st.nodes, this.src), ...(st.atomic ? { atomic: st.atomic } : {}) };
+    });
     const text = [
       `export const ${this.name} = kfn(${JSON.stringify(this.name)}, ${JSON.stringify(file)}, ${JSON.stringify(params)}, ${JSON.stringify(locals)}, (k, f) => {`,
       '  switch (f.pc) {',

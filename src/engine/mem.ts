@@ -132,7 +132,7 @@ export function view<F extends FieldSpec>(def: StructDef<F>, c: MemCtx, base: nu
 export class LayoutBuilder {
   size = NULL_PAGE;
   private owners: number[] = new Array(NULL_PAGE).fill(0);
-  readonly names: { addr: number; size: number; name: string }[] = [];
+  readonly names: { addr: number; size: number; name: string; def?: StructDef<FieldSpec> }[] = [];
 
   /** allocate `words` words; with `header`, one header word precedes them and owns them */
   alloc(words: number, name: string, header = false): number {
@@ -149,7 +149,9 @@ export class LayoutBuilder {
   }
 
   allocStruct<F extends FieldSpec>(def: StructDef<F>, name: string, header = false): number {
-    return this.alloc(def.size, name, header);
+    const a = this.alloc(def.size, name, header);
+    this.names[this.names.length - 1].def = def as unknown as StructDef<FieldSpec>;
+    return a;
   }
 
   ownerTable(): Int32Array {

@@ -80,7 +80,7 @@ export function waitqueue_active(k: Machine, q: number): boolean {
 }
 
 /** add_wait_queue / add_wait_queue_exclusive (exclusive adds at the tail) */
-const POINTS_add_wait_queue = [{"pc":0,"line":66,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq"],"fields":["flags"]}},{"pc":1,"line":69,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":70,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":3,"line":73,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS_add_wait_queue = [{"pc":0,"line":66,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":1,"line":69,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":70,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":3,"line":73,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait","exclusive"], ["flags"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -106,7 +106,7 @@ export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait"
 }, POINTS_add_wait_queue);
 
 /** remove_wait_queue(q, wait): list_del under q->lock (leaves NULL pointers) */
-const POINTS_remove_wait_queue = [{"pc":0,"line":79,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":80,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":81,"live":["flags","q","wait"],"footprint":{"calls":["list_del","wList"],"fields":[]}},{"pc":3,"line":82,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS_remove_wait_queue = [{"pc":0,"line":79,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":80,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":81,"live":["flags","q","wait"],"footprint":{"calls":["list_del","wList"],"fields":[]}},{"pc":3,"line":82,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -133,7 +133,7 @@ export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q",
  * the exclusive flag, and add the entry at the head only if it is not on a list.
  * With the Mar 5 patch, an already-queued current->iocb->ki_wait is reported by printk.
  */
-const POINTS_prepare_to_wait = [{"pc":0,"line":92,"live":["exclusive","q","state","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":93,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq"],"fields":["flags"]}},{"pc":2,"line":96,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":97,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":4,"line":98,"live":["empty","exclusive","flags","q","wait"],"footprint":{"calls":["k.onWaitQueued","k.printk","k.task","list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":5,"line":108,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS_prepare_to_wait = [{"pc":0,"line":92,"live":["exclusive","q","state","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":93,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":2,"line":96,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":97,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":4,"line":98,"live":["empty","exclusive","flags","q","wait"],"footprint":{"calls":["k.onWaitQueued","k.printk","k.task","list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":5,"line":108,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wait","state","exclusive"], ["flags","empty"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -174,7 +174,7 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
 }, POINTS_prepare_to_wait);
 
 /** finish_wait(q, wait): state RUNNING; if the entry is still queued, unlink it under q->lock */
-const POINTS_finish_wait = [{"pc":0,"line":114,"live":["q","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":115,"live":["q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":2,"line":117,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":118,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":119,"live":["flags","q","wait"],"footprint":{"calls":["k.onWaitDequeued","list_del_init","wList"],"fields":[]}},{"pc":5,"line":124,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS_finish_wait = [{"pc":0,"line":114,"live":["q","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":115,"live":["q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":2,"line":117,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":118,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":119,"live":["flags","q","wait"],"footprint":{"calls":["k.onWaitDequeued","list_del_init","wList"],"fields":[]}},{"pc":5,"line":124,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -213,7 +213,7 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
  * exclusive entries whose func returned nonzero (0 = wake them all).
  * @c kernel/sched.c
  */
-const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":137,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":137,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_exclusive"], ["flags","curr","next","eflags"], (k, f) => {
   switch (f.pc) {
     case 0: {
