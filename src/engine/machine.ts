@@ -201,7 +201,7 @@ export class Machine implements MemCtx {
   readonly size: number;
   readonly A: Addrs;
   readonly threads: ThreadInfo[];
-  readonly names: { addr: number; size: number; name: string }[];
+  readonly names: { addr: number; size: number; name: string; def?: StructDef<FieldSpec> }[];
   /** words before the first stack region */
   readonly heapEnd: number;
   visible = false;
