@@ -15,7 +15,7 @@
  *
  * Each loop is timed best-of-`reps` (at least 2), like the exploration it is compared with.
  */
-import type { Model, State } from '../explore/model.ts';
+import { isIncremental, type Model, type State } from '../explore/model.ts';
 
 /** the first `n` states `model` is asked to expand by an exploration (run by `run`) */
 export function collectExpanded(model: Model, n: number, run: (m: Model) => void): State[] {
@@ -48,12 +48,13 @@ export function engineCost(model: Model, states: readonly State[], repsWanted: n
   const acts: number[] = [];
   let transitions = 0;
   let best = Infinity;
-  const fast = typeof model.step === 'function' && typeof model.fingerprint === 'function';
+  const inc = isIncremental(model) ? model : null;
+  const fast = inc !== null;
   const fps = new Int32Array(2 * states.length);
   const out = new Int32Array(2);
   if (fast) {
     for (let i = 0; i < states.length; i++) {
-      model.fingerprint!(states[i], out);
+      inc!.fingerprint(states[i], out);
       fps[2 * i] = out[0];
       fps[2 * i + 1] = out[1];
     }
@@ -66,7 +67,7 @@ export function engineCost(model: Model, states: readonly State[], repsWanted: n
       acts.length = 0;
       model.actions(s, acts);
       for (let k = 0; k < acts.length; k++) {
-        if (fast ? model.step!(s, fps[2 * i], fps[2 * i + 1], acts[k], out) : model.next(s, acts[k]) !== null) transitions++;
+        if (fast ? inc!.step(s, fps[2 * i], fps[2 * i + 1], acts[k], out) : model.next(s, acts[k]) !== null) transitions++;
       }
     }
     best = Math.min(best, performance.now() - t0);

@@ -3,13 +3,13 @@
  * actions are scheduler choices (run thread i, or deliver interrupt source s on CPU c).
  * Every checker, simulator and trace tool works through this adapter.
  */
-import type { Model, Property, State } from '../explore/model.ts';
+import type { DirectPackModel, Model, Property, State } from '../explore/model.ts';
 import { Machine, type MachineOptions } from './machine.ts';
 import { buildMachine } from './setup.ts';
 import type { Variant } from './variants.ts';
 import type { Workload } from './workload.ts';
 
-export class EngineModel implements Model {
+export class EngineModel implements DirectPackModel {
   readonly k: Machine;
   private readonly init0: Int32Array;
   private labels: readonly string[] = [];

@@ -30,7 +30,7 @@
  * `next`), bench-models.ts (benchmark models), toys.ts and reference.ts (tests).
  */
 import { totalmem } from 'node:os';
-import type { Model, Property, PropertyKind, State } from './model.ts';
+import { isDirectPack, isIncremental, type IncrementalModel, type Model, type Property, type PropertyKind, type State } from './model.ts';
 import { fingerprint as fingerprintImport, omissionProbability } from './hash.ts';
 import { FingerprintTable, ROOT, StateInfo } from './visited.ts';
 import { StateQueue } from './frontier.ts';
@@ -338,8 +338,8 @@ export function checkAction(a: number): void {
 }
 
 /** whether `model` implements the incremental fast path (fingerprint, step, packStep) */
-export function hasFastPath(model: Model): boolean {
-  return typeof model.fingerprint === 'function' && typeof model.step === 'function' && typeof model.packStep === 'function';
+export function hasFastPath(model: Model): model is IncrementalModel {
+  return isIncremental(model);
 }
 
 /** explores `model` breadth-first; see the module comment */
@@ -373,7 +373,8 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   /** fingerprint of the state being expanded (fast path) */
   const sfp = new Int32Array(2);
   const acts: number[] = [];
-  const fast = hasFastPath(model);
+  const inc = hasFastPath(model) ? model : null;
+  const fast = inc !== null;
   const onNewState = options.onNewState;
 
   let count = 0;
@@ -477,7 +478,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   for (let i = 0; i < inits.length && !stop; i++) {
     const s = inits[i];
     if (!(s instanceof Int32Array)) throw new ExploreModelError(`model.init()[${i}] is not an Int32Array`);
-    if (fast) model.fingerprint!(s, fp);
+    if (inc) inc.fingerprint(s, fp);
     else fingerprint(s, fp);
     if (count >= lim.maxStates) {
       if (table.find(fp[0], fp[1]) < 0) {
@@ -520,7 +521,8 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const transient = model.transientStates === true;
   // the model may pack new states straight into the frontier; the state is then a view
   // of the queue's memory, which only a transient-states model may be handed
-  const direct = fast && transient && typeof model.packStepInto === 'function' && typeof model.packedLength === 'function';
+  const dp = transient && isDirectPack(model) ? model : null;
+  const direct = dp !== null;
   outer: while (limitHit === undefined && queue.count > 0) {
     if (levelLeft === 0) {
       depth++;
@@ -542,7 +544,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       let t: State | null = null;
       if (fast) {
         // the successor is packed only when it turns out to be new
-        if (!model.step!(s, slo, shi, a, fp)) continue;
+        if (!inc!.step(s, slo, shi, a, fp)) continue;
       } else {
         t = model.next(s, a);
         if (t === null) continue;
@@ -590,9 +592,9 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
           maxDepthSeen = depth + 1;
           if (direct) {
             // packed straight into the frontier (one copy of the state fewer)
-            t = model.packStepInto!(queue.allocFp(model.packedLength!(), fp[0], fp[1]));
+            t = dp!.packStepInto(queue.allocFp(dp!.packedLength(), fp[0], fp[1]));
           } else if (fast) {
-            t = model.packStep!();
+            t = inc!.packStep();
             queue.pushFp(t, fp[0], fp[1]);
           } else queue.push(t!);
           nextLevel++;

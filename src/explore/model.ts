@@ -63,32 +63,46 @@ export interface Model {
    * views of its own frontier. The explorer then copies what it keeps, and nothing else.
    */
   readonly transientStates?: boolean;
-
-  /**
-   * Optional incremental fast path (a model provides all three or none; explorers use it
-   * when present and fall back to `next` + hash.ts's `fingerprint` otherwise).
-   *
-   * The fingerprint of a state is then the model's own 64-bit hash (two int32 lanes,
-   * never both 0), a function of the state alone, which the model can update from the
-   * few words an action changes instead of hashing the whole successor:
-   *  - `fingerprint(s, out)`: the fingerprint of any state (initial states, tests);
-   *  - `step(s, lo, hi, a, out)`: runs action `a` from `s`, whose fingerprint is
-   *    (lo, hi), and writes the successor's fingerprint into `out[0]`, `out[1]`; false
-   *    when `a` is not enabled. It equals `fingerprint(next(s, a))`, but the successor is
-   *    not packed: most successors are states already seen, and are never needed;
-   *  - `packStep()`: the successor of the last `step`, packed (a view of a reused buffer
-   *    when `transientStates`), for the successors the explorer keeps.
-   * `lastLabels` after `step` gives the labels that step emitted, as after `next`.
-   *
-   * A model of the fast path may also pack straight into the explorer's memory (both or
-   * neither; the explorer then skips one copy of every new state):
-   *  - `packedLength()`: the length of the successor of the last `step`, packed;
-   *  - `packStepInto(out)`: packs that successor into `out` (exactly that long) and
-   *    returns `out`, as `packStep` would return its copy.
-   */
-  fingerprint?(s: State, out: Int32Array): void;
-  step?(s: State, lo: number, hi: number, a: number, out: Int32Array): boolean;
-  packStep?(): State;
-  packedLength?(): number;
-  packStepInto?(out: Int32Array): State;
 }
+
+/**
+ * The incremental fast path, for a model that can do better than `next` + a full hash
+ * (the engine: src/engine/model.ts). Explorers use it when the model has it
+ * (`isIncremental`) and fall back to `next` otherwise.
+ *
+ * The fingerprint of a state is the model's own 64-bit hash (two int32 lanes, never
+ * both 0), a function of the state alone, which the model updates from the few words an
+ * action changes instead of hashing the whole successor.
+ */
+export interface IncrementalModel extends Model {
+  /** the fingerprint of any state (initial states, tests) into out[0], out[1] */
+  fingerprint(s: State, out: Int32Array): void;
+  /**
+   * runs action `a` from `s`, whose fingerprint is (lo, hi), and writes the successor's
+   * fingerprint into out[0], out[1]; false when `a` is not enabled. It equals
+   * `fingerprint(next(s, a))`, but the successor is not packed: most successors are states
+   * already seen. `lastLabels` after `step` gives the labels that step emitted.
+   */
+  step(s: State, lo: number, hi: number, a: number, out: Int32Array): boolean;
+  /** the successor of the last `step`, packed (a view of a reused buffer when `transientStates`) */
+  packStep(): State;
+}
+
+/** a fast-path model that packs straight into the explorer's memory (one copy of each new state fewer) */
+export interface DirectPackModel extends IncrementalModel {
+  /** the length of the successor of the last `step`, packed */
+  packedLength(): number;
+  /** packs that successor into `out` (exactly `packedLength()` long) and returns `out`, as `packStep` would return its copy */
+  packStepInto(out: Int32Array): State;
+}
+
+export function isIncremental(m: Model): m is IncrementalModel {
+  const x = m as Partial<IncrementalModel>;
+  return typeof x.fingerprint === 'function' && typeof x.step === 'function' && typeof x.packStep === 'function';
+}
+
+export function isDirectPack(m: Model): m is DirectPackModel {
+  const x = m as Partial<DirectPackModel>;
+  return isIncremental(m) && typeof x.packedLength === 'function' && typeof x.packStepInto === 'function';
+}
+

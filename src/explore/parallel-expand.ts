@@ -32,7 +32,7 @@
  * the local set loses nothing but time, so it is small and cleared often. Labels are
  * filtered the same way.
  */
-import type { Model, Property, State } from './model.ts';
+import type { IncrementalModel, Model, Property, State } from './model.ts';
 import { fingerprint as fingerprintImport } from './hash.ts';
 import { FingerprintTable, SharedTableReader } from './visited.ts';
 import { cloneState } from './alloc.ts';
@@ -176,7 +176,7 @@ export class Expander {
         const a = acts[k];
         let t: State | null = null;
         if (fast) {
-          if (!model.step!(s, slo, shi, a, fp)) continue;
+          if (!(model as IncrementalModel).step(s, slo, shi, a, fp)) continue;
         } else {
           t = model.next(s, a);
           if (t === null) continue;
@@ -212,7 +212,7 @@ export class Expander {
           out[o + 3] = 0;
           o += 4;
         } else if (!atLimit && !local) {
-          if (fast) t = model.packStep!();
+          if (fast) t = (model as IncrementalModel).packStep();
           const tt = t!;
           const tl = tt.length;
           if (o + 2 + RECORD_HEADER + tl > out.length) out = grow(out, o, 2 + RECORD_HEADER + tl, spare);

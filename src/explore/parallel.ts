@@ -45,7 +45,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Model, Property, State } from './model.ts';
+import type { IncrementalModel, Model, Property, State } from './model.ts';
 import { fingerprint as hashFingerprint } from './hash.ts';
 import { SharedFingerprintTable, ROOT, SharedTableReader, StateInfo } from './visited.ts';
 import {
@@ -921,7 +921,7 @@ class ParallelRun implements PoolClient {
     for (let i = 0; i < inits.length; i++) {
       const s = inits[i];
       if (!(s instanceof Int32Array)) throw new ExploreModelError(`model.init()[${i}] is not an Int32Array`);
-      if (this.fast) model.fingerprint!(s, fp);
+      if (this.fast) (model as IncrementalModel).fingerprint(s, fp);
       else hashFingerprint(s, fp);
       if (this.count >= this.lim.maxStates) {
         if (this.table.find(fp[0], fp[1]) < 0) {

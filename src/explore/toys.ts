@@ -2,7 +2,7 @@
  * Small toy models: the explorer's tests (test/explore*.test.ts) and examples of the
  * Model interface. Each documents what exploring it must find.
  */
-import type { Model, Property, State } from './model.ts';
+import type { DirectPackModel, IncrementalModel, Model, Property, State } from './model.ts';
 import { torusModel } from './bench-models.ts';
 
 /**
@@ -328,13 +328,13 @@ export interface FastPathCounters {
  * buffer when `transient`). `counters` counts calls; `packed` records the
  * fingerprints handed out (so tests can check no state is packed twice).
  */
-export function withFastPath(base: Model, transient = false, direct = false): Model & { counters: FastPathCounters } {
+export function withFastPath(base: Model, transient = false, direct = false): IncrementalModel & Partial<DirectPackModel> & { counters: FastPathCounters } {
   const counters: FastPathCounters = { steps: 0, packs: 0, repeatPacks: 0, intoPacks: 0 };
   const packedFps = new Set<string>();
   let pending: State | null = null;
   let pendingFp = '';
   let buf = new Int32Array(16);
-  const m: Model & { counters: FastPathCounters } = {
+  const m: IncrementalModel & Partial<DirectPackModel> & { counters: FastPathCounters } = {
     counters,
     init: () => base.init(),
     actions: (s, out) => base.actions(s, out),
@@ -345,7 +345,7 @@ export function withFastPath(base: Model, transient = false, direct = false): Mo
     ...(base.isProgress ? { isProgress: (s: State) => base.isProgress!(s) } : {}),
     ...(transient ? { transientStates: true } : {}),
     fingerprint: additiveFingerprint,
-    step(s, lo, hi, a, out) {
+    step(s: State, lo: number, hi: number, a: number, out: Int32Array) {
       counters.steps++;
       const t = base.next(s, a);
       if (t === null) return false;
@@ -389,7 +389,7 @@ export function withFastPath(base: Model, transient = false, direct = false): Mo
       if (pending === null) throw new Error('packedLength without a step');
       return pending.length;
     };
-    m.packStepInto = (out) => {
+    m.packStepInto = (out: Int32Array) => {
       const t = takePending();
       counters.intoPacks++;
       if (out.length !== t.length) throw new Error(`packStepInto: ${out.length} words given for a state of ${t.length}`);
@@ -402,8 +402,8 @@ export function withFastPath(base: Model, transient = false, direct = false): Mo
 
 /** `m` without the fast path (the same model, explored through `next` and hash.ts) */
 export function withoutFastPath(m: Model): Model {
-  const { fingerprint: _f, step: _s, packStep: _p, packedLength: _l, packStepInto: _i, ...rest } = m;
-  return rest;
+  const { fingerprint: _f, step: _s, packStep: _p, packedLength: _l, packStepInto: _i, ...rest } = m as Partial<DirectPackModel>;
+  return rest as Model;
 }
 
 /** what `toyModel` builds: a toy by name, with its arguments, optionally with the fast path */
