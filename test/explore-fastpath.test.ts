@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { explore, hasFastPath, type ExploreOptions, type ExploreResult } from '../src/explore/bfs.ts';
 import type { Model } from '../src/explore/model.ts';
-import { torusModel } from '../src/explore/bench-models.ts';
+import { torusModel } from './models/bench-models.ts';
 import {
   additiveFingerprint,
   graphModel,
@@ -19,7 +19,7 @@ import {
   philosophersModel,
   withFastPath,
   withoutFastPath,
-} from '../src/explore/toys.ts';
+} from './models/toys.ts';
 import { essence, graphArb } from './explore-helpers.ts';
 
 type Mode = 'fresh' | 'transient' | 'direct';

@@ -1,7 +1,7 @@
 /** Shared by the explorer's tests (test/explore*.test.ts). */
 import fc from 'fast-check';
 import type { ExploreResult } from '../src/explore/bfs.ts';
-import type { Graph } from '../src/explore/toys.ts';
+import type { Graph } from './models/toys.ts';
 
 /** the parts of a result that do not depend on timing, memory or the frontier's layout */
 export function essence(r: ExploreResult) {

@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { explore, ExploreInputError, type ExploreOptions, type ExploreResult } from '../src/explore/bfs.ts';
 import { exploreParallel, ExplorerPool, type ParallelOptions } from '../src/explore/parallel.ts';
-import { toyModel, type Graph, type ToySpec } from '../src/explore/toys.ts';
+import { toyModel, type Graph, type ToySpec } from './models/toys.ts';
 import { checkModel, type CheckModelArg } from '../src/check/run.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';
 import { essence, graphArb } from './explore-helpers.ts';
 
-const TOYS = new URL('../src/explore/toys.ts', import.meta.url).href;
+const TOYS = new URL('./models/toys.ts', import.meta.url).href;
 const CHECK = new URL('../src/check/run.ts', import.meta.url).href;
 
 /** sequential vs parallel on a toy, also comparing the onNewState sequences */

@@ -1,13 +1,13 @@
 /**
  * Property-based cross-check of explore() against the naive reference explorer
- * (src/explore/reference.ts) on random small graphs, with a tiny initial table so
+ * (test/models/reference.ts) on random small graphs, with a tiny initial table so
  * that the fingerprint table and the per-state arrays grow many times.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { explore, replayPath, replayViolation } from '../src/explore/bfs.ts';
-import { referenceExplore } from '../src/explore/reference.ts';
-import { graphModel, type Graph } from '../src/explore/toys.ts';
+import { referenceExplore } from './models/reference.ts';
+import { graphModel, type Graph } from './models/toys.ts';
 import { graphArb } from './explore-helpers.ts';
 
 function checkAgainstReference(g: Graph, depthBoundAtDiameter = false): void {

@@ -13,9 +13,9 @@ import {
   type ProgressStats,
 } from '../src/explore/bfs.ts';
 import type { Model } from '../src/explore/model.ts';
-import { torusModel, wideModel } from '../src/explore/bench-models.ts';
-import { referenceExplore } from '../src/explore/reference.ts';
-import { labelModel, livelockModel, lostUpdateModel, petersonModel, philosophersModel } from '../src/explore/toys.ts';
+import { torusModel, wideModel } from './models/bench-models.ts';
+import { referenceExplore } from './models/reference.ts';
+import { labelModel, livelockModel, lostUpdateModel, petersonModel, philosophersModel } from './models/toys.ts';
 
 describe('lost update (two non-atomic increments)', () => {
   it('finds the lost update at quiescence with a shortest (4-step) counterexample', () => {

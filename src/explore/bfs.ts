@@ -27,7 +27,7 @@
  * Related modules: hash.ts (fingerprints; XXH64 in WebAssembly for states of 16+
  * words), visited.ts (fingerprint table, parent/action arrays), frontier.ts (packed
  * BFS queue), alloc.ts (`cloneState`/`allocState`: fast fresh states for a model's
- * `next`), bench-models.ts (benchmark models), toys.ts and reference.ts (tests).
+ * `next`); test/models/ holds the toy, benchmark and reference models the tests use.
  */
 import { totalmem } from 'node:os';
 import { isDirectPack, isIncremental, type IncrementalModel, type Model, type Property, type PropertyKind, type State } from './model.ts';

@@ -2,8 +2,8 @@
  * Synthetic models for benchmarking the explorer (`benchExplore`) and for tests.
  * They have no properties that fail; their point is their shape.
  */
-import type { Model, State } from './model.ts';
-import { cloneState } from './alloc.ts';
+import type { Model, State } from '../../src/explore/model.ts';
+import { cloneState } from '../../src/explore/alloc.ts';
 
 /**
  * A `w` x `h` torus walked by 4 moves (+-x, +-y): w*h states of 2 words, 4 successors

@@ -3,7 +3,7 @@
  * no hash compaction) used to cross-check `explore()` in the tests. Slow; only for
  * small models.
  */
-import type { Model, State } from './model.ts';
+import type { Model, State } from '../../src/explore/model.ts';
 
 export interface ReferenceResult {
   states: number;

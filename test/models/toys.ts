@@ -2,7 +2,7 @@
  * Small toy models: the explorer's tests (test/explore*.test.ts) and examples of the
  * Model interface. Each documents what exploring it must find.
  */
-import type { DirectPackModel, IncrementalModel, Model, Property, State } from './model.ts';
+import type { DirectPackModel, IncrementalModel, Model, Property, State } from '../../src/explore/model.ts';
 import { torusModel } from './bench-models.ts';
 
 /**
