@@ -30,6 +30,7 @@ import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
 import { timeCheck, type CheckTiming } from '../bench/check.ts';
 import { cpuSecondsSince, machineInfo, maxRss, mib, ratio, RssSampler, secs, si, table, type MachineInfo } from '../bench/measure.ts';
 import { collectExpanded, engineCost, type EngineCost } from '../bench/split.ts';
+import { reductionTable, type ReductionTable } from '../bench/reductions.ts';
 
 /** the issue's targets */
 const TARGET_STATES_PER_SECOND = 200_000;
@@ -44,8 +45,9 @@ Measures the explorer on the engine (states/s, transitions/s, bytes/state, with 
 without invariants), @xstate/graph on the same model, the wall time of npm run check,
 a scaling table (1..3 iocbs x 1..2 pages on mar14) and peak memory, and prints them
 against the targets. A full run takes 5-7 minutes on 2 cores; --quick 10-20 seconds.
-  --quick  small caps, for a smoke run
-  --json   one JSON object on stdout instead of the text report
+  --quick       small caps, for a smoke run
+  --reductions  only section 6: every claim with each reduction on and off (about 3 minutes)
+  --json        one JSON object on stdout instead of the text report
 `;
 
 interface Caps {
@@ -345,12 +347,35 @@ function scalingRow(iocbs: number, pages: number, caps: { maxStates: number; max
   };
 }
 
+/** section 6: each reduction on and off on every default claim (or two with --quick) */
+function reductionsSection(out: (s: string) => void, quick: boolean): ReductionTable[] {
+  const tables: ReductionTable[] = [];
+  const filter = quick ? (id: string) => id === 'mar14.uncached-read' || id === 'proposed.getevents-timeout' : undefined;
+  out(`6. Reductions: ${quick ? 'two claims' : 'every default claim'} with each reduction and without it (all invariants; the claims' bounds)`);
+  out('');
+  for (const red of ['dead', 'movers'] as const) {
+    const t = reductionTable(red, filter);
+    tables.push(t);
+    const tot = (k: 'with' | 'without') => t.rows.reduce((a, r) => a + r[k].states, 0);
+    const diff = t.rows.filter((r) => !r.sameVerdicts).map((r) => r.claim);
+    out(`   ${red}: ${si(tot('with'))} states with it, ${si(tot('without'))} without (${ratio(tot('without') / Math.max(1, tot('with')))}); CPU ${secs(t.cpuSeconds.with)} with, ${secs(t.cpuSeconds.without)} without; verdicts ${diff.length ? `CONTRADICT on ${diff.join(', ')}` : 'agree on every claim (a bounded run contradicts neither)'}`);
+    out(
+      table(
+        ['claim', 'states with', 'states without', 'ratio', 'time with', 'time without', 'complete with / without'],
+        t.rows.map((r) => [r.claim, si(r.with.states), si(r.without.states), ratio(r.without.states / Math.max(1, r.with.states)), secs(r.with.seconds), secs(r.without.seconds), `${r.with.complete ? 'yes' : 'no'} / ${r.without.complete ? 'yes' : 'no'}`]),
+      ),
+    );
+    out('');
+  }
+  return tables;
+}
+
 function verdict(met: boolean): string {
   return met ? 'met' : 'NOT met';
 }
 
 runCli(async () => {
-  const p = parseArgs(process.argv.slice(2), { values: [], flags: ['quick', 'json', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: [], flags: ['quick', 'json', 'help', 'reductions'] });
   if (p.flags.has('help')) {
     process.stdout.write(HELP);
     return 0;
@@ -373,6 +398,12 @@ runCli(async () => {
   out(`npm run bench${quick ? ' --quick' : ''}: ${info.date.slice(0, 10)}, ${info.cpus} CPUs (${info.cpuModel}), ${info.totalMemGiB} GiB, node ${info.node}, ${info.os}`);
   out(`load average at start: ${info.loadAvg.join(' ')} (rates are wall-clock; states per CPU-second are also shown, as other load on the machine slows the wall clock)`);
   out('');
+  if (p.flags.has('reductions')) {
+    const reductions = reductionsSection(out, quick);
+    out(`bench took ${secs((performance.now() - t0) / 1000)}; load average at the end: ${machineInfo().loadAvg.join(' ')}`);
+    if (json) process.stdout.write(JSON.stringify({ machine: info, quick, reductions }, null, 1) + '\n');
+    return 0;
+  }
 
   // --- warm-up: the engine's and the explorer's code JIT-compiled before anything is timed
   status('warming up...');
@@ -610,6 +641,12 @@ runCli(async () => {
   for (const r of srows) out(`   ${r.iocbs}x${r.pages}: ${r.outcome}`);
   out('');
 
+  // --- 6. reductions (printed after memory, computed here) ----------------------------------
+  const redLines: string[] = [];
+  status('reductions: every claim with and without each reduction...');
+  const reductions = reductionsSection((x) => redLines.push(x), quick);
+  statusDone();
+
   // --- 5. memory --------------------------------------------------------------------------
   const allExplorer = [...explorerRows];
   const minBps = Math.min(...allExplorer.map((r) => r.bytesPerState));
@@ -631,6 +668,7 @@ runCli(async () => {
   out(`   xstate: ${xrows.map((r) => `${si(r.xstate.heapBytesPerState)} heap bytes/state retained (${r.workload}, ${r.key} key)`).join(', ')}, i.e. ${xrows.map((r) => ratio(r.xstate.heapBytesPerState / maxBps)).join(', ')} our storage`);
   if (ck.peakRss !== undefined) out(`   npm run check child: peak RSS ${mib(ck.peakRss)}`);
   out('');
+  for (const l of redLines) out(l);
   out(`bench took ${secs(totalSeconds)}; load average at the end: ${machineInfo().loadAvg.join(' ')}`);
 
   if (json) {
@@ -652,6 +690,7 @@ runCli(async () => {
           check: ck,
           checkWorkers: ckPar,
           scaling: srows,
+          reductions,
           memory: { peakRss, bytesPerState: { min: minBps, max: maxBps, maxWithEdges: maxBpsEdges }, peakBytesPerStateScaling: peakPerState },
           seconds: totalSeconds,
           loadAvgEnd: machineInfo().loadAvg,
