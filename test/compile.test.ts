@@ -68,6 +68,18 @@ export function* g(k, a) {
     expect(text.match(/f\.pc = \d+; return;/g)!.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("a call's return and a jump to the same place are one program point", () => {
+    const { text } = compileModule('export function* g(k, a) { if (test_bit(k, 0, a)) yield* h(k); yield* h2(k); return 0; }', 'x.ts', REL);
+    const ret = /k\.call\((\d+), h\)/.exec(text)![1];
+    const jump = /f\.pc = (\d+); return; \}/.exec(text)![1];
+    expect(ret).toBe(jump);
+  });
+
+  it('a call reads its arguments before the dead words are reset', () => {
+    const { text } = compileModule('export function* g(k, a) { yield; yield* h(k, a); return 0; }', 'x.ts', REL);
+    expect(text).toMatch(/k\.call\(\d+, h, f\.a\); k\.dead\(f\.base, \[4\]\); return;/);
+  });
+
   it('says what it cannot compile, with the function and line', () => {
     expect(() => compileModule('export function* g(k) { const x = 1 + (yield* h(k)); }', 'x.ts', REL)).toThrow(CompileError);
     expect(() => compileModule('export function* g(k) { try { yield; } catch {} }', 'x.ts', REL)).toThrow(/TryStatement/);

@@ -193,7 +193,27 @@ class FnCompiler {
     return `k.dead(f.base, ${JSON.stringify(offs)}); `;
   }
 
-  private jumpText(to: number): string {
+  /** empty cases that only fall through into the next: their id -> the case they reach (so that a call's return and a jump to the same place are one program point) */
+  private alias: Map<number, number> | null = null;
+  private resolve(id: number): number {
+    return this.alias?.get(id) ?? id;
+  }
+  private computeAliases(): void {
+    const alias = new Map<number, number>();
+    const ids = this.order;
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const c = this.cases[ids[i]];
+      const empty = c.open && !c.acquire && c.lines.every((l) => /^\s*(\/\/|\/\*)/.test(l)) && i + 1 < ids.length;
+      if (empty) alias.set(c.id, this.resolve0(alias, ids[i + 1]));
+    }
+    this.alias = alias;
+  }
+  private resolve0(alias: Map<number, number>, id: number): number {
+    return alias.get(id) ?? id;
+  }
+
+  private jumpText(to0: number): string {
+    const to = this.resolve(to0);
     this.cur.succ.add(to);
     this.cur.sideExit = true;
     return `${this.dead(to)}f.pc = ${to}; return;`;
@@ -377,9 +397,12 @@ class FnCompiler {
     const ret = this.reserve();
     const argText = args.length ? `, ${args.join(', ')}` : '';
     this.cur.nodes.push(stmt);
-    if (callee === 'call_ptr') this.emit(`${this.dead(ret.id)}return k.callPtr(${ret.id}${argText});`);
-    else this.emit(`${this.dead(ret.id)}return k.call(${ret.id}, ${callee}${argText});`);
-    this.cur.succ.add(ret.id);
+    // the call reads its arguments first; the dead words of the caller are reset after (CUR still points at the caller's frame)
+    const r = this.resolve(ret.id);
+    const dead = this.dead(r);
+    const callText = callee === 'call_ptr' ? `k.callPtr(${r}${argText});` : `k.call(${r}, ${callee}${argText});`;
+    this.emit(dead ? `${callText} ${dead}return;` : `return ${callText}`);
+    this.cur.succ.add(r);
     this.close();
     this.place(ret, this.line(stmt));
     if (assign) this.emit(assign('f.rv'), stmt);
@@ -589,10 +612,11 @@ class FnCompiler {
     // pass 2: with the frame decided; liveness needs the reads and writes of frame words only
     this.compileBody();
     this.liveIn = this.computeLiveness();
+    this.computeAliases();
     // pass 3: the same cases, with the dead frame words reset at each jump and call
     this.compileBody();
     const live = this.liveIn;
-    const ids = [...this.order];
+    const ids = this.order.filter((id) => !this.alias!.has(id));
     const body: string[] = [];
     for (const id of ids) {
       const c = this.cases[id];
@@ -651,7 +675,12 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
     }
     return lo + 1;
   };
-  const defaultFile = /@c\s+(\S+)/.exec(src.slice(0, 2000))?.[1] ?? '?';
+  // `@c fs/aio.c`, or `@c 'model: a blocking point'` for a name with spaces
+  const cFile = (text: string) => {
+    const m = /@c\s+(?:'([^']+)'|(\S+))/.exec(text);
+    return m ? (m[1] ?? m[2]) : undefined;
+  };
+  const defaultFile = cFile(src.slice(0, 2000)) ?? '?';
   const fns: CompiledFn[] = [];
   const edits: { start: number; end: number; text: string }[] = [];
   for (const st of ast.program.body) {
@@ -659,7 +688,7 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
     if (!decl || decl.type !== 'FunctionDeclaration' || !decl.generator) continue;
     const name = decl.id!.name;
     const doc = (st.leadingComments ?? []).map((c) => c.value).join('\n');
-    const file = /@c\s+(\S+)/.exec(doc)?.[1] ?? defaultFile;
+    const file = cFile(doc) ?? defaultFile;
     const fc = new FnCompiler(src, decl, name, lineOf);
     const out = fc.compile(file);
     fns.push(out);

@@ -213,7 +213,7 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
  * exclusive entries whose func returned nonzero (0 = wake them all).
  * @c kernel/sched.c
  */
-const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":137,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_exclusive"], ["flags","curr","next","eflags"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -223,10 +223,7 @@ export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_excl
       const $acq1 = $acquire(k, qLock(f.q), 'save'); if ($acq1 < 0) return;
       f.flags = $acq1;
       f.curr = list_first(k, qList(f.q));
-      f.pc = 2; return;
-    }
-    case 2: {
-      // list_for_each_safe(curr, next, &q->task_list)
+      f.pc = 3; return;
     }
     case 3: {
       if (!(f.curr !== qList(f.q))) { k.dead(f.base, [5,6,8,9,10]); f.pc = 4; return; }
