@@ -15,6 +15,20 @@ function run(script: string, args: string[]) {
 }
 
 describe('npm run check', () => {
+  it('--variant with an expression no claim names explores it on every workload; a violation no claim expects exits 1', () => {
+    const r = run('check.ts', ['--variant', 'mar14+runListNullCheck+kickQueueWork', '--max-states', '3000', '--invariant', 'memory-safety']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/mar14\+runListNullCheck\+kickQueueWork\.odirect-read\s+mar14\+runListNullCheck\+kickQueueWork\s+odirect-read\s+memory-safety\s+VIOLATED \(no claim\)/);
+    expect(r.out).toContain('npm run trace -- --variant mar14+runListNullCheck+kickQueueWork --workload odirect-read --invariant memory-safety');
+    expect(r.out).toMatch(/20 claims, 20 verdicts, 0 differing from their claim, \d+ violations? no claim expects/);
+  });
+
+  it('one claim reads as one claim', () => {
+    const r = run('check.ts', ['--claim', '2.5.62.cached-read', '--invariant', 'no-bug']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('1 claim, 1 verdict, 0 differing from their claim');
+  });
+
   it('prints the verdict table for a claim and exits 0 when it matches', () => {
     const r = run('check.ts', ['--claim', 'mar14.cached-read']);
     expect(r.code).toBe(0);

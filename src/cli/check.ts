@@ -43,11 +43,28 @@ runCli(async () => {
   // one pool of warm workers for every claim (a fresh worker costs ~0.15 s and runs cold code)
   const pool = workers > 1 ? checkPool(workers) : undefined;
   const selected = claims.filter((c) => (!vf.length || vf.includes(c.variant)) && (!cf.length || cf.includes(c.id)));
+  // a variant with no claims of its own (any variant expression, e.g. mar14+runListNullCheck+kickQueueWork):
+  // explored on every workload the claims name, with the largest of the claims' bounds, and no expectations
+  const claimsFile = p.values.get('claims')?.at(-1);
+  for (const v of vf) {
+    if (claims.some((c) => c.variant === v) || cf.length) continue;
+    const variant = resolveVariant(v)!;
+    const wls = [...new Map(claims.map((c) => [c.workload, c.w])).values()];
+    const maxStatesB = Math.max(...claims.map((c) => c.bounds.maxStates));
+    const maxSecondsB = Math.max(...claims.map((c) => c.bounds.maxSeconds));
+    for (const w of wls) selected.push({ id: `${v}.${w.name}`, variant: v, workload: w.name, bounds: { maxStates: maxStatesB, maxSeconds: maxSecondsB }, expect: {}, v: variant, w, unclaimed: true } as ResolvedClaim & { unclaimed: true });
+  }
+  const traceCmd = (c: ResolvedClaim, inv: string) =>
+    (c as { unclaimed?: boolean }).unclaimed
+      ? `npm run trace -- --variant ${c.variant} --workload ${c.workload} --invariant ${inv}`
+      : `npm run trace -- --claim ${c.id} --invariant ${inv}${claimsFile ? ` --claims ${claimsFile}` : ''}`;
   const invs = INVARIANTS.filter((i) => !inf.length || inf.includes(i));
   const json = p.flags.has('json');
   const progress = !json && process.stderr.isTTY ? ttyProgress() : undefined;
 
   let mismatches = 0;
+  /** violations for which no claim says anything: they make the exit code 1 too */
+  let unclaimedViolations = 0;
   const runs: { claim: ResolvedClaim; run: CheckRun }[] = [];
   const lines: string[] = [];
   const header = ['claim', 'variant', 'workload', 'invariant', 'verdict', 'states', 'transitions', 'depth', 'time'];
@@ -71,10 +88,11 @@ runCli(async () => {
       const exp = claim.expect[ir.invariant];
       const ok = exp === undefined || exp === ir.verdict;
       if (!ok) mismatches++;
+      if (exp === undefined && ir.verdict === 'violated') unclaimedViolations++;
       const shown = ir.verdict === 'violated' ? 'VIOLATED' : ir.verdict === 'bounded' ? `bounded` : 'holds';
-      rows.push([claim.id, claim.variant, claim.workload, ir.invariant, `${shown}${ok ? '' : ` (claim: ${exp})`}`, String(r.states), String(r.transitions), String(ir.depth ?? r.depth), fmtTime(r.seconds)]);
+      rows.push([claim.id, claim.variant, claim.workload, ir.invariant, `${shown}${exp === undefined ? ' (no claim)' : ok ? '' : ` (claim: ${exp})`}`, String(r.states), String(r.transitions), String(ir.depth ?? r.depth), fmtTime(r.seconds)]);
       if (ir.verdict === 'violated')
-        notes.push(`  ${claim.id} ${ir.invariant}: ${ir.reason} (trace of ${ir.depth} steps: npm run trace -- --claim ${claim.id} --invariant ${ir.invariant})`);
+        notes.push(`  ${claim.id} ${ir.invariant}: ${ir.reason} (trace of ${ir.depth} steps: ${traceCmd(claim, ir.invariant)})`);
       if (ir.verdict === 'bounded') notes.push(`  ${claim.id} ${ir.invariant}: no violation within ${r.states} states (depth ${r.depth}; ${r.limitHit} reached)`);
     }
   }
@@ -145,7 +163,7 @@ runCli(async () => {
         1,
       ) + '\n',
     );
-    return mismatches ? 1 : 0;
+    return mismatches || unclaimedViolations ? 1 : 0;
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
@@ -179,7 +197,11 @@ runCli(async () => {
     for (const [pnt, e] of bl) lines.push(`  ${pnt.padEnd(22)} reached in ${e.ids.length} claims; blocks in aio context in: ${e.aio.length ? e.aio.join(', ') : 'none'}`);
   }
   lines.push('');
-  lines.push(`${selected.length} claims, ${rows.length} verdicts, ${mismatches} differing from their claim`);
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  lines.push(
+    `${plural(selected.length, 'claim', 'claims')}, ${plural(rows.length, 'verdict', 'verdicts')}, ${mismatches} differing from their claim` +
+      (unclaimedViolations ? `, ${plural(unclaimedViolations, 'violation', 'violations')} no claim expects` : ''),
+  );
   process.stdout.write(lines.join('\n') + '\n');
-  return mismatches ? 1 : 0;
+  return mismatches || unclaimedViolations ? 1 : 0;
 });
