@@ -157,6 +157,19 @@ describe('npm run review', () => {
     expect(JSON.parse(j.out).fixed).toHaveLength(3);
   }, 120_000);
 
+  it('exits 1 when the change breaks a verdict (a review can gate CI)', () => {
+    const r = run(['--from', 'proposed', '--to', 'mar14', '--workload', 'no-aio-read']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/broken \(violated in mar14, not in proposed\): [1-9]/);
+  }, 120_000);
+
+  it('a violation the other side only bounds is not called fixed', () => {
+    const r = run(['--from', 'mar14', '--to', 'proposed', '--workload', 'uncached-read', '--max-states', '2000', '--json']);
+    const j = JSON.parse(r.out);
+    expect(j.fixed).toEqual([]);
+    expect(j.changed.some((c: { kind: string; from: { verdict: string }; to: { verdict: string } }) => c.kind === 'changed' && c.from.verdict === 'violated' && c.to.verdict === 'bounded')).toBe(true);
+  }, 120_000);
+
   it('--html renders with src/review/html.ts when it exists, else says so and exits 1', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'review-')), 'review.html');
     const r = run(['--from', 'mar14', '--to', 'proposed', '--workload', 'fsync', '--html', f]);

@@ -24,7 +24,9 @@ const HELP = `usage: npm run review -- --from A --to B [--workload W ...] [--abl
   --change C         the changes to toggle in the ablation (repeatable; implies --ablation)
   --max-states N     override the claim bounds' state limit
   --json             print the report as JSON
-  --html FILE        write an HTML page (needs src/review/html.ts)
+  --html FILE        write a self-contained HTML page
+Exit code: 0, or 1 when B breaks a verdict of A (a cell violated in B that is not in A), 2 on bad input.
+A cell violated in A that B only explores within a bound is "changed", not "fixed".
 `;
 
 const SHORT: Record<InvariantName, string> = {
@@ -190,5 +192,6 @@ runCli(async () => {
     renameSync(tmp, html);
     process.stderr.write(`wrote ${html}\n`);
   }
-  return 0;
+  // a change that breaks a verdict fails the review (so that it can gate CI)
+  return report.broken.length ? 1 : 0;
 });

@@ -109,7 +109,7 @@ export interface VariantMatrix {
 export interface CellChange {
   workload: string;
   invariant: InvariantName;
-  /** fixed: violated -> not violated; broken: not violated -> violated; changed: any other difference of verdict */
+  /** fixed: violated -> holds; broken: not violated -> violated; changed: any other difference (violated -> bounded among them) */
   kind: 'fixed' | 'broken' | 'changed';
   from: VerdictCell;
   to: VerdictCell;
@@ -408,7 +408,8 @@ function compare(a: Side, b: Side, traces: boolean): CellChange[] {
       const ca = ra.cells[inv];
       const cbb = rb.cells[inv];
       if (ca.verdict === cbb.verdict) continue;
-      const kind: CellChange['kind'] = ca.verdict === 'violated' ? 'fixed' : cbb.verdict === 'violated' ? 'broken' : 'changed';
+      // a violation is fixed only where the other side was explored completely (holds); violated -> bounded is no fix
+      const kind: CellChange['kind'] = ca.verdict === 'violated' && cbb.verdict === 'holds' ? 'fixed' : cbb.verdict === 'violated' ? 'broken' : 'changed';
       const change: CellChange = { workload: ra.workload, invariant: inv, kind, from: ca, to: cbb };
       if (traces && kind !== 'changed') {
         const side = kind === 'fixed' ? a : b;
