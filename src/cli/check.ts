@@ -83,6 +83,7 @@ runCli(async () => {
     });
     runs.push({ claim, run });
     const r = run.result;
+    if (!process.stderr.isTTY) process.stderr.write(`checked ${runs.length}/${selected.length} ${claim.id}: ${r.states} states${r.complete ? '' : ` (${r.limitHit} reached)`}, ${fmtTime(r.seconds)}\n`);
     for (const ir of run.invariants) {
       if (!invs.includes(ir.invariant)) continue;
       const exp = claim.expect[ir.invariant];
