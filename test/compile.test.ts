@@ -81,6 +81,11 @@ export function* g(k, a) {
     expect(text).toMatch(/k\.call\(\d+, h, f\.a\); k\.dead\(f\.base, \[4\]\); return;/);
   });
 
+  it('keeps parentheses around a member expression\'s object', () => {
+    const { text } = compileModule('export function* g(k, a) { const ok = (a ?? []).length ? 0 : 1; yield; return ok + a; }', 'x.ts', REL);
+    expect(text).toContain('f.ok = (f.a ?? []).length ? 0 : 1;');
+  });
+
   it('says what it cannot compile, with the function and line', () => {
     expect(() => compileModule('export function* g(k) { const x = 1 + (yield* h(k)); }', 'x.ts', REL)).toThrow(CompileError);
     expect(() => compileModule('export function* g(k) { try { yield; } catch {} }', 'x.ts', REL)).toThrow(/TryStatement/);

@@ -309,7 +309,8 @@ class FnCompiler {
       case 'OptionalMemberExpression': {
         if (n.computed) return null;
         const obj = this.rw(n.object, ctx);
-        return `${obj}${src.slice(n.object.end!, n.property.start!)}${src.slice(n.property.start!, n.end!)}`;
+        // (the object may be parenthesised: its range then starts after the member expression's)
+        return `${src.slice(n.start!, n.object.start!)}${obj}${src.slice(n.object.end!, n.property.start!)}${src.slice(n.property.start!, n.end!)}`;
       }
       case 'ObjectProperty': {
         if (n.computed) return null;
@@ -317,7 +318,7 @@ class FnCompiler {
           this.ref(n.key.name, false, true);
           return this.isFrame(n.key.name) ? `${n.key.name}: f.${n.key.name}` : null;
         }
-        return `${src.slice(n.key.start!, n.value.start!)}${this.rw(n.value, ctx)}`;
+        return `${src.slice(n.start!, n.value.start!)}${this.rw(n.value, ctx)}${src.slice(n.value.end!, n.end!)}`;
       }
       case 'AssignmentExpression':
       case 'UpdateExpression': {
