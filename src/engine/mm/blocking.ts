@@ -189,10 +189,10 @@ const COPY_TO_USER_FAULT = bp('copy_to_user_fault');
  * wait_for_event(point): the generic blocking point. Raises IRQ.EVENT_DONE for the
  * current task and sleeps TASK_UNINTERRUPTIBLE on a stack wait entry until the
  * handler has ended the event.
- * @c model:
+ * @c 'model: a blocking point'
  */
 const POINTS_wait_for_event = [{"pc":0,"line":191,"live":["point","q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":201,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":203,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":200,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":207,"live":["point"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":212,"live":["point","q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":214,"live":["point","q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":217,"live":["point","q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":219,"live":["point","q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":217,"live":["point","q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":217,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":195,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":226,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
-export const wait_for_event = kfn("wait_for_event", "model:", ["point"], ["wait","q"], (k, f) => {
+export const wait_for_event = kfn("wait_for_event", "model: a blocking point", ["point"], ["wait","q"], (k, f) => {
   switch (f.pc) {
     case 0: {
       ;
@@ -603,10 +603,10 @@ export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upa
  * wait_on_buffer, freed_request for get_request_wait, clear_queue_congested, the
  * user page's read completion): clear the task's pending condition, then wake the
  * queue (unlock_buffer: `if (waitqueue_active(wq)) wake_up_all(wq)`).
- * @c model:
+ * @c 'model: interrupt ending a blocking point'
  */
 const POINTS_blocking_event_done = [{"pc":0,"line":410,"live":["point","task"],"footprint":{"calls":["aioEventDone","eventQueue","k.iocbIndex","setEventPending"],"fields":[]}},{"pc":1,"line":415,"live":["q"],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":418,"live":[],"footprint":{"calls":[],"fields":[]}}];
-export const blocking_event_done = kfn("blocking_event_done", "model:", ["task","point"], ["q"], (k, f) => {
+export const blocking_event_done = kfn("blocking_event_done", "model: interrupt ending a blocking point", ["task","point"], ["q"], (k, f) => {
   switch (f.pc) {
     case 0: {
       f.q = eventQueue(k, f.point);

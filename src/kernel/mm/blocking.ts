@@ -186,7 +186,7 @@ const COPY_TO_USER_FAULT = bp('copy_to_user_fault');
  * wait_for_event(point): the generic blocking point. Raises IRQ.EVENT_DONE for the
  * current task and sleeps TASK_UNINTERRUPTIBLE on a stack wait entry until the
  * handler has ended the event.
- * @c model:
+ * @c 'model: a blocking point'
  */
 export function* wait_for_event(k: Machine, point: number): KGen {
   let wait: number;
@@ -405,7 +405,7 @@ export function* handle_mm_fault(k: Machine, buf: number, upage: number): KGen {
  * wait_on_buffer, freed_request for get_request_wait, clear_queue_congested, the
  * user page's read completion): clear the task's pending condition, then wake the
  * queue (unlock_buffer: `if (waitqueue_active(wq)) wake_up_all(wq)`).
- * @c model:
+ * @c 'model: interrupt ending a blocking point'
  */
 export function* blocking_event_done(k: Machine, task: number, point: number): KGen {
   const q = eventQueue(k, point);
