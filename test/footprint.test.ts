@@ -53,7 +53,7 @@ const CLASSES: Record<string, string[]> = {
   'k.setTw': ['thread'], 'k.setCpuWord': ['cpu'], 'k.setG': ['globals'], 'k.panic': ['globals'], 'k.BUG_ON': ['globals'], 'k.fault': ['globals'], 'k.rd': ['globals'],
   'k.setGhost': ['ghost'], 'k.raiseIrq': ['irqsrc'], 'k.cancelIrq': ['irqsrc'],
   'k.call': ['frames'], 'k.callPtr': ['frames'], 'k.ret': ['frames'], 'k.dead': [],
-  'k.setStackObj': ['header'], 'k.store': ['raw'], 'k.wr': ['globals'],
+  'k.setStackObj': ['header'], 'k.store': ['raw'], 'k.wr': ['globals', 'raw'], // k.wr is checkAddr + store: any word (handle_mm_fault's pte)
 };
 // the generated code calls k.ret/k.call for every return and call
 const ALWAYS = ['k.ret', 'k.call'];
