@@ -24,6 +24,8 @@
  *     (its back-edge); if/else, a loop's exit and break/continue forward jump on within the
  *     step (`f.pc = L; continue step;` inside `step: for (;;) switch (f.pc)`), as the C's
  *     control flow does;
+ *     (a module whose first comment says `@jumps-end-steps` keeps the earlier rule, under
+ *     which its port was checked: every jump ends a step);
  *   - a case that only falls or jumps on is the case it reaches: a call's return and a
  *     yield that go to the same place are one program point;
  *   - a lock acquire starts a case that is retried while the lock is busy;
@@ -145,6 +147,8 @@ class FnCompiler {
     readonly fn: B.FunctionDeclaration,
     readonly name: string,
     readonly lineOf: (pos: number) => number,
+    /** the module says `@jumps-end-steps`: every jump, forward ones too, ends a step (the rule its port was checked under) */
+    readonly jumpsEndSteps = false,
   ) {
     this.where = `${name}`;
     const ps = fn.params;
@@ -247,7 +251,8 @@ class FnCompiler {
    * control flow does: only `yield`, calls, lock acquires and loop repetitions are
    * preemption points.
    */
-  private jumpText(to0: number, boundary: boolean): string {
+  private jumpText(to0: number, boundary0: boolean): string {
+    const boundary = boundary0 || this.jumpsEndSteps;
     const to = this.resolve(to0);
     this.cur.succ.add(to);
     this.cur.sideExit = true;
@@ -730,6 +735,7 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
     return m ? (m[1] ?? m[2]) : undefined;
   };
   const defaultFile = cFile(src.slice(0, 2000)) ?? '?';
+  const jumpsEndSteps = /@jumps-end-steps\b/.test(src.slice(0, 2000));
   const fns: CompiledFn[] = [];
   const edits: { start: number; end: number; text: string }[] = [];
   for (const st of ast.program.body) {
@@ -738,7 +744,7 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
     const name = decl.id!.name;
     const doc = (st.leadingComments ?? []).map((c) => c.value).join('\n');
     const file = cFile(doc) ?? defaultFile;
-    const fc = new FnCompiler(src, decl, name, lineOf);
+    const fc = new FnCompiler(src, decl, name, lineOf, jumpsEndSteps);
     const out = fc.compile(file);
     fns.push(out);
     const exported = st.type === 'ExportNamedDeclaration';

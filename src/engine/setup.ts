@@ -2,6 +2,7 @@
 // @ts-nocheck
 import { kfn } from './fn.ts';
 /**
+ * @jumps-end-steps (ported under the rule that every jump ends a step; to be brought to the current rule)
  * Building a machine for (variant, workload): the initial kernel memory (io_setup's
  * context, the file and its page cache, the user iocbs and buffers, tasks and worker
  * threads) and each thread's main function, i.e. the user program it runs.
@@ -25,9 +26,9 @@ const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
  * (aio/aio.ts is not ported yet: its functions are called through call_ptr(k, fnptr(f), ...) until it is)
  */
-const POINTS_submitter_main = [{"pc":0,"line":25,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":26,"live":[],"footprint":{"calls":["call_ptr","fnptr","k.raiseIrq"],"fields":[]}},{"pc":3,"line":27,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":5,"line":32,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":7,"line":35,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_submitter_main = [{"pc":0,"line":26,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":27,"live":[],"footprint":{"calls":["call_ptr","fnptr","k.raiseIrq"],"fields":[]}},{"pc":3,"line":28,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":5,"line":33,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":7,"line":36,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const submitter_main = kfn("submitter_main", "user: aio program", [], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       if (!(k.w.iocbs.length !== 0)) { f.pc = 1; return; }
       return k.callPtr(1, sys_io_submit.id, k.A.ctx, k.w.iocbs.length);
@@ -54,9 +55,9 @@ export const submitter_main = kfn("submitter_main", "user: aio program", [], [],
 }, POINTS_submitter_main);
 
 /** a separate io_getevents caller */
-const POINTS_getevents_main = [{"pc":0,"line":40,"live":[],"footprint":{"calls":["call_ptr","fnptr","k.raiseIrq"],"fields":[]}},{"pc":1,"line":43,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_getevents_main = [{"pc":0,"line":41,"live":[],"footprint":{"calls":["call_ptr","fnptr","k.raiseIrq"],"fields":[]}},{"pc":1,"line":44,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const getevents_main = kfn("getevents_main", "user: aio program", [], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       const g = k.w.getevents!;
       if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
@@ -69,9 +70,9 @@ export const getevents_main = kfn("getevents_main", "user: aio program", [], [],
 }, POINTS_getevents_main);
 
 /** a process doing read(fd, buf, n) at an offset: generic_file_read on a sync kiocb @c 'user: read(2)' */
-const POINTS_sync_reader_main = [{"pc":0,"line":48,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":53,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
+const POINTS_sync_reader_main = [{"pc":0,"line":49,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":54,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
 export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["ppos"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       const r = k.w.syncReader!;
       const gfr = fnByName('generic_file_read');
@@ -89,9 +90,9 @@ export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["p
 }, POINTS_sync_reader_main);
 
 /** a workqueue worker: worker_thread(cwq) with its DECLARE_WAITQUEUE entry @c kernel/workqueue.c */
-const POINTS_worker_main = [{"pc":0,"line":60,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":65,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_worker_main = [{"pc":0,"line":61,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":66,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const worker_main = kfn("worker_main", "kernel/workqueue.c", ["cwq"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // DECLARE_WAITQUEUE(wait, current);
       const w = k.myWait(2);

@@ -1,4 +1,5 @@
 /**
+ * @jumps-end-steps (ported under the rule that every jump ends a step; to be brought to the current rule)
  * Building a machine for (variant, workload): the initial kernel memory (io_setup's
  * context, the file and its page cache, the user iocbs and buffers, tasks and worker
  * threads) and each thread's main function, i.e. the user program it runs.

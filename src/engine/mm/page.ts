@@ -2,6 +2,7 @@
 // @ts-nocheck
 import { kfn } from '../fn.ts';
 /**
+ * @jumps-end-steps (ported under the rule that every jump ends a step; to be brought to the current rule)
  * Pages: flags, the page lock and the hashed page wait queues (include/linux/
  * page-flags.h, include/linux/pagemap.h, mm/filemap.c of 2.5.62), the page cache
  * refcount, and the model's disk: ext2's readpage (fs/ext2/inode.c -> fs/mpage.c)
@@ -81,9 +82,9 @@ export function page_cache_release(k: Machine, page: number): void {
 
 // ------------------------------------------------------------------ mm/filemap.c
 /** sync_page(page): mapping->a_ops->sync_page (block_sync_page: blk_run_queues). I/O always progresses here. @c mm/filemap.c */
-const POINTS_sync_page = [{"pc":0,"line":81,"live":[],"footprint":{"calls":["k.pp"],"fields":[]}}];
+const POINTS_sync_page = [{"pc":0,"line":82,"live":[],"footprint":{"calls":["k.pp"],"fields":[]}}];
 export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.pp();
       return k.ret(0);
@@ -97,9 +98,9 @@ export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) =
  * io_schedule(); } } while (test_bit(bit_nr, &page->flags)); finish_wait(waitqueue, &wait);
  * @c mm/filemap.c
  */
-const POINTS_wait_on_page_bit = [{"pc":0,"line":92,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":98,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":100,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":104,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":106,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":109,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":98,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":98,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":114,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":116,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_wait_on_page_bit = [{"pc":0,"line":93,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":101,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":105,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":107,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":110,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":99,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":115,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":117,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","wait"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // wait_queue_head_t *waitqueue = page_waitqueue(page); DEFINE_WAIT(wait);
       f.waitqueue = page_waitqueue(k, f.page);
@@ -151,9 +152,9 @@ export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page",
 }, POINTS_wait_on_page_bit);
 
 /** wait_on_page_locked(page) (include/linux/pagemap.h): if (PageLocked(page)) wait_on_page_bit(page, PG_locked); @c include/linux/pagemap.h */
-const POINTS_wait_on_page_locked = [{"pc":0,"line":123,"live":["page"],"footprint":{"calls":["PageLocked","wait_on_page_bit"],"fields":[]}},{"pc":1,"line":125,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_wait_on_page_locked = [{"pc":0,"line":124,"live":["page"],"footprint":{"calls":["PageLocked","wait_on_page_bit"],"fields":[]}},{"pc":1,"line":126,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const wait_on_page_locked = kfn("wait_on_page_locked", "include/linux/pagemap.h", ["page"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       if (!PageLocked(k, f.page)) return k.ret(0);
       k.call(1, wait_on_page_bit, f.page, PG_locked); k.dead(f.base, [4]); return;
@@ -169,9 +170,9 @@ export const wait_on_page_locked = kfn("wait_on_page_locked", "include/linux/pag
  * smp_mb__after_clear_bit(); if (waitqueue_active(waitqueue)) wake_up_all(waitqueue);
  * @c mm/filemap.c
  */
-const POINTS_unlock_page = [{"pc":0,"line":134,"live":["page"],"footprint":{"calls":["TestClearPageLocked","k.panic","pageEvent","pageIndex","page_waitqueue"],"fields":[]}},{"pc":1,"line":137,"live":["waitqueue"],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":140,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_unlock_page = [{"pc":0,"line":135,"live":["page"],"footprint":{"calls":["TestClearPageLocked","k.panic","pageEvent","pageIndex","page_waitqueue"],"fields":[]}},{"pc":1,"line":138,"live":["waitqueue"],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":141,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const unlock_page = kfn("unlock_page", "mm/filemap.c", ["page"], ["waitqueue"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.waitqueue = page_waitqueue(k, f.page);
       if (!TestClearPageLocked(k, f.page)) k.panic(PANIC_BUG, `kernel BUG in unlock_page: page${pageIndex(k, f.page)} was not locked`);
@@ -195,9 +196,9 @@ export const unlock_page = kfn("unlock_page", "mm/filemap.c", ["page"], ["waitqu
  * sync_page(page); io_schedule(); } } finish_wait(wqh, &wait);
  * @c mm/filemap.c
  */
-const POINTS___lock_page = [{"pc":0,"line":150,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":156,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":164,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":168,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":170,"live":["page","wait","wqh"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":173,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":156,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":156,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":178,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___lock_page = [{"pc":0,"line":151,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":165,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":169,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":171,"live":["page","wait","wqh"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":174,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":179,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","wait"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // wait_queue_head_t *wqh = page_waitqueue(page); DEFINE_WAIT(wait);
       f.wqh = page_waitqueue(k, f.page);
@@ -251,9 +252,9 @@ export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","
 }, POINTS___lock_page);
 
 /** lock_page(page) (include/linux/pagemap.h): if (TestSetPageLocked(page)) __lock_page(page); @c include/linux/pagemap.h */
-const POINTS_lock_page = [{"pc":0,"line":185,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__lock_page","pageEvent"],"fields":[]}},{"pc":2,"line":188,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":186,"live":["page"],"footprint":{"calls":["pageEvent"],"fields":[]}}];
+const POINTS_lock_page = [{"pc":0,"line":186,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__lock_page","pageEvent"],"fields":[]}},{"pc":2,"line":189,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":187,"live":["page"],"footprint":{"calls":["pageEvent"],"fields":[]}}];
 export const lock_page = kfn("lock_page", "include/linux/pagemap.h", ["page"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       if (!(TestSetPageLocked(k, f.page))) { f.pc = 1; return; }
       pageEvent(k, 'lock_page_contended', f.page);
@@ -281,9 +282,9 @@ export const lock_page = kfn("lock_page", "include/linux/pagemap.h", ["page"], [
  * k.w.blocking.requestCongestion). A page in k.w.ioError is read with an error.
  * @c fs/ext2/inode.c
  */
-const POINTS_ext2_readpage = [{"pc":0,"line":207,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":3,"line":213,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":6,"line":215,"live":["page"],"footprint":{"calls":["__wait_on_buffer","aioRetryCode"],"fields":[]}},{"pc":4,"line":217,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":2,"line":212,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":9,"line":223,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":12,"line":225,"live":["page"],"footprint":{"calls":["aioRetryCode","get_request_wait"],"fields":[]}},{"pc":10,"line":227,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":8,"line":222,"live":["page"],"footprint":{"calls":["k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":1,"line":208,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":14,"line":240,"live":[],"footprint":{"calls":["aioRetryCode"],"fields":[]}}];
+const POINTS_ext2_readpage = [{"pc":0,"line":208,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":3,"line":214,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":6,"line":216,"live":["page"],"footprint":{"calls":["__wait_on_buffer","aioRetryCode"],"fields":[]}},{"pc":4,"line":218,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":2,"line":213,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":9,"line":224,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":12,"line":226,"live":["page"],"footprint":{"calls":["aioRetryCode","get_request_wait"],"fields":[]}},{"pc":10,"line":228,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":8,"line":223,"live":["page"],"footprint":{"calls":["k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":1,"line":209,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":14,"line":241,"live":[],"footprint":{"calls":["aioRetryCode"],"fields":[]}}];
 export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","page"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // do_mpage_readpage -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
       // [proposed: asyncBlockingPoints] (or the retry after an async wait_on_buffer comes back to it)
@@ -351,9 +352,9 @@ export const readpage = ext2_readpage;
  * SetPageError(page); } unlock_page(page);
  * @c fs/mpage.c
  */
-const POINTS_mpage_end_io_read = [{"pc":0,"line":252,"live":["ok","page"],"footprint":{"calls":["SetPageUptodate","k.g","k.setG","pageEvent"],"fields":[]}},{"pc":1,"line":257,"live":["page"],"footprint":{"calls":["ClearPageUptodate"],"fields":[]}},{"pc":3,"line":258,"live":["page"],"footprint":{"calls":["SetPageError","pageEvent"],"fields":[]}},{"pc":2,"line":254,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":5,"line":262,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_mpage_end_io_read = [{"pc":0,"line":253,"live":["ok","page"],"footprint":{"calls":["SetPageUptodate","k.g","k.setG","pageEvent"],"fields":[]}},{"pc":1,"line":258,"live":["page"],"footprint":{"calls":["ClearPageUptodate"],"fields":[]}},{"pc":3,"line":259,"live":["page"],"footprint":{"calls":["SetPageError","pageEvent"],"fields":[]}},{"pc":2,"line":255,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":5,"line":263,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const mpage_end_io_read = kfn("mpage_end_io_read", "fs/mpage.c", ["page","ok"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
       if (!(f.ok)) { k.dead(f.base, [5]); f.pc = 1; return; }

@@ -1,4 +1,5 @@
 /**
+ * @jumps-end-steps (ported under the rule that every jump ends a step; to be brought to the current rule)
  * Workqueues (kernel/workqueue.c, 2.5.62): one worker thread per CPU per workqueue.
  * queue_work does not queue a pending item twice; the worker clears `pending`
  * before it calls the function, so the item can be queued (and run on another CPU)

@@ -1,4 +1,5 @@
 /**
+ * @jumps-end-steps (ported under the rule that every jump ends a step; to be brought to the current rule)
  * Andrew Morton's "soooo many more places where we can block" (seed thread, Mar 5,
  * reply to Patch 2/2) and the user-copy fault Suparna adds ("The copy_to_user or
  * fault_in_writable_pages can block too"), as synchronous sleeps.

@@ -1,4 +1,5 @@
 /**
+ * @jumps-end-steps (ported under the rule that every jump ends a step; to be brought to the current rule)
  * Pages: flags, the page lock and the hashed page wait queues (include/linux/
  * page-flags.h, include/linux/pagemap.h, mm/filemap.c of 2.5.62), the page cache
  * refcount, and the model's disk: ext2's readpage (fs/ext2/inode.c -> fs/mpage.c)
