@@ -14,7 +14,7 @@ import { acquire as $acquire } from '../kernel/spinlock.ts';
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
  * @c fs/aio.c
  */
-import { addressOf, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
+import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
@@ -984,7 +984,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
 }, POINTS_aio_run_iocb);
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":658,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":660,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":661,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":662,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del"],"fields":[]}},{"pc":7,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":663,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":675,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryStart"],"fields":[]}},{"pc":12,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":677,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":679,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","k.kiocb","k.printk","kiWaitList","list_empty"],"fields":[]}},{"pc":15,"line":680,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":685,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":19,"line":685,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":20,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":22,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":21,"line":687,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":690,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk"],"fields":[]}},{"pc":11,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":24,"line":691,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":661,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":658,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":660,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":661,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":662,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del"],"fields":[]}},{"pc":7,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":663,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":675,"live":["ctx","iocb"],"footprint":{"calls":["k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":677,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":12,"line":678,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":13,"line":680,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","k.kiocb","k.printk","kiWaitList","list_empty"],"fields":[]}},{"pc":14,"line":681,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":17,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":19,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":21,"line":688,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":23,"line":692,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":661,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1023,54 +1023,49 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       k.dead(f.base, [5]); f.pc = 9; return;
     }
     case 9: {
-      if (!(!kiocbTryStart(k, f.iocb))) { k.dead(f.base, [5]); f.pc = 10; return; }
-      k.dead(f.base, [5]); f.pc = 12; return;
-    }
-    case 12: {
-      kiocbClearKicked(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 13; return;
-    }
-    case 13: {
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      k.callPtr(14, k.kiocb(f.iocb).ki_retry, f.iocb); k.dead(f.base, [5]); return;
-    }
-    case 14: {
-      f.ret = f.rv;
-      if (!(f.ret !== -EIOCBQUEUED)) { k.dead(f.base, [5]); f.pc = 15; return; }
-      const waitEmpty = list_empty(k, kiWaitList(f.iocb));
-      if (!waitEmpty) k.printk("can't delete iocb in use");
-      if (!(waitEmpty)) { k.dead(f.base, [5]); f.pc = 15; return; }
-      k.call(15, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
-    }
-    case 15: {
-      k.dead(f.base, [5]); f.pc = 18;
-    }
-    case 18: {
-      const $acq18 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq18 < 0) return;
-      k.dead(f.base, [5]); f.pc = 19; return;
-    }
-    case 19: {
-      kiocbClearStarted(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 20; return;
-    }
-    case 20: {
-      if (!(kiocbIsKicked(k, f.iocb))) { k.dead(f.base, [5]); f.pc = 21; return; }
-      k.dead(f.base, [5]); f.pc = 22; return;
-    }
-    case 22: {
-      __queue_kicked_iocb(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 21; return;
-    }
-    case 21: {
+      if (!(kiocbTryStart(k, f.iocb))) { k.dead(f.base, [5]); f.pc = 10; return; }
+      k.printk('iocb already started');
       k.dead(f.base, [5]); f.pc = 11; return;
     }
     case 10: {
-      k.printk('iocb already started');
+      kiocbClearKicked(k, f.iocb);
+      k.dead(f.base, [5]); f.pc = 12; return;
+    }
+    case 12: {
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      k.callPtr(13, k.kiocb(f.iocb).ki_retry, f.iocb); k.dead(f.base, [5]); return;
+    }
+    case 13: {
+      f.ret = f.rv;
+      if (!(f.ret !== -EIOCBQUEUED)) { k.dead(f.base, [5]); f.pc = 14; return; }
+      const waitEmpty = list_empty(k, kiWaitList(f.iocb));
+      if (!waitEmpty) k.printk("can't delete iocb in use");
+      if (!(waitEmpty)) { k.dead(f.base, [5]); f.pc = 14; return; }
+      k.call(14, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
+    }
+    case 14: {
+      k.dead(f.base, [5]); f.pc = 17;
+    }
+    case 17: {
+      const $acq17 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq17 < 0) return;
+      k.dead(f.base, [5]); f.pc = 18; return;
+    }
+    case 18: {
+      kiocbClearStarted(k, f.iocb);
+      k.dead(f.base, [5]); f.pc = 19; return;
+    }
+    case 19: {
+      if (!(kiocbIsKicked(k, f.iocb))) { k.dead(f.base, [5]); f.pc = 11; return; }
+      k.dead(f.base, [5]); f.pc = 21; return;
+    }
+    case 21: {
+      __queue_kicked_iocb(k, f.iocb);
+      k.dead(f.base, [5]); f.pc = 11; return;
     }
     case 11: {
-      k.call(24, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
+      k.call(23, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
     }
-    case 24: {
+    case 23: {
       k.dead(f.base, [5]); f.pc = 3; return;
     }
     case 4: {
@@ -1084,7 +1079,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":701,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","k.task"],"fields":["mm"]}},{"pc":3,"line":705,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":706,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":707,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":708,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":709,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":711,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":715,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":719,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","k.kiocb","retryExit"],"fields":[]}},{"pc":13,"line":721,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":726,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":727,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":708,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":705,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":702,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","k.task"],"fields":["mm"]}},{"pc":3,"line":706,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":707,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":708,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":709,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":710,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":712,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":720,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","k.kiocb","retryExit"],"fields":[]}},{"pc":13,"line":722,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":727,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":728,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":709,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":706,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1189,7 +1184,7 @@ function aio_process_method(k: Machine, iocb: number): number[] {
 }
 
 /** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-const POINTS_aio_process_iocb = [{"pc":0,"line":764,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":775,"live":["iocb"],"footprint":{"calls":["call_ptr"],"fields":[]}},{"pc":2,"line":776,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":775,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":771,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":796,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
+const POINTS_aio_process_iocb = [{"pc":0,"line":765,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":776,"live":["iocb"],"footprint":{"calls":["call_ptr"],"fields":[]}},{"pc":2,"line":777,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":776,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":772,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":797,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
 export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1265,7 +1260,7 @@ function aio_rw_result(k: Machine, req: number, res: number): number {
 }
 
 /** [mar14 aioretry] aio_pread(iocb) */
-const POINTS_aio_pread = [{"pc":0,"line":823,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":824,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+const POINTS_aio_pread = [{"pc":0,"line":824,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":825,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
 export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1279,7 +1274,7 @@ export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
 }, POINTS_aio_pread);
 
 /** [mar14 aioretry] aio_pwrite(iocb) */
-const POINTS_aio_pwrite = [{"pc":0,"line":829,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":830,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+const POINTS_aio_pwrite = [{"pc":0,"line":830,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":831,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
 export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1293,7 +1288,7 @@ export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => 
 }, POINTS_aio_pwrite);
 
 /** [mar14 aioretry] aio_fdsync(iocb) */
-const POINTS_aio_fdsync = [{"pc":0,"line":835,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":838,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+const POINTS_aio_fdsync = [{"pc":0,"line":836,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":839,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
 export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1308,7 +1303,7 @@ export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => 
 }, POINTS_aio_fdsync);
 
 /** [mar14 aioretry] aio_fsync(iocb) */
-const POINTS_aio_fsync = [{"pc":0,"line":842,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":845,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+const POINTS_aio_fsync = [{"pc":0,"line":843,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":846,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
 export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1366,7 +1361,7 @@ function fget(k: Machine, fd: number): number {
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) */
-const POINTS_io_submit_one = [{"pc":0,"line":892,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":898,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_setup_iocb","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":934,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":933,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":937,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":938,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":9,"line":939,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":10,"line":941,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":925,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":12,"line":945,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":14,"line":948,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":948,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":16,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":18,"line":950,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":17,"line":950,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":20,"line":954,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":946,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":22,"line":958,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":914,"live":["file","req","user_iocb"],"footprint":{"calls":["call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":25,"line":966,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":26,"line":967,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":23,"line":968,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":24,"line":964,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":971,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":913,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":28,"line":977,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_io_submit_one = [{"pc":0,"line":893,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":899,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_setup_iocb","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":935,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":934,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":938,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":939,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":9,"line":940,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":10,"line":942,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":926,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":12,"line":946,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":14,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":16,"line":950,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":18,"line":951,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":17,"line":951,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":20,"line":955,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":947,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":22,"line":959,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":915,"live":["file","req","user_iocb"],"footprint":{"calls":["call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":25,"line":967,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":26,"line":968,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":23,"line":969,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":24,"line":965,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":972,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":914,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":28,"line":978,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","run","file","req"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1541,7 +1536,7 @@ function submit_method(k: Machine, user_iocb: number, req: number, filp: number)
 }
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":1001,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1006,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one"],"fields":[]}},{"pc":4,"line":1007,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one"],"fields":[]}},{"pc":3,"line":1006,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":1002,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1007,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one"],"fields":[]}},{"pc":4,"line":1008,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one"],"fields":[]}},{"pc":3,"line":1007,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1570,10 +1565,11 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":1017,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]}},{"pc":2,"line":1022,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1022,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":1018,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":2,"line":1024,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1024,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   switch (f.pc) {
     case 0: {
+      // atomic: lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)
       k.pp();
       if (k.ctx(f.ctx).dead) return k.ret(-EINVAL);
       // lookup_ioctx skips dead contexts
@@ -1594,7 +1590,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":1029,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1031,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1031,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":1031,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1033,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1033,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1622,7 +1618,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":1046,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1052,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1057,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1054,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":7,"line":1061,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":1048,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1056,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1059,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1056,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1056,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":7,"line":1063,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1660,10 +1656,11 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 }, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-const POINTS_io_destroy = [{"pc":0,"line":1067,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]}},{"pc":1,"line":1072,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1074,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1075,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1077,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_io_destroy = [{"pc":0,"line":1069,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1075,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1077,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1078,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1080,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
+      // atomic: lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out
       get_ioctx(k, f.ctx);
       // lookup_ioctx
       const c = k.ctx(f.ctx);
@@ -1699,7 +1696,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":1089,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1091,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1092,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1094,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]}}];
+const POINTS_exit_aio = [{"pc":0,"line":1092,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1094,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1095,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1097,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   switch (f.pc) {
     case 0: {
@@ -1717,6 +1714,7 @@ export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
     }
     case 3: {
       // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
+      // atomic: exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put
       k.pp();
       if (k.ctx(f.ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(f.ctx).users} ${k.ctx(f.ctx).dead} ${k.ctx(f.ctx).reqs_active}`);
       put_ioctx(k, f.ctx);

@@ -10,7 +10,7 @@
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
  * @c fs/aio.c
  */
-import { addressOf, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
+import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
@@ -673,7 +673,8 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
     k.pp(iocb + KIOCB.off.ki_users);
     k.kiocb(iocb).ki_users++;
     ev(k, iocb, 'get_ref');                                                     yield;
-    if (!kiocbTryStart(k, iocb)) {                                              yield;
+    if (kiocbTryStart(k, iocb)) k.printk('iocb already started');
+    else {
       kiocbClearKicked(k, iocb);                                                yield;
       spin_unlock_irq(k, ctxLock(ctx));
       ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
@@ -687,7 +688,7 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
       if (kiocbIsKicked(k, iocb)) {                                             yield;
         __queue_kicked_iocb(k, iocb);                                           yield;
       }
-    } else k.printk('iocb already started');
+    }
     yield* __aio_put_req(k, ctx, iocb);
   }
   spin_unlock_irq(k, ctxLock(ctx));
@@ -1015,6 +1016,7 @@ export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
 export function* sys_io_getevents(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
+  atomic('lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)');
   k.pp();
   if (k.ctx(ctx).dead) return -EINVAL; // lookup_ioctx skips dead contexts
   get_ioctx(k, ctx);
@@ -1065,6 +1067,7 @@ export function* wait_for_all_aios(k: Machine, ctx: number): KGen {
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
 export function* io_destroy(k: Machine, ctx: number): KGen {
+  atomic('lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out');
   get_ioctx(k, ctx); // lookup_ioctx
   const c = k.ctx(ctx);
   const was_dead = c.dead;
@@ -1093,6 +1096,7 @@ export function* exit_aio(k: Machine, ctx: number): KGen {
   spin_unlock_irq(k, ctxLock(ctx));
   yield* wait_for_all_aios(k, ctx);
   // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
+  atomic('exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put');
   k.pp();
   if (k.ctx(ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(ctx).users} ${k.ctx(ctx).dead} ${k.ctx(ctx).reqs_active}`);
   put_ioctx(k, ctx);
