@@ -20,6 +20,12 @@
  *   if / while / for / do / labelled blocks with break and continue, return
  * Compile rules:
  *   - `yield;` becomes `f.pc = N; return; case N:`; a call `return k.call(N, f, ...); case N: x = f.rv;`
+ *   - the preemption points are exactly: `yield`, calls, lock acquires and a loop's repetition
+ *     (its back-edge); if/else, a loop's exit and break/continue forward jump on within the
+ *     step (`f.pc = L; continue step;` inside `step: for (;;) switch (f.pc)`), as the C's
+ *     control flow does;
+ *   - a case that only falls or jumps on is the case it reaches: a call's return and a
+ *     yield that go to the same place are one program point;
  *   - a lock acquire starts a case that is retried while the lock is busy;
  *   - a local becomes a frame word when it is used in two or more steps (or its address is
  *     taken); otherwise it stays a JavaScript local of its step;
@@ -65,6 +71,8 @@ interface CaseInfo {
   nodes: B.Node[];
   /** a jump or return was emitted: what follows in the case is conditional */
   sideExit?: boolean;
+  /** cases this one jumps to within the same step (forward jumps) */
+  soft: Set<number>;
   /** declared an intended atomic step: why (`atomic('...')` in the source) */
   atomic?: string;
 }
@@ -73,6 +81,8 @@ interface Target {
   label?: string;
   breakTo: number;
   continueTo?: number;
+  /** the loop's head (a jump there repeats the loop) */
+  head?: number;
   isLoop: boolean;
 }
 
@@ -167,7 +177,7 @@ class FnCompiler {
   }
 
   private newCase(line: number): CaseInfo {
-    const c: CaseInfo = { id: this.cases.length, lines: [], srcLine: line, reads: new Set(), mustWrites: new Set(), succ: new Set(), open: true, nodes: [] };
+    const c: CaseInfo = { id: this.cases.length, lines: [], srcLine: line, reads: new Set(), mustWrites: new Set(), succ: new Set(), open: true, nodes: [], soft: new Set() };
     this.cases.push(c);
     return c;
   }
@@ -200,22 +210,51 @@ class FnCompiler {
   }
   private computeAliases(): void {
     const alias = new Map<number, number>();
+    const aliasLater: [number, number][] = [];
     const ids = this.order;
     for (let i = ids.length - 1; i >= 0; i--) {
       const c = this.cases[ids[i]];
-      const empty = c.open && !c.acquire && c.lines.every((l) => /^\s*(\/\/|\/\*)/.test(l)) && i + 1 < ids.length;
+      const code = c.lines.filter((l) => !/^\s*(\/\/|\/\*)/.test(l));
+      const empty = c.open && !c.acquire && code.length === 0 && i + 1 < ids.length;
       if (empty) alias.set(c.id, this.resolve0(alias, ids[i + 1]));
+      // a case that only jumps on within the step is the case it jumps to
+      const only = !c.open && !c.acquire && code.length === 1 ? /^f\.pc = (\d+); continue step;$/.exec(code[0].trim()) : null;
+      if (only) aliasLater.push([c.id, Number(only[1])]);
+    }
+    // jump-only cases may point forward at cases aliased above, or at each other
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [from, to] of aliasLater) {
+        const t = alias.get(to) ?? to;
+        if (alias.get(from) !== t && t !== from) {
+          alias.set(from, t);
+          changed = true;
+        }
+      }
     }
     this.alias = alias;
+    this.jumpOnly = new Set(aliasLater.map(([f]) => f));
   }
+  private jumpOnly = new Set<number>();
   private resolve0(alias: Map<number, number>, id: number): number {
     return alias.get(id) ?? id;
   }
 
-  private jumpText(to0: number): string {
+  /**
+   * A jump to case `to`. A back-edge (a loop's repetition) or a `yield` ends the step
+   * (`return`): the scheduler may switch threads there. A forward jump (if/else, a loop's
+   * exit, a labelled block's break) goes on in the same step (`continue step`), as C's
+   * control flow does: only `yield`, calls, lock acquires and loop repetitions are
+   * preemption points.
+   */
+  private jumpText(to0: number, boundary: boolean): string {
     const to = this.resolve(to0);
     this.cur.succ.add(to);
     this.cur.sideExit = true;
+    if (!boundary) {
+      this.cur.soft.add(to);
+      return `f.pc = ${to}; continue step;`;
+    }
     return `${this.dead(to)}f.pc = ${to}; return;`;
   }
 
@@ -333,7 +372,8 @@ class FnCompiler {
         const t = this.findTarget(n.type === 'ContinueStatement', n.label?.name);
         if (!t) return null; // a label inside the step
         const to = n.type === 'ContinueStatement' ? t.continueTo! : t.breakTo;
-        return `{ ${this.jumpText(to)} }`;
+        // continue of a while loop repeats it (a step boundary); any other break or continue jumps forward
+        return `{ ${this.jumpText(to, n.type === 'ContinueStatement' && to === t.head)} }`;
       }
       case 'CallExpression': {
         if (n.callee.type === 'Identifier' && n.callee.name === 'fnptr') {
@@ -438,7 +478,7 @@ class FnCompiler {
         const e = n.expression;
         if (isYield(e) && !e.delegate && !e.argument) {
           const next = this.reserve();
-          this.emit(this.jumpText(next.id));
+          this.emit(this.jumpText(next.id, true));
           this.close();
           this.place(next, this.line(n));
           return;
@@ -521,11 +561,11 @@ class FnCompiler {
     const hasElse = !!n.alternate;
     const elseC = hasElse ? this.reserve() : null;
     const end = this.reserve();
-    this.emit(`if (!(${test})) { ${this.jumpText(hasElse ? elseC!.id : end.id)} }`, n.test);
+    this.emit(`if (!(${test})) { ${this.jumpText(hasElse ? elseC!.id : end.id, false)} }`, n.test);
     this.stmt(n.consequent);
     if (hasElse) {
       if (this.cur.open) {
-        this.emit(this.jumpText(end.id));
+        this.emit(this.jumpText(end.id, false));
         this.close();
       }
       this.place(elseC!, this.line(n.alternate!));
@@ -544,20 +584,20 @@ class FnCompiler {
     const exit = this.reserve();
     this.place(head, this.line(n));
     const test = n.type === 'ForStatement' ? n.test : n.test;
-    if (n.type !== 'DoWhileStatement' && test) this.emit(`if (!(${this.test(test)})) { ${this.jumpText(exit.id)} }`, test);
-    this.targets.push({ label, breakTo: exit.id, continueTo: cont.id, isLoop: true });
+    if (n.type !== 'DoWhileStatement' && test) this.emit(`if (!(${this.test(test)})) { ${this.jumpText(exit.id, false)} }`, test);
+    this.targets.push({ label, breakTo: exit.id, continueTo: cont.id, head: head.id, isLoop: true });
     this.stmt(n.body);
     this.targets.pop();
     if (cont !== head) {
       this.place(cont, this.line(n));
       if (n.type === 'ForStatement' && n.update) this.emit(`${this.rw(n.update)};`, n.update);
-      if (n.type === 'DoWhileStatement') this.emit(`if (${this.test(n.test)}) { ${this.jumpText(head.id)} }`, n.test);
+      if (n.type === 'DoWhileStatement') this.emit(`if (${this.test(n.test)}) { ${this.jumpText(head.id, true)} }`, n.test);
       else {
-        this.emit(this.jumpText(head.id));
+        this.emit(this.jumpText(head.id, true));
         this.close();
       }
     } else if (this.cur.open) {
-      this.emit(this.jumpText(head.id));
+      this.emit(this.jumpText(head.id, true));
       this.close();
     }
     this.place(exit, this.line(n));
@@ -616,7 +656,8 @@ class FnCompiler {
     // pass 3: the same cases, with the dead frame words reset at each jump and call
     this.compileBody();
     const live = this.liveIn;
-    const ids = this.order.filter((id) => !this.alias!.has(id));
+    // an aliased case is left out, unless the case before it falls into it and it does more than fall on
+    const ids = this.order.filter((id, i) => !this.alias!.has(id) || (this.jumpOnly.has(id) && i > 0 && this.cases[this.order[i - 1]].open));
     const body: string[] = [];
     for (const id of ids) {
       const c = this.cases[id];
@@ -626,14 +667,21 @@ class FnCompiler {
     }
     // a step entered at a case runs on through the cases it falls through into: its footprint
     // (and its atomic declaration) is theirs together
+    // and the cases it jumps forward to (all within one step)
     const stepNodes = (i: number): { nodes: B.Node[]; atomic?: string } => {
       const nodes: B.Node[] = [];
       let atomic: string | undefined;
-      for (let j = i; j < ids.length; j++) {
+      const seen = new Set<number>();
+      const todo = [i];
+      while (todo.length) {
+        const j = todo.pop()!;
+        if (j >= ids.length || seen.has(j)) continue;
+        seen.add(j);
         const c = this.cases[ids[j]];
         nodes.push(...c.nodes);
         atomic ??= c.atomic;
-        if (!c.open) break;
+        if (c.open) todo.push(j + 1);
+        for (const t of c.soft) todo.push(ids.indexOf(t));
       }
       return { nodes, atomic };
     };
@@ -643,7 +691,7 @@ class FnCompiler {
     });
     const text = [
       `export const ${this.name} = kfn(${JSON.stringify(this.name)}, ${JSON.stringify(file)}, ${JSON.stringify(params)}, ${JSON.stringify(locals)}, (k, f) => {`,
-      '  switch (f.pc) {',
+      '  step: for (;;) switch (f.pc) {',
       ...body,
       '  }',
       `}, POINTS_${this.name});`,

@@ -173,3 +173,12 @@ export function atomic(_why: string): void {}
 export function* call_ptr(_k: unknown, _fn: number, ..._args: number[]): KGen {
   throw new Error('call_ptr is compiled away: it is only valid inside a kernel function');
 }
+
+/**
+ * A kernel function still written by hand (a KFn), typed so that straight-line source can
+ * `yield*` it while it is being ported: at run time it is the KFn itself (the compiled
+ * call is `k.call(N, f, ...)`).
+ */
+export function asKGen<A extends number[] = number[]>(f: KFn | FnRef): (k: Machine, ...args: A) => KGen {
+  return f as unknown as (k: Machine, ...args: A) => KGen;
+}

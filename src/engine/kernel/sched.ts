@@ -54,7 +54,7 @@ export function bp(name: BlockingPoint): number {
  */
 const POINTS_schedule = [{"pc":0,"line":52,"live":["point"],"footprint":{"calls":["k.g","k.note","k.panic","k.pp","k.setG","k.setTw","k.t","k.task","k.tw"],"fields":["state"]}},{"pc":1,"line":69,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const schedule = kfn("schedule", "kernel/sched.c", ["point"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       if (k.inInterrupt) k.panic(PANIC_LOCK, 'scheduling in interrupt context');
       const t = k.task(k.current);

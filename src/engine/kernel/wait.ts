@@ -25,7 +25,7 @@ export const wEntry = (tl: number) => tl - WAITQ.off.task_list;
 /** default_wake_function(wait, mode, sync) = try_to_wake_up(wait->task, mode, sync) @c kernel/sched.c */
 const POINTS_default_wake_function = [{"pc":0,"line":22,"live":["mode","wait"],"footprint":{"calls":["k.waitq","try_to_wake_up"],"fields":[]}}];
 export const default_wake_function = kfn("default_wake_function", "kernel/sched.c", ["wait","mode"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       return k.ret(try_to_wake_up(k, k.waitq(f.wait).task, f.mode));
     }
@@ -35,7 +35,7 @@ export const default_wake_function = kfn("default_wake_function", "kernel/sched.
 /** autoremove_wake_function: default_wake_function, then list_del_init if it woke the task */
 const POINTS_autoremove_wake_function = [{"pc":0,"line":27,"live":["mode","wait"],"footprint":{"calls":["k.waitq","try_to_wake_up"],"fields":[]}},{"pc":1,"line":28,"live":["ret","wait"],"footprint":{"calls":["list_del_init","wList"],"fields":[]}}];
 export const autoremove_wake_function = kfn("autoremove_wake_function", "kernel/fork.c", ["wait","mode"], ["ret"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ret = try_to_wake_up(k, k.waitq(f.wait).task, f.mode);
       k.dead(f.base, [5]); f.pc = 1; return;
@@ -82,7 +82,7 @@ export function waitqueue_active(k: Machine, q: number): boolean {
 /** add_wait_queue / add_wait_queue_exclusive (exclusive adds at the tail) */
 const POINTS_add_wait_queue = [{"pc":0,"line":66,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":1,"line":69,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":70,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":3,"line":73,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait","exclusive"], ["flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       const e = k.waitq(f.wait);
       e.flags = f.exclusive ? e.flags | WQ_FLAG_EXCLUSIVE : e.flags & ~WQ_FLAG_EXCLUSIVE;
@@ -108,7 +108,7 @@ export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait"
 /** remove_wait_queue(q, wait): list_del under q->lock (leaves NULL pointers) */
 const POINTS_remove_wait_queue = [{"pc":0,"line":79,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":80,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":81,"live":["flags","q","wait"],"footprint":{"calls":["list_del","wList"],"fields":[]}},{"pc":3,"line":82,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.dead(f.base, [6]); f.pc = 1;
     }
@@ -135,7 +135,7 @@ export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q",
  */
 const POINTS_prepare_to_wait = [{"pc":0,"line":92,"live":["exclusive","q","state","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":93,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":2,"line":96,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":97,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":4,"line":98,"live":["empty","exclusive","flags","q","wait"],"footprint":{"calls":["k.onWaitQueued","k.printk","k.task","list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":5,"line":108,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wait","state","exclusive"], ["flags","empty"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       __set_current_state(k, f.state);
       k.dead(f.base, [6,8,9]); f.pc = 1; return;
@@ -176,7 +176,7 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
 /** finish_wait(q, wait): state RUNNING; if the entry is still queued, unlink it under q->lock */
 const POINTS_finish_wait = [{"pc":0,"line":114,"live":["q","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":115,"live":["q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":2,"line":117,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":118,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":119,"live":["flags","q","wait"],"footprint":{"calls":["k.onWaitDequeued","list_del_init","wList"],"fields":[]}},{"pc":5,"line":124,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       __set_current_state(k, TASK_RUNNING);
       k.dead(f.base, [6]); f.pc = 1; return;
@@ -213,9 +213,9 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
  * exclusive entries whose func returned nonzero (0 = wake them all).
  * @c kernel/sched.c
  */
-const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_exclusive"], ["flags","curr","next","eflags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.dead(f.base, [7,8]); f.pc = 1;
     }
@@ -226,14 +226,14 @@ export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_excl
       f.pc = 3; return;
     }
     case 3: {
-      if (!(f.curr !== qList(f.q))) { k.dead(f.base, [5,6,8,9,10]); f.pc = 4; return; }
+      if (!(f.curr !== qList(f.q))) { f.pc = 4; continue step; }
       f.next = k.rd(f.curr, 'list_head->next');
       f.eflags = k.waitq(wEntry(f.curr)).flags;
       return k.callPtr(5, k.waitq(wEntry(f.curr)).func, wEntry(f.curr), f.mode);
     }
     case 5: {
       const woke = f.rv;
-      if (woke && f.eflags & WQ_FLAG_EXCLUSIVE && !--f.nr_exclusive) { k.dead(f.base, [5,6,8,9,10]); f.pc = 4; return; }
+      if (woke && f.eflags & WQ_FLAG_EXCLUSIVE && !--f.nr_exclusive) { f.pc = 4; continue step; }
       f.curr = f.next;
       f.pc = 3; return;
     }
