@@ -202,7 +202,7 @@ const queue_work = queue_work_kfn as unknown as (k: Machine, wq: number, work: n
 /** __aio_get_req(ctx) */
 const POINTS___aio_get_req = [{"pc":0,"line":199,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":214,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":215,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":215,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":224,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.req = kmem_cache_alloc(k);
       if (!f.req) return k.ret(0);
@@ -250,7 +250,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
 const POINTS_aio_get_req = [{"pc":0,"line":230,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":231,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":233,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       return k.call(1, __aio_get_req, f.ctx);
     }
@@ -292,7 +292,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  */
 const POINTS___aio_put_req = [{"pc":0,"line":261,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":268,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":269,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":277,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.pp(f.req + KIOCB.off.ki_users);
       k.kiocb(f.req).ki_users--;
@@ -315,7 +315,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
       k.pp();
       file.f_count--;
       if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
-      if (!(really_put_req(k, f.ctx, f.req))) { k.dead(f.base, [4,5]); f.pc = 3; return; }
+      if (!(really_put_req(k, f.ctx, f.req))) { f.pc = 3; continue step; }
       k.call(3, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5]); return;
     }
     case 3: {
@@ -328,7 +328,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 /** aio_put_req(req) */
 const POINTS_aio_put_req = [{"pc":0,"line":282,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":284,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":285,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ctx = k.kiocb(f.req).ki_ctx;
       f.pc = 1;
@@ -366,9 +366,9 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":311,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","k.printk","kiocbIsKicked"],"fields":[]}},{"pc":1,"line":315,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":4,"line":318,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":5,"line":319,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":2,"line":315,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":315,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":7,"line":326,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":311,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","k.printk","kiocbIsKicked","set_current_state"],"fields":[]}},{"pc":1,"line":315,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked","set_current_state"],"fields":[]}},{"pc":4,"line":318,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":5,"line":319,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule","set_current_state"],"fields":[]}},{"pc":2,"line":315,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":315,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":7,"line":326,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // [mar05 aioretry] printk("wait_on_sync_iocb\n");
       if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');
@@ -376,8 +376,8 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
     }
     case 1: {
       k.pp();
-      if (!k.kiocb(f.iocb).ki_users) { f.pc = 3; return; }
-      if (k.v.waitSyncKicked && kiocbIsKicked(k, f.iocb)) { f.pc = 3; return; }
+      if (!k.kiocb(f.iocb).ki_users) { f.pc = 3; continue step; }
+      if (k.v.waitSyncKicked && kiocbIsKicked(k, f.iocb)) { f.pc = 3; continue step; }
       f.pc = 4; return;
     }
     case 4: {
@@ -387,7 +387,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
     case 5: {
       // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
       k.pp();
-      if (!k.kiocb(f.iocb).ki_users || (k.v.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) { f.pc = 3; return; }
+      if (!k.kiocb(f.iocb).ki_users || (k.v.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) { f.pc = 3; continue step; }
       return k.call(2, schedule, bp('wait_on_sync_kiocb'));
     }
     case 2: {
@@ -413,23 +413,23 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-const POINTS_aio_complete = [{"pc":0,"line":339,"live":["iocb","res","res2","ret"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","k.pp"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":350,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":5,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":346,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":343,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":7,"line":367,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":8,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":368,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["k.pp","k.rd","kiRunList","list_empty"],"fields":[]}},{"pc":12,"line":377,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","ev","k.ctx","k.event","k.kiocb","k.pp","kiRunList","list_del_init"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":10,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":13,"line":394,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":14,"line":395,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":15,"line":397,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_aio_complete = [{"pc":0,"line":339,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ctxLock","ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue","spin_lock_irq","wake_up_process"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":350,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":5,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":346,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":343,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":7,"line":367,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":8,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":368,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":12,"line":377,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","ev","k.ctx","k.event","k.kiocb","k.pp","kiRunList","list_del_init"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":10,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":13,"line":394,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":14,"line":395,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","put_ioctx","waitqueue_active"],"fields":[]}},{"pc":15,"line":397,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","tail","flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       ;
       ;
-      if (!(is_sync_kiocb(k, f.iocb))) { k.dead(f.base, [8,9,10]); f.pc = 1; return; }
+      if (!(is_sync_kiocb(k, f.iocb))) { f.pc = 1; continue step; }
       k.kiocb(f.iocb).ki_user_data = f.res;
       k.pp();
-      if (!(k.kiocb(f.iocb).ki_users === 1)) { k.dead(f.base, [5,6,8,9,10]); f.pc = 2; return; }
+      if (!(k.kiocb(f.iocb).ki_users === 1)) { f.pc = 2; continue step; }
       {
             k.kiocb(f.iocb).ki_users = 0;
             f.ret = 1;
             if (!k.v.syncWakeFix) return k.ret(1); // 2.5.62: return 1 without waking anyone
           }
-      k.dead(f.base, [5,6,7,9,10]); f.pc = 3; return;
+      f.pc = 3; continue step;
     }
     case 2: {
       k.dead(f.base, [5,6,8,9,10]); f.pc = 4;
@@ -469,21 +469,21 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       k.dead(f.base, [8,9]); f.pc = 9; return;
     }
     case 9: {
-      if (!(k.v.completeDelRunList)) { k.dead(f.base, [8,9]); f.pc = 10; return; }
+      if (!(k.v.completeDelRunList)) { f.pc = 10; continue step; }
       // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
       // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
       if (k.v.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
             k.pp(kiRunList(f.iocb));
-            { k.dead(f.base, [8,9]); f.pc = 10; return; }
+            { f.pc = 10; continue step; }
           }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
-      if (list_empty(k, kiRunList(f.iocb))) { k.dead(f.base, [8,9]); f.pc = 10; return; }
+      if (list_empty(k, kiRunList(f.iocb))) { f.pc = 10; continue step; }
       k.dead(f.base, [8,9]); f.pc = 12; return;
     }
     case 12: {
       list_del_init(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      { k.dead(f.base, [8,9]); f.pc = 10; return; }
+      { f.pc = 10; continue step; }
     }
     case 10: {
       // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
@@ -507,7 +507,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
     }
     case 14: {
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
-      if (!(waitqueue_active(k, ctxWait(f.ctx)))) { k.dead(f.base, [4,5,6,9,10]); f.pc = 15; return; }
+      if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 15; continue step; }
       k.call(15, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,9,10]); return;
     }
     case 15: {
@@ -521,7 +521,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
 const POINTS_aio_read_evt = [{"pc":0,"line":404,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":407,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":408,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":408,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], ["head"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       ;
       k.pp();
@@ -559,21 +559,21 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], ["head"], (
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-const POINTS_read_events = [{"pc":0,"line":429,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt"],"fields":[]}},{"pc":1,"line":433,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt"],"fields":[]}},{"pc":3,"line":434,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt"],"fields":[]}},{"pc":2,"line":433,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":446,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait"],"fields":[]}},{"pc":8,"line":448,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":450,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp"],"fields":[]}},{"pc":12,"line":457,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":458,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","k.pp","k.task","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":9,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":10,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":15,"line":468,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":446,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+const POINTS_read_events = [{"pc":0,"line":429,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":433,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":434,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":433,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":446,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":448,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":450,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","ctxWait","k.pp","remove_wait_queue","schedule","set_current_state"],"fields":[]}},{"pc":12,"line":457,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":458,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","k.pp","k.task","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":9,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":10,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":15,"line":468,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":446,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
 export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.i = 0;
       f.ret = 0;
       // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
     }
     case 1: {
-      if (!(f.i < f.nr)) { f.pc = 2; return; }
+      if (!(f.i < f.nr)) { f.pc = 2; continue step; }
       k.call(3, aio_read_evt, f.ctx); k.dead(f.base, [9]); return;
     }
     case 3: {
       f.ret = f.rv;
-      if (f.ret <= 0) { f.pc = 2; return; }
+      if (f.ret <= 0) { f.pc = 2; continue step; }
       f.i++;
       f.pc = 1; return;
     }
@@ -589,7 +589,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
       f.pc = 5; return;
     }
     case 5: {
-      if (!(f.i < f.nr)) { k.dead(f.base, [4,5,6]); f.pc = 6; return; }
+      if (!(f.i < f.nr)) { f.pc = 6; continue step; }
       k.call(8, add_wait_queue, ctxWait(f.ctx), f.wait, 1); k.dead(f.base, [9]); return;
     }
     case 8: {
@@ -599,13 +599,13 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
     }
     case 11: {
       f.ret = f.rv;
-      if (f.ret) { f.pc = 10; return; }
-      if (f.min_nr <= f.i) { f.pc = 10; return; }
+      if (f.ret) { f.pc = 10; continue step; }
+      if (f.min_nr <= f.i) { f.pc = 10; continue step; }
       f.ret = 0;
       k.pp();
-      if (f.timed_out) { f.pc = 10; return; }
+      if (f.timed_out) { f.pc = 10; continue step; }
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (!(k.v.readEventsRunIocbs && k.v.core !== 'baseline')) { f.pc = 12; return; }
+      if (!(k.v.readEventsRunIocbs && k.v.core !== 'baseline')) { f.pc = 12; continue step; }
       return k.call(12, aio_run_iocbs, f.ctx);
     }
     case 12: {
@@ -616,7 +616,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
       k.pp();
       if (k.task(k.current).sigpending) {
               f.ret = -EINTR;
-              { f.pc = 10; return; }
+              { f.pc = 10; continue step; }
             }
     }
     case 9: {
@@ -628,7 +628,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
       return k.call(15, remove_wait_queue, ctxWait(f.ctx), f.wait);
     }
     case 15: {
-      if (f.ret <= 0) { k.dead(f.base, [4,5,6]); f.pc = 6; return; }
+      if (f.ret <= 0) { f.pc = 6; continue step; }
       f.i++;
       f.pc = 5; return;
     }
@@ -644,7 +644,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
 /** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
 const POINTS_timeout_func = [{"pc":0,"line":479,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
 export const timeout_func = kfn("timeout_func", "fs/aio.c", ["task","timed_out"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // to->timed_out = 1; wake_up_process(to->p);
       k.store(f.timed_out, 1);
@@ -658,7 +658,7 @@ registerIrq(IRQ.TIMER, fnref(timeout_func));
 /** signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE @c kernel/signal.c */
 const POINTS_signal_wake_up = [{"pc":0,"line":488,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
 export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.task(f.task).sigpending = 1;
       try_to_wake_up(k, f.task, TASK_INTERRUPTIBLE);
@@ -681,9 +681,9 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-const POINTS_queue_kicked_iocb = [{"pc":0,"line":508,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":512,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":513,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":513,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":514,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":515,"live":["ctx","run"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":8,"line":518,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":520,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","k.emit","waitqueue_active"],"fields":[]}},{"pc":11,"line":522,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":523,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":518,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_queue_kicked_iocb = [{"pc":0,"line":508,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":512,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":513,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":513,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":514,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":515,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":520,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":523,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":518,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       f.run = 0;
@@ -710,19 +710,13 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
     case 5: {
       if (!f.run) return k.ret(0);
       // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
-      if (!(k.v.kickQueueWork)) { k.dead(f.base, [4,6,7]); f.pc = 6; return; }
-      k.call(8, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
-    }
-    case 8: {
-      k.dead(f.base, [4,5,6,7]); f.pc = 7; return;
+      if (!(k.v.kickQueueWork)) { f.pc = 6; continue step; }
+      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
     }
     case 6: {
-      if (!(waitqueue_active(k, ctxWait(f.ctx)))) { k.dead(f.base, [4,6,7]); f.pc = 9; return; }
+      if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
       if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-      k.call(11, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7]); return;
-    }
-    case 11: {
-      k.dead(f.base, [4,5,6,7]); f.pc = 7; return;
+      k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7]); return;
     }
     case 9: {
       k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
@@ -734,13 +728,13 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
 }, POINTS_queue_kicked_iocb);
 
 /** kick_iocb(iocb) */
-const POINTS_kick_iocb = [{"pc":0,"line":528,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked"],"fields":[]}},{"pc":2,"line":532,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":531,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":539,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked"],"fields":[]}},{"pc":5,"line":540,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":543,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":536,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":547,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":548,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":548,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":550,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":552,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_kick_iocb = [{"pc":0,"line":528,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":532,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":531,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":539,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":540,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":543,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":536,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":547,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":548,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":548,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":550,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":552,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       // /* sync iocbs are easy: they can only ever be executing from a single context. */
-      if (!(is_sync_kiocb(k, f.iocb))) { k.dead(f.base, [6]); f.pc = 1; return; }
+      if (!(is_sync_kiocb(k, f.iocb))) { f.pc = 1; continue step; }
       kiocbSetKicked(k, f.iocb);
       k.dead(f.base, [5,6]); f.pc = 2; return;
     }
@@ -749,14 +743,14 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
       return k.ret(0);
     }
     case 1: {
-      if (!(k.v.queueKickedIocb)) { k.dead(f.base, [6]); f.pc = 3; return; }
+      if (!(k.v.queueKickedIocb)) { f.pc = 3; continue step; }
       // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
       // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
       if (kiocbTryKick(k, f.iocb)) return k.ret(pr_debug_kicked(k));
       k.dead(f.base, [5,6]); f.pc = 4; return;
     }
     case 4: {
-      if (!(k.v.kickStartedCheck)) { k.dead(f.base, [5,6]); f.pc = 5; return; }
+      if (!(k.v.kickStartedCheck)) { f.pc = 5; continue step; }
       if (kiocbIsStarted(k, f.iocb)) return k.ret(pr_debug_kicked(k));
       k.dead(f.base, [5,6]); f.pc = 5; return;
     }
@@ -801,14 +795,14 @@ function pr_debug_kicked(k: Machine): number {
 }
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-const POINTS_aio_wake_function = [{"pc":0,"line":563,"live":["mode","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":2,"line":569,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":570,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":567,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":579,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":579,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":581,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":583,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":584,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","k.emit","waitqueue_active"],"fields":[]}},{"pc":11,"line":588,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":589,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":586,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_wake_function = [{"pc":0,"line":563,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":569,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":570,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":567,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":579,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":579,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":581,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":583,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":584,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":589,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":586,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       void f.mode;
       // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
       f.iocb = f.wait - KIOCB.off.ki_wait;
-      if (!(!k.v.wakeUnderCtxLock)) { k.dead(f.base, [5,7,8,9]); f.pc = 1; return; }
+      if (!(!k.v.wakeUnderCtxLock)) { f.pc = 1; continue step; }
       list_del_init(k, kiWaitList(f.iocb));
       k.onWaitDequeued(f.wait);
       k.dead(f.base, [4,5,7,8,9]); f.pc = 2; return;
@@ -849,12 +843,9 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
     }
     case 8: {
       if (!f.run) return k.ret(1);
-      if (!(!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { k.dead(f.base, [4,5,6,8,9]); f.pc = 9; return; }
+      if (!(!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
       if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-      k.call(11, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7,8,9]); return;
-    }
-    case 11: {
-      k.dead(f.base, [4,5,6,7,8,9]); f.pc = 10; return;
+      k.call(10, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
     case 9: {
       k.call(10, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
@@ -881,9 +872,9 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-const POINTS_aio_run_iocb = [{"pc":0,"line":609,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":617,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":619,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":620,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":626,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":629,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":634,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","retryCode"],"fields":[]}},{"pc":12,"line":635,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":636,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":11,"line":635,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":637,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}},{"pc":7,"line":632,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":644,"live":["ctx","iocb","ret"],"footprint":{"calls":["kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":647,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":647,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":653,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_run_iocb = [{"pc":0,"line":609,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":617,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":619,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":620,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":626,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":629,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":634,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":636,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":635,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":637,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":632,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":644,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":647,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":647,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":653,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
@@ -922,28 +913,25 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 5: {
       // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
       // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-      if (!(k.v.eiocbRetry && f.ret === -EIOCBQUEUED)) { f.pc = 6; return; }
+      if (!(k.v.eiocbRetry && f.ret === -EIOCBQUEUED)) { f.pc = 6; continue step; }
       {
           // nothing
         }
-      k.dead(f.base, [8]); f.pc = 7; return;
+      f.pc = 7; continue step;
     }
     case 6: {
-      if (!(f.ret !== retryCode(k))) { f.pc = 8; return; }
-      if (!(f.waitEmpty)) { k.dead(f.base, [8]); f.pc = 10; return; }
-      k.call(12, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [8]); return;
-    }
-    case 12: {
-      k.dead(f.base, [8]); f.pc = 11; return;
+      if (!(f.ret !== retryCode(k))) { f.pc = 8; continue step; }
+      if (!(f.waitEmpty)) { f.pc = 10; continue step; }
+      k.call(7, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [8]); return;
     }
     case 10: {
       k.printk("can't delete iocb in use");
     }
     case 11: {
-      k.dead(f.base, [8]); f.pc = 7; return;
+      f.pc = 7; continue step;
     }
     case 8: {
-      if (!(f.waitEmpty)) { k.dead(f.base, [8]); f.pc = 7; return; }
+      if (!(f.waitEmpty)) { f.pc = 7; continue step; }
       kiocbSetKicked(k, f.iocb);
       ev(k, f.iocb, 'kicked_set');
       k.dead(f.base, [8]); f.pc = 7; return;
@@ -964,7 +952,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 17: {
       // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
       // (a kick that came while a retry which then finished was running is stale)
-      if (!(!(k.v.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { k.dead(f.base, [6,8]); f.pc = 18; return; }
+      if (!(!(k.v.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { f.pc = 18; continue step; }
       k.dead(f.base, [6,8]); f.pc = 19; return;
     }
     case 19: {
@@ -984,9 +972,9 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
 }, POINTS_aio_run_iocb);
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":658,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":660,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":661,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":662,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del"],"fields":[]}},{"pc":7,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":663,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":675,"live":["ctx","iocb"],"footprint":{"calls":["k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":677,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":12,"line":678,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":13,"line":680,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","k.kiocb","k.printk","kiWaitList","list_empty"],"fields":[]}},{"pc":14,"line":681,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":17,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":19,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":21,"line":688,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":23,"line":692,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":661,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":658,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":660,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":661,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","list_empty","list_first","runList","runListEntry","spin_unlock_irq"],"fields":[]}},{"pc":5,"line":662,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":663,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":675,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbClearKicked","kiocbTryStart"],"fields":[]}},{"pc":10,"line":677,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":12,"line":678,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":13,"line":680,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":14,"line":681,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":17,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":19,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":21,"line":688,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":23,"line":692,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":661,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       ;
       k.dead(f.base, [5]); f.pc = 1;
@@ -996,12 +984,12 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       k.dead(f.base, [5]); f.pc = 3; return;
     }
     case 3: {
-      if (!(!list_empty(k, runList(f.ctx)))) { k.dead(f.base, [5,6]); f.pc = 4; return; }
+      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 4; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
       k.dead(f.base, [5]); f.pc = 5; return;
     }
     case 5: {
-      if (!(k.v.core === 'mar14')) { k.dead(f.base, [5]); f.pc = 6; return; }
+      if (!(k.v.core === 'mar14')) { f.pc = 6; continue step; }
       // ---- [mar14 aioretry]
       list_del(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
@@ -1023,9 +1011,9 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       k.dead(f.base, [5]); f.pc = 9; return;
     }
     case 9: {
-      if (!(kiocbTryStart(k, f.iocb))) { k.dead(f.base, [5]); f.pc = 10; return; }
+      if (!(kiocbTryStart(k, f.iocb))) { f.pc = 10; continue step; }
       k.printk('iocb already started');
-      k.dead(f.base, [5]); f.pc = 11; return;
+      f.pc = 11; continue step;
     }
     case 10: {
       kiocbClearKicked(k, f.iocb);
@@ -1037,10 +1025,10 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
     }
     case 13: {
       f.ret = f.rv;
-      if (!(f.ret !== -EIOCBQUEUED)) { k.dead(f.base, [5]); f.pc = 14; return; }
+      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 14; continue step; }
       const waitEmpty = list_empty(k, kiWaitList(f.iocb));
       if (!waitEmpty) k.printk("can't delete iocb in use");
-      if (!(waitEmpty)) { k.dead(f.base, [5]); f.pc = 14; return; }
+      if (!(waitEmpty)) { f.pc = 14; continue step; }
       k.call(14, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
     }
     case 14: {
@@ -1055,7 +1043,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       k.dead(f.base, [5]); f.pc = 19; return;
     }
     case 19: {
-      if (!(kiocbIsKicked(k, f.iocb))) { k.dead(f.base, [5]); f.pc = 11; return; }
+      if (!(kiocbIsKicked(k, f.iocb))) { f.pc = 11; continue step; }
       k.dead(f.base, [5]); f.pc = 21; return;
     }
     case 21: {
@@ -1079,18 +1067,15 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":702,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","k.task"],"fields":["mm"]}},{"pc":3,"line":706,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":707,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":708,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":709,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":710,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":712,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":720,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","k.kiocb","retryExit"],"fields":[]}},{"pc":13,"line":722,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":727,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":728,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":709,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":706,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":702,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":707,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":708,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":709,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","list_empty","list_first","runList","runListEntry","spin_unlock_irq"],"fields":[]}},{"pc":8,"line":710,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":712,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":720,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":722,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":727,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":728,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":709,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":706,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       ;
       // use_mm(ctx->mm);
       k.task(k.current).mm = 1;
-      if (!(k.v.core !== 'baseline')) { k.dead(f.base, [5]); f.pc = 1; return; }
-      k.call(3, aio_run_iocbs, f.ctx); k.dead(f.base, [4,5,6]); return;
-    }
-    case 3: {
-      k.dead(f.base, [4,5,6]); f.pc = 2; return;
+      if (!(k.v.core !== 'baseline')) { f.pc = 1; continue step; }
+      k.call(2, aio_run_iocbs, f.ctx); k.dead(f.base, [4,5,6]); return;
     }
     case 1: {
       k.dead(f.base, [5]); f.pc = 4;
@@ -1100,7 +1085,7 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
       k.dead(f.base, [5]); f.pc = 6; return;
     }
     case 6: {
-      if (!(!list_empty(k, runList(f.ctx)))) { k.dead(f.base, [5,6]); f.pc = 7; return; }
+      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 7; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
       k.dead(f.base, [5]); f.pc = 8; return;
     }
@@ -1128,7 +1113,7 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
     case 12: {
       f.ret = f.rv;
       retryExit(k, f.iocb, f.ret);
-      if (!(f.ret !== -EIOCBQUEUED)) { k.dead(f.base, [5]); f.pc = 13; return; }
+      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 13; continue step; }
       const done = f.iocb;
       f.iocb = 0;
       k.call(13, aio_complete, done, f.ret, 0); k.dead(f.base, [5]); return;
@@ -1138,7 +1123,7 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
     }
     case 15: {
       const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
-      if (!(f.iocb)) { k.dead(f.base, [5]); f.pc = 16; return; }
+      if (!(f.iocb)) { f.pc = 16; continue step; }
       k.call(16, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
     }
     case 16: {
@@ -1184,9 +1169,9 @@ function aio_process_method(k: Machine, iocb: number): number[] {
 }
 
 /** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-const POINTS_aio_process_iocb = [{"pc":0,"line":765,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":776,"live":["iocb"],"footprint":{"calls":["call_ptr"],"fields":[]}},{"pc":2,"line":777,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":776,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":772,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":797,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
+const POINTS_aio_process_iocb = [{"pc":0,"line":765,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.pp","k.task","kiWaitList","list_empty","retryCountCheck","retryEnter","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":776,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":777,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":776,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":772,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":797,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
 export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ret = 0;
       if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
@@ -1197,19 +1182,19 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
       // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
       const m = aio_process_method(k, f.iocb);
       f.ret = m[0];
-      if (!(m[1])) { k.dead(f.base, [6]); f.pc = 2; return; }
+      if (!(m[1])) { f.pc = 2; continue step; }
       k.callPtr(4, m[1], f.iocb, ...m.slice(2)); k.dead(f.base, [5,6]); return;
     }
     case 4: {
       f.ret = f.rv;
-      k.dead(f.base, [6]); f.pc = 3; return;
+      f.pc = 3; continue step;
     }
     case 2: {
-      if (f.ret === -EBADF) { k.dead(f.base, [6]); f.pc = 1; return; }
+      if (f.ret === -EBADF) { f.pc = 1; continue step; }
     }
     case 3: {
       // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
-      if (f.ret === -EIOCBQUEUED) { k.dead(f.base, [6]); f.pc = 1; return; }
+      if (f.ret === -EIOCBQUEUED) { f.pc = 1; continue step; }
       const p = k.kiocb(f.iocb);
       if (f.ret > 0) {
             p.ki_buf += f.ret;
@@ -1218,11 +1203,11 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
             if (p.ki_left || (p.ki_left === 0 && (p.ki_opcode = IOCB_CMD_PWRITE))) {
               // /* Force an extra retry to determine if we're done */
               f.ret = -EIOCBQUEUED;
-              { k.dead(f.base, [6]); f.pc = 1; return; }
+              { f.pc = 1; continue step; }
             }
           }
       if (f.ret >= 0) f.ret = p.ki_nbytes - p.ki_left;
-      { k.dead(f.base, [6]); f.pc = 1; return; }
+      { f.pc = 1; continue step; }
     }
     case 1: {
       // out: current->iocb = NULL;
@@ -1262,7 +1247,7 @@ function aio_rw_result(k: Machine, req: number, res: number): number {
 /** [mar14 aioretry] aio_pread(iocb) */
 const POINTS_aio_pread = [{"pc":0,"line":824,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":825,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
 export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_read'), f.iocb, ...rwArgs(k, f.iocb));
     }
@@ -1276,7 +1261,7 @@ export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
 /** [mar14 aioretry] aio_pwrite(iocb) */
 const POINTS_aio_pwrite = [{"pc":0,"line":830,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":831,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
 export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_write'), f.iocb, ...rwArgs(k, f.iocb));
     }
@@ -1290,7 +1275,7 @@ export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => 
 /** [mar14 aioretry] aio_fdsync(iocb) */
 const POINTS_aio_fdsync = [{"pc":0,"line":836,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":839,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
 export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       const fs = fop(k, filpOf(k, f.iocb), 'aio_fsync');
       if (!fs) return k.ret(-EINVAL);
@@ -1305,7 +1290,7 @@ export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => 
 /** [mar14 aioretry] aio_fsync(iocb) */
 const POINTS_aio_fsync = [{"pc":0,"line":843,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":846,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
 export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       const fsync = fop(k, filpOf(k, f.iocb), 'aio_fsync');
       if (!fsync) return k.ret(-EINVAL);
@@ -1361,9 +1346,9 @@ function fget(k: Machine, fd: number): number {
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) */
-const POINTS_io_submit_one = [{"pc":0,"line":893,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":899,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_setup_iocb","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":935,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":934,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":938,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":939,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":9,"line":940,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":10,"line":942,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":926,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":12,"line":946,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":14,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":16,"line":950,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":18,"line":951,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":17,"line":951,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":20,"line":955,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":947,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":22,"line":959,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":915,"live":["file","req","user_iocb"],"footprint":{"calls":["call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":25,"line":967,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":26,"line":968,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":23,"line":969,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":24,"line":965,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":972,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":914,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":28,"line":978,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_io_submit_one = [{"pc":0,"line":893,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":899,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_process_iocb","aio_put_req","aio_run_iocb","aio_setup_iocb","call_ptr","ctxLock","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList","kiocbSetStarted","retryEnter","spin_lock_irq","submit_method"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":935,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":934,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":938,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":939,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":9,"line":940,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":10,"line":942,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":926,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":12,"line":946,"live":["ctx","req","run"],"footprint":{"calls":["aio_complete","aio_process_iocb","aio_put_req","ctxLock","k.iocbIndex","k.setGhost","spin_lock_irq"],"fields":[]}},{"pc":14,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":16,"line":950,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","ctxWq","kiocbIsKicked","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":18,"line":951,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":17,"line":951,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":20,"line":955,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":947,"live":["req","ret"],"footprint":{"calls":["aio_complete","aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":22,"line":959,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":915,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","aio_put_req","call_ptr","k.iocbIndex","k.setGhost","retryEnter","submit_method"],"fields":[]}},{"pc":25,"line":967,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":23,"line":969,"live":["req","ret"],"footprint":{"calls":["aio_complete","aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":24,"line":965,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":972,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":914,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":28,"line":978,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","run","file","req"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ret = 0;
       f.run = 0;
@@ -1389,7 +1374,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       const gi = k.iocbIndex(f.req);
       if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
       ev(k, f.req, 'io_submit_one');
-      if (!(k.v.core !== 'baseline')) { k.dead(f.base, [4,6,7]); f.pc = 3; return; }
+      if (!(k.v.core !== 'baseline')) { f.pc = 3; continue step; }
       // [aioretry] remember what a retry needs
       const rq = k.kiocb(f.req);
       rq.ki_buf = k.uiocb(f.user_iocb).aio_buf;
@@ -1400,15 +1385,15 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       rq.ki_retried = 0;
       // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
       if (k.v.core === 'mar05') rq.ki_retry = aio_process_iocb.id;
-      if (!(k.v.core !== 'mar05')) { k.dead(f.base, [5,6,8]); f.pc = 4; return; }
+      if (!(k.v.core !== 'mar05')) { f.pc = 4; continue step; }
       // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
       k.wr(kiRunList(f.req), 0, 'ki_run_list.next');
       k.wr(kiRunList(f.req) + 1, 0, 'ki_run_list.prev');
       k.kiocb(f.req).ki_retry = 0;
       f.ret = aio_setup_iocb(k, f.req);
-      if (f.ret === -EBADF || f.ret === -EFAULT) { k.dead(f.base, [4,5,7,8]); f.pc = 2; return; }
+      if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
       // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (!(k.v.setupErrorComplete && f.ret)) { k.dead(f.base, [5,6,7,8]); f.pc = 5; return; }
+      if (!(k.v.setupErrorComplete && f.ret)) { f.pc = 5; continue step; }
       k.call(6, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
     case 6: {
@@ -1428,7 +1413,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     }
     case 9: {
       // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-      if (!(f.ret === retryCode(k))) { k.dead(f.base, [4,5,6,7,8,9]); f.pc = 10; return; }
+      if (!(f.ret === retryCode(k))) { f.pc = 10; continue step; }
       k.call(10, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
     case 10: {
@@ -1440,7 +1425,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     }
     case 12: {
       f.ret = f.rv;
-      if (!(f.ret === -EIOCBQUEUED)) { k.dead(f.base, [4,5,7,8]); f.pc = 13; return; }
+      if (!(f.ret === -EIOCBQUEUED)) { f.pc = 13; continue step; }
       f.run = 0;
       k.dead(f.base, [5,6,8]); f.pc = 14;
     }
@@ -1453,7 +1438,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.dead(f.base, [5,6,8]); f.pc = 16; return;
     }
     case 16: {
-      if (!(kiocbIsKicked(k, f.req))) { k.dead(f.base, [5,6,8,9]); f.pc = 17; return; }
+      if (!(kiocbIsKicked(k, f.req))) { f.pc = 17; continue step; }
       k.dead(f.base, [5,6,7,8]); f.pc = 18; return;
     }
     case 18: {
@@ -1462,14 +1447,14 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     }
     case 17: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      if (!(f.run)) { k.dead(f.base, [4,5,6,7,8,9]); f.pc = 20; return; }
+      if (!(f.run)) { f.pc = 20; continue step; }
       k.call(20, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
     case 20: {
       return k.ret(0);
     }
     case 13: {
-      if (f.ret === -EBADF || f.ret === -EFAULT) { k.dead(f.base, [4,5,7,8]); f.pc = 2; return; }
+      if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
       k.call(22, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
     case 22: {
@@ -1479,7 +1464,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       // ---- 2.5.62: the switch calls the f_op directly
       const m = submit_method(k, f.user_iocb, f.req, f.file);
       f.ret = m[0];
-      if (!(m[1])) { k.dead(f.base, [4,5,7,8]); f.pc = 23; return; }
+      if (!(m[1])) { f.pc = 23; continue step; }
       retryEnter(k, f.req);
       // the method runs for the async kiocb: aio context
       k.callPtr(25, m[1], f.req, ...m.slice(2)); k.dead(f.base, [4,5,6,7,8]); return;
@@ -1487,13 +1472,10 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     case 25: {
       f.ret = f.rv;
       retryExit(k, f.req, f.ret);
-      k.dead(f.base, [4,5,7,8]); f.pc = 26; return;
-    }
-    case 26: {
       k.dead(f.base, [4,5,7,8]); f.pc = 24; return;
     }
     case 23: {
-      if (f.ret === -EBADF) { k.dead(f.base, [4,5,7,8]); f.pc = 2; return; }
+      if (f.ret === -EBADF) { f.pc = 2; continue step; }
     }
     case 24: {
       // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
@@ -1536,9 +1518,9 @@ function submit_method(k: Machine, user_iocb: number, req: number, filp: number)
 }
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":1002,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1007,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one"],"fields":[]}},{"pc":4,"line":1008,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one"],"fields":[]}},{"pc":3,"line":1007,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":1002,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1007,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1008,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1007,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       f.ret = 0;
       // ctx = lookup_ioctx(ctx_id)
@@ -1547,12 +1529,12 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
       f.pc = 2; return;
     }
     case 2: {
-      if (!(f.i < f.nr)) { k.dead(f.base, [5]); f.pc = 3; return; }
+      if (!(f.i < f.nr)) { f.pc = 3; continue step; }
       k.call(4, io_submit_one, f.ctx, k.A.userIocbs[f.i]); k.dead(f.base, [6]); return;
     }
     case 4: {
       f.ret = f.rv;
-      if (f.ret) { k.dead(f.base, [5]); f.pc = 3; return; }
+      if (f.ret) { f.pc = 3; continue step; }
       f.i++;
       f.pc = 2; return;
     }
@@ -1565,9 +1547,9 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":1018,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":2,"line":1024,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1024,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":1018,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","k.setG","put_ioctx","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":2,"line":1024,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1024,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // atomic: lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)
       k.pp();
@@ -1575,7 +1557,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
       // lookup_ioctx skips dead contexts
       get_ioctx(k, f.ctx);
       f.ret = -EINVAL;
-      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) { k.dead(f.base, [5,6,7]); f.pc = 1; return; }
+      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) { f.pc = 1; continue step; }
       k.call(2, read_events, f.ctx, f.min_nr, f.nr, f.timeout); k.dead(f.base, [5,6,7,8]); return;
     }
     case 2: {
@@ -1592,7 +1574,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
 const POINTS_sys_io_cancel = [{"pc":0,"line":1031,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1033,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1033,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       get_ioctx(k, f.ctx);
       f.pc = 1;
@@ -1618,9 +1600,9 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":1048,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1056,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1059,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1056,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1056,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":7,"line":1063,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":1048,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1056,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","k.ctx","k.pp","remove_wait_queue","schedule","set_current_state"],"fields":[]}},{"pc":6,"line":1059,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1056,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1056,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":7,"line":1063,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       k.pp();
       if (!k.ctx(f.ctx).reqs_active) return k.ret(0);
@@ -1635,7 +1617,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
     }
     case 3: {
       k.pp();
-      if (!k.ctx(f.ctx).reqs_active) { f.pc = 5; return; }
+      if (!k.ctx(f.ctx).reqs_active) { f.pc = 5; continue step; }
       return k.call(6, schedule, -1);
     }
     case 6: {
@@ -1658,7 +1640,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
 const POINTS_io_destroy = [{"pc":0,"line":1069,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1075,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1077,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1078,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1080,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // atomic: lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out
       get_ioctx(k, f.ctx);
@@ -1698,7 +1680,7 @@ export { EINVAL };
  */
 const POINTS_exit_aio = [{"pc":0,"line":1092,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1094,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1095,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1097,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
-  switch (f.pc) {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
       f.pc = 1;
