@@ -8,11 +8,11 @@
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
- * @c fs/aio.c
  */
-import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
+import { kfn } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
+import { FR_LOCALS } from '../../engine/fn.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -32,11 +32,13 @@ import {
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
-import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
-import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
-import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
-// not ported yet (still hand-written under src/engine/): switch to '../kernel/workqueue.ts' and '../fs/fops.ts' once they are
-import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work as queue_work_kfn } from '../../engine/kernel/workqueue.ts';
+import { bp, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/spinlock.ts';
+import { init_wait, init_waitqueue_func_entry, wake_up_args, declare_waitqueue, waitqueue_active } from '../kernel/wait.ts';
+// the compiled kernel functions (KFn), for the hand-written code's k.call
+import { schedule } from '../../engine/kernel/sched.ts';
+import { __wake_up, add_wait_queue, remove_wait_queue } from '../../engine/kernel/wait.ts';
+import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../../engine/kernel/workqueue.ts';
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
 
@@ -166,7 +168,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
   INIT_LIST_HEAD(k, ctxWait(ctx) + WQ_HEAD.off.task_list);
   INIT_LIST_HEAD(k, activeReqs(ctx));
   INIT_LIST_HEAD(k, runList(ctx));
-  INIT_WORK(k, ctxWq(ctx), fnptr(aio_kick_handler), ctx);
+  INIT_WORK(k, ctxWq(ctx), aio_kick_handler.id, ctx);
   c.info_nr = k.A.ringEvents.length;
   c.info_tail = 0;
   c.ring_head = 0;
@@ -186,52 +188,62 @@ function aio_ring_avail(k: Machine, ctx: number): number {
   return (c.ring_head + c.info_nr - 1 - c.info_tail) % c.info_nr;
 }
 
-/** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
-function retryCode(k: Machine): number {
-  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
-}
-
-// hand-written kernel functions of modules not ported yet, typed for `yield*`
-// (switch to a plain import from '../kernel/workqueue.ts' once it is ported)
-const queue_work = queue_work_kfn as unknown as (k: Machine, wq: number, work: number) => KGen;
-
 /** __aio_get_req(ctx) */
-export function* __aio_get_req(k: Machine, ctx: number): KGen {
-  let req = kmem_cache_alloc(k);
-  if (!req) return 0;
-  k.store(req - 1, H_LIVE);
-  const r = k.kiocb(req);
-  r.ki_flags = 1 << KIF_LOCKED;
-  r.ki_users = 1;
-  r.ki_key = 0;
-  r.ki_ctx = ctx;
-  r.ki_cancel = 0;
-  r.ki_retry = 0;
-  r.ki_user_obj = 0;
-  // ki_run_list holds whatever the slab memory held (zeroes here) ...
-  // [aioretry] ... unless the patch initialises it:
-  if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(req));
-  ev(k, req, 'aio_get_req');                                                    yield;
-  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
-  // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
-  if (k.ctx(ctx).reqs_active < aio_ring_avail(k, ctx)) {
-    list_add(k, kiList(req), activeReqs(ctx));
-    get_ioctx(k, ctx);
-    k.ctx(ctx).reqs_active++;
-  } else {
-    k.store(req - 1, H_FREED); // kmem_cache_free
-    req = 0;
-  }                                                                             yield;
-  spin_unlock_irq(k, ctxLock(ctx));
-  return req;
-}
+export const __aio_get_req = kfn('__aio_get_req', 'fs/aio.c', ['ctx'], ['req'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      f.req = kmem_cache_alloc(k);
+      if (!f.req) return k.ret(0);
+      k.store(f.req - 1, H_LIVE);
+      const req = k.kiocb(f.req);
+      req.ki_flags = 1 << KIF_LOCKED;
+      req.ki_users = 1;
+      req.ki_key = 0;
+      req.ki_ctx = f.ctx;
+      req.ki_cancel = 0;
+      req.ki_retry = 0;
+      req.ki_user_obj = 0;
+      // ki_run_list holds whatever the slab memory held (zeroes here) ...
+      // [aioretry] ... unless the patch initialises it:
+      if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(f.req));
+      ev(k, f.req, 'aio_get_req');
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 2;
+      return;
+    case 2:
+      // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
+      if (k.ctx(f.ctx).reqs_active < aio_ring_avail(k, f.ctx)) {
+        list_add(k, kiList(f.req), activeReqs(f.ctx));
+        get_ioctx(k, f.ctx);
+        k.ctx(f.ctx).reqs_active++;
+      } else {
+        k.store(f.req - 1, H_FREED); // kmem_cache_free
+        f.req = 0;
+      }
+      f.pc = 3;
+      return;
+    case 3:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.ret(f.req);
+  }
+});
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-export function* aio_get_req(k: Machine, ctx: number): KGen {
-  const req = yield* __aio_get_req(k, ctx);
-  if (req) return req;
-  return yield* __aio_get_req(k, ctx);
-}
+export const aio_get_req = kfn('aio_get_req', 'fs/aio.c', ['ctx'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      return k.call(1, __aio_get_req, f.ctx);
+    case 1:
+      if (f.rv) return k.ret(f.rv);
+      return k.call(2, __aio_get_req, f.ctx);
+    case 2:
+      return k.ret(f.rv);
+  }
+});
 
 /**
  * really_put_req(ctx, req): caller holds ctx_lock. Returns true when the context is dead
@@ -258,35 +270,54 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-export function* __aio_put_req(k: Machine, ctx: number, req: number): KGen {
-  k.pp(req + KIOCB.off.ki_users);
-  k.kiocb(req).ki_users--;
-  if (k.kiocb(req).ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
-  if (k.kiocb(req).ki_users > 0) {
-    ev(k, req, 'put_ref');
-    return 0;
-  }                                                                             yield;
-  list_del(k, kiList(req));                                                     yield;
-  k.kiocb(req).ki_cancel = 0;
-  k.kiocb(req).ki_retry = 0;
-  // atomic_dec_and_test(&req->ki_filp->f_count)
-  const file = k.file(k.kiocb(req).ki_filp);
-  k.pp();
-  file.f_count--;
-  if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
-  if (really_put_req(k, ctx, req)) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1); // wake_up(&ctx->wait)
-  return 1;
-}
+export const __aio_put_req = kfn('__aio_put_req', 'fs/aio.c', ['ctx', 'req'], [], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      k.pp(f.req + KIOCB.off.ki_users);
+      const req = k.kiocb(f.req);
+      req.ki_users--;
+      if (req.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
+      if (req.ki_users > 0) {
+        ev(k, f.req, 'put_ref');
+        return k.ret(0);
+      }
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      list_del(k, kiList(f.req));
+      f.pc = 2;
+      return;
+    case 2: {
+      const req = k.kiocb(f.req);
+      req.ki_cancel = 0;
+      req.ki_retry = 0;
+      // atomic_dec_and_test(&req->ki_filp->f_count)
+      const file = k.file(req.ki_filp);
+      k.pp();
+      file.f_count--;
+      if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
+      if (really_put_req(k, f.ctx, f.req)) return k.call(3, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      return k.ret(1);
+    }
+    case 3:
+      return k.ret(1);
+  }
+});
 
 /** aio_put_req(req) */
-export function* aio_put_req(k: Machine, req: number): KGen {
-  const ctx = k.kiocb(req).ki_ctx;
-  yield* spin_lock_irq(k, ctxLock(ctx));
-  const ret = yield* __aio_put_req(k, ctx, req);
-  spin_unlock_irq(k, ctxLock(ctx));
-  if (ret) put_ioctx(k, ctx);
-  return ret;
-}
+export const aio_put_req = kfn('aio_put_req', 'fs/aio.c', ['req'], ['ctx'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      f.ctx = k.kiocb(f.req).ki_ctx;
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      return k.call(1, __aio_put_req, f.ctx, f.req);
+    case 1:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      if (f.rv) put_ioctx(k, f.ctx);
+      return k.ret(f.rv);
+  }
+});
 
 // ------------------------------------------------------------------ sync kiocbs
 /** init_sync_kiocb(x, filp) (macro) */
@@ -308,26 +339,50 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-export function* wait_on_sync_kiocb(k: Machine, iocb: number): KGen {
-  // [mar05 aioretry] printk("wait_on_sync_iocb\n");
-  if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');
-  // while (iocb->ki_users [mar05: && !kiocbIsKicked(iocb)]) {
-  for (;;) {
-    k.pp();
-    if (!k.kiocb(iocb).ki_users) break;
-    if (k.v.waitSyncKicked && kiocbIsKicked(k, iocb)) break;                   yield;
-    set_current_state(k, TASK_UNINTERRUPTIBLE);                                 yield;
-    // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
-    k.pp();
-    if (!k.kiocb(iocb).ki_users || (k.v.waitSyncKicked && k.m[kiFlags(iocb)] & (1 << KIF_KICKED))) break;
-    yield* schedule(k, bp('wait_on_sync_kiocb'));
+export const wait_on_sync_kiocb = kfn('wait_on_sync_kiocb', 'fs/aio.c', ['iocb'], ['users'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0:
+      // [mar05 aioretry] printk("wait_on_sync_iocb\n");
+      if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');
+      f.pc = 1;
+      return;
+    case 1:
+      // while (iocb->ki_users) { [mar05: && !kiocbIsKicked(iocb)]
+      k.pp();
+      if (!iocb.ki_users) {
+        f.pc = 5;
+        return;
+      }
+      if (k.v.waitSyncKicked && kiocbIsKicked(k, f.iocb)) {
+        f.pc = 5;
+        return;
+      }
+      f.pc = 2;
+      return;
+    case 2:
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      f.pc = 3;
+      return;
+    case 3:
+      // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
+      k.pp();
+      if (!iocb.ki_users || (k.v.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) {
+        f.pc = 5;
+        return;
+      }
+      return k.call(1, schedule, bp('wait_on_sync_kiocb'));
+    case 5:
+      // __set_current_state(TASK_RUNNING);
+      set_current_state(k, TASK_RUNNING);
+      f.pc = 6;
+      return;
+    case 6:
+      // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
+      if (k.v.waitSyncKicked && iocb.ki_users) return k.ret(-EIOCBQUEUED);
+      return k.ret(iocb.ki_user_data);
   }
-  // __set_current_state(TASK_RUNNING);
-  set_current_state(k, TASK_RUNNING);                                           yield;
-  // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
-  if (k.v.waitSyncKicked && k.kiocb(iocb).ki_users) return -EIOCBQUEUED;
-  return k.kiocb(iocb).ki_user_data;
-}
+});
 
 // ------------------------------------------------------------------ completion
 /**
@@ -336,161 +391,257 @@ export function* wait_on_sync_kiocb(k: Machine, iocb: number): KGen {
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-export function* aio_complete(k: Machine, iocb: number, res: number, res2: number): KGen {
-  const ctx = k.kiocb(iocb).ki_ctx;
-  let ret: number;
-  let tail: number;
-  if (is_sync_kiocb(k, iocb)) {
-    k.kiocb(iocb).ki_user_data = res;
-    k.pp();
-    if (k.kiocb(iocb).ki_users === 1) {
-      k.kiocb(iocb).ki_users = 0;
-      ret = 1;
-      if (!k.v.syncWakeFix) return 1; // 2.5.62: return 1 without waking anyone
-    } else {
-      yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
+export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res2'], ['ctx', 'flags', 'ret', 'tail'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0:
+      f.ctx = iocb.ki_ctx;
+      if (is_sync_kiocb(k, f.iocb)) {
+        iocb.ki_user_data = f.res;
+        k.pp();
+        if (iocb.ki_users === 1) {
+          iocb.ki_users = 0;
+          f.ret = 1;
+          if (!k.v.syncWakeFix) return k.ret(1); // 2.5.62: return 1 without waking anyone
+          f.pc = 12;
+          return;
+        }
+        f.pc = 10;
+        return;
+      }
+      {
+        const i = k.iocbIndex(f.iocb);
+        if (i >= 0) {
+          k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
+          if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, f.res);
+          if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
+        }
+        ev(k, f.iocb, 'aio_complete');
+      }
+      f.pc = 1;
+      return;
+    case 1: {
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = k.v.completeDelRunList ? 2 : 4;
+      return;
+    }
+    case 2:
+      // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
+      // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
+      if (k.v.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
+        k.pp(kiRunList(f.iocb));
+        f.pc = 4;
+        return;
+      }
+      // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
+      f.pc = list_empty(k, kiRunList(f.iocb)) ? 4 : 3;
+      return;
+    case 3:
+      list_del_init(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      f.pc = 4;
+      return;
+    case 4: {
+      // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
       k.pp();
-      k.kiocb(iocb).ki_users--;
-      ret = k.kiocb(iocb).ki_users === 0 ? 1 : 0;
-      spin_unlock_irq(k, ctxLock(ctx));                                         yield;
+      const c = k.ctx(f.ctx);
+      const t = c.info_tail;
+      const e = k.event(k.A.ringEvents[t]);
+      e.obj = iocb.ki_user_obj;
+      e.data = iocb.ki_user_data;
+      e.res = f.res;
+      e.res2 = f.res2;
+      f.tail = (t + 1) % c.info_nr;
+      // smp_wmb(); info->tail = tail; ring->tail = tail;
+      c.info_tail = f.tail;
+      c.ring_tail = f.tail;
+      return k.call(5, __aio_put_req, f.ctx, f.iocb);
     }
-    // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
-    wake_up_process(k, k.kiocb(iocb).ki_user_obj);
-    return ret;
+    case 5:
+      f.ret = f.rv;
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      f.pc = 6;
+      return;
+    case 6:
+      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
+      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(7, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      f.pc = 7;
+      return;
+    case 7:
+      if (f.ret) put_ioctx(k, f.ctx);
+      return k.ret(f.ret);
+    // sync branch, ki_users != 1
+    case 10:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 11;
+      return;
+    case 11:
+      k.pp();
+      iocb.ki_users--;
+      f.ret = iocb.ki_users === 0 ? 1 : 0;
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 12;
+      return;
+    case 12:
+      // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
+      wake_up_process(k, iocb.ki_user_obj);
+      return k.ret(f.ret);
   }
-  const i = k.iocbIndex(iocb);
-  if (i >= 0) {
-    k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
-    if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, res);
-    if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
-  }
-  ev(k, iocb, 'aio_complete');                                                  yield;
-  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  if (k.v.completeDelRunList) run_list: {
-    // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
-    // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
-    if (k.v.runListNullCheck && !k.rd(kiRunList(iocb) + 1, 'ki_run_list.prev')) {
-      k.pp(kiRunList(iocb));
-      break run_list;
-    }
-    // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
-    if (list_empty(k, kiRunList(iocb))) break run_list;                         yield;
-    list_del_init(k, kiRunList(iocb));
-    ev(k, iocb, 'run_list_del');
-    break run_list;
-  }
-  // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
-  k.pp();
-  tail = k.ctx(ctx).info_tail;
-  const event = k.event(k.A.ringEvents[tail]);
-  event.obj = k.kiocb(iocb).ki_user_obj;
-  event.data = k.kiocb(iocb).ki_user_data;
-  event.res = res;
-  event.res2 = res2;
-  tail = (tail + 1) % k.ctx(ctx).info_nr;
-  // smp_wmb(); info->tail = tail; ring->tail = tail;
-  k.ctx(ctx).info_tail = tail;
-  k.ctx(ctx).ring_tail = tail;
-  ret = yield* __aio_put_req(k, ctx, iocb);
-  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
-  // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
-  if (waitqueue_active(k, ctxWait(ctx))) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
-  if (ret) put_ioctx(k, ctx);
-  return ret;
-}
+});
 
 // ------------------------------------------------------------------ events
-/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
-export function* aio_read_evt(k: Machine, ctx: number): KGen {
-  let head: number;
-  k.pp();
-  if (k.ctx(ctx).ring_head === k.ctx(ctx).ring_tail) return 0;                  yield;
-  yield* spin_lock_irq(k, ctx + KIOCTX.off.ring_lock); /* spin_lock(&info->ring_lock) */ yield;
-  k.pp();
-  const c = k.ctx(ctx);
-  head = c.ring_head % c.info_nr;
-  let got = 0;
-  if (head !== c.ring_tail) {
-    const e = k.event(k.A.ringEvents[head]);
-    // deliver to user space: the event for the user iocb e.obj
-    const ui = k.A.userIocbs.indexOf(e.obj);
-    if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
-    c.ring_head = (head + 1) % c.info_nr;
-    got = 1;
+/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
+export const aio_read_evt = kfn('aio_read_evt', 'fs/aio.c', ['ctx'], ['head'], (k, f) => {
+  const c = k.ctx(f.ctx);
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (c.ring_head === c.ring_tail) return k.ret(0);
+      f.pc = 1;
+      return;
+    case 1:
+      if (!spin_lock_irq(k, f.ctx + KIOCTX.off.ring_lock)) return; // spin_lock(&info->ring_lock)
+      f.pc = 2;
+      return;
+    case 2: {
+      k.pp();
+      f.head = c.ring_head % c.info_nr;
+      let got = 0;
+      if (f.head !== c.ring_tail) {
+        const e = k.event(k.A.ringEvents[f.head]);
+        // deliver to user space: the event for the user iocb e.obj
+        const ui = k.A.userIocbs.indexOf(e.obj);
+        if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
+        c.ring_head = (f.head + 1) % c.info_nr;
+        got = 1;
+      }
+      spin_unlock_irq(k, f.ctx + KIOCTX.off.ring_lock);
+      return k.ret(got);
+    }
   }
-  spin_unlock_irq(k, ctx + KIOCTX.off.ring_lock);
-  return got;
-}
+});
 
 /**
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-export function* read_events(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
-  let i = 0;
-  let ret = 0;
-  // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
-  while (i < nr) {
-    ret = yield* aio_read_evt(k, ctx);
-    if (ret <= 0) break;
-    i++;
-  }
-  if (min_nr <= i) return i;
-  if (ret) return ret;
-  // init_timeout(&to); set_timeout(start_jiffies, &to, &ts);
-  const timed_out = timeout === 1 ? 1 : 0;
-  if (timeout === 2) k.raiseIrq(IRQ.TIMER, k.current, addressOf(timed_out));
-  const wait = k.myWait(1);
-  k.setStackObj(wait, true);
-  declare_waitqueue(k, wait, k.current);                                        yield;
-  while (i < nr) {
-    yield* add_wait_queue(k, ctxWait(ctx), wait, 1); // add_wait_queue_exclusive(&ctx->wait, &wait)
-    do {
-      set_current_state(k, TASK_INTERRUPTIBLE); // set_task_state(tsk, TASK_INTERRUPTIBLE)
-      ret = yield* aio_read_evt(k, ctx);
-      if (ret) break;
-      if (min_nr <= i) break;
-      ret = 0;
+export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], ['i', 'ret', 'wait', 'timed_out'], (k, f) => {
+  const tsk = k.current;
+  switch (f.pc) {
+    case 0:
+      f.i = 0;
+      f.ret = 0;
+      f.pc = 1;
+      return;
+    case 1:
+      // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
+      if (f.i >= f.nr) {
+        f.pc = 3;
+        return;
+      }
+      return k.call(2, aio_read_evt, f.ctx);
+    case 2:
+      f.ret = f.rv;
+      if (f.ret <= 0) {
+        f.pc = 3;
+        return;
+      }
+      f.i++;
+      f.pc = 1;
+      return;
+    case 3:
+      if (f.min_nr <= f.i) return k.ret(f.i);
+      if (f.ret) return k.ret(f.ret);
+      // init_timeout(&to); set_timeout(start_jiffies, &to, &ts);
+      f.timed_out = f.timeout === 1 ? 1 : 0;
+      if (f.timeout === 2) k.raiseIrq(IRQ.TIMER, tsk, f.base);
+      f.wait = k.myWait(1);
+      k.setStackObj(f.wait, true);
+      declare_waitqueue(k, f.wait, tsk);
+      f.pc = 4;
+      return;
+    case 4:
+      // while (likely(i < nr)) { add_wait_queue_exclusive(&ctx->wait, &wait);
+      if (f.i >= f.nr) {
+        f.pc = 20;
+        return;
+      }
+      return k.call(5, add_wait_queue, ctxWait(f.ctx), f.wait, 1);
+    case 5:
+      // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
+      set_current_state(k, TASK_INTERRUPTIBLE);
+      return k.call(6, aio_read_evt, f.ctx);
+    case 6:
+      f.ret = f.rv;
+      if (f.ret) {
+        f.pc = 10;
+        return;
+      }
+      if (f.min_nr <= f.i) {
+        f.pc = 10;
+        return;
+      }
+      f.ret = 0;
       k.pp();
-      if (timed_out) break;
+      if (f.timed_out) {
+        f.pc = 10;
+        return;
+      }
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
-      yield* schedule(k, -1);
+      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, aio_run_iocbs, f.ctx);
+      f.pc = 7;
+      return;
+    case 7:
+      return k.call(8, schedule, -1);
+    case 8:
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
       k.pp();
-      if (k.task(k.current).sigpending) {
-        ret = -EINTR;
-        break;
+      if (k.task(tsk).sigpending) {
+        f.ret = -EINTR;
+        f.pc = 10;
+        return;
       }
-    } while (1);
-    // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
-    set_current_state(k, TASK_RUNNING);
-    yield* remove_wait_queue(k, ctxWait(ctx), wait);
-    if (ret <= 0) break;
-    i++;
+      f.pc = 5;
+      return;
+    case 10:
+      // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
+      set_current_state(k, TASK_RUNNING);
+      return k.call(11, remove_wait_queue, ctxWait(f.ctx), f.wait);
+    case 11:
+      if (f.ret <= 0) {
+        f.pc = 20;
+        return;
+      }
+      f.i++;
+      f.pc = 4;
+      return;
+    case 20:
+      // if (timeout) clear_timeout(&to);
+      if (f.timeout === 2) k.cancelIrq(IRQ.TIMER, tsk);
+      k.setStackObj(f.wait, false);
+      return k.ret(f.i ? f.i : f.ret);
   }
-  // if (timeout) clear_timeout(&to);
-  if (timeout === 2) k.cancelIrq(IRQ.TIMER, k.current);
-  k.setStackObj(wait, false);
-  return i ? i : ret;
-}
+});
 
-/** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
-export function* timeout_func(k: Machine, task: number, timed_out: number): KGen {
-  // to->timed_out = 1; wake_up_process(to->p);
-  k.store(timed_out, 1);
-  wake_up_process(k, task);
-  return 0;
-}
-registerIrq(IRQ.TIMER, fnref(timeout_func));
+/** timeout_func: the read_events timer fired (interrupt context) */
+export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
+  // to->timed_out = 1; wake_up_process(to->p);  (timed_out lives in read_events' frame)
+  const rf = f.frame;
+  k.store(rf + FR_LOCALS + read_events.params.length + read_events.locals.indexOf('timed_out'), 1);
+  wake_up_process(k, f.task);
+  return k.ret(0);
+});
+registerIrq(IRQ.TIMER, timeout_func);
 
-/** signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE @c kernel/signal.c */
-export function* signal_wake_up(k: Machine, task: number): KGen {
-  k.task(task).sigpending = 1;
-  try_to_wake_up(k, task, TASK_INTERRUPTIBLE);
-  return 0;
-}
-registerIrq(IRQ.SIGNAL, fnref(signal_wake_up));
+/** signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE */
+export const signal_wake_up = kfn('signal_wake_up', 'kernel/signal.c', ['task'], [], (k, f) => {
+  k.task(f.task).sigpending = 1;
+  try_to_wake_up(k, f.task, TASK_INTERRUPTIBLE);
+  return k.ret(0);
+});
+registerIrq(IRQ.SIGNAL, signal_wake_up);
 
 // ------------------------------------------------------------------ kicks and retries
 /** [aioretry] __queue_kicked_iocb(iocb): ctx_lock held */
@@ -505,90 +656,156 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-export function* queue_kicked_iocb(k: Machine, iocb: number): KGen {
-  const ctx = k.kiocb(iocb).ki_ctx;
-  let run = 0;
-  // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
-  k.WARN_ON(!list_empty(k, kiWaitList(iocb)), '!list_empty(&iocb->ki_wait.task_list)'); yield;
-  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  run = __queue_kicked_iocb(k, iocb);                                           yield;
-  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
-  if (!run) return 0;
-  // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
-  if (k.v.kickQueueWork) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-  // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
-  else if (waitqueue_active(k, ctxWait(ctx))) {
-    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
-  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-  return 0;
-}
+export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags', 'run'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      f.run = 0;
+      // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
+      k.WARN_ON(!list_empty(k, kiWaitList(f.iocb)), '!list_empty(&iocb->ki_wait.task_list)');
+      f.pc = 1;
+      return;
+    case 1: {
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = 2;
+      return;
+    }
+    case 2:
+      f.run = __queue_kicked_iocb(k, f.iocb);
+      f.pc = 3;
+      return;
+    case 3:
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      f.pc = 4;
+      return;
+    case 4:
+      if (!f.run) return k.ret(0);
+      // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
+      if (k.v.kickQueueWork) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
+      if (waitqueue_active(k, ctxWait(f.ctx))) {
+        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+        return k.call(5, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      }
+      return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+    case 5:
+      return k.ret(0);
+  }
+});
 
 /** kick_iocb(iocb) */
-export function* kick_iocb(k: Machine, iocb: number): KGen {
-  const ctx = k.kiocb(iocb).ki_ctx;
-  // /* sync iocbs are easy: they can only ever be executing from a single context. */
-  if (is_sync_kiocb(k, iocb)) {
-    kiocbSetKicked(k, iocb);                                                    yield;
-    wake_up_process(k, k.kiocb(iocb).ki_user_obj);
-    return 0;
-  }
-  if (k.v.queueKickedIocb) {
-    // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
-    // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
-    if (kiocbTryKick(k, iocb)) return pr_debug_kicked(k);                       yield;
-    if (k.v.kickStartedCheck) {
-      if (kiocbIsStarted(k, iocb)) return pr_debug_kicked(k);                   yield;
+export const kick_iocb = kfn('kick_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      // /* sync iocbs are easy: they can only ever be executing from a single context. */
+      if (is_sync_kiocb(k, f.iocb)) {
+        kiocbSetKicked(k, f.iocb);
+        f.pc = 1;
+        return;
+      }
+      if (k.v.queueKickedIocb) {
+        // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
+        // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
+        if (kiocbTryKick(k, f.iocb)) {
+          k.note('pr_debug: iocb already kicked or in progress');
+          return k.ret(0);
+        }
+        f.pc = k.v.kickStartedCheck ? 2 : 3;
+        return;
+      }
+      // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
+      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
+      f.pc = 5;
+      return;
+    case 1:
+      wake_up_process(k, k.kiocb(f.iocb).ki_user_obj);
+      return k.ret(0);
+    case 2:
+      if (kiocbIsStarted(k, f.iocb)) {
+        k.note('pr_debug: iocb already kicked or in progress');
+        return k.ret(0);
+      }
+      f.pc = 3;
+      return;
+    case 3:
+      return k.call(4, queue_kicked_iocb, f.iocb);
+    case 4:
+      return k.ret(0);
+    case 5: {
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = 6;
+      return;
     }
-    yield* queue_kicked_iocb(k, iocb);
-    return 0;
+    case 6:
+      list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
+      ev(k, f.iocb, 'run_list_add');
+      f.pc = 7;
+      return;
+    case 7:
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      return k.call(4, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx));
   }
-  // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
-  if (kiocbTryKick(k, iocb)) return 0;                                          yield;
-  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  list_add_tail(k, kiRunList(iocb), runList(ctx));
-  ev(k, iocb, 'run_list_add');                                                  yield;
-  spin_unlock_irqrestore(k, ctxLock(ctx), flags);
-  yield* queue_work(k, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(ctx));
-  return 0;
-}
-
-/** pr_debug("iocb already kicked or in progress\n"); return */
-function pr_debug_kicked(k: Machine): number {
-  k.note('pr_debug: iocb already kicked or in progress');
-  return 0;
-}
+});
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-export function* aio_wake_function(k: Machine, wait: number, mode: number): KGen {
-  void mode;
-  // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
-  const iocb = wait - KIOCB.off.ki_wait;
-  if (!k.v.wakeUnderCtxLock) {
-    list_del_init(k, kiWaitList(iocb));
-    k.onWaitDequeued(wait);                                                     yield;
-    yield* kick_iocb(k, iocb);
-    return 1;
+export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', 'mode'], ['iocb', 'ctx', 'flags', 'run'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
+      f.iocb = f.wait - KIOCB.off.ki_wait;
+      if (k.v.wakeUnderCtxLock) {
+        f.pc = 10;
+        return;
+      }
+      list_del_init(k, kiWaitList(f.iocb));
+      k.onWaitDequeued(f.wait);
+      f.pc = 1;
+      return;
+    case 1:
+      return k.call(2, kick_iocb, f.iocb);
+    case 2:
+      return k.ret(1);
+    // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
+    //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
+    //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
+    //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
+    case 10: {
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      f.run = 0;
+      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      if (fl < 0) return;
+      f.flags = fl;
+      f.pc = 11;
+      return;
+    }
+    case 11:
+      list_del_init(k, kiWaitList(f.iocb));
+      k.onWaitDequeued(f.wait);
+      f.pc = 12;
+      return;
+    case 12:
+      if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
+      else k.note('pr_debug: iocb already kicked or in progress');
+      f.pc = 13;
+      return;
+    case 13:
+      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
+      f.pc = 14;
+      return;
+    case 14:
+      if (!f.run) return k.ret(1);
+      if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx))) {
+        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+        return k.call(2, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      }
+      return k.call(2, queue_work, AIO_WQ, ctxWq(f.ctx));
   }
-  // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
-  //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
-  //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
-  //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
-  const ctx = k.kiocb(iocb).ki_ctx;
-  let run = 0;
-  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  list_del_init(k, kiWaitList(iocb));
-  k.onWaitDequeued(wait);                                                       yield;
-  if (!kiocbTryKick(k, iocb)) run = __queue_kicked_iocb(k, iocb);
-  else k.note('pr_debug: iocb already kicked or in progress');                  yield;
-  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
-  if (!run) return 1;
-  if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) {
-    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
-  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-  return 1;
-}
+});
 
 /** the retry-cap printks shared by aio_process_iocb (mar05) and aio_run_iocb (mar14) */
 function retryCountCheck(k: Machine, iocb: number): boolean {
@@ -606,245 +823,387 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-export function* aio_run_iocb(k: Machine, iocb: number): KGen {
-  const ctx = k.kiocb(iocb).ki_ctx;
-  if (!retryCountCheck(k, iocb)) return -EAGAIN;
-  // if (!(retry = iocb->ki_retry)) return 0;
-  const retry = k.kiocb(iocb).ki_retry;
-  if (!retry) return 0;
-  k.pp(iocb + KIOCB.off.ki_users);
-  k.kiocb(iocb).ki_users++;
-  ev(k, iocb, 'get_ref');                                                       yield;
-  kiocbClearKicked(k, iocb);
-  k.kiocb(iocb).ki_retry = 0;                                                   yield;
-  spin_unlock_irq(k, ctxLock(ctx));                                             yield;
-  // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
-  k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
-  k.task(k.current).iocb = iocb;
-  retryEnter(k, iocb);
-  k.pp();
-  const ret = yield* call_ptr(k, retry, iocb);
-  k.task(k.current).iocb = 0;
-  retryExit(k, iocb, ret);
-  const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
-  // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
-  // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-  if (k.v.eiocbRetry && ret === -EIOCBQUEUED) {
-    // nothing
-  } else if (ret !== retryCode(k)) {
-    if (waitEmpty) yield* aio_complete(k, iocb, ret, 0);
-    else k.printk("can't delete iocb in use");
-  } else if (waitEmpty) {
-    kiocbSetKicked(k, iocb);
-    ev(k, iocb, 'kicked_set');                                                  yield;
+export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'retry', 'ret', 'waitEmpty'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0:
+      f.ctx = iocb.ki_ctx;
+      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
+      // if (!(retry = iocb->ki_retry)) return 0;
+      f.retry = iocb.ki_retry;
+      if (!f.retry) return k.ret(0);
+      k.pp(f.iocb + KIOCB.off.ki_users);
+      iocb.ki_users++;
+      ev(k, f.iocb, 'get_ref');
+      f.pc = 1;
+      return;
+    case 1:
+      kiocbClearKicked(k, f.iocb);
+      iocb.ki_retry = 0;
+      f.pc = 2;
+      return;
+    case 2:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 3;
+      return;
+    case 3: {
+      // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
+      const cur = k.task(k.current);
+      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
+      cur.iocb = f.iocb;
+      retryEnter(k, f.iocb);
+      k.pp();
+      return k.callPtr(4, f.retry, f.iocb);
+    }
+    case 4:
+      f.ret = f.rv;
+      k.task(k.current).iocb = 0;
+      retryExit(k, f.iocb, f.ret);
+      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
+      f.pc = 5;
+      return;
+    case 5:
+      // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
+      // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
+      if (k.v.eiocbRetry && f.ret === -EIOCBQUEUED) {
+        f.pc = 6;
+        return;
+      }
+      if (f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
+        if (f.waitEmpty) return k.call(6, aio_complete, f.iocb, f.ret, 0);
+        k.printk("can't delete iocb in use");
+      } else if (f.waitEmpty) {
+        kiocbSetKicked(k, f.iocb);
+        ev(k, f.iocb, 'kicked_set');
+      }
+      f.pc = 6;
+      return;
+    case 6:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 7;
+      return;
+    case 7:
+      // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
+      iocb.ki_retry = f.retry;
+      INIT_LIST_HEAD(k, kiRunList(f.iocb));
+      f.pc = 8;
+      return;
+    case 8:
+      // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
+      // (a kick that came while a retry which then finished was running is stale)
+      if (k.v.kickedOnlyIfRetry && f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
+        f.pc = 10;
+        return;
+      }
+      if (kiocbIsKicked(k, f.iocb)) {
+        f.pc = 9;
+        return;
+      }
+      f.pc = 10;
+      return;
+    case 9:
+      // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
+      if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
+      else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
+      __queue_kicked_iocb(k, f.iocb);
+      f.pc = 10;
+      return;
+    case 10:
+      return k.call(11, __aio_put_req, f.ctx, f.iocb);
+    case 11:
+      return k.ret(f.ret);
   }
-  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
-  // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
-  k.kiocb(iocb).ki_retry = retry;
-  INIT_LIST_HEAD(k, kiRunList(iocb));                                           yield;
-  // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
-  // (a kick that came while a retry which then finished was running is stale)
-  if (!(k.v.kickedOnlyIfRetry && ret !== retryCode(k)) && kiocbIsKicked(k, iocb)) { yield;
-    // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
-    if (k.v.eiocbRetry) k.BUG_ON(ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
-    else k.BUG_ON(ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
-    __queue_kicked_iocb(k, iocb);                                               yield;
-  }
-  yield* __aio_put_req(k, ctx, iocb);
-  return ret;
-}
+});
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
-  let ret: number;
-  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
-  while (!list_empty(k, runList(ctx))) {
-    const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
-    if (k.v.core === 'mar14') {
-      // ---- [mar14 aioretry]
-      list_del(k, kiRunList(iocb));
-      ev(k, iocb, 'run_list_del');
-      yield* aio_run_iocb(k, iocb);
-      continue;
-    }
+export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 1;
+      return;
+    case 1:
+      // while (!list_empty(&ctx->run_list)) {
+      if (list_empty(k, runList(f.ctx))) {
+        f.pc = 30;
+        return;
+      }
+      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
+      f.pc = k.v.core === 'mar14' ? 2 : 10;
+      return;
+    // ---- [mar14 aioretry]
+    case 2:
+      list_del(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      return k.call(3, aio_run_iocb, f.iocb);
+    case 3:
+      f.pc = 1;
+      return;
     // ---- [mar05 aioretry]
-    list_del_init(k, kiRunList(iocb));
-    ev(k, iocb, 'run_list_del');                                                yield;
-    k.pp(iocb + KIOCB.off.ki_users);
-    k.kiocb(iocb).ki_users++;
-    ev(k, iocb, 'get_ref');                                                     yield;
-    if (kiocbTryStart(k, iocb)) k.printk('iocb already started');
-    else {
-      kiocbClearKicked(k, iocb);                                                yield;
-      spin_unlock_irq(k, ctxLock(ctx));
-      ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
-      if (ret !== -EIOCBQUEUED) {
-        const waitEmpty = list_empty(k, kiWaitList(iocb));
-        if (!waitEmpty) k.printk("can't delete iocb in use");
-        if (waitEmpty) yield* aio_complete(k, iocb, ret, 0);
+    case 10:
+      list_del_init(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      f.pc = 11;
+      return;
+    case 11:
+      k.pp(f.iocb + KIOCB.off.ki_users);
+      k.kiocb(f.iocb).ki_users++;
+      ev(k, f.iocb, 'get_ref');
+      f.pc = 12;
+      return;
+    case 12:
+      // if (!kiocbTryStart(iocb)) {
+      if (kiocbTryStart(k, f.iocb)) {
+        k.printk('iocb already started');
+        f.pc = 22;
+        return;
       }
-      yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
-      kiocbClearStarted(k, iocb);                                               yield;
-      if (kiocbIsKicked(k, iocb)) {                                             yield;
-        __queue_kicked_iocb(k, iocb);                                           yield;
+      f.pc = 13;
+      return;
+    case 13:
+      kiocbClearKicked(k, f.iocb);
+      f.pc = 14;
+      return;
+    case 14:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.callPtr(15, k.kiocb(f.iocb).ki_retry, f.iocb);
+    case 15:
+      f.ret = f.rv;
+      if (f.ret !== -EIOCBQUEUED) {
+        f.pc = 16;
+        return;
       }
-    }
-    yield* __aio_put_req(k, ctx, iocb);
+      f.pc = 18;
+      return;
+    case 16:
+      if (list_empty(k, kiWaitList(f.iocb))) return k.call(18, aio_complete, f.iocb, f.ret, 0);
+      k.printk("can't delete iocb in use");
+      f.pc = 18;
+      return;
+    case 18:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 19;
+      return;
+    case 19:
+      kiocbClearStarted(k, f.iocb);
+      f.pc = 20;
+      return;
+    case 20:
+      if (kiocbIsKicked(k, f.iocb)) {
+        f.pc = 21;
+        return;
+      }
+      f.pc = 22;
+      return;
+    case 21:
+      __queue_kicked_iocb(k, f.iocb);
+      f.pc = 22;
+      return;
+    case 22:
+      return k.call(3, __aio_put_req, f.ctx, f.iocb);
+    case 30:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.ret(0);
   }
-  spin_unlock_irq(k, ctxLock(ctx));
-  return 0;
-}
+});
 
 /**
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-export function* aio_kick_handler(k: Machine, ctx: number): KGen {
-  let ret: number;
-  // use_mm(ctx->mm);
-  k.task(k.current).mm = 1;
-  if (k.v.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
-  else {
-    yield* spin_lock_irq(k, ctxLock(ctx));                                      yield;
-    while (!list_empty(k, runList(ctx))) {
-      let iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
-      list_del(k, kiRunList(iocb));
-      ev(k, iocb, 'run_list_del');                                              yield;
-      k.pp(iocb + KIOCB.off.ki_users);
-      k.kiocb(iocb).ki_users++;
-      ev(k, iocb, 'get_ref');
-      spin_unlock_irq(k, ctxLock(ctx));                                         yield;
-      kiocbClearKicked(k, iocb);                                                yield;
-      // ret = iocb->ki_retry(iocb);  (no NULL check)
-      retryEnter(k, iocb);
-      ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
-      retryExit(k, iocb, ret);
-      if (ret !== -EIOCBQUEUED) {
-        const done = iocb;
-        iocb = 0;
-        yield* aio_complete(k, done, ret, 0);
+export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // use_mm(ctx->mm);
+      k.task(k.current).mm = 1;
+      if (k.v.core !== 'baseline') return k.call(20, aio_run_iocbs, f.ctx);
+      f.pc = 1;
+      return;
+    case 1:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 2;
+      return;
+    case 2:
+      if (list_empty(k, runList(f.ctx))) {
+        f.pc = 10;
+        return;
       }
-      yield* spin_lock_irq(k, ctxLock(ctx));
-      if (iocb) yield* __aio_put_req(k, ctx, iocb);
-    }
-    spin_unlock_irq(k, ctxLock(ctx));                                           yield;
+      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
+      f.pc = 3;
+      return;
+    case 3:
+      list_del(k, kiRunList(f.iocb));
+      ev(k, f.iocb, 'run_list_del');
+      f.pc = 4;
+      return;
+    case 4:
+      k.pp(f.iocb + KIOCB.off.ki_users);
+      k.kiocb(f.iocb).ki_users++;
+      ev(k, f.iocb, 'get_ref');
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 5;
+      return;
+    case 5:
+      kiocbClearKicked(k, f.iocb);
+      f.pc = 6;
+      return;
+    case 6:
+      // ret = iocb->ki_retry(iocb);  (no NULL check)
+      retryEnter(k, f.iocb);
+      return k.callPtr(7, k.kiocb(f.iocb).ki_retry, f.iocb);
+    case 7:
+      f.ret = f.rv;
+      retryExit(k, f.iocb, f.ret);
+      if (f.ret !== -EIOCBQUEUED) {
+        const i = f.iocb;
+        f.iocb = 0;
+        return k.call(8, aio_complete, i, f.ret, 0);
+      }
+      f.pc = 8;
+      return;
+    case 8:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (f.iocb) return k.call(2, __aio_put_req, f.ctx, f.iocb);
+      f.pc = 2;
+      return;
+    case 10:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 20;
+      return;
+    case 20:
+      // unuse_mm(ctx->mm);
+      k.task(k.current).mm = 0;
+      return k.ret(0);
   }
-  // unuse_mm(ctx->mm);
-  k.task(k.current).mm = 0;
-  return 0;
-}
+});
 
 // ------------------------------------------------------------------ the retry methods
-/** the f_op arguments of aio_read/aio_write after the iocb: ki_buf, ki_left, ki_pos */
-function rwArgs(k: Machine, iocb: number): number[] {
+/** the f_op call shared by aio_process_iocb and aio_pread/aio_pwrite: f_op->aio_read/aio_write(iocb, ki_buf, ki_left, ki_pos) */
+function callFop(k: Machine, retPc: number, iocb: number, which: 'aio_read' | 'aio_write'): void {
   const i = k.kiocb(iocb);
-  return [i.ki_buf, i.ki_left, i.ki_pos];
-}
-const filpOf = (k: Machine, iocb: number) => k.kiocb(iocb).ki_filp;
-
-/** aio_process_iocb's switch on ki_opcode: [ret, method, ...args after the iocb] (method 0: none, ret is the error) */
-function aio_process_method(k: Machine, iocb: number): number[] {
-  const i = k.kiocb(iocb);
-  const file = k.file(i.ki_filp);
-  switch (i.ki_opcode) {
-    case IOCB_CMD_PREAD:
-      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_read'), ...rwArgs(k, iocb)];
-    case IOCB_CMD_PWRITE:
-      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_write'), ...rwArgs(k, iocb)];
-    case IOCB_CMD_FDSYNC:
-    case IOCB_CMD_FSYNC:
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_fsync'), i.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
-    default:
-      return [-EINVAL, 0];
-  }
+  return k.callPtr(retPc, fop(k, i.ki_filp, which), iocb, i.ki_buf, i.ki_left, i.ki_pos);
 }
 
 /** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-export function* aio_process_iocb(k: Machine, iocb: number): KGen {
-  let ret = 0;
-  if (!retryCountCheck(k, iocb)) return -EAGAIN;
-  k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
-  k.task(k.current).iocb = iocb;
-  retryEnter(k, iocb);
-  k.pp();
-  out: {
-    // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
-    const m = aio_process_method(k, iocb);
-    ret = m[0];
-    if (m[1]) ret = yield* call_ptr(k, m[1], iocb, ...m.slice(2));
-    else if (ret === -EBADF) break out;
-    // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
-    if (ret === -EIOCBQUEUED) break out;
-    const p = k.kiocb(iocb);
-    if (ret > 0) {
-      p.ki_buf += ret;
-      p.ki_left -= ret;
-      // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
-      if (p.ki_left || (p.ki_left === 0 && (p.ki_opcode = IOCB_CMD_PWRITE))) {
-        // /* Force an extra retry to determine if we're done */
-        ret = -EIOCBQUEUED;
-        break out;
+export const aio_process_iocb = kfn('aio_process_iocb', 'fs/aio.c', ['iocb'], ['ret', 'waitEmpty'], (k, f) => {
+  const iocb = k.kiocb(f.iocb);
+  switch (f.pc) {
+    case 0: {
+      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
+      const cur = k.task(k.current);
+      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
+      cur.iocb = f.iocb;
+      retryEnter(k, f.iocb);
+      k.pp();
+      const file = k.file(iocb.ki_filp);
+      switch (iocb.ki_opcode) {
+        case IOCB_CMD_PREAD:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_READ)) break;
+          f.ret = -EINVAL;
+          if (fop(k, iocb.ki_filp, 'aio_read')) return callFop(k, 1, f.iocb, 'aio_read');
+          break;
+        case IOCB_CMD_PWRITE:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_WRITE)) break;
+          f.ret = -EINVAL;
+          if (fop(k, iocb.ki_filp, 'aio_write')) return callFop(k, 1, f.iocb, 'aio_write');
+          break;
+        case IOCB_CMD_FDSYNC:
+        case IOCB_CMD_FSYNC:
+          f.ret = -EINVAL;
+          if (fop(k, iocb.ki_filp, 'aio_fsync')) return k.callPtr(1, fop(k, iocb.ki_filp, 'aio_fsync'), f.iocb, iocb.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
+          break;
+        default:
+          f.ret = -EINVAL;
       }
+      f.pc = 9; // goto out (for -EBADF) or fall to the result handling with -EINVAL
+      if (f.ret !== -EBADF) f.pc = 2;
+      return;
     }
-    if (ret >= 0) ret = p.ki_nbytes - p.ki_left;
-    break out;
+    case 1:
+      f.ret = f.rv;
+      f.pc = 2;
+      return;
+    case 2:
+      // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
+      if (f.ret === -EIOCBQUEUED) {
+        f.pc = 9;
+        return;
+      }
+      if (f.ret > 0) {
+        iocb.ki_buf += f.ret;
+        iocb.ki_left -= f.ret;
+        // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
+        if (iocb.ki_left || (iocb.ki_left === 0 && (iocb.ki_opcode = IOCB_CMD_PWRITE))) {
+          // /* Force an extra retry to determine if we're done */
+          f.ret = -EIOCBQUEUED;
+          f.pc = 9;
+          return;
+        }
+      }
+      if (f.ret >= 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
+      f.pc = 9;
+      return;
+    case 9:
+      // out: current->iocb = NULL;
+      k.task(k.current).iocb = 0;
+      retryExit(k, f.iocb, f.ret);
+      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
+      f.pc = 10;
+      return;
+    case 10:
+      if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
+        kiocbSetKicked(k, f.iocb);
+        ev(k, f.iocb, 'kicked_set');
+      }
+      return k.ret(f.ret);
   }
-  // out: current->iocb = NULL;
-  k.task(k.current).iocb = 0;
-  retryExit(k, iocb, ret);
-  const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
-  if (ret === -EIOCBQUEUED && waitEmpty) {
-    kiocbSetKicked(k, iocb);
-    ev(k, iocb, 'kicked_set');
-  }
-  return ret;
-}
+});
 
-/** what aio_pread/aio_pwrite do with the method's result */
-function aio_rw_result(k: Machine, req: number, res: number): number {
-  const iocb = k.kiocb(req);
-  let ret = res;
-  // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
-  if (ret > 0) {
-    iocb.ki_buf += ret;
-    iocb.ki_left -= ret;
-    // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-    if (k.v.retryCapProgress) iocb.ki_retried = 0;
-    // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
-  }
-  // /* This means we must have transferred all that we could */
-  if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;
-  return ret;
+/** [mar14 aioretry] aio_pread(iocb) / aio_pwrite(iocb) */
+function makeRw(name: 'aio_pread' | 'aio_pwrite', which: 'aio_read' | 'aio_write') {
+  return kfn(name, 'fs/aio.c', ['iocb'], ['ret'], (k, f) => {
+    const iocb = k.kiocb(f.iocb);
+    switch (f.pc) {
+      case 0:
+        return callFop(k, 1, f.iocb, which);
+      case 1:
+        f.ret = f.rv;
+        // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
+        if (f.ret > 0) {
+          iocb.ki_buf += f.ret;
+          iocb.ki_left -= f.ret;
+          // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
+          if (k.v.retryCapProgress) iocb.ki_retried = 0;
+          // [proposed: eiocbRetry] ret = -EIOCBRETRY;
+          f.ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+        }
+        // /* This means we must have transferred all that we could */
+        if (f.ret === 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
+        return k.ret(f.ret);
+    }
+  });
 }
+export const aio_pread = makeRw('aio_pread', 'aio_read');
+export const aio_pwrite = makeRw('aio_pwrite', 'aio_write');
 
-/** [mar14 aioretry] aio_pread(iocb) */
-export function* aio_pread(k: Machine, iocb: number): KGen {
-  const ret = yield* call_ptr(k, fop(k, filpOf(k, iocb), 'aio_read'), iocb, ...rwArgs(k, iocb));
-  return aio_rw_result(k, iocb, ret);
+/** [mar14 aioretry] aio_fdsync / aio_fsync */
+function makeSync(name: 'aio_fdsync' | 'aio_fsync', datasync: number) {
+  return kfn(name, 'fs/aio.c', ['iocb'], [], (k, f) => {
+    switch (f.pc) {
+      case 0: {
+        const fs = fop(k, k.kiocb(f.iocb).ki_filp, 'aio_fsync');
+        if (!fs) return k.ret(-EINVAL);
+        return k.callPtr(1, fs, f.iocb, datasync);
+      }
+      case 1:
+        return k.ret(f.rv);
+    }
+  });
 }
-
-/** [mar14 aioretry] aio_pwrite(iocb) */
-export function* aio_pwrite(k: Machine, iocb: number): KGen {
-  const ret = yield* call_ptr(k, fop(k, filpOf(k, iocb), 'aio_write'), iocb, ...rwArgs(k, iocb));
-  return aio_rw_result(k, iocb, ret);
-}
-
-/** [mar14 aioretry] aio_fdsync(iocb) */
-export function* aio_fdsync(k: Machine, iocb: number): KGen {
-  const fs = fop(k, filpOf(k, iocb), 'aio_fsync');
-  if (!fs) return -EINVAL;
-  return yield* call_ptr(k, fs, iocb, 1);
-}
-
-/** [mar14 aioretry] aio_fsync(iocb) */
-export function* aio_fsync(k: Machine, iocb: number): KGen {
-  const fsync = fop(k, filpOf(k, iocb), 'aio_fsync');
-  if (!fsync) return -EINVAL;
-  return yield* call_ptr(k, fsync, iocb, 0);
-}
+export const aio_fdsync = makeSync('aio_fdsync', 1);
+export const aio_fsync = makeSync('aio_fsync', 0);
 
 /** [mar14 aioretry] aio_setup_iocb(iocb): choose the retry method once */
 export function aio_setup_iocb(k: Machine, req: number): number {
@@ -856,21 +1215,21 @@ export function aio_setup_iocb(k: Machine, req: number): number {
       ret = -EBADF;
       if (!(file.f_mode & FMODE_READ)) break;
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = fnptr(aio_pread);
+      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = aio_pread.id;
       break;
     case IOCB_CMD_PWRITE:
       ret = -EBADF;
       if (!(file.f_mode & FMODE_WRITE)) break;
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = fnptr(aio_pwrite);
+      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = aio_pwrite.id;
       break;
     case IOCB_CMD_FDSYNC:
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fdsync);
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fdsync.id;
       break;
     case IOCB_CMD_FSYNC:
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fsync);
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fsync.id;
       break;
     default:
       ret = -EINVAL;
@@ -890,197 +1249,312 @@ function fget(k: Machine, fd: number): number {
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) */
-export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen {
-  let ret = 0;
-  let run = 0;
-  if (k.uiocb(user_iocb).aio_reserved1) return -EINVAL;
-  const file = fget(k, k.uiocb(user_iocb).aio_fildes);
-  if (!file) return -EBADF;
-  const req = yield* aio_get_req(k, ctx);
-  if (!req) {
-    k.file(file).f_count--; // fput(file)
-    return -EAGAIN;
-  }
-  const u = k.uiocb(user_iocb);
-  const r = k.kiocb(req);
-  r.ki_filp = file;
-  u.aio_key = r.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
-  r.ki_user_obj = user_iocb;
-  r.ki_user_data = u.aio_data;
-  r.ki_pos = u.aio_offset;
-  const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
-  ev(k, req, 'io_submit_one');
-  out_put_req: {
-    if (k.v.core !== 'baseline') {
+export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb'], ['req', 'file', 'ret', 'run'], (k, f) => {
+  const u = k.uiocb(f.user_iocb);
+  switch (f.pc) {
+    case 0:
+      if (u.aio_reserved1) return k.ret(-EINVAL);
+      f.file = fget(k, u.aio_fildes);
+      if (!f.file) return k.ret(-EBADF);
+      return k.call(1, aio_get_req, f.ctx);
+    case 1: {
+      f.req = f.rv;
+      if (!f.req) {
+        k.file(f.file).f_count--; // fput(file)
+        return k.ret(-EAGAIN);
+      }
+      const req = k.kiocb(f.req);
+      req.ki_filp = f.file;
+      u.aio_key = req.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
+      req.ki_user_obj = f.user_iocb;
+      req.ki_user_data = u.aio_data;
+      req.ki_pos = u.aio_offset;
+      const i = k.iocbIndex(f.req);
+      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 1);
+      ev(k, f.req, 'io_submit_one');
+      if (k.v.core === 'baseline') {
+        f.pc = 2;
+        return;
+      }
       // [aioretry] remember what a retry needs
-      const rq = k.kiocb(req);
-      rq.ki_buf = k.uiocb(user_iocb).aio_buf;
-      rq.ki_left = rq.ki_nbytes = k.uiocb(user_iocb).aio_nbytes;
-      rq.ki_opcode = k.uiocb(user_iocb).aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(req), fnptr(aio_wake_function));
-      INIT_LIST_HEAD(k, kiWaitList(req));
-      rq.ki_retried = 0;
-      // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
-      if (k.v.core === 'mar05') rq.ki_retry = fnptr(aio_process_iocb);
-      if (k.v.core !== 'mar05') {
-        // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
-        k.wr(kiRunList(req), 0, 'ki_run_list.next');
-        k.wr(kiRunList(req) + 1, 0, 'ki_run_list.prev');
-        k.kiocb(req).ki_retry = 0;
-        ret = aio_setup_iocb(k, req);
-        if (ret === -EBADF || ret === -EFAULT) break out_put_req;
-        // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-        if (k.v.setupErrorComplete && ret) {
-          yield* aio_complete(k, req, ret, 0);
-          return 0;
-        }
-        yield* spin_lock_irq(k, ctxLock(ctx));
-        ret = yield* aio_run_iocb(k, req);
-        spin_unlock_irq(k, ctxLock(ctx));                                       yield;
-        // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-        if (ret === retryCode(k)) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-        return 0;
+      req.ki_buf = u.aio_buf;
+      req.ki_left = req.ki_nbytes = u.aio_nbytes;
+      req.ki_opcode = u.aio_lio_opcode;
+      init_waitqueue_func_entry(k, kiWait(f.req), aio_wake_function.id);
+      INIT_LIST_HEAD(k, kiWaitList(f.req));
+      req.ki_retried = 0;
+      if (k.v.core === 'mar05') {
+        // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
+        req.ki_retry = aio_process_iocb.id;
+        f.pc = 20;
+        return;
       }
-      kiocbSetStarted(k, req);
-      ret = yield* aio_process_iocb(k, req);
-      if (ret === -EIOCBQUEUED) {
-        run = 0;
-        yield* spin_lock_irq(k, ctxLock(ctx));                                  yield;
-        kiocbClearStarted(k, req);                                              yield;
-        if (kiocbIsKicked(k, req)) {                                            yield;
-          run = __queue_kicked_iocb(k, req);                                    yield;
-        }
-        spin_unlock_irq(k, ctxLock(ctx));
-        if (run) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-        return 0;
+      // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
+      k.wr(kiRunList(f.req), 0, 'ki_run_list.next');
+      k.wr(kiRunList(f.req) + 1, 0, 'ki_run_list.prev');
+      req.ki_retry = 0;
+      f.ret = aio_setup_iocb(k, f.req);
+      if (f.ret === -EBADF || f.ret === -EFAULT) {
+        f.pc = 90;
+        return;
       }
-      if (ret === -EBADF || ret === -EFAULT) break out_put_req;
-      yield* aio_complete(k, req, ret, 0);
-      return 0;
+      // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
+      if (k.v.setupErrorComplete && f.ret) return k.call(5, aio_complete, f.req, f.ret, 0);
+      f.pc = 30;
+      return;
     }
     // ---- 2.5.62: the switch calls the f_op directly
-    const m = submit_method(k, user_iocb, req, file);
-    ret = m[0];
-    if (m[1]) {
-      retryEnter(k, req); // the method runs for the async kiocb: aio context
-      ret = yield* call_ptr(k, m[1], req, ...m.slice(2));
-      retryExit(k, req, ret);                                                   yield;
-    } else if (ret === -EBADF) break out_put_req;
-    // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
-    if (ret === -EIOCBQUEUED) return 0;
-    yield* aio_complete(k, req, ret, 0);
-    return 0;
+    case 2: {
+      const req = k.kiocb(f.req);
+      const file = k.file(f.file);
+      switch (u.aio_lio_opcode) {
+        case IOCB_CMD_PREAD:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_READ)) {
+            f.pc = 90;
+            return;
+          }
+          f.ret = -EINVAL;
+          if (fop(k, f.file, 'aio_read')) {
+            retryEnter(k, f.req); // the method runs for the async kiocb: aio context
+            return k.callPtr(3, fop(k, f.file, 'aio_read'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          }
+          break;
+        case IOCB_CMD_PWRITE:
+          f.ret = -EBADF;
+          if (!(file.f_mode & FMODE_WRITE)) {
+            f.pc = 90;
+            return;
+          }
+          f.ret = -EINVAL;
+          if (fop(k, f.file, 'aio_write')) {
+            retryEnter(k, f.req);
+            return k.callPtr(3, fop(k, f.file, 'aio_write'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
+          }
+          break;
+        case IOCB_CMD_FDSYNC:
+        case IOCB_CMD_FSYNC:
+          f.ret = -EINVAL;
+          if (fop(k, f.file, 'aio_fsync')) {
+            retryEnter(k, f.req);
+            return k.callPtr(3, fop(k, f.file, 'aio_fsync'), f.req, u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
+          }
+          break;
+        default:
+          f.ret = -EINVAL;
+      }
+      f.pc = 4;
+      return;
+    }
+    case 3:
+      f.ret = f.rv;
+      retryExit(k, f.req, f.ret);
+      f.pc = 4;
+      return;
+    case 4:
+      // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
+      if (f.ret === -EIOCBQUEUED) return k.ret(0);
+      return k.call(5, aio_complete, f.req, f.ret, 0);
+    case 5:
+      return k.ret(0);
+    // ---- [mar05 aioretry]
+    case 20:
+      kiocbSetStarted(k, f.req);
+      return k.call(21, aio_process_iocb, f.req);
+    case 21:
+      f.ret = f.rv;
+      if (f.ret === -EIOCBQUEUED) {
+        f.run = 0;
+        f.pc = 22;
+        return;
+      }
+      if (f.ret === -EBADF || f.ret === -EFAULT) {
+        f.pc = 90;
+        return;
+      }
+      return k.call(5, aio_complete, f.req, f.ret, 0);
+    case 22:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 23;
+      return;
+    case 23:
+      kiocbClearStarted(k, f.req);
+      f.pc = 24;
+      return;
+    case 24:
+      if (kiocbIsKicked(k, f.req)) {
+        f.pc = 25;
+        return;
+      }
+      f.pc = 26;
+      return;
+    case 25:
+      f.run = __queue_kicked_iocb(k, f.req);
+      f.pc = 26;
+      return;
+    case 26:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      if (f.run) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      return k.ret(0);
+    // ---- [mar14 aioretry]
+    case 30:
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      return k.call(31, aio_run_iocb, f.req);
+    case 31:
+      f.ret = f.rv;
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      f.pc = 32;
+      return;
+    case 32:
+      // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
+      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      return k.ret(0);
+    // ---- out_put_req:
+    case 90: {
+      const i = k.iocbIndex(f.req);
+      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
+      return k.call(91, aio_put_req, f.req);
+    }
+    case 91:
+      return k.ret(f.ret);
   }
-  // ---- out_put_req:
-  const gj = k.iocbIndex(req);
-  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
-  yield* aio_put_req(k, req);
-  return ret;
-}
-
-/** 2.5.62 io_submit_one's switch on aio_lio_opcode: [ret, f_op method, ...args after the kiocb] (method 0: none) */
-function submit_method(k: Machine, user_iocb: number, req: number, filp: number): number[] {
-  const u = k.uiocb(user_iocb);
-  const file = k.file(filp);
-  switch (u.aio_lio_opcode) {
-    case IOCB_CMD_PREAD:
-      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, filp, 'aio_read'), u.aio_buf, u.aio_nbytes, k.kiocb(req).ki_pos];
-    case IOCB_CMD_PWRITE:
-      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, filp, 'aio_write'), u.aio_buf, u.aio_nbytes, k.kiocb(req).ki_pos];
-    case IOCB_CMD_FDSYNC:
-    case IOCB_CMD_FSYNC:
-      return [-EINVAL, fop(k, filp, 'aio_fsync'), u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
-    default:
-      return [-EINVAL, 0];
-  }
-}
+});
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
-  let ret = 0;
-  // ctx = lookup_ioctx(ctx_id)
-  get_ioctx(k, ctx);
-  let i = 0;                                                                    yield;
-  while (i < nr) {
-    ret = yield* io_submit_one(k, ctx, k.A.userIocbs[i]);
-    if (ret) break;
-    i++;
+export const sys_io_submit = kfn('sys_io_submit', 'fs/aio.c', ['ctx', 'nr'], ['i', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // ctx = lookup_ioctx(ctx_id)
+      get_ioctx(k, f.ctx);
+      f.i = 0;
+      f.pc = 1;
+      return;
+    case 1:
+      if (f.i >= f.nr) {
+        f.pc = 3;
+        return;
+      }
+      return k.call(2, io_submit_one, f.ctx, k.A.userIocbs[f.i]);
+    case 2:
+      f.ret = f.rv;
+      if (f.ret) {
+        f.pc = 3;
+        return;
+      }
+      f.i++;
+      f.pc = 1;
+      return;
+    case 3:
+      put_ioctx(k, f.ctx);
+      k.setG(G.SUBMIT_RET, f.i ? f.i : f.ret);
+      return k.ret(f.i ? f.i : f.ret);
   }
-  put_ioctx(k, ctx);
-  k.setG(G.SUBMIT_RET, i ? i : ret);
-  return i ? i : ret;
-}
+});
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-export function* sys_io_getevents(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
-  atomic('lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)');
-  k.pp();
-  if (k.ctx(ctx).dead) return -EINVAL; // lookup_ioctx skips dead contexts
-  get_ioctx(k, ctx);
-  let ret = -EINVAL;
-  if (min_nr >= 0 && nr >= 0 && nr >= min_nr) ret = yield* read_events(k, ctx, min_nr, nr, timeout);
-  put_ioctx(k, ctx);
-  k.setG(G.GETEVENTS_RET, ret);
-  return ret;
-}
+export const sys_io_getevents = kfn('sys_io_getevents', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (k.ctx(f.ctx).dead) return k.ret(-EINVAL); // lookup_ioctx skips dead contexts
+      get_ioctx(k, f.ctx);
+      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) {
+        f.rv = -EINVAL;
+        f.pc = 1;
+        return;
+      }
+      return k.call(1, read_events, f.ctx, f.min_nr, f.nr, f.timeout);
+    case 1:
+      put_ioctx(k, f.ctx);
+      k.setG(G.GETEVENTS_RET, f.rv);
+      return k.ret(f.rv);
+  }
+});
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-export function* sys_io_cancel(k: Machine, ctx: number, user_iocb: number): KGen {
-  get_ioctx(k, ctx);
-  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
-  // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
-  const reqs = listEntries(k.m, activeReqs(ctx)) ?? [];
-  let found = 0;
-  k.pp();
-  for (const l of reqs) {
-    const req = k.kiocb(l - KIOCB.off.ki_list);
-    if (req.ki_user_obj === user_iocb && req.ki_cancel) found = l - KIOCB.off.ki_list;
+export const sys_io_cancel = kfn('sys_io_cancel', 'fs/aio.c', ['ctx', 'user_iocb'], ['found'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      get_ioctx(k, f.ctx);
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      f.pc = 1;
+      return;
+    case 1: {
+      // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
+      const reqs = listEntries(k.m, activeReqs(f.ctx)) ?? [];
+      f.found = 0;
+      k.pp();
+      for (const l of reqs) {
+        const req = k.kiocb(l - KIOCB.off.ki_list);
+        if (req.ki_user_obj === f.user_iocb && req.ki_cancel) f.found = l - KIOCB.off.ki_list;
+      }
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      put_ioctx(k, f.ctx);
+      return k.ret(f.found ? 0 : -EAGAIN);
+    }
   }
-  spin_unlock_irq(k, ctxLock(ctx));
-  put_ioctx(k, ctx);
-  return found ? 0 : -EAGAIN;
-}
+});
 
 /** wait_for_all_aios(ctx) */
-export function* wait_for_all_aios(k: Machine, ctx: number): KGen {
-  k.pp();
-  if (!k.ctx(ctx).reqs_active) return 0;
-  const wait = k.myWait(2);
-  k.setStackObj(wait, true);
-  declare_waitqueue(k, wait, k.current);
-  yield* add_wait_queue(k, ctxWait(ctx), wait, 0);
-  set_current_state(k, TASK_UNINTERRUPTIBLE);                                   yield;
-  for (;;) {
-    k.pp();
-    if (!k.ctx(ctx).reqs_active) break;
-    yield* schedule(k, -1);
-    set_current_state(k, TASK_UNINTERRUPTIBLE);
+export const wait_for_all_aios = kfn('wait_for_all_aios', 'fs/aio.c', ['ctx'], ['wait'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (!k.ctx(f.ctx).reqs_active) return k.ret(0);
+      f.wait = k.myWait(2);
+      k.setStackObj(f.wait, true);
+      declare_waitqueue(k, f.wait, k.current);
+      return k.call(1, add_wait_queue, ctxWait(f.ctx), f.wait, 0);
+    case 1:
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      f.pc = 2;
+      return;
+    case 2:
+      k.pp();
+      if (!k.ctx(f.ctx).reqs_active) {
+        f.pc = 4;
+        return;
+      }
+      return k.call(3, schedule, -1);
+    case 3:
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      f.pc = 2;
+      return;
+    case 4:
+      set_current_state(k, TASK_RUNNING);
+      return k.call(5, remove_wait_queue, ctxWait(f.ctx), f.wait);
+    case 5:
+      k.setStackObj(f.wait, false);
+      return k.ret(0);
   }
-  set_current_state(k, TASK_RUNNING);
-  yield* remove_wait_queue(k, ctxWait(ctx), wait);
-  k.setStackObj(wait, false);
-  return 0;
-}
+});
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-export function* io_destroy(k: Machine, ctx: number): KGen {
-  atomic('lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out');
-  get_ioctx(k, ctx); // lookup_ioctx
-  const c = k.ctx(ctx);
-  const was_dead = c.dead;
-  c.dead = 1;
-  if (!was_dead) put_ioctx(k, ctx);                                             yield;
-  // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
-  yield* spin_lock_irq(k, ctxLock(ctx));
-  k.ctx(ctx).dead = 1;                                                          yield;
-  spin_unlock_irq(k, ctxLock(ctx));
-  yield* wait_for_all_aios(k, ctx);
-  put_ioctx(k, ctx);
-  return 0;
-}
+export const io_destroy = kfn('io_destroy', 'fs/aio.c', ['ctx'], ['was_dead'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      get_ioctx(k, f.ctx); // lookup_ioctx
+      const c = k.ctx(f.ctx);
+      f.was_dead = c.dead;
+      c.dead = 1;
+      if (!f.was_dead) put_ioctx(k, f.ctx);
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      k.ctx(f.ctx).dead = 1;
+      f.pc = 2;
+      return;
+    case 2:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.call(3, wait_for_all_aios, f.ctx);
+    case 3:
+      put_ioctx(k, f.ctx);
+      return k.ret(0);
+  }
+});
 
 export { EINVAL };
 
@@ -1089,16 +1563,22 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-export function* exit_aio(k: Machine, ctx: number): KGen {
-  // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
-  yield* spin_lock_irq(k, ctxLock(ctx));
-  k.ctx(ctx).dead = 1;                                                          yield;
-  spin_unlock_irq(k, ctxLock(ctx));
-  yield* wait_for_all_aios(k, ctx);
-  // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
-  atomic('exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put');
-  k.pp();
-  if (k.ctx(ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(ctx).users} ${k.ctx(ctx).dead} ${k.ctx(ctx).reqs_active}`);
-  put_ioctx(k, ctx);
-  return 0;
-}
+export const exit_aio = kfn('exit_aio', 'fs/aio.c', ['ctx'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
+      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      k.ctx(f.ctx).dead = 1;
+      f.pc = 1;
+      return;
+    case 1:
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      return k.call(2, wait_for_all_aios, f.ctx);
+    case 2:
+      // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
+      k.pp();
+      if (k.ctx(f.ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(f.ctx).users} ${k.ctx(f.ctx).dead} ${k.ctx(f.ctx).reqs_active}`);
+      put_ioctx(k, f.ctx);
+      return k.ret(0);
+  }
+});
