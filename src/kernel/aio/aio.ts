@@ -8,8 +8,9 @@
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
+ * @c fs/aio.c
  */
-import { kfn } from '../../engine/fn.ts';
+import { kfn, fnref, fnptr, addressOf, atomic, call_ptr, asKGen, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { FR_LOCALS } from '../../engine/fn.ts';
@@ -32,12 +33,14 @@ import {
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
-import { bp, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
-import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/spinlock.ts';
-import { init_wait, init_waitqueue_func_entry, wake_up_args, declare_waitqueue, waitqueue_active } from '../kernel/wait.ts';
+import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
+// the boolean (one attempt) forms, for the hand-written code not ported yet
+import { spin_lock_irq as try_spin_lock_irq, spin_lock_irqsave as try_spin_lock_irqsave } from '../../engine/kernel/spinlock.ts';
+import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, wake_up_args, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // the compiled kernel functions (KFn), for the hand-written code's k.call
-import { schedule } from '../../engine/kernel/sched.ts';
-import { __wake_up, add_wait_queue, remove_wait_queue } from '../../engine/kernel/wait.ts';
+import { schedule as schedule_kfn } from '../../engine/kernel/sched.ts';
+import { __wake_up as __wake_up_kfn, add_wait_queue as add_wait_queue_kfn, remove_wait_queue as remove_wait_queue_kfn } from '../../engine/kernel/wait.ts';
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../../engine/kernel/workqueue.ts';
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
@@ -189,61 +192,42 @@ function aio_ring_avail(k: Machine, ctx: number): number {
 }
 
 /** __aio_get_req(ctx) */
-export const __aio_get_req = kfn('__aio_get_req', 'fs/aio.c', ['ctx'], ['req'], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      f.req = kmem_cache_alloc(k);
-      if (!f.req) return k.ret(0);
-      k.store(f.req - 1, H_LIVE);
-      const req = k.kiocb(f.req);
-      req.ki_flags = 1 << KIF_LOCKED;
-      req.ki_users = 1;
-      req.ki_key = 0;
-      req.ki_ctx = f.ctx;
-      req.ki_cancel = 0;
-      req.ki_retry = 0;
-      req.ki_user_obj = 0;
-      // ki_run_list holds whatever the slab memory held (zeroes here) ...
-      // [aioretry] ... unless the patch initialises it:
-      if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(f.req));
-      ev(k, f.req, 'aio_get_req');
-      f.pc = 1;
-      return;
-    }
-    case 1:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 2;
-      return;
-    case 2:
-      // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
-      if (k.ctx(f.ctx).reqs_active < aio_ring_avail(k, f.ctx)) {
-        list_add(k, kiList(f.req), activeReqs(f.ctx));
-        get_ioctx(k, f.ctx);
-        k.ctx(f.ctx).reqs_active++;
-      } else {
-        k.store(f.req - 1, H_FREED); // kmem_cache_free
-        f.req = 0;
-      }
-      f.pc = 3;
-      return;
-    case 3:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.ret(f.req);
-  }
-});
+export function* __aio_get_req(k: Machine, ctx: number): KGen {
+  let req = kmem_cache_alloc(k);
+  if (!req) return 0;
+  k.store(req - 1, H_LIVE);
+  const r = k.kiocb(req);
+  r.ki_flags = 1 << KIF_LOCKED;
+  r.ki_users = 1;
+  r.ki_key = 0;
+  r.ki_ctx = ctx;
+  r.ki_cancel = 0;
+  r.ki_retry = 0;
+  r.ki_user_obj = 0;
+  // ki_run_list holds whatever the slab memory held (zeroes here) ...
+  // [aioretry] ... unless the patch initialises it:
+  if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(req));
+  ev(k, req, 'aio_get_req');                                                    yield;
+  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
+  // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
+  if (k.ctx(ctx).reqs_active < aio_ring_avail(k, ctx)) {
+    list_add(k, kiList(req), activeReqs(ctx));
+    get_ioctx(k, ctx);
+    k.ctx(ctx).reqs_active++;
+  } else {
+    k.store(req - 1, H_FREED); // kmem_cache_free
+    req = 0;
+  }                                                                             yield;
+  spin_unlock_irq(k, ctxLock(ctx));
+  return req;
+}
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-export const aio_get_req = kfn('aio_get_req', 'fs/aio.c', ['ctx'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      return k.call(1, __aio_get_req, f.ctx);
-    case 1:
-      if (f.rv) return k.ret(f.rv);
-      return k.call(2, __aio_get_req, f.ctx);
-    case 2:
-      return k.ret(f.rv);
-  }
-});
+export function* aio_get_req(k: Machine, ctx: number): KGen {
+  const req = yield* __aio_get_req(k, ctx);
+  if (req) return req;
+  return yield* __aio_get_req(k, ctx);
+}
 
 /**
  * really_put_req(ctx, req): caller holds ctx_lock. Returns true when the context is dead
@@ -270,54 +254,37 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-export const __aio_put_req = kfn('__aio_put_req', 'fs/aio.c', ['ctx', 'req'], [], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      k.pp(f.req + KIOCB.off.ki_users);
-      const req = k.kiocb(f.req);
-      req.ki_users--;
-      if (req.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
-      if (req.ki_users > 0) {
-        ev(k, f.req, 'put_ref');
-        return k.ret(0);
-      }
-      f.pc = 1;
-      return;
-    }
-    case 1:
-      list_del(k, kiList(f.req));
-      f.pc = 2;
-      return;
-    case 2: {
-      const req = k.kiocb(f.req);
-      req.ki_cancel = 0;
-      req.ki_retry = 0;
-      // atomic_dec_and_test(&req->ki_filp->f_count)
-      const file = k.file(req.ki_filp);
-      k.pp();
-      file.f_count--;
-      if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
-      if (really_put_req(k, f.ctx, f.req)) return k.call(3, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
-      return k.ret(1);
-    }
-    case 3:
-      return k.ret(1);
-  }
-});
+export function* __aio_put_req(k: Machine, ctx: number, req: number): KGen {
+  k.pp(req + KIOCB.off.ki_users);
+  const r = k.kiocb(req);
+  r.ki_users--;
+  if (r.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
+  if (r.ki_users > 0) {
+    ev(k, req, 'put_ref');
+    return 0;
+  }                                                                             yield;
+  list_del(k, kiList(req));                                                     yield;
+  const r2 = k.kiocb(req);
+  r2.ki_cancel = 0;
+  r2.ki_retry = 0;
+  // atomic_dec_and_test(&req->ki_filp->f_count)
+  const file = k.file(r2.ki_filp);
+  k.pp();
+  file.f_count--;
+  if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
+  if (really_put_req(k, ctx, req)) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1); // wake_up(&ctx->wait)
+  return 1;
+}
 
 /** aio_put_req(req) */
-export const aio_put_req = kfn('aio_put_req', 'fs/aio.c', ['req'], ['ctx'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      f.ctx = k.kiocb(f.req).ki_ctx;
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
-      return k.call(1, __aio_put_req, f.ctx, f.req);
-    case 1:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      if (f.rv) put_ioctx(k, f.ctx);
-      return k.ret(f.rv);
-  }
-});
+export function* aio_put_req(k: Machine, req: number): KGen {
+  const ctx = k.kiocb(req).ki_ctx;
+  yield* spin_lock_irq(k, ctxLock(ctx));
+  const ret = yield* __aio_put_req(k, ctx, req);
+  spin_unlock_irq(k, ctxLock(ctx));
+  if (ret) put_ioctx(k, ctx);
+  return ret;
+}
 
 // ------------------------------------------------------------------ sync kiocbs
 /** init_sync_kiocb(x, filp) (macro) */
@@ -339,50 +306,26 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-export const wait_on_sync_kiocb = kfn('wait_on_sync_kiocb', 'fs/aio.c', ['iocb'], ['users'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
-    case 0:
-      // [mar05 aioretry] printk("wait_on_sync_iocb\n");
-      if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');
-      f.pc = 1;
-      return;
-    case 1:
-      // while (iocb->ki_users) { [mar05: && !kiocbIsKicked(iocb)]
-      k.pp();
-      if (!iocb.ki_users) {
-        f.pc = 5;
-        return;
-      }
-      if (k.v.waitSyncKicked && kiocbIsKicked(k, f.iocb)) {
-        f.pc = 5;
-        return;
-      }
-      f.pc = 2;
-      return;
-    case 2:
-      set_current_state(k, TASK_UNINTERRUPTIBLE);
-      f.pc = 3;
-      return;
-    case 3:
-      // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
-      k.pp();
-      if (!iocb.ki_users || (k.v.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) {
-        f.pc = 5;
-        return;
-      }
-      return k.call(1, schedule, bp('wait_on_sync_kiocb'));
-    case 5:
-      // __set_current_state(TASK_RUNNING);
-      set_current_state(k, TASK_RUNNING);
-      f.pc = 6;
-      return;
-    case 6:
-      // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
-      if (k.v.waitSyncKicked && iocb.ki_users) return k.ret(-EIOCBQUEUED);
-      return k.ret(iocb.ki_user_data);
-  }
-});
+export function* wait_on_sync_kiocb(k: Machine, iocb: number): KGen {
+  // [mar05 aioretry] printk("wait_on_sync_iocb\n");
+  if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');                      yield;
+  // while (iocb->ki_users [mar05: && !kiocbIsKicked(iocb)]) {
+  for (;;) {
+    k.pp();
+    if (!k.kiocb(iocb).ki_users) break;
+    if (k.v.waitSyncKicked && kiocbIsKicked(k, iocb)) break;                   yield;
+    set_current_state(k, TASK_UNINTERRUPTIBLE);                                 yield;
+    // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
+    k.pp();
+    if (!k.kiocb(iocb).ki_users || (k.v.waitSyncKicked && k.m[kiFlags(iocb)] & (1 << KIF_KICKED))) break;
+    yield* schedule(k, bp('wait_on_sync_kiocb'));
+  }                                                                             yield;
+  // __set_current_state(TASK_RUNNING);
+  set_current_state(k, TASK_RUNNING);                                           yield;
+  // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
+  if (k.v.waitSyncKicked && k.kiocb(iocb).ki_users) return -EIOCBQUEUED;
+  return k.kiocb(iocb).ki_user_data;
+}
 
 // ------------------------------------------------------------------ completion
 /**
@@ -421,7 +364,7 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       f.pc = 1;
       return;
     case 1: {
-      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
       if (fl < 0) return;
       f.flags = fl;
       f.pc = k.v.completeDelRunList ? 2 : 4;
@@ -457,7 +400,7 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       // smp_wmb(); info->tail = tail; ring->tail = tail;
       c.info_tail = f.tail;
       c.ring_tail = f.tail;
-      return k.call(5, __aio_put_req, f.ctx, f.iocb);
+      return k.call(5, fnref(__aio_put_req), f.ctx, f.iocb);
     }
     case 5:
       f.ret = f.rv;
@@ -466,7 +409,7 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       return;
     case 6:
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
-      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(7, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(7, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
       f.pc = 7;
       return;
     case 7:
@@ -474,7 +417,7 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       return k.ret(f.ret);
     // sync branch, ki_users != 1
     case 10:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 11;
       return;
     case 11:
@@ -502,7 +445,7 @@ export const aio_read_evt = kfn('aio_read_evt', 'fs/aio.c', ['ctx'], ['head'], (
       f.pc = 1;
       return;
     case 1:
-      if (!spin_lock_irq(k, f.ctx + KIOCTX.off.ring_lock)) return; // spin_lock(&info->ring_lock)
+      if (!try_spin_lock_irq(k, f.ctx + KIOCTX.off.ring_lock)) return; // spin_lock(&info->ring_lock)
       f.pc = 2;
       return;
     case 2: {
@@ -568,7 +511,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
         f.pc = 20;
         return;
       }
-      return k.call(5, add_wait_queue, ctxWait(f.ctx), f.wait, 1);
+      return k.call(5, add_wait_queue_kfn, ctxWait(f.ctx), f.wait, 1);
     case 5:
       // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
       set_current_state(k, TASK_INTERRUPTIBLE);
@@ -594,7 +537,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
       f.pc = 7;
       return;
     case 7:
-      return k.call(8, schedule, -1);
+      return k.call(8, schedule_kfn, -1);
     case 8:
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
       k.pp();
@@ -608,7 +551,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
     case 10:
       // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
       set_current_state(k, TASK_RUNNING);
-      return k.call(11, remove_wait_queue, ctxWait(f.ctx), f.wait);
+      return k.call(11, remove_wait_queue_kfn, ctxWait(f.ctx), f.wait);
     case 11:
       if (f.ret <= 0) {
         f.pc = 20;
@@ -666,7 +609,7 @@ export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], 
       f.pc = 1;
       return;
     case 1: {
-      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
       if (fl < 0) return;
       f.flags = fl;
       f.pc = 2;
@@ -687,7 +630,7 @@ export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], 
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
       if (waitqueue_active(k, ctxWait(f.ctx))) {
         if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-        return k.call(5, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+        return k.call(5, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
       }
       return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
     case 5:
@@ -735,7 +678,7 @@ export const kick_iocb = kfn('kick_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags']
     case 4:
       return k.ret(0);
     case 5: {
-      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
       if (fl < 0) return;
       f.flags = fl;
       f.pc = 6;
@@ -777,7 +720,7 @@ export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', '
     case 10: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       f.run = 0;
-      const fl = spin_lock_irqsave(k, ctxLock(f.ctx));
+      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
       if (fl < 0) return;
       f.flags = fl;
       f.pc = 11;
@@ -801,7 +744,7 @@ export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', '
       if (!f.run) return k.ret(1);
       if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx))) {
         if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-        return k.call(2, __wake_up, ...wake_up_args(ctxWait(f.ctx)));
+        return k.call(2, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
       }
       return k.call(2, queue_work, AIO_WQ, ctxWq(f.ctx));
   }
@@ -879,7 +822,7 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
       f.pc = 6;
       return;
     case 6:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 7;
       return;
     case 7:
@@ -909,7 +852,7 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
       f.pc = 10;
       return;
     case 10:
-      return k.call(11, __aio_put_req, f.ctx, f.iocb);
+      return k.call(11, fnref(__aio_put_req), f.ctx, f.iocb);
     case 11:
       return k.ret(f.ret);
   }
@@ -919,7 +862,7 @@ export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'r
 export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
   switch (f.pc) {
     case 0:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 1;
       return;
     case 1:
@@ -981,7 +924,7 @@ export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 
       f.pc = 18;
       return;
     case 18:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 19;
       return;
     case 19:
@@ -1000,7 +943,7 @@ export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 
       f.pc = 22;
       return;
     case 22:
-      return k.call(3, __aio_put_req, f.ctx, f.iocb);
+      return k.call(3, fnref(__aio_put_req), f.ctx, f.iocb);
     case 30:
       spin_unlock_irq(k, ctxLock(f.ctx));
       return k.ret(0);
@@ -1020,7 +963,7 @@ export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['i
       f.pc = 1;
       return;
     case 1:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 2;
       return;
     case 2:
@@ -1062,8 +1005,8 @@ export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['i
       f.pc = 8;
       return;
     case 8:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
-      if (f.iocb) return k.call(2, __aio_put_req, f.ctx, f.iocb);
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (f.iocb) return k.call(2, fnref(__aio_put_req), f.ctx, f.iocb);
       f.pc = 2;
       return;
     case 10:
@@ -1256,7 +1199,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       if (u.aio_reserved1) return k.ret(-EINVAL);
       f.file = fget(k, u.aio_fildes);
       if (!f.file) return k.ret(-EBADF);
-      return k.call(1, aio_get_req, f.ctx);
+      return k.call(1, fnref(aio_get_req), f.ctx);
     case 1: {
       f.req = f.rv;
       if (!f.req) {
@@ -1374,7 +1317,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       }
       return k.call(5, aio_complete, f.req, f.ret, 0);
     case 22:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 23;
       return;
     case 23:
@@ -1398,7 +1341,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return k.ret(0);
     // ---- [mar14 aioretry]
     case 30:
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       return k.call(31, aio_run_iocb, f.req);
     case 31:
       f.ret = f.rv;
@@ -1413,7 +1356,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
     case 90: {
       const i = k.iocbIndex(f.req);
       if (i >= 0) k.setGhost(i, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
-      return k.call(91, aio_put_req, f.req);
+      return k.call(91, fnref(aio_put_req), f.req);
     }
     case 91:
       return k.ret(f.ret);
@@ -1476,7 +1419,7 @@ export const sys_io_cancel = kfn('sys_io_cancel', 'fs/aio.c', ['ctx', 'user_iocb
   switch (f.pc) {
     case 0:
       get_ioctx(k, f.ctx);
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 1;
       return;
     case 1: {
@@ -1504,7 +1447,7 @@ export const wait_for_all_aios = kfn('wait_for_all_aios', 'fs/aio.c', ['ctx'], [
       f.wait = k.myWait(2);
       k.setStackObj(f.wait, true);
       declare_waitqueue(k, f.wait, k.current);
-      return k.call(1, add_wait_queue, ctxWait(f.ctx), f.wait, 0);
+      return k.call(1, add_wait_queue_kfn, ctxWait(f.ctx), f.wait, 0);
     case 1:
       set_current_state(k, TASK_UNINTERRUPTIBLE);
       f.pc = 2;
@@ -1515,14 +1458,14 @@ export const wait_for_all_aios = kfn('wait_for_all_aios', 'fs/aio.c', ['ctx'], [
         f.pc = 4;
         return;
       }
-      return k.call(3, schedule, -1);
+      return k.call(3, schedule_kfn, -1);
     case 3:
       set_current_state(k, TASK_UNINTERRUPTIBLE);
       f.pc = 2;
       return;
     case 4:
       set_current_state(k, TASK_RUNNING);
-      return k.call(5, remove_wait_queue, ctxWait(f.ctx), f.wait);
+      return k.call(5, remove_wait_queue_kfn, ctxWait(f.ctx), f.wait);
     case 5:
       k.setStackObj(f.wait, false);
       return k.ret(0);
@@ -1543,7 +1486,7 @@ export const io_destroy = kfn('io_destroy', 'fs/aio.c', ['ctx'], ['was_dead'], (
     }
     case 1:
       // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       k.ctx(f.ctx).dead = 1;
       f.pc = 2;
       return;
@@ -1567,7 +1510,7 @@ export const exit_aio = kfn('exit_aio', 'fs/aio.c', ['ctx'], [], (k, f) => {
   switch (f.pc) {
     case 0:
       // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
-      if (!spin_lock_irq(k, ctxLock(f.ctx))) return;
+      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       k.ctx(f.ctx).dead = 1;
       f.pc = 1;
       return;
