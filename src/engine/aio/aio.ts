@@ -45,7 +45,9 @@ import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove
 // the compiled kernel functions (KFn), for the hand-written code's k.call
 import { schedule as schedule_kfn } from '../../engine/kernel/sched.ts';
 import { __wake_up as __wake_up_kfn, add_wait_queue as add_wait_queue_kfn, remove_wait_queue as remove_wait_queue_kfn } from '../../engine/kernel/wait.ts';
-import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../../engine/kernel/workqueue.ts';
+// not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
+import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work as queue_work_kfn } from '../../engine/kernel/workqueue.ts';
+const queue_work = asKGen<[number, number]>(queue_work_kfn);
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
 
@@ -175,7 +177,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
   INIT_LIST_HEAD(k, ctxWait(ctx) + WQ_HEAD.off.task_list);
   INIT_LIST_HEAD(k, activeReqs(ctx));
   INIT_LIST_HEAD(k, runList(ctx));
-  INIT_WORK(k, ctxWq(ctx), aio_kick_handler.id, ctx);
+  INIT_WORK(k, ctxWq(ctx), fnptr(aio_kick_handler), ctx);
   c.info_nr = k.A.ringEvents.length;
   c.info_tail = 0;
   c.ring_head = 0;
@@ -195,8 +197,13 @@ function aio_ring_avail(k: Machine, ctx: number): number {
   return (c.ring_head + c.info_nr - 1 - c.info_tail) % c.info_nr;
 }
 
+/** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
+function retryCode(k: Machine): number {
+  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+}
+
 /** __aio_get_req(ctx) */
-const POINTS___aio_get_req = [{"pc":0,"line":195,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":210,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":211,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":211,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":220,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS___aio_get_req = [{"pc":0,"line":202,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":217,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":218,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":218,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":227,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -244,7 +251,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 }, POINTS___aio_get_req);
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-const POINTS_aio_get_req = [{"pc":0,"line":226,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":227,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":229,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
+const POINTS_aio_get_req = [{"pc":0,"line":233,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":234,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":236,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -286,7 +293,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-const POINTS___aio_put_req = [{"pc":0,"line":257,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":265,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":266,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":275,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___aio_put_req = [{"pc":0,"line":264,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":272,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":273,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":282,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -324,7 +331,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 }, POINTS___aio_put_req);
 
 /** aio_put_req(req) */
-const POINTS_aio_put_req = [{"pc":0,"line":280,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":282,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":283,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_put_req = [{"pc":0,"line":287,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":289,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":290,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -364,7 +371,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":309,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":313,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":316,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":317,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":313,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":313,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":322,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":324,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":316,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":320,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":323,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":324,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":320,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":320,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":329,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":331,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -513,38 +520,45 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       return k.ret(f.ret);
   }
 });
+/** the hand-written aio_complete, typed for `yield*` from the converted functions */
+const hw_aio_complete = asKGen<[number, number, number]>(aio_complete);
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
-export const aio_read_evt = kfn('aio_read_evt', 'fs/aio.c', ['ctx'], ['head'], (k, f) => {
-  const c = k.ctx(f.ctx);
-  switch (f.pc) {
-    case 0:
+const POINTS_aio_read_evt = [{"pc":0,"line":448,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":450,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":451,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":451,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
+export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       k.pp();
-      if (c.ring_head === c.ring_tail) return k.ret(0);
-      f.pc = 1;
-      return;
-    case 1:
-      if (!try_spin_lock_irq(k, f.ctx + KIOCTX.off.ring_lock)) return; // spin_lock(&info->ring_lock)
+      if (k.ctx(f.ctx).ring_head === k.ctx(f.ctx).ring_tail) return k.ret(0);
+      f.pc = 1; return;
+    }
+    case 1: {
       f.pc = 2;
-      return;
+    }
     case 2: {
+      const $acq2 = $acquire(k, f.ctx + KIOCTX.off.ring_lock, 'irq'); if ($acq2 < 0) return;
+      /* spin_lock(&info->ring_lock) */
+      f.pc = 3; return;
+    }
+    case 3: {
       k.pp();
-      f.head = c.ring_head % c.info_nr;
+      const c = k.ctx(f.ctx);
+      const head = c.ring_head % c.info_nr;
       let got = 0;
-      if (f.head !== c.ring_tail) {
-        const e = k.event(k.A.ringEvents[f.head]);
-        // deliver to user space: the event for the user iocb e.obj
-        const ui = k.A.userIocbs.indexOf(e.obj);
-        if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
-        c.ring_head = (f.head + 1) % c.info_nr;
-        got = 1;
-      }
+      if (head !== c.ring_tail) {
+          const e = k.event(k.A.ringEvents[head]);
+          // deliver to user space: the event for the user iocb e.obj
+          const ui = k.A.userIocbs.indexOf(e.obj);
+          if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
+          c.ring_head = (head + 1) % c.info_nr;
+          got = 1;
+        }
       spin_unlock_irq(k, f.ctx + KIOCTX.off.ring_lock);
       return k.ret(got);
     }
   }
-});
+}, POINTS_aio_read_evt);
 
 /**
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
@@ -564,7 +578,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
         f.pc = 3;
         return;
       }
-      return k.call(2, aio_read_evt, f.ctx);
+      return k.call(2, fnref(aio_read_evt), f.ctx);
     case 2:
       f.ret = f.rv;
       if (f.ret <= 0) {
@@ -595,7 +609,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
     case 5:
       // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
       set_current_state(k, TASK_INTERRUPTIBLE);
-      return k.call(6, aio_read_evt, f.ctx);
+      return k.call(6, fnref(aio_read_evt), f.ctx);
     case 6:
       f.ret = f.rv;
       if (f.ret) {
@@ -613,7 +627,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
         return;
       }
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, aio_run_iocbs, f.ctx);
+      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, fnref(aio_run_iocbs), f.ctx);
       f.pc = 7;
       return;
     case 7:
@@ -647,6 +661,8 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
       return k.ret(f.i ? f.i : f.ret);
   }
 });
+/** the hand-written read_events, typed for `yield*` from the converted functions */
+const hw_read_events = asKGen<[number, number, number, number]>(read_events);
 
 /** timeout_func: the read_events timer fired (interrupt context) */
 export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
@@ -658,13 +674,21 @@ export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [
 });
 registerIrq(IRQ.TIMER, timeout_func);
 
-/** signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE */
-export const signal_wake_up = kfn('signal_wake_up', 'kernel/signal.c', ['task'], [], (k, f) => {
-  k.task(f.task).sigpending = 1;
-  try_to_wake_up(k, f.task, TASK_INTERRUPTIBLE);
-  return k.ret(0);
-});
-registerIrq(IRQ.SIGNAL, signal_wake_up);
+/**
+ * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
+ * @c kernel/signal.c
+ */
+const POINTS_signal_wake_up = [{"pc":0,"line":586,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
+export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      k.task(f.task).sigpending = 1;
+      try_to_wake_up(k, f.task, TASK_INTERRUPTIBLE);
+      return k.ret(0);
+    }
+  }
+}, POINTS_signal_wake_up);
+registerIrq(IRQ.SIGNAL, fnref(signal_wake_up));
 
 // ------------------------------------------------------------------ kicks and retries
 /** [aioretry] __queue_kicked_iocb(iocb): ctx_lock held */
@@ -679,156 +703,180 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags', 'run'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_queue_kicked_iocb = [{"pc":0,"line":606,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":610,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":611,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":611,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":612,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":613,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":618,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":621,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":616,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       f.run = 0;
       // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
       k.WARN_ON(!list_empty(k, kiWaitList(f.iocb)), '!list_empty(&iocb->ki_wait.task_list)');
-      f.pc = 1;
-      return;
-    case 1: {
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = 2;
-      return;
+      k.dead(f.base, [6,7]); f.pc = 1; return;
     }
-    case 2:
+    case 1: {
+      k.dead(f.base, [6,7]); f.pc = 2;
+    }
+    case 2: {
+      const $acq2 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq2 < 0) return;
+      f.flags = $acq2;
+      k.dead(f.base, [6]); f.pc = 3; return;
+    }
+    case 3: {
       f.run = __queue_kicked_iocb(k, f.iocb);
-      f.pc = 3;
-      return;
-    case 3:
+      k.dead(f.base, [4]); f.pc = 4; return;
+    }
+    case 4: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      f.pc = 4;
-      return;
-    case 4:
+      k.dead(f.base, [4,7]); f.pc = 5; return;
+    }
+    case 5: {
       if (!f.run) return k.ret(0);
       // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
-      if (k.v.kickQueueWork) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
-      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
-      if (waitqueue_active(k, ctxWait(f.ctx))) {
-        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-        return k.call(5, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
-      }
-      return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
-    case 5:
+      if (!(k.v.kickQueueWork)) { f.pc = 6; continue step; }
+      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
+    }
+    case 6: {
+      if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
+      if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+      k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7]); return;
+    }
+    case 9: {
+      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
+    }
+    case 7: {
       return k.ret(0);
+    }
   }
-});
+}, POINTS_queue_kicked_iocb);
 
 /** kick_iocb(iocb) */
-export const kick_iocb = kfn('kick_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_kick_iocb = [{"pc":0,"line":626,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":630,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":629,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":637,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":638,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":641,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":634,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":645,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":646,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":646,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":648,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":650,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       // /* sync iocbs are easy: they can only ever be executing from a single context. */
-      if (is_sync_kiocb(k, f.iocb)) {
-        kiocbSetKicked(k, f.iocb);
-        f.pc = 1;
-        return;
-      }
-      if (k.v.queueKickedIocb) {
-        // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
-        // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
-        if (kiocbTryKick(k, f.iocb)) {
-          k.note('pr_debug: iocb already kicked or in progress');
-          return k.ret(0);
-        }
-        f.pc = k.v.kickStartedCheck ? 2 : 3;
-        return;
-      }
-      // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
-      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
-      f.pc = 5;
-      return;
-    case 1:
+      if (!(is_sync_kiocb(k, f.iocb))) { f.pc = 1; continue step; }
+      kiocbSetKicked(k, f.iocb);
+      k.dead(f.base, [5,6]); f.pc = 2; return;
+    }
+    case 2: {
       wake_up_process(k, k.kiocb(f.iocb).ki_user_obj);
       return k.ret(0);
-    case 2:
-      if (kiocbIsStarted(k, f.iocb)) {
-        k.note('pr_debug: iocb already kicked or in progress');
-        return k.ret(0);
-      }
-      f.pc = 3;
-      return;
-    case 3:
-      return k.call(4, queue_kicked_iocb, f.iocb);
-    case 4:
-      return k.ret(0);
-    case 5: {
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = 6;
-      return;
     }
-    case 6:
+    case 1: {
+      if (!(k.v.queueKickedIocb)) { f.pc = 3; continue step; }
+      // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
+      // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
+      if (kiocbTryKick(k, f.iocb)) return k.ret(pr_debug_kicked(k));
+      k.dead(f.base, [5,6]); f.pc = 4; return;
+    }
+    case 4: {
+      if (!(k.v.kickStartedCheck)) { f.pc = 5; continue step; }
+      if (kiocbIsStarted(k, f.iocb)) return k.ret(pr_debug_kicked(k));
+      k.dead(f.base, [5,6]); f.pc = 5; return;
+    }
+    case 5: {
+      k.call(7, queue_kicked_iocb, f.iocb); k.dead(f.base, [4,5,6]); return;
+    }
+    case 7: {
+      return k.ret(0);
+    }
+    case 3: {
+      // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
+      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
+      k.dead(f.base, [6]); f.pc = 8; return;
+    }
+    case 8: {
+      k.dead(f.base, [6]); f.pc = 9;
+    }
+    case 9: {
+      const $acq9 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq9 < 0) return;
+      f.flags = $acq9;
+      f.pc = 10; return;
+    }
+    case 10: {
       list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
       ev(k, f.iocb, 'run_list_add');
-      f.pc = 7;
-      return;
-    case 7:
+      k.dead(f.base, [4]); f.pc = 11; return;
+    }
+    case 11: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      return k.call(4, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx));
+      k.call(12, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6]); return;
+    }
+    case 12: {
+      return k.ret(0);
+    }
   }
-});
+}, POINTS_kick_iocb);
+
+/** pr_debug("iocb already kicked or in progress\n"); return */
+function pr_debug_kicked(k: Machine): number {
+  k.note('pr_debug: iocb already kicked or in progress');
+  return 0;
+}
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', 'mode'], ['iocb', 'ctx', 'flags', 'run'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_aio_wake_function = [{"pc":0,"line":661,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":667,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":668,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":665,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":677,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":677,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":679,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":681,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":682,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":687,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":684,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      void f.mode;
       // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
       f.iocb = f.wait - KIOCB.off.ki_wait;
-      if (k.v.wakeUnderCtxLock) {
-        f.pc = 10;
-        return;
-      }
+      if (!(!k.v.wakeUnderCtxLock)) { f.pc = 1; continue step; }
       list_del_init(k, kiWaitList(f.iocb));
       k.onWaitDequeued(f.wait);
-      f.pc = 1;
-      return;
-    case 1:
-      return k.call(2, kick_iocb, f.iocb);
-    case 2:
+      k.dead(f.base, [4,5,7,8,9]); f.pc = 2; return;
+    }
+    case 2: {
+      k.call(3, kick_iocb, f.iocb); k.dead(f.base, [4,5,6,7,8,9]); return;
+    }
+    case 3: {
       return k.ret(1);
-    // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
-    //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
-    //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
-    //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
-    case 10: {
+    }
+    case 1: {
+      // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
+      //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
+      //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
+      //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       f.run = 0;
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = 11;
-      return;
+      k.dead(f.base, [5,9]); f.pc = 4;
     }
-    case 11:
+    case 4: {
+      const $acq4 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq4 < 0) return;
+      f.flags = $acq4;
+      k.dead(f.base, [5]); f.pc = 5; return;
+    }
+    case 5: {
       list_del_init(k, kiWaitList(f.iocb));
       k.onWaitDequeued(f.wait);
-      f.pc = 12;
-      return;
-    case 12:
+      k.dead(f.base, [4,5]); f.pc = 6; return;
+    }
+    case 6: {
       if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
-      else k.note('pr_debug: iocb already kicked or in progress');
-      f.pc = 13;
-      return;
-    case 13:
+        else k.note('pr_debug: iocb already kicked or in progress');
+      k.dead(f.base, [4,5,6]); f.pc = 7; return;
+    }
+    case 7: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      f.pc = 14;
-      return;
-    case 14:
+      k.dead(f.base, [4,5,6,9]); f.pc = 8; return;
+    }
+    case 8: {
       if (!f.run) return k.ret(1);
-      if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx))) {
-        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-        return k.call(2, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
-      }
-      return k.call(2, queue_work, AIO_WQ, ctxWq(f.ctx));
+      if (!(!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
+      if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+      k.call(10, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7,8,9]); return;
+    }
+    case 9: {
+      k.call(10, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
+    }
+    case 10: {
+      return k.ret(1);
+    }
   }
-});
+}, POINTS_aio_wake_function);
 
 /** the retry-cap printks shared by aio_process_iocb (mar05) and aio_run_iocb (mar14) */
 function retryCountCheck(k: Machine, iocb: number): boolean {
@@ -846,259 +894,288 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'retry', 'ret', 'waitEmpty'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
-    case 0:
-      f.ctx = iocb.ki_ctx;
+const POINTS_aio_run_iocb = [{"pc":0,"line":707,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":715,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":717,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":718,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":724,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":727,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","hw_aio_complete","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":732,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","hw_aio_complete","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":734,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":733,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":735,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":730,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":739,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":739,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":742,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":745,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":745,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":751,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
       if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
       // if (!(retry = iocb->ki_retry)) return 0;
-      f.retry = iocb.ki_retry;
+      f.retry = k.kiocb(f.iocb).ki_retry;
       if (!f.retry) return k.ret(0);
       k.pp(f.iocb + KIOCB.off.ki_users);
-      iocb.ki_users++;
+      k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
-      f.pc = 1;
-      return;
-    case 1:
+      k.dead(f.base, [7,8]); f.pc = 1; return;
+    }
+    case 1: {
       kiocbClearKicked(k, f.iocb);
-      iocb.ki_retry = 0;
-      f.pc = 2;
-      return;
-    case 2:
+      k.kiocb(f.iocb).ki_retry = 0;
+      k.dead(f.base, [7,8]); f.pc = 2; return;
+    }
+    case 2: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 3;
-      return;
+      k.dead(f.base, [7,8]); f.pc = 3; return;
+    }
     case 3: {
       // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
-      const cur = k.task(k.current);
-      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
-      cur.iocb = f.iocb;
+      k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
+      k.task(k.current).iocb = f.iocb;
       retryEnter(k, f.iocb);
       k.pp();
-      return k.callPtr(4, f.retry, f.iocb);
+      k.callPtr(4, f.retry, f.iocb); k.dead(f.base, [7,8]); return;
     }
-    case 4:
+    case 4: {
       f.ret = f.rv;
       k.task(k.current).iocb = 0;
       retryExit(k, f.iocb, f.ret);
       f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
-      f.pc = 5;
-      return;
-    case 5:
+      f.pc = 5; return;
+    }
+    case 5: {
       // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
       // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-      if (k.v.eiocbRetry && f.ret === -EIOCBQUEUED) {
-        f.pc = 6;
-        return;
-      }
-      if (f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
-        if (f.waitEmpty) return k.call(6, aio_complete, f.iocb, f.ret, 0);
-        k.printk("can't delete iocb in use");
-      } else if (f.waitEmpty) {
-        kiocbSetKicked(k, f.iocb);
-        ev(k, f.iocb, 'kicked_set');
-      }
-      f.pc = 6;
-      return;
-    case 6:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 7;
-      return;
-    case 7:
+      if (!(k.v.eiocbRetry && f.ret === -EIOCBQUEUED)) { f.pc = 6; continue step; }
+      {
+          // nothing
+        }
+      f.pc = 7; continue step;
+    }
+    case 6: {
+      if (!(f.ret !== retryCode(k))) { f.pc = 8; continue step; }
+      if (!(f.waitEmpty)) { f.pc = 10; continue step; }
+      k.call(7, hw_aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [8]); return;
+    }
+    case 10: {
+      k.printk("can't delete iocb in use");
+    }
+    case 11: {
+      f.pc = 7; continue step;
+    }
+    case 8: {
+      if (!(f.waitEmpty)) { f.pc = 7; continue step; }
+      kiocbSetKicked(k, f.iocb);
+      ev(k, f.iocb, 'kicked_set');
+      k.dead(f.base, [8]); f.pc = 7; return;
+    }
+    case 7: {
+      k.dead(f.base, [8]); f.pc = 15;
+    }
+    case 15: {
+      const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
+      k.dead(f.base, [8]); f.pc = 16; return;
+    }
+    case 16: {
       // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
-      iocb.ki_retry = f.retry;
+      k.kiocb(f.iocb).ki_retry = f.retry;
       INIT_LIST_HEAD(k, kiRunList(f.iocb));
-      f.pc = 8;
-      return;
-    case 8:
+      k.dead(f.base, [6,8]); f.pc = 17; return;
+    }
+    case 17: {
       // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
       // (a kick that came while a retry which then finished was running is stale)
-      if (k.v.kickedOnlyIfRetry && f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
-        f.pc = 10;
-        return;
-      }
-      if (kiocbIsKicked(k, f.iocb)) {
-        f.pc = 9;
-        return;
-      }
-      f.pc = 10;
-      return;
-    case 9:
+      if (!(!(k.v.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { f.pc = 18; continue step; }
+      k.dead(f.base, [6,8]); f.pc = 19; return;
+    }
+    case 19: {
       // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
       if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
-      else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
+          else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
       __queue_kicked_iocb(k, f.iocb);
-      f.pc = 10;
-      return;
-    case 10:
-      return k.call(11, fnref(__aio_put_req), f.ctx, f.iocb);
-    case 11:
+      k.dead(f.base, [6,8]); f.pc = 18; return;
+    }
+    case 18: {
+      k.call(21, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [4,5,6,8]); return;
+    }
+    case 21: {
       return k.ret(f.ret);
+    }
   }
-});
+}, POINTS_aio_run_iocb);
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 1;
-      return;
-    case 1:
-      // while (!list_empty(&ctx->run_list)) {
-      if (list_empty(k, runList(f.ctx))) {
-        f.pc = 30;
-        return;
-      }
+const POINTS_aio_run_iocbs = [{"pc":0,"line":756,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":758,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":759,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":760,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":765,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":761,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":770,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":773,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":776,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":776,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":777,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":779,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","hw_aio_complete","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":782,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":781,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":780,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":784,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":784,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":785,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":786,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":775,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":790,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":759,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":791,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      ;
+      k.dead(f.base, [5]); f.pc = 1;
+    }
+    case 1: {
+      const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
+      k.dead(f.base, [5]); f.pc = 3; return;
+    }
+    case 3: {
+      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 4; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      f.pc = k.v.core === 'mar14' ? 2 : 10;
-      return;
-    // ---- [mar14 aioretry]
-    case 2:
+      k.dead(f.base, [5]); f.pc = 5; return;
+    }
+    case 5: {
+      if (!(k.v.core === 'mar14')) { f.pc = 6; continue step; }
+      // ---- [mar14 aioretry]
       list_del(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      return k.call(3, aio_run_iocb, f.iocb);
-    case 3:
-      f.pc = 1;
-      return;
-    // ---- [mar05 aioretry]
-    case 10:
+      k.call(7, aio_run_iocb, f.iocb); k.dead(f.base, [5]); return;
+    }
+    case 7: {
+      { k.dead(f.base, [5]); f.pc = 3; return; }
+    }
+    case 6: {
+      // ---- [mar05 aioretry]
       list_del_init(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      f.pc = 11;
-      return;
-    case 11:
+      k.dead(f.base, [5]); f.pc = 8; return;
+    }
+    case 8: {
       k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
-      f.pc = 12;
-      return;
-    case 12:
+      k.dead(f.base, [5]); f.pc = 9; return;
+    }
+    case 9: {
       // if (!kiocbTryStart(iocb)) {
-      if (kiocbTryStart(k, f.iocb)) {
-        k.printk('iocb already started');
-        f.pc = 22;
-        return;
-      }
-      f.pc = 13;
-      return;
-    case 13:
+      if (!(kiocbTryStart(k, f.iocb))) { f.pc = 10; continue step; }
+      k.printk('iocb already started');
+      f.pc = 11; continue step;
+    }
+    case 10: {
+      k.dead(f.base, [5]); f.pc = 12; return;
+    }
+    case 12: {
       kiocbClearKicked(k, f.iocb);
-      f.pc = 14;
-      return;
-    case 14:
+      k.dead(f.base, [5]); f.pc = 13; return;
+    }
+    case 13: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.callPtr(15, k.kiocb(f.iocb).ki_retry, f.iocb);
-    case 15:
+      k.callPtr(14, k.kiocb(f.iocb).ki_retry, f.iocb); k.dead(f.base, [5]); return;
+    }
+    case 14: {
       f.ret = f.rv;
-      if (f.ret !== -EIOCBQUEUED) {
-        f.pc = 16;
-        return;
-      }
-      f.pc = 18;
-      return;
-    case 16:
-      if (list_empty(k, kiWaitList(f.iocb))) return k.call(18, aio_complete, f.iocb, f.ret, 0);
+      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 15; continue step; }
+      if (!(list_empty(k, kiWaitList(f.iocb)))) { f.pc = 16; continue step; }
+      k.call(17, hw_aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
+    }
+    case 16: {
       k.printk("can't delete iocb in use");
-      f.pc = 18;
-      return;
-    case 18:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 19;
-      return;
-    case 19:
+    }
+    case 17: {
+      k.dead(f.base, [5]); f.pc = 15; return;
+    }
+    case 15: {
+      k.dead(f.base, [5]); f.pc = 20;
+    }
+    case 20: {
+      const $acq20 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq20 < 0) return;
+      k.dead(f.base, [5]); f.pc = 21; return;
+    }
+    case 21: {
       kiocbClearStarted(k, f.iocb);
-      f.pc = 20;
-      return;
-    case 20:
-      if (kiocbIsKicked(k, f.iocb)) {
-        f.pc = 21;
-        return;
-      }
-      f.pc = 22;
-      return;
-    case 21:
+      k.dead(f.base, [5]); f.pc = 22; return;
+    }
+    case 22: {
+      if (!(kiocbIsKicked(k, f.iocb))) { f.pc = 11; continue step; }
+      k.dead(f.base, [5]); f.pc = 24; return;
+    }
+    case 24: {
       __queue_kicked_iocb(k, f.iocb);
-      f.pc = 22;
-      return;
-    case 22:
-      return k.call(3, fnref(__aio_put_req), f.ctx, f.iocb);
-    case 30:
+      k.dead(f.base, [5]); f.pc = 11; return;
+    }
+    case 11: {
+      k.call(26, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
+    }
+    case 26: {
+      k.dead(f.base, [5]); f.pc = 3; return;
+    }
+    case 4: {
+      k.dead(f.base, [5,6]); f.pc = 27; return;
+    }
+    case 27: {
       spin_unlock_irq(k, ctxLock(f.ctx));
       return k.ret(0);
+    }
   }
-});
+}, POINTS_aio_run_iocbs);
 
 /**
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_aio_kick_handler = [{"pc":0,"line":800,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":805,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":806,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":807,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":808,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":810,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":814,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":815,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":818,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","call_ptr","ctxLock","hw_aio_complete","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":820,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":825,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":826,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":807,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":827,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":804,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      ;
       // use_mm(ctx->mm);
       k.task(k.current).mm = 1;
-      if (k.v.core !== 'baseline') return k.call(20, aio_run_iocbs, f.ctx);
-      f.pc = 1;
-      return;
-    case 1:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 2;
-      return;
-    case 2:
-      if (list_empty(k, runList(f.ctx))) {
-        f.pc = 10;
-        return;
-      }
+      if (!(k.v.core !== 'baseline')) { f.pc = 1; continue step; }
+      k.call(2, aio_run_iocbs, f.ctx); k.dead(f.base, [4,5,6]); return;
+    }
+    case 1: {
+      k.dead(f.base, [5]); f.pc = 4;
+    }
+    case 4: {
+      const $acq4 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq4 < 0) return;
+      k.dead(f.base, [5]); f.pc = 6; return;
+    }
+    case 6: {
+      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 7; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      f.pc = 3;
-      return;
-    case 3:
+      k.dead(f.base, [5]); f.pc = 8; return;
+    }
+    case 8: {
       list_del(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      f.pc = 4;
-      return;
-    case 4:
+      k.dead(f.base, [5]); f.pc = 9; return;
+    }
+    case 9: {
       k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
       spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 5;
-      return;
-    case 5:
+      k.dead(f.base, [5]); f.pc = 10; return;
+    }
+    case 10: {
       kiocbClearKicked(k, f.iocb);
-      f.pc = 6;
-      return;
-    case 6:
+      k.dead(f.base, [5]); f.pc = 11; return;
+    }
+    case 11: {
       // ret = iocb->ki_retry(iocb);  (no NULL check)
       retryEnter(k, f.iocb);
-      return k.callPtr(7, k.kiocb(f.iocb).ki_retry, f.iocb);
-    case 7:
+      k.callPtr(12, k.kiocb(f.iocb).ki_retry, f.iocb); k.dead(f.base, [5]); return;
+    }
+    case 12: {
       f.ret = f.rv;
       retryExit(k, f.iocb, f.ret);
-      if (f.ret !== -EIOCBQUEUED) {
-        const i = f.iocb;
-        f.iocb = 0;
-        return k.call(8, aio_complete, i, f.ret, 0);
-      }
-      f.pc = 8;
-      return;
-    case 8:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      if (f.iocb) return k.call(2, fnref(__aio_put_req), f.ctx, f.iocb);
-      f.pc = 2;
-      return;
-    case 10:
+      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 13; continue step; }
+      const done = f.iocb;
+      f.iocb = 0;
+      k.call(13, hw_aio_complete, done, f.ret, 0); k.dead(f.base, [5]); return;
+    }
+    case 13: {
+      k.dead(f.base, [5]); f.pc = 15;
+    }
+    case 15: {
+      const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
+      if (!(f.iocb)) { f.pc = 16; continue step; }
+      k.call(16, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
+    }
+    case 16: {
+      k.dead(f.base, [5]); f.pc = 6; return;
+    }
+    case 7: {
+      k.dead(f.base, [5,6]); f.pc = 18; return;
+    }
+    case 18: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 20;
-      return;
-    case 20:
+      k.dead(f.base, [4,5,6]); f.pc = 2; return;
+    }
+    case 2: {
       // unuse_mm(ctx->mm);
       k.task(k.current).mm = 0;
       return k.ret(0);
+    }
   }
-});
+}, POINTS_aio_kick_handler);
 
 // ------------------------------------------------------------------ the retry methods
 /** the f_op call shared by aio_process_iocb and aio_pread/aio_pwrite: f_op->aio_read/aio_write(iocb, ki_buf, ki_left, ki_pos) */
@@ -1303,7 +1380,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       req.ki_buf = u.aio_buf;
       req.ki_left = req.ki_nbytes = u.aio_nbytes;
       req.ki_opcode = u.aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(f.req), aio_wake_function.id);
+      init_waitqueue_func_entry(k, kiWait(f.req), fnptr(aio_wake_function));
       INIT_LIST_HEAD(k, kiWaitList(f.req));
       req.ki_retried = 0;
       if (k.v.core === 'mar05') {
@@ -1417,12 +1494,12 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return;
     case 26:
       spin_unlock_irq(k, ctxLock(f.ctx));
-      if (f.run) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      if (f.run) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
       return k.ret(0);
     // ---- [mar14 aioretry]
     case 30:
       if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      return k.call(31, aio_run_iocb, f.req);
+      return k.call(31, fnref(aio_run_iocb), f.req);
     case 31:
       f.ret = f.rv;
       spin_unlock_irq(k, ctxLock(f.ctx));
@@ -1430,7 +1507,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return;
     case 32:
       // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
       return k.ret(0);
     // ---- out_put_req:
     case 90: {
@@ -1442,142 +1519,169 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return k.ret(f.ret);
   }
 });
+/** the hand-written io_submit_one, typed for `yield*` from the converted functions */
+const hw_io_submit_one = asKGen<[number, number]>(io_submit_one);
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-export const sys_io_submit = kfn('sys_io_submit', 'fs/aio.c', ['ctx', 'nr'], ['i', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_sys_io_submit = [{"pc":0,"line":1181,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1186,"live":["ctx","i","nr","ret"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1187,"live":["ctx","i","nr"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1186,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      f.ret = 0;
       // ctx = lookup_ioctx(ctx_id)
       get_ioctx(k, f.ctx);
       f.i = 0;
-      f.pc = 1;
-      return;
-    case 1:
-      if (f.i >= f.nr) {
-        f.pc = 3;
-        return;
-      }
-      return k.call(2, io_submit_one, f.ctx, k.A.userIocbs[f.i]);
-    case 2:
+      f.pc = 2; return;
+    }
+    case 2: {
+      if (!(f.i < f.nr)) { f.pc = 3; continue step; }
+      k.call(4, hw_io_submit_one, f.ctx, k.A.userIocbs[f.i]); k.dead(f.base, [6]); return;
+    }
+    case 4: {
       f.ret = f.rv;
-      if (f.ret) {
-        f.pc = 3;
-        return;
-      }
+      if (f.ret) { f.pc = 3; continue step; }
       f.i++;
-      f.pc = 1;
-      return;
-    case 3:
+      f.pc = 2; return;
+    }
+    case 3: {
       put_ioctx(k, f.ctx);
       k.setG(G.SUBMIT_RET, f.i ? f.i : f.ret);
       return k.ret(f.i ? f.i : f.ret);
-  }
-});
-
-/** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-export const sys_io_getevents = kfn('sys_io_getevents', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.pp();
-      if (k.ctx(f.ctx).dead) return k.ret(-EINVAL); // lookup_ioctx skips dead contexts
-      get_ioctx(k, f.ctx);
-      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) {
-        f.rv = -EINVAL;
-        f.pc = 1;
-        return;
-      }
-      return k.call(1, read_events, f.ctx, f.min_nr, f.nr, f.timeout);
-    case 1:
-      put_ioctx(k, f.ctx);
-      k.setG(G.GETEVENTS_RET, f.rv);
-      return k.ret(f.rv);
-  }
-});
-
-/** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-export const sys_io_cancel = kfn('sys_io_cancel', 'fs/aio.c', ['ctx', 'user_iocb'], ['found'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      get_ioctx(k, f.ctx);
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 1;
-      return;
-    case 1: {
-      // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
-      const reqs = listEntries(k.m, activeReqs(f.ctx)) ?? [];
-      f.found = 0;
-      k.pp();
-      for (const l of reqs) {
-        const req = k.kiocb(l - KIOCB.off.ki_list);
-        if (req.ki_user_obj === f.user_iocb && req.ki_cancel) f.found = l - KIOCB.off.ki_list;
-      }
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      put_ioctx(k, f.ctx);
-      return k.ret(f.found ? 0 : -EAGAIN);
     }
   }
-});
+}, POINTS_sys_io_submit);
+
+/** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
+const POINTS_sys_io_getevents = [{"pc":0,"line":1197,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","hw_read_events","k.ctx","k.pp"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1203,"live":["ctx"],"footprint":{"calls":["hw_read_events","k.setG","put_ioctx"],"fields":[]}},{"pc":1,"line":1204,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1203,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      // atomic: lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)
+      k.pp();
+      if (k.ctx(f.ctx).dead) return k.ret(-EINVAL);
+      // lookup_ioctx skips dead contexts
+      get_ioctx(k, f.ctx);
+      f.ret = -EINVAL;
+      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) { f.pc = 1; continue step; }
+      k.call(3, hw_read_events, f.ctx, f.min_nr, f.nr, f.timeout); k.dead(f.base, [5,6,7,8]); return;
+    }
+    case 3: {
+      f.ret = f.rv;
+      f.pc = 2; continue step;
+    }
+    case 1: {
+      k.dead(f.base, [5,6,7]); f.pc = 2; return;
+    }
+    case 2: {
+      put_ioctx(k, f.ctx);
+      k.setG(G.GETEVENTS_RET, f.ret);
+      return k.ret(f.ret);
+    }
+  }
+}, POINTS_sys_io_getevents);
+
+/** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
+const POINTS_sys_io_cancel = [{"pc":0,"line":1211,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1213,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1213,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      get_ioctx(k, f.ctx);
+      f.pc = 1;
+    }
+    case 1: {
+      const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
+      f.pc = 2; return;
+    }
+    case 2: {
+      // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
+      const reqs = listEntries(k.m, activeReqs(f.ctx)) ?? [];
+      let found = 0;
+      k.pp();
+      for (const l of reqs) {
+          const req = k.kiocb(l - KIOCB.off.ki_list);
+          if (req.ki_user_obj === f.user_iocb && req.ki_cancel) found = l - KIOCB.off.ki_list;
+        }
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      put_ioctx(k, f.ctx);
+      return k.ret(found ? 0 : -EAGAIN);
+    }
+  }
+}, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-export const wait_for_all_aios = kfn('wait_for_all_aios', 'fs/aio.c', ['ctx'], ['wait'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_wait_for_all_aios = [{"pc":0,"line":1228,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1234,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1236,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1239,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1236,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1236,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1241,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1243,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       k.pp();
       if (!k.ctx(f.ctx).reqs_active) return k.ret(0);
       f.wait = k.myWait(2);
       k.setStackObj(f.wait, true);
       declare_waitqueue(k, f.wait, k.current);
-      return k.call(1, add_wait_queue_kfn, ctxWait(f.ctx), f.wait, 0);
-    case 1:
+      return k.call(1, add_wait_queue, ctxWait(f.ctx), f.wait, 0);
+    }
+    case 1: {
       set_current_state(k, TASK_UNINTERRUPTIBLE);
-      f.pc = 2;
-      return;
-    case 2:
+      f.pc = 3; return;
+    }
+    case 3: {
       k.pp();
-      if (!k.ctx(f.ctx).reqs_active) {
-        f.pc = 4;
-        return;
-      }
-      return k.call(3, schedule_kfn, -1);
-    case 3:
+      if (!k.ctx(f.ctx).reqs_active) { f.pc = 5; continue step; }
+      return k.call(6, schedule, -1);
+    }
+    case 6: {
       set_current_state(k, TASK_UNINTERRUPTIBLE);
-      f.pc = 2;
-      return;
-    case 4:
+    }
+    case 4: {
+      f.pc = 3; return;
+    }
+    case 5: {
+      f.pc = 7; return;
+    }
+    case 7: {
       set_current_state(k, TASK_RUNNING);
-      return k.call(5, remove_wait_queue_kfn, ctxWait(f.ctx), f.wait);
-    case 5:
+      k.call(8, remove_wait_queue, ctxWait(f.ctx), f.wait); k.dead(f.base, [4]); return;
+    }
+    case 8: {
       k.setStackObj(f.wait, false);
       return k.ret(0);
+    }
   }
-});
+}, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-export const io_destroy = kfn('io_destroy', 'fs/aio.c', ['ctx'], ['was_dead'], (k, f) => {
-  switch (f.pc) {
+const POINTS_io_destroy = [{"pc":0,"line":1249,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1255,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1257,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1258,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1260,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
     case 0: {
-      get_ioctx(k, f.ctx); // lookup_ioctx
+      // atomic: lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out
+      get_ioctx(k, f.ctx);
+      // lookup_ioctx
       const c = k.ctx(f.ctx);
-      f.was_dead = c.dead;
+      const was_dead = c.dead;
       c.dead = 1;
-      if (!f.was_dead) put_ioctx(k, f.ctx);
-      f.pc = 1;
-      return;
+      if (!was_dead) put_ioctx(k, f.ctx);
+      f.pc = 1; return;
     }
-    case 1:
+    case 1: {
       // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      k.ctx(f.ctx).dead = 1;
       f.pc = 2;
-      return;
-    case 2:
+    }
+    case 2: {
+      const $acq2 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq2 < 0) return;
+      k.ctx(f.ctx).dead = 1;
+      f.pc = 3; return;
+    }
+    case 3: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.call(3, wait_for_all_aios, f.ctx);
-    case 3:
+      return k.call(4, wait_for_all_aios, f.ctx);
+    }
+    case 4: {
       put_ioctx(k, f.ctx);
       return k.ret(0);
+    }
   }
-});
+}, POINTS_io_destroy);
 
 export { EINVAL };
 
@@ -1586,22 +1690,29 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-export const exit_aio = kfn('exit_aio', 'fs/aio.c', ['ctx'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_exit_aio = [{"pc":0,"line":1272,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1274,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1275,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1277,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      k.ctx(f.ctx).dead = 1;
       f.pc = 1;
-      return;
-    case 1:
+    }
+    case 1: {
+      const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
+      k.ctx(f.ctx).dead = 1;
+      f.pc = 2; return;
+    }
+    case 2: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.call(2, wait_for_all_aios, f.ctx);
-    case 2:
+      return k.call(3, wait_for_all_aios, f.ctx);
+    }
+    case 3: {
       // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
+      // atomic: exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put
       k.pp();
       if (k.ctx(f.ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(f.ctx).users} ${k.ctx(f.ctx).dead} ${k.ctx(f.ctx).reqs_active}`);
       put_ioctx(k, f.ctx);
       return k.ret(0);
+    }
   }
-});
+}, POINTS_exit_aio);

@@ -41,7 +41,9 @@ import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove
 // the compiled kernel functions (KFn), for the hand-written code's k.call
 import { schedule as schedule_kfn } from '../../engine/kernel/sched.ts';
 import { __wake_up as __wake_up_kfn, add_wait_queue as add_wait_queue_kfn, remove_wait_queue as remove_wait_queue_kfn } from '../../engine/kernel/wait.ts';
-import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../../engine/kernel/workqueue.ts';
+// not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
+import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work as queue_work_kfn } from '../../engine/kernel/workqueue.ts';
+const queue_work = asKGen<[number, number]>(queue_work_kfn);
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
 
@@ -171,7 +173,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
   INIT_LIST_HEAD(k, ctxWait(ctx) + WQ_HEAD.off.task_list);
   INIT_LIST_HEAD(k, activeReqs(ctx));
   INIT_LIST_HEAD(k, runList(ctx));
-  INIT_WORK(k, ctxWq(ctx), aio_kick_handler.id, ctx);
+  INIT_WORK(k, ctxWq(ctx), fnptr(aio_kick_handler), ctx);
   c.info_nr = k.A.ringEvents.length;
   c.info_tail = 0;
   c.ring_head = 0;
@@ -189,6 +191,11 @@ function kmem_cache_alloc(k: Machine): number {
 function aio_ring_avail(k: Machine, ctx: number): number {
   const c = k.ctx(ctx);
   return (c.ring_head + c.info_nr - 1 - c.info_tail) % c.info_nr;
+}
+
+/** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
+function retryCode(k: Machine): number {
+  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
 /** __aio_get_req(ctx) */
@@ -433,38 +440,30 @@ export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res
       return k.ret(f.ret);
   }
 });
+/** the hand-written aio_complete, typed for `yield*` from the converted functions */
+const hw_aio_complete = asKGen<[number, number, number]>(aio_complete);
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
-export const aio_read_evt = kfn('aio_read_evt', 'fs/aio.c', ['ctx'], ['head'], (k, f) => {
-  const c = k.ctx(f.ctx);
-  switch (f.pc) {
-    case 0:
-      k.pp();
-      if (c.ring_head === c.ring_tail) return k.ret(0);
-      f.pc = 1;
-      return;
-    case 1:
-      if (!try_spin_lock_irq(k, f.ctx + KIOCTX.off.ring_lock)) return; // spin_lock(&info->ring_lock)
-      f.pc = 2;
-      return;
-    case 2: {
-      k.pp();
-      f.head = c.ring_head % c.info_nr;
-      let got = 0;
-      if (f.head !== c.ring_tail) {
-        const e = k.event(k.A.ringEvents[f.head]);
-        // deliver to user space: the event for the user iocb e.obj
-        const ui = k.A.userIocbs.indexOf(e.obj);
-        if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
-        c.ring_head = (f.head + 1) % c.info_nr;
-        got = 1;
-      }
-      spin_unlock_irq(k, f.ctx + KIOCTX.off.ring_lock);
-      return k.ret(got);
-    }
+export function* aio_read_evt(k: Machine, ctx: number): KGen {
+  k.pp();
+  if (k.ctx(ctx).ring_head === k.ctx(ctx).ring_tail) return 0;                  yield;
+  yield* spin_lock_irq(k, ctx + KIOCTX.off.ring_lock); /* spin_lock(&info->ring_lock) */ yield;
+  k.pp();
+  const c = k.ctx(ctx);
+  const head = c.ring_head % c.info_nr;
+  let got = 0;
+  if (head !== c.ring_tail) {
+    const e = k.event(k.A.ringEvents[head]);
+    // deliver to user space: the event for the user iocb e.obj
+    const ui = k.A.userIocbs.indexOf(e.obj);
+    if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
+    c.ring_head = (head + 1) % c.info_nr;
+    got = 1;
   }
-});
+  spin_unlock_irq(k, ctx + KIOCTX.off.ring_lock);
+  return got;
+}
 
 /**
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
@@ -484,7 +483,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
         f.pc = 3;
         return;
       }
-      return k.call(2, aio_read_evt, f.ctx);
+      return k.call(2, fnref(aio_read_evt), f.ctx);
     case 2:
       f.ret = f.rv;
       if (f.ret <= 0) {
@@ -515,7 +514,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
     case 5:
       // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
       set_current_state(k, TASK_INTERRUPTIBLE);
-      return k.call(6, aio_read_evt, f.ctx);
+      return k.call(6, fnref(aio_read_evt), f.ctx);
     case 6:
       f.ret = f.rv;
       if (f.ret) {
@@ -533,7 +532,7 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
         return;
       }
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, aio_run_iocbs, f.ctx);
+      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, fnref(aio_run_iocbs), f.ctx);
       f.pc = 7;
       return;
     case 7:
@@ -567,6 +566,8 @@ export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr'
       return k.ret(f.i ? f.i : f.ret);
   }
 });
+/** the hand-written read_events, typed for `yield*` from the converted functions */
+const hw_read_events = asKGen<[number, number, number, number]>(read_events);
 
 /** timeout_func: the read_events timer fired (interrupt context) */
 export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
@@ -578,13 +579,16 @@ export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [
 });
 registerIrq(IRQ.TIMER, timeout_func);
 
-/** signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE */
-export const signal_wake_up = kfn('signal_wake_up', 'kernel/signal.c', ['task'], [], (k, f) => {
-  k.task(f.task).sigpending = 1;
-  try_to_wake_up(k, f.task, TASK_INTERRUPTIBLE);
-  return k.ret(0);
-});
-registerIrq(IRQ.SIGNAL, signal_wake_up);
+/**
+ * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
+ * @c kernel/signal.c
+ */
+export function* signal_wake_up(k: Machine, task: number): KGen {
+  k.task(task).sigpending = 1;
+  try_to_wake_up(k, task, TASK_INTERRUPTIBLE);
+  return 0;
+}
+registerIrq(IRQ.SIGNAL, fnref(signal_wake_up));
 
 // ------------------------------------------------------------------ kicks and retries
 /** [aioretry] __queue_kicked_iocb(iocb): ctx_lock held */
@@ -599,156 +603,90 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-export const queue_kicked_iocb = kfn('queue_kicked_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags', 'run'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      f.ctx = k.kiocb(f.iocb).ki_ctx;
-      f.run = 0;
-      // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
-      k.WARN_ON(!list_empty(k, kiWaitList(f.iocb)), '!list_empty(&iocb->ki_wait.task_list)');
-      f.pc = 1;
-      return;
-    case 1: {
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = 2;
-      return;
-    }
-    case 2:
-      f.run = __queue_kicked_iocb(k, f.iocb);
-      f.pc = 3;
-      return;
-    case 3:
-      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      f.pc = 4;
-      return;
-    case 4:
-      if (!f.run) return k.ret(0);
-      // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
-      if (k.v.kickQueueWork) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
-      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
-      if (waitqueue_active(k, ctxWait(f.ctx))) {
-        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-        return k.call(5, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
-      }
-      return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
-    case 5:
-      return k.ret(0);
-  }
-});
+export function* queue_kicked_iocb(k: Machine, iocb: number): KGen {
+  const ctx = k.kiocb(iocb).ki_ctx;
+  let run = 0;
+  // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
+  k.WARN_ON(!list_empty(k, kiWaitList(iocb)), '!list_empty(&iocb->ki_wait.task_list)'); yield;
+  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
+  run = __queue_kicked_iocb(k, iocb);                                           yield;
+  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
+  if (!run) return 0;
+  // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
+  if (k.v.kickQueueWork) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+  // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
+  else if (waitqueue_active(k, ctxWait(ctx))) {
+    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
+  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+  return 0;
+}
 
 /** kick_iocb(iocb) */
-export const kick_iocb = kfn('kick_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'flags'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      f.ctx = k.kiocb(f.iocb).ki_ctx;
-      // /* sync iocbs are easy: they can only ever be executing from a single context. */
-      if (is_sync_kiocb(k, f.iocb)) {
-        kiocbSetKicked(k, f.iocb);
-        f.pc = 1;
-        return;
-      }
-      if (k.v.queueKickedIocb) {
-        // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
-        // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
-        if (kiocbTryKick(k, f.iocb)) {
-          k.note('pr_debug: iocb already kicked or in progress');
-          return k.ret(0);
-        }
-        f.pc = k.v.kickStartedCheck ? 2 : 3;
-        return;
-      }
-      // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
-      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
-      f.pc = 5;
-      return;
-    case 1:
-      wake_up_process(k, k.kiocb(f.iocb).ki_user_obj);
-      return k.ret(0);
-    case 2:
-      if (kiocbIsStarted(k, f.iocb)) {
-        k.note('pr_debug: iocb already kicked or in progress');
-        return k.ret(0);
-      }
-      f.pc = 3;
-      return;
-    case 3:
-      return k.call(4, queue_kicked_iocb, f.iocb);
-    case 4:
-      return k.ret(0);
-    case 5: {
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = 6;
-      return;
-    }
-    case 6:
-      list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
-      ev(k, f.iocb, 'run_list_add');
-      f.pc = 7;
-      return;
-    case 7:
-      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      return k.call(4, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx));
+export function* kick_iocb(k: Machine, iocb: number): KGen {
+  const ctx = k.kiocb(iocb).ki_ctx;
+  // /* sync iocbs are easy: they can only ever be executing from a single context. */
+  if (is_sync_kiocb(k, iocb)) {
+    kiocbSetKicked(k, iocb);                                                    yield;
+    wake_up_process(k, k.kiocb(iocb).ki_user_obj);
+    return 0;
   }
-});
+  if (k.v.queueKickedIocb) {
+    // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
+    // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
+    if (kiocbTryKick(k, iocb)) return pr_debug_kicked(k);                       yield;
+    if (k.v.kickStartedCheck) {
+      if (kiocbIsStarted(k, iocb)) return pr_debug_kicked(k);                   yield;
+    }
+    yield* queue_kicked_iocb(k, iocb);
+    return 0;
+  }
+  // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
+  if (kiocbTryKick(k, iocb)) return 0;                                          yield;
+  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
+  list_add_tail(k, kiRunList(iocb), runList(ctx));
+  ev(k, iocb, 'run_list_add');                                                  yield;
+  spin_unlock_irqrestore(k, ctxLock(ctx), flags);
+  yield* queue_work(k, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(ctx));
+  return 0;
+}
+
+/** pr_debug("iocb already kicked or in progress\n"); return */
+function pr_debug_kicked(k: Machine): number {
+  k.note('pr_debug: iocb already kicked or in progress');
+  return 0;
+}
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-export const aio_wake_function = kfn('aio_wake_function', 'fs/aio.c', ['wait', 'mode'], ['iocb', 'ctx', 'flags', 'run'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
-      f.iocb = f.wait - KIOCB.off.ki_wait;
-      if (k.v.wakeUnderCtxLock) {
-        f.pc = 10;
-        return;
-      }
-      list_del_init(k, kiWaitList(f.iocb));
-      k.onWaitDequeued(f.wait);
-      f.pc = 1;
-      return;
-    case 1:
-      return k.call(2, kick_iocb, f.iocb);
-    case 2:
-      return k.ret(1);
-    // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
-    //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
-    //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
-    //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
-    case 10: {
-      f.ctx = k.kiocb(f.iocb).ki_ctx;
-      f.run = 0;
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = 11;
-      return;
-    }
-    case 11:
-      list_del_init(k, kiWaitList(f.iocb));
-      k.onWaitDequeued(f.wait);
-      f.pc = 12;
-      return;
-    case 12:
-      if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
-      else k.note('pr_debug: iocb already kicked or in progress');
-      f.pc = 13;
-      return;
-    case 13:
-      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      f.pc = 14;
-      return;
-    case 14:
-      if (!f.run) return k.ret(1);
-      if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx))) {
-        if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-        return k.call(2, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
-      }
-      return k.call(2, queue_work, AIO_WQ, ctxWq(f.ctx));
+export function* aio_wake_function(k: Machine, wait: number, mode: number): KGen {
+  void mode;
+  // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
+  const iocb = wait - KIOCB.off.ki_wait;
+  if (!k.v.wakeUnderCtxLock) {
+    list_del_init(k, kiWaitList(iocb));
+    k.onWaitDequeued(wait);                                                     yield;
+    yield* kick_iocb(k, iocb);
+    return 1;
   }
-});
+  // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
+  //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
+  //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
+  //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
+  const ctx = k.kiocb(iocb).ki_ctx;
+  let run = 0;
+  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
+  list_del_init(k, kiWaitList(iocb));
+  k.onWaitDequeued(wait);                                                       yield;
+  if (!kiocbTryKick(k, iocb)) run = __queue_kicked_iocb(k, iocb);
+  else k.note('pr_debug: iocb already kicked or in progress');                  yield;
+  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
+  if (!run) return 1;
+  if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) {
+    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
+    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
+  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+  return 1;
+}
 
 /** the retry-cap printks shared by aio_process_iocb (mar05) and aio_run_iocb (mar14) */
 function retryCountCheck(k: Machine, iocb: number): boolean {
@@ -766,259 +704,133 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-export const aio_run_iocb = kfn('aio_run_iocb', 'fs/aio.c', ['iocb'], ['ctx', 'retry', 'ret', 'waitEmpty'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
-    case 0:
-      f.ctx = iocb.ki_ctx;
-      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
-      // if (!(retry = iocb->ki_retry)) return 0;
-      f.retry = iocb.ki_retry;
-      if (!f.retry) return k.ret(0);
-      k.pp(f.iocb + KIOCB.off.ki_users);
-      iocb.ki_users++;
-      ev(k, f.iocb, 'get_ref');
-      f.pc = 1;
-      return;
-    case 1:
-      kiocbClearKicked(k, f.iocb);
-      iocb.ki_retry = 0;
-      f.pc = 2;
-      return;
-    case 2:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 3;
-      return;
-    case 3: {
-      // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
-      const cur = k.task(k.current);
-      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
-      cur.iocb = f.iocb;
-      retryEnter(k, f.iocb);
-      k.pp();
-      return k.callPtr(4, f.retry, f.iocb);
-    }
-    case 4:
-      f.ret = f.rv;
-      k.task(k.current).iocb = 0;
-      retryExit(k, f.iocb, f.ret);
-      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
-      f.pc = 5;
-      return;
-    case 5:
-      // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
-      // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-      if (k.v.eiocbRetry && f.ret === -EIOCBQUEUED) {
-        f.pc = 6;
-        return;
-      }
-      if (f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
-        if (f.waitEmpty) return k.call(6, aio_complete, f.iocb, f.ret, 0);
-        k.printk("can't delete iocb in use");
-      } else if (f.waitEmpty) {
-        kiocbSetKicked(k, f.iocb);
-        ev(k, f.iocb, 'kicked_set');
-      }
-      f.pc = 6;
-      return;
-    case 6:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 7;
-      return;
-    case 7:
-      // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
-      iocb.ki_retry = f.retry;
-      INIT_LIST_HEAD(k, kiRunList(f.iocb));
-      f.pc = 8;
-      return;
-    case 8:
-      // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
-      // (a kick that came while a retry which then finished was running is stale)
-      if (k.v.kickedOnlyIfRetry && f.ret !== (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) {
-        f.pc = 10;
-        return;
-      }
-      if (kiocbIsKicked(k, f.iocb)) {
-        f.pc = 9;
-        return;
-      }
-      f.pc = 10;
-      return;
-    case 9:
-      // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
-      if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
-      else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
-      __queue_kicked_iocb(k, f.iocb);
-      f.pc = 10;
-      return;
-    case 10:
-      return k.call(11, fnref(__aio_put_req), f.ctx, f.iocb);
-    case 11:
-      return k.ret(f.ret);
+export function* aio_run_iocb(k: Machine, iocb: number): KGen {
+  const ctx = k.kiocb(iocb).ki_ctx;
+  if (!retryCountCheck(k, iocb)) return -EAGAIN;
+  // if (!(retry = iocb->ki_retry)) return 0;
+  const retry = k.kiocb(iocb).ki_retry;
+  if (!retry) return 0;
+  k.pp(iocb + KIOCB.off.ki_users);
+  k.kiocb(iocb).ki_users++;
+  ev(k, iocb, 'get_ref');                                                       yield;
+  kiocbClearKicked(k, iocb);
+  k.kiocb(iocb).ki_retry = 0;                                                   yield;
+  spin_unlock_irq(k, ctxLock(ctx));                                             yield;
+  // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
+  k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
+  k.task(k.current).iocb = iocb;
+  retryEnter(k, iocb);
+  k.pp();
+  const ret = yield* call_ptr(k, retry, iocb);
+  k.task(k.current).iocb = 0;
+  retryExit(k, iocb, ret);
+  const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
+  // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
+  // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
+  if (k.v.eiocbRetry && ret === -EIOCBQUEUED) {
+    // nothing
+  } else if (ret !== retryCode(k)) {
+    if (waitEmpty) yield* hw_aio_complete(k, iocb, ret, 0);
+    else k.printk("can't delete iocb in use");
+  } else if (waitEmpty) {
+    kiocbSetKicked(k, iocb);
+    ev(k, iocb, 'kicked_set');                                                  yield;
   }
-});
+  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
+  // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
+  k.kiocb(iocb).ki_retry = retry;
+  INIT_LIST_HEAD(k, kiRunList(iocb));                                           yield;
+  // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
+  // (a kick that came while a retry which then finished was running is stale)
+  if (!(k.v.kickedOnlyIfRetry && ret !== retryCode(k)) && kiocbIsKicked(k, iocb)) { yield;
+    // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
+    if (k.v.eiocbRetry) k.BUG_ON(ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
+    else k.BUG_ON(ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
+    __queue_kicked_iocb(k, iocb);                                               yield;
+  }
+  yield* __aio_put_req(k, ctx, iocb);
+  return ret;
+}
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-export const aio_run_iocbs = kfn('aio_run_iocbs', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 1;
-      return;
-    case 1:
-      // while (!list_empty(&ctx->run_list)) {
-      if (list_empty(k, runList(f.ctx))) {
-        f.pc = 30;
-        return;
-      }
-      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      f.pc = k.v.core === 'mar14' ? 2 : 10;
-      return;
-    // ---- [mar14 aioretry]
-    case 2:
-      list_del(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
-      return k.call(3, aio_run_iocb, f.iocb);
-    case 3:
-      f.pc = 1;
-      return;
+export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
+  let ret: number;
+  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
+  while (!list_empty(k, runList(ctx))) {
+    const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
+    if (k.v.core === 'mar14') {
+      // ---- [mar14 aioretry]
+      list_del(k, kiRunList(iocb));
+      ev(k, iocb, 'run_list_del');
+      yield* aio_run_iocb(k, iocb);
+      continue;
+    }
     // ---- [mar05 aioretry]
-    case 10:
-      list_del_init(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
-      f.pc = 11;
-      return;
-    case 11:
-      k.pp(f.iocb + KIOCB.off.ki_users);
-      k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
-      f.pc = 12;
-      return;
-    case 12:
-      // if (!kiocbTryStart(iocb)) {
-      if (kiocbTryStart(k, f.iocb)) {
-        k.printk('iocb already started');
-        f.pc = 22;
-        return;
+    list_del_init(k, kiRunList(iocb));
+    ev(k, iocb, 'run_list_del');                                                yield;
+    k.pp(iocb + KIOCB.off.ki_users);
+    k.kiocb(iocb).ki_users++;
+    ev(k, iocb, 'get_ref');                                                     yield;
+    // if (!kiocbTryStart(iocb)) {
+    if (kiocbTryStart(k, iocb)) k.printk('iocb already started');
+    else {                                                                      yield;
+      kiocbClearKicked(k, iocb);                                                yield;
+      spin_unlock_irq(k, ctxLock(ctx));
+      ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
+      if (ret !== -EIOCBQUEUED) {
+        if (list_empty(k, kiWaitList(iocb))) yield* hw_aio_complete(k, iocb, ret, 0);
+        else k.printk("can't delete iocb in use");                              yield;
       }
-      f.pc = 13;
-      return;
-    case 13:
-      kiocbClearKicked(k, f.iocb);
-      f.pc = 14;
-      return;
-    case 14:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.callPtr(15, k.kiocb(f.iocb).ki_retry, f.iocb);
-    case 15:
-      f.ret = f.rv;
-      if (f.ret !== -EIOCBQUEUED) {
-        f.pc = 16;
-        return;
+      yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
+      kiocbClearStarted(k, iocb);                                               yield;
+      if (kiocbIsKicked(k, iocb)) {                                             yield;
+        __queue_kicked_iocb(k, iocb);                                           yield;
       }
-      f.pc = 18;
-      return;
-    case 16:
-      if (list_empty(k, kiWaitList(f.iocb))) return k.call(18, aio_complete, f.iocb, f.ret, 0);
-      k.printk("can't delete iocb in use");
-      f.pc = 18;
-      return;
-    case 18:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 19;
-      return;
-    case 19:
-      kiocbClearStarted(k, f.iocb);
-      f.pc = 20;
-      return;
-    case 20:
-      if (kiocbIsKicked(k, f.iocb)) {
-        f.pc = 21;
-        return;
-      }
-      f.pc = 22;
-      return;
-    case 21:
-      __queue_kicked_iocb(k, f.iocb);
-      f.pc = 22;
-      return;
-    case 22:
-      return k.call(3, fnref(__aio_put_req), f.ctx, f.iocb);
-    case 30:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.ret(0);
-  }
-});
+    }
+    yield* __aio_put_req(k, ctx, iocb);
+  }                                                                             yield;
+  spin_unlock_irq(k, ctxLock(ctx));
+  return 0;
+}
 
 /**
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-export const aio_kick_handler = kfn('aio_kick_handler', 'fs/aio.c', ['ctx'], ['iocb', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // use_mm(ctx->mm);
-      k.task(k.current).mm = 1;
-      if (k.v.core !== 'baseline') return k.call(20, aio_run_iocbs, f.ctx);
-      f.pc = 1;
-      return;
-    case 1:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 2;
-      return;
-    case 2:
-      if (list_empty(k, runList(f.ctx))) {
-        f.pc = 10;
-        return;
-      }
-      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      f.pc = 3;
-      return;
-    case 3:
-      list_del(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
-      f.pc = 4;
-      return;
-    case 4:
-      k.pp(f.iocb + KIOCB.off.ki_users);
-      k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 5;
-      return;
-    case 5:
-      kiocbClearKicked(k, f.iocb);
-      f.pc = 6;
-      return;
-    case 6:
+export function* aio_kick_handler(k: Machine, ctx: number): KGen {
+  let ret: number;
+  // use_mm(ctx->mm);
+  k.task(k.current).mm = 1;
+  if (k.v.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
+  else {
+    yield* spin_lock_irq(k, ctxLock(ctx));                                      yield;
+    while (!list_empty(k, runList(ctx))) {
+      let iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
+      list_del(k, kiRunList(iocb));
+      ev(k, iocb, 'run_list_del');                                              yield;
+      k.pp(iocb + KIOCB.off.ki_users);
+      k.kiocb(iocb).ki_users++;
+      ev(k, iocb, 'get_ref');
+      spin_unlock_irq(k, ctxLock(ctx));                                         yield;
+      kiocbClearKicked(k, iocb);                                                yield;
       // ret = iocb->ki_retry(iocb);  (no NULL check)
-      retryEnter(k, f.iocb);
-      return k.callPtr(7, k.kiocb(f.iocb).ki_retry, f.iocb);
-    case 7:
-      f.ret = f.rv;
-      retryExit(k, f.iocb, f.ret);
-      if (f.ret !== -EIOCBQUEUED) {
-        const i = f.iocb;
-        f.iocb = 0;
-        return k.call(8, aio_complete, i, f.ret, 0);
+      retryEnter(k, iocb);
+      ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
+      retryExit(k, iocb, ret);
+      if (ret !== -EIOCBQUEUED) {
+        const done = iocb;
+        iocb = 0;
+        yield* hw_aio_complete(k, done, ret, 0);
       }
-      f.pc = 8;
-      return;
-    case 8:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      if (f.iocb) return k.call(2, fnref(__aio_put_req), f.ctx, f.iocb);
-      f.pc = 2;
-      return;
-    case 10:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 20;
-      return;
-    case 20:
-      // unuse_mm(ctx->mm);
-      k.task(k.current).mm = 0;
-      return k.ret(0);
+      yield* spin_lock_irq(k, ctxLock(ctx));
+      if (iocb) yield* __aio_put_req(k, ctx, iocb);
+    }                                                                           yield;
+    spin_unlock_irq(k, ctxLock(ctx));                                           yield;
   }
-});
+  // unuse_mm(ctx->mm);
+  k.task(k.current).mm = 0;
+  return 0;
+}
 
 // ------------------------------------------------------------------ the retry methods
 /** the f_op call shared by aio_process_iocb and aio_pread/aio_pwrite: f_op->aio_read/aio_write(iocb, ki_buf, ki_left, ki_pos) */
@@ -1223,7 +1035,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       req.ki_buf = u.aio_buf;
       req.ki_left = req.ki_nbytes = u.aio_nbytes;
       req.ki_opcode = u.aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(f.req), aio_wake_function.id);
+      init_waitqueue_func_entry(k, kiWait(f.req), fnptr(aio_wake_function));
       INIT_LIST_HEAD(k, kiWaitList(f.req));
       req.ki_retried = 0;
       if (k.v.core === 'mar05') {
@@ -1337,12 +1149,12 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return;
     case 26:
       spin_unlock_irq(k, ctxLock(f.ctx));
-      if (f.run) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      if (f.run) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
       return k.ret(0);
     // ---- [mar14 aioretry]
     case 30:
       if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      return k.call(31, aio_run_iocb, f.req);
+      return k.call(31, fnref(aio_run_iocb), f.req);
     case 31:
       f.ret = f.rv;
       spin_unlock_irq(k, ctxLock(f.ctx));
@@ -1350,7 +1162,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return;
     case 32:
       // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work, AIO_WQ, ctxWq(f.ctx));
+      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
       return k.ret(0);
     // ---- out_put_req:
     case 90: {
@@ -1362,142 +1174,93 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
       return k.ret(f.ret);
   }
 });
+/** the hand-written io_submit_one, typed for `yield*` from the converted functions */
+const hw_io_submit_one = asKGen<[number, number]>(io_submit_one);
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-export const sys_io_submit = kfn('sys_io_submit', 'fs/aio.c', ['ctx', 'nr'], ['i', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // ctx = lookup_ioctx(ctx_id)
-      get_ioctx(k, f.ctx);
-      f.i = 0;
-      f.pc = 1;
-      return;
-    case 1:
-      if (f.i >= f.nr) {
-        f.pc = 3;
-        return;
-      }
-      return k.call(2, io_submit_one, f.ctx, k.A.userIocbs[f.i]);
-    case 2:
-      f.ret = f.rv;
-      if (f.ret) {
-        f.pc = 3;
-        return;
-      }
-      f.i++;
-      f.pc = 1;
-      return;
-    case 3:
-      put_ioctx(k, f.ctx);
-      k.setG(G.SUBMIT_RET, f.i ? f.i : f.ret);
-      return k.ret(f.i ? f.i : f.ret);
+export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
+  let ret = 0;
+  // ctx = lookup_ioctx(ctx_id)
+  get_ioctx(k, ctx);
+  let i = 0;                                                                    yield;
+  while (i < nr) {
+    ret = yield* hw_io_submit_one(k, ctx, k.A.userIocbs[i]);
+    if (ret) break;
+    i++;
   }
-});
+  put_ioctx(k, ctx);
+  k.setG(G.SUBMIT_RET, i ? i : ret);
+  return i ? i : ret;
+}
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-export const sys_io_getevents = kfn('sys_io_getevents', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.pp();
-      if (k.ctx(f.ctx).dead) return k.ret(-EINVAL); // lookup_ioctx skips dead contexts
-      get_ioctx(k, f.ctx);
-      if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) {
-        f.rv = -EINVAL;
-        f.pc = 1;
-        return;
-      }
-      return k.call(1, read_events, f.ctx, f.min_nr, f.nr, f.timeout);
-    case 1:
-      put_ioctx(k, f.ctx);
-      k.setG(G.GETEVENTS_RET, f.rv);
-      return k.ret(f.rv);
-  }
-});
+export function* sys_io_getevents(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
+  atomic('lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)');
+  k.pp();
+  if (k.ctx(ctx).dead) return -EINVAL; // lookup_ioctx skips dead contexts
+  get_ioctx(k, ctx);
+  let ret = -EINVAL;
+  if (min_nr >= 0 && nr >= 0 && nr >= min_nr) ret = yield* hw_read_events(k, ctx, min_nr, nr, timeout);
+  else yield;
+  put_ioctx(k, ctx);
+  k.setG(G.GETEVENTS_RET, ret);
+  return ret;
+}
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-export const sys_io_cancel = kfn('sys_io_cancel', 'fs/aio.c', ['ctx', 'user_iocb'], ['found'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      get_ioctx(k, f.ctx);
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 1;
-      return;
-    case 1: {
-      // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
-      const reqs = listEntries(k.m, activeReqs(f.ctx)) ?? [];
-      f.found = 0;
-      k.pp();
-      for (const l of reqs) {
-        const req = k.kiocb(l - KIOCB.off.ki_list);
-        if (req.ki_user_obj === f.user_iocb && req.ki_cancel) f.found = l - KIOCB.off.ki_list;
-      }
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      put_ioctx(k, f.ctx);
-      return k.ret(f.found ? 0 : -EAGAIN);
-    }
+export function* sys_io_cancel(k: Machine, ctx: number, user_iocb: number): KGen {
+  get_ioctx(k, ctx);
+  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
+  // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
+  const reqs = listEntries(k.m, activeReqs(ctx)) ?? [];
+  let found = 0;
+  k.pp();
+  for (const l of reqs) {
+    const req = k.kiocb(l - KIOCB.off.ki_list);
+    if (req.ki_user_obj === user_iocb && req.ki_cancel) found = l - KIOCB.off.ki_list;
   }
-});
+  spin_unlock_irq(k, ctxLock(ctx));
+  put_ioctx(k, ctx);
+  return found ? 0 : -EAGAIN;
+}
 
 /** wait_for_all_aios(ctx) */
-export const wait_for_all_aios = kfn('wait_for_all_aios', 'fs/aio.c', ['ctx'], ['wait'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.pp();
-      if (!k.ctx(f.ctx).reqs_active) return k.ret(0);
-      f.wait = k.myWait(2);
-      k.setStackObj(f.wait, true);
-      declare_waitqueue(k, f.wait, k.current);
-      return k.call(1, add_wait_queue_kfn, ctxWait(f.ctx), f.wait, 0);
-    case 1:
-      set_current_state(k, TASK_UNINTERRUPTIBLE);
-      f.pc = 2;
-      return;
-    case 2:
-      k.pp();
-      if (!k.ctx(f.ctx).reqs_active) {
-        f.pc = 4;
-        return;
-      }
-      return k.call(3, schedule_kfn, -1);
-    case 3:
-      set_current_state(k, TASK_UNINTERRUPTIBLE);
-      f.pc = 2;
-      return;
-    case 4:
-      set_current_state(k, TASK_RUNNING);
-      return k.call(5, remove_wait_queue_kfn, ctxWait(f.ctx), f.wait);
-    case 5:
-      k.setStackObj(f.wait, false);
-      return k.ret(0);
-  }
-});
+export function* wait_for_all_aios(k: Machine, ctx: number): KGen {
+  k.pp();
+  if (!k.ctx(ctx).reqs_active) return 0;
+  const wait = k.myWait(2);
+  k.setStackObj(wait, true);
+  declare_waitqueue(k, wait, k.current);
+  yield* add_wait_queue(k, ctxWait(ctx), wait, 0);
+  set_current_state(k, TASK_UNINTERRUPTIBLE);                                   yield;
+  for (;;) {
+    k.pp();
+    if (!k.ctx(ctx).reqs_active) break;
+    yield* schedule(k, -1);
+    set_current_state(k, TASK_UNINTERRUPTIBLE);
+  }                                                                             yield;
+  set_current_state(k, TASK_RUNNING);
+  yield* remove_wait_queue(k, ctxWait(ctx), wait);
+  k.setStackObj(wait, false);
+  return 0;
+}
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-export const io_destroy = kfn('io_destroy', 'fs/aio.c', ['ctx'], ['was_dead'], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      get_ioctx(k, f.ctx); // lookup_ioctx
-      const c = k.ctx(f.ctx);
-      f.was_dead = c.dead;
-      c.dead = 1;
-      if (!f.was_dead) put_ioctx(k, f.ctx);
-      f.pc = 1;
-      return;
-    }
-    case 1:
-      // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      k.ctx(f.ctx).dead = 1;
-      f.pc = 2;
-      return;
-    case 2:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.call(3, wait_for_all_aios, f.ctx);
-    case 3:
-      put_ioctx(k, f.ctx);
-      return k.ret(0);
-  }
-});
+export function* io_destroy(k: Machine, ctx: number): KGen {
+  atomic('lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out');
+  get_ioctx(k, ctx); // lookup_ioctx
+  const c = k.ctx(ctx);
+  const was_dead = c.dead;
+  c.dead = 1;
+  if (!was_dead) put_ioctx(k, ctx);                                             yield;
+  // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
+  yield* spin_lock_irq(k, ctxLock(ctx));
+  k.ctx(ctx).dead = 1;                                                          yield;
+  spin_unlock_irq(k, ctxLock(ctx));
+  yield* wait_for_all_aios(k, ctx);
+  put_ioctx(k, ctx);
+  return 0;
+}
 
 export { EINVAL };
 
@@ -1506,22 +1269,16 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-export const exit_aio = kfn('exit_aio', 'fs/aio.c', ['ctx'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      k.ctx(f.ctx).dead = 1;
-      f.pc = 1;
-      return;
-    case 1:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.call(2, wait_for_all_aios, f.ctx);
-    case 2:
-      // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
-      k.pp();
-      if (k.ctx(f.ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(f.ctx).users} ${k.ctx(f.ctx).dead} ${k.ctx(f.ctx).reqs_active}`);
-      put_ioctx(k, f.ctx);
-      return k.ret(0);
-  }
-});
+export function* exit_aio(k: Machine, ctx: number): KGen {
+  // aio_cancel_all(ctx): spin_lock_irq(&ctx->ctx_lock); ctx->dead = 1; ...
+  yield* spin_lock_irq(k, ctxLock(ctx));
+  k.ctx(ctx).dead = 1;                                                          yield;
+  spin_unlock_irq(k, ctxLock(ctx));
+  yield* wait_for_all_aios(k, ctx);
+  // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
+  atomic('exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put');
+  k.pp();
+  if (k.ctx(ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(ctx).users} ${k.ctx(ctx).dead} ${k.ctx(ctx).reqs_active}`);
+  put_ioctx(k, ctx);
+  return 0;
+}
