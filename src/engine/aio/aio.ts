@@ -17,7 +17,6 @@ import { acquire as $acquire } from '../kernel/spinlock.ts';
 import { kfn, fnref, fnptr, addressOf, atomic, call_ptr, asKGen, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
-import { FR_LOCALS } from '../../engine/fn.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -203,7 +202,7 @@ function retryCode(k: Machine): number {
 }
 
 /** __aio_get_req(ctx) */
-const POINTS___aio_get_req = [{"pc":0,"line":202,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":217,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":218,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":218,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":227,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS___aio_get_req = [{"pc":0,"line":201,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":216,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":217,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":217,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":226,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -251,7 +250,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 }, POINTS___aio_get_req);
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-const POINTS_aio_get_req = [{"pc":0,"line":233,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":234,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":236,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
+const POINTS_aio_get_req = [{"pc":0,"line":232,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":233,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":235,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -293,7 +292,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-const POINTS___aio_put_req = [{"pc":0,"line":264,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":272,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":273,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":282,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___aio_put_req = [{"pc":0,"line":263,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":271,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":272,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":281,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -331,7 +330,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 }, POINTS___aio_put_req);
 
 /** aio_put_req(req) */
-const POINTS_aio_put_req = [{"pc":0,"line":287,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":289,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":290,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_put_req = [{"pc":0,"line":286,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":288,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":289,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -371,7 +370,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":316,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":320,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":323,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":324,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":320,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":320,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":329,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":331,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":315,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":319,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":322,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":323,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":319,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":319,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":328,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":330,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -421,111 +420,120 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res2'], ['ctx', 'flags', 'ret', 'tail'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
-    case 0:
-      f.ctx = iocb.ki_ctx;
-      if (is_sync_kiocb(k, f.iocb)) {
-        iocb.ki_user_data = f.res;
-        k.pp();
-        if (iocb.ki_users === 1) {
-          iocb.ki_users = 0;
-          f.ret = 1;
-          if (!k.v.syncWakeFix) return k.ret(1); // 2.5.62: return 1 without waking anyone
-          f.pc = 12;
-          return;
-        }
-        f.pc = 10;
-        return;
-      }
-      {
-        const i = k.iocbIndex(f.iocb);
-        if (i >= 0) {
+const POINTS_aio_complete = [{"pc":0,"line":343,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":354,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":354,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":355,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":355,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":349,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":346,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":371,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":372,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":372,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":382,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":374,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":373,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":400,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":401,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":404,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":403,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","flags"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      f.ctx = k.kiocb(f.iocb).ki_ctx;
+      ;
+      if (!(is_sync_kiocb(k, f.iocb))) { f.pc = 1; continue step; }
+      k.kiocb(f.iocb).ki_user_data = f.res;
+      k.pp();
+      if (!(k.kiocb(f.iocb).ki_users === 1)) { f.pc = 2; continue step; }
+      k.kiocb(f.iocb).ki_users = 0;
+      f.ret = 1;
+      if (!k.v.syncWakeFix) return k.ret(1);
+      // 2.5.62: return 1 without waking anyone
+      k.dead(f.base, [5,6,7,9]); f.pc = 3; return;
+    }
+    case 2: {
+      k.dead(f.base, [5,6,8,9]); f.pc = 5; return;
+    }
+    case 5: {
+      k.dead(f.base, [5,6,8,9]); f.pc = 6;
+    }
+    case 6: {
+      const $acq6 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq6 < 0) return;
+      k.dead(f.base, [5,6,8,9]); f.pc = 7; return;
+    }
+    case 7: {
+      k.pp();
+      k.kiocb(f.iocb).ki_users--;
+      f.ret = k.kiocb(f.iocb).ki_users === 0 ? 1 : 0;
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      k.dead(f.base, [5,6,7,9]); f.pc = 3; return;
+    }
+    case 3: {
+      // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
+      wake_up_process(k, k.kiocb(f.iocb).ki_user_obj);
+      return k.ret(f.ret);
+    }
+    case 1: {
+      const i = k.iocbIndex(f.iocb);
+      if (i >= 0) {
           k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
           if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, f.res);
           if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
         }
-        ev(k, f.iocb, 'aio_complete');
-      }
-      f.pc = 1;
-      return;
-    case 1: {
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = k.v.completeDelRunList ? 2 : 4;
-      return;
+      ev(k, f.iocb, 'aio_complete');
+      k.dead(f.base, [8,9]); f.pc = 9; return;
     }
-    case 2:
+    case 9: {
+      k.dead(f.base, [8,9]); f.pc = 10;
+    }
+    case 10: {
+      const $acq10 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq10 < 0) return;
+      f.flags = $acq10;
+      k.dead(f.base, [8]); f.pc = 11; return;
+    }
+    case 11: {
+      if (!(k.v.completeDelRunList)) { f.pc = 12; continue step; }
       // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
       // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
       if (k.v.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
-        k.pp(kiRunList(f.iocb));
-        f.pc = 4;
-        return;
-      }
+              k.pp(kiRunList(f.iocb));
+              { f.pc = 13; continue step; }
+            }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
-      f.pc = list_empty(k, kiRunList(f.iocb)) ? 4 : 3;
-      return;
-    case 3:
+      if (list_empty(k, kiRunList(f.iocb))) { f.pc = 13; continue step; }
+      k.dead(f.base, [8]); f.pc = 14; return;
+    }
+    case 14: {
       list_del_init(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      f.pc = 4;
-      return;
-    case 4: {
+    }
+    case 13: {
+      k.dead(f.base, [8]); f.pc = 12; return;
+    }
+    case 12: {
       // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
       k.pp();
       const c = k.ctx(f.ctx);
       const t = c.info_tail;
       const e = k.event(k.A.ringEvents[t]);
-      e.obj = iocb.ki_user_obj;
-      e.data = iocb.ki_user_data;
+      e.obj = k.kiocb(f.iocb).ki_user_obj;
+      e.data = k.kiocb(f.iocb).ki_user_data;
       e.res = f.res;
       e.res2 = f.res2;
-      f.tail = (t + 1) % c.info_nr;
+      const tail = (t + 1) % c.info_nr;
       // smp_wmb(); info->tail = tail; ring->tail = tail;
-      c.info_tail = f.tail;
-      c.ring_tail = f.tail;
-      return k.call(5, fnref(__aio_put_req), f.ctx, f.iocb);
+      c.info_tail = tail;
+      c.ring_tail = tail;
+      k.call(16, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [4,5,6,8]); return;
     }
-    case 5:
+    case 16: {
       f.ret = f.rv;
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      f.pc = 6;
-      return;
-    case 6:
+      k.dead(f.base, [4,5,6,9]); f.pc = 17; return;
+    }
+    case 17: {
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
-      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(7, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
-      f.pc = 7;
-      return;
-    case 7:
+      if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 18; continue step; }
+      k.call(19, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,9]); return;
+    }
+    case 18: {
+      k.dead(f.base, [4,5,6,9]); f.pc = 19; return;
+    }
+    case 19: {
       if (f.ret) put_ioctx(k, f.ctx);
       return k.ret(f.ret);
-    // sync branch, ki_users != 1
-    case 10:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 11;
-      return;
-    case 11:
-      k.pp();
-      iocb.ki_users--;
-      f.ret = iocb.ki_users === 0 ? 1 : 0;
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 12;
-      return;
-    case 12:
-      // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
-      wake_up_process(k, iocb.ki_user_obj);
-      return k.ret(f.ret);
+    }
   }
-});
-/** the hand-written aio_complete, typed for `yield*` from the converted functions */
-const hw_aio_complete = asKGen<[number, number, number]>(aio_complete);
+}, POINTS_aio_complete);
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
-const POINTS_aio_read_evt = [{"pc":0,"line":448,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":450,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":451,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":451,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
+const POINTS_aio_read_evt = [{"pc":0,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":413,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":414,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":414,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -564,121 +572,110 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], ['i', 'ret', 'wait', 'timed_out'], (k, f) => {
-  const tsk = k.current;
-  switch (f.pc) {
-    case 0:
+const POINTS_read_events = [{"pc":0,"line":435,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":439,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":440,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":439,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":452,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":454,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":456,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":463,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":464,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":454,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":454,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":471,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":474,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":452,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       f.i = 0;
       f.ret = 0;
-      f.pc = 1;
-      return;
-    case 1:
       // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
-      if (f.i >= f.nr) {
-        f.pc = 3;
-        return;
-      }
-      return k.call(2, fnref(aio_read_evt), f.ctx);
-    case 2:
+    }
+    case 1: {
+      if (!(f.i < f.nr)) { f.pc = 2; continue step; }
+      k.call(3, aio_read_evt, f.ctx); k.dead(f.base, [9]); return;
+    }
+    case 3: {
       f.ret = f.rv;
-      if (f.ret <= 0) {
-        f.pc = 3;
-        return;
-      }
+      if (f.ret <= 0) { f.pc = 2; continue step; }
       f.i++;
-      f.pc = 1;
-      return;
-    case 3:
+      f.pc = 1; return;
+    }
+    case 2: {
       if (f.min_nr <= f.i) return k.ret(f.i);
       if (f.ret) return k.ret(f.ret);
       // init_timeout(&to); set_timeout(start_jiffies, &to, &ts);
       f.timed_out = f.timeout === 1 ? 1 : 0;
-      if (f.timeout === 2) k.raiseIrq(IRQ.TIMER, tsk, f.base);
+      if (f.timeout === 2) k.raiseIrq(IRQ.TIMER, k.current, (f.base + 10));
       f.wait = k.myWait(1);
       k.setStackObj(f.wait, true);
-      declare_waitqueue(k, f.wait, tsk);
-      f.pc = 4;
-      return;
-    case 4:
-      // while (likely(i < nr)) { add_wait_queue_exclusive(&ctx->wait, &wait);
-      if (f.i >= f.nr) {
-        f.pc = 20;
-        return;
-      }
-      return k.call(5, add_wait_queue_kfn, ctxWait(f.ctx), f.wait, 1);
-    case 5:
-      // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
+      declare_waitqueue(k, f.wait, k.current);
+      f.pc = 5; return;
+    }
+    case 5: {
+      if (!(f.i < f.nr)) { f.pc = 6; continue step; }
+      k.call(8, add_wait_queue, ctxWait(f.ctx), f.wait, 1); k.dead(f.base, [9]); return;
+    }
+    case 8: {
       set_current_state(k, TASK_INTERRUPTIBLE);
-      return k.call(6, fnref(aio_read_evt), f.ctx);
-    case 6:
+      // set_task_state(tsk, TASK_INTERRUPTIBLE)
+      k.call(11, aio_read_evt, f.ctx); k.dead(f.base, [9]); return;
+    }
+    case 11: {
       f.ret = f.rv;
-      if (f.ret) {
-        f.pc = 10;
-        return;
-      }
-      if (f.min_nr <= f.i) {
-        f.pc = 10;
-        return;
-      }
+      if (f.ret) { f.pc = 10; continue step; }
+      if (f.min_nr <= f.i) { f.pc = 10; continue step; }
       f.ret = 0;
       k.pp();
-      if (f.timed_out) {
-        f.pc = 10;
-        return;
-      }
+      if (f.timed_out) { f.pc = 10; continue step; }
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, fnref(aio_run_iocbs), f.ctx);
-      f.pc = 7;
-      return;
-    case 7:
-      return k.call(8, schedule_kfn, -1);
-    case 8:
+      if (!(k.v.readEventsRunIocbs && k.v.core !== 'baseline')) { f.pc = 12; continue step; }
+      return k.call(12, aio_run_iocbs, f.ctx);
+    }
+    case 12: {
+      return k.call(14, schedule, -1);
+    }
+    case 14: {
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
       k.pp();
-      if (k.task(tsk).sigpending) {
-        f.ret = -EINTR;
-        f.pc = 10;
-        return;
-      }
-      f.pc = 5;
-      return;
-    case 10:
+      if (k.task(k.current).sigpending) {
+              f.ret = -EINTR;
+              { f.pc = 10; continue step; }
+            }
+    }
+    case 9: {
+      if (1) { k.dead(f.base, [9]); f.pc = 8; return; }
+    }
+    case 10: {
+      f.pc = 15; return;
+    }
+    case 15: {
       // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
       set_current_state(k, TASK_RUNNING);
-      return k.call(11, remove_wait_queue_kfn, ctxWait(f.ctx), f.wait);
-    case 11:
-      if (f.ret <= 0) {
-        f.pc = 20;
-        return;
-      }
+      return k.call(16, remove_wait_queue, ctxWait(f.ctx), f.wait);
+    }
+    case 16: {
+      if (f.ret <= 0) { f.pc = 6; continue step; }
       f.i++;
-      f.pc = 4;
-      return;
-    case 20:
+      f.pc = 5; return;
+    }
+    case 6: {
       // if (timeout) clear_timeout(&to);
-      if (f.timeout === 2) k.cancelIrq(IRQ.TIMER, tsk);
+      if (f.timeout === 2) k.cancelIrq(IRQ.TIMER, k.current);
       k.setStackObj(f.wait, false);
       return k.ret(f.i ? f.i : f.ret);
+    }
   }
-});
-/** the hand-written read_events, typed for `yield*` from the converted functions */
-const hw_read_events = asKGen<[number, number, number, number]>(read_events);
+}, POINTS_read_events);
 
-/** timeout_func: the read_events timer fired (interrupt context) */
-export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
-  // to->timed_out = 1; wake_up_process(to->p);  (timed_out lives in read_events' frame)
-  const rf = f.frame;
-  k.store(rf + FR_LOCALS + read_events.params.length + read_events.locals.indexOf('timed_out'), 1);
-  wake_up_process(k, f.task);
-  return k.ret(0);
-});
-registerIrq(IRQ.TIMER, timeout_func);
+/** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
+const POINTS_timeout_func = [{"pc":0,"line":485,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
+export const timeout_func = kfn("timeout_func", "fs/aio.c", ["task","timed_out"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      // to->timed_out = 1; wake_up_process(to->p);
+      k.store(f.timed_out, 1);
+      wake_up_process(k, f.task);
+      return k.ret(0);
+    }
+  }
+}, POINTS_timeout_func);
+registerIrq(IRQ.TIMER, fnref(timeout_func));
 
 /**
  * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
  * @c kernel/signal.c
  */
-const POINTS_signal_wake_up = [{"pc":0,"line":586,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
+const POINTS_signal_wake_up = [{"pc":0,"line":497,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
 export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -703,7 +700,7 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-const POINTS_queue_kicked_iocb = [{"pc":0,"line":606,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":610,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":611,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":611,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":612,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":613,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":618,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":621,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":616,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_queue_kicked_iocb = [{"pc":0,"line":517,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":521,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":522,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":522,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":523,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":524,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":529,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":532,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":527,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -750,7 +747,7 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
 }, POINTS_queue_kicked_iocb);
 
 /** kick_iocb(iocb) */
-const POINTS_kick_iocb = [{"pc":0,"line":626,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":630,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":629,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":637,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":638,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":641,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":634,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":645,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":646,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":646,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":648,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":650,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_kick_iocb = [{"pc":0,"line":537,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":541,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":540,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":548,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":549,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":552,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":545,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":556,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":557,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":557,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":559,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":561,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -817,7 +814,7 @@ function pr_debug_kicked(k: Machine): number {
 }
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-const POINTS_aio_wake_function = [{"pc":0,"line":661,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":667,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":668,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":665,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":677,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":677,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":679,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":681,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":682,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":687,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":684,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_wake_function = [{"pc":0,"line":572,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":578,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":579,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":576,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":588,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":588,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":590,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":592,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":593,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":598,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":595,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -894,7 +891,7 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-const POINTS_aio_run_iocb = [{"pc":0,"line":707,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":715,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":717,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":718,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":724,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":727,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","hw_aio_complete","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":732,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","hw_aio_complete","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":734,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":733,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":735,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":730,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":739,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":739,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":742,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":745,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":745,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":751,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_run_iocb = [{"pc":0,"line":618,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":626,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":628,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":629,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":635,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":638,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":643,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":645,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":644,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":646,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":650,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":650,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":653,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":656,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":656,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":662,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -944,7 +941,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 6: {
       if (!(f.ret !== retryCode(k))) { f.pc = 8; continue step; }
       if (!(f.waitEmpty)) { f.pc = 10; continue step; }
-      k.call(7, hw_aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [8]); return;
+      k.call(7, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [8]); return;
     }
     case 10: {
       k.printk("can't delete iocb in use");
@@ -994,7 +991,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
 }, POINTS_aio_run_iocb);
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":756,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":758,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":759,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":760,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":765,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":761,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":770,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":773,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":776,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":776,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":777,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":779,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","hw_aio_complete","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":782,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":781,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":780,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":784,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":784,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":785,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":786,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":775,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":790,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":759,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":791,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":669,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":670,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":671,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":681,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":684,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":687,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":688,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":690,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":693,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":692,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":691,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":695,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":695,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":696,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":697,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":701,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":670,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":702,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1053,7 +1050,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       f.ret = f.rv;
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 15; continue step; }
       if (!(list_empty(k, kiWaitList(f.iocb)))) { f.pc = 16; continue step; }
-      k.call(17, hw_aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
+      k.call(17, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
     }
     case 16: {
       k.printk("can't delete iocb in use");
@@ -1100,7 +1097,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":800,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":805,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":806,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":807,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":808,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":810,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":814,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":815,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":818,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","call_ptr","ctxLock","hw_aio_complete","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":820,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":825,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":826,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":807,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":827,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":804,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":711,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":718,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":719,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":721,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":725,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":726,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":729,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":731,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":736,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":737,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":718,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":738,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":715,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1149,7 +1146,7 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 13; continue step; }
       const done = f.iocb;
       f.iocb = 0;
-      k.call(13, hw_aio_complete, done, f.ret, 0); k.dead(f.base, [5]); return;
+      k.call(13, aio_complete, done, f.ret, 0); k.dead(f.base, [5]); return;
     }
     case 13: {
       k.dead(f.base, [5]); f.pc = 15;
@@ -1399,7 +1396,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
         return;
       }
       // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (k.v.setupErrorComplete && f.ret) return k.call(5, aio_complete, f.req, f.ret, 0);
+      if (k.v.setupErrorComplete && f.ret) return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
       f.pc = 30;
       return;
     }
@@ -1454,7 +1451,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
     case 4:
       // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
       if (f.ret === -EIOCBQUEUED) return k.ret(0);
-      return k.call(5, aio_complete, f.req, f.ret, 0);
+      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
     case 5:
       return k.ret(0);
     // ---- [mar05 aioretry]
@@ -1472,7 +1469,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
         f.pc = 90;
         return;
       }
-      return k.call(5, aio_complete, f.req, f.ret, 0);
+      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
     case 22:
       if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 23;
@@ -1523,7 +1520,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
 const hw_io_submit_one = asKGen<[number, number]>(io_submit_one);
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":1181,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1186,"live":["ctx","i","nr","ret"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1187,"live":["ctx","i","nr"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1186,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":1092,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1097,"live":["ctx","i","nr","ret"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1098,"live":["ctx","i","nr"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1097,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1552,7 +1549,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":1197,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","hw_read_events","k.ctx","k.pp"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1203,"live":["ctx"],"footprint":{"calls":["hw_read_events","k.setG","put_ioctx"],"fields":[]}},{"pc":1,"line":1204,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1203,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":1108,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1114,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1115,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1114,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1563,7 +1560,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
       get_ioctx(k, f.ctx);
       f.ret = -EINVAL;
       if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) { f.pc = 1; continue step; }
-      k.call(3, hw_read_events, f.ctx, f.min_nr, f.nr, f.timeout); k.dead(f.base, [5,6,7,8]); return;
+      k.call(3, read_events, f.ctx, f.min_nr, f.nr, f.timeout); k.dead(f.base, [5,6,7,8]); return;
     }
     case 3: {
       f.ret = f.rv;
@@ -1581,7 +1578,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":1211,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1213,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1213,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":1122,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1124,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1124,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1609,7 +1606,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":1228,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1234,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1236,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1239,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1236,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1236,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1241,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1243,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":1139,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1145,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1147,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1150,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1147,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1147,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1152,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1154,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1650,7 +1647,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 }, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-const POINTS_io_destroy = [{"pc":0,"line":1249,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1255,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1257,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1258,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1260,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_io_destroy = [{"pc":0,"line":1160,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1166,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1168,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1169,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1171,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1690,7 +1687,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":1272,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1274,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1275,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1277,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const POINTS_exit_aio = [{"pc":0,"line":1183,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1185,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1186,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1188,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {

@@ -13,7 +13,6 @@
 import { kfn, fnref, fnptr, addressOf, atomic, call_ptr, asKGen, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
-import { FR_LOCALS } from '../../engine/fn.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -341,107 +340,71 @@ export function* wait_on_sync_kiocb(k: Machine, iocb: number): KGen {
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-export const aio_complete = kfn('aio_complete', 'fs/aio.c', ['iocb', 'res', 'res2'], ['ctx', 'flags', 'ret', 'tail'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
-    case 0:
-      f.ctx = iocb.ki_ctx;
-      if (is_sync_kiocb(k, f.iocb)) {
-        iocb.ki_user_data = f.res;
-        k.pp();
-        if (iocb.ki_users === 1) {
-          iocb.ki_users = 0;
-          f.ret = 1;
-          if (!k.v.syncWakeFix) return k.ret(1); // 2.5.62: return 1 without waking anyone
-          f.pc = 12;
-          return;
-        }
-        f.pc = 10;
-        return;
-      }
-      {
-        const i = k.iocbIndex(f.iocb);
-        if (i >= 0) {
-          k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
-          if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, f.res);
-          if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
-        }
-        ev(k, f.iocb, 'aio_complete');
-      }
-      f.pc = 1;
-      return;
-    case 1: {
-      const fl = try_spin_lock_irqsave(k, ctxLock(f.ctx));
-      if (fl < 0) return;
-      f.flags = fl;
-      f.pc = k.v.completeDelRunList ? 2 : 4;
-      return;
+export function* aio_complete(k: Machine, iocb: number, res: number, res2: number): KGen {
+  const ctx = k.kiocb(iocb).ki_ctx;
+  let ret: number;
+  if (is_sync_kiocb(k, iocb)) {
+    k.kiocb(iocb).ki_user_data = res;
+    k.pp();
+    if (k.kiocb(iocb).ki_users === 1) {
+      k.kiocb(iocb).ki_users = 0;
+      ret = 1;
+      if (!k.v.syncWakeFix) return 1; // 2.5.62: return 1 without waking anyone
+      yield;
+    } else {                                                                    yield;
+      yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
+      k.pp();
+      k.kiocb(iocb).ki_users--;
+      ret = k.kiocb(iocb).ki_users === 0 ? 1 : 0;
+      spin_unlock_irq(k, ctxLock(ctx));                                         yield;
     }
-    case 2:
+    // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
+    wake_up_process(k, k.kiocb(iocb).ki_user_obj);
+    return ret;
+  }
+  const i = k.iocbIndex(iocb);
+  if (i >= 0) {
+    k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
+    if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, res);
+    if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
+  }
+  ev(k, iocb, 'aio_complete');                                                  yield;
+  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
+  if (k.v.completeDelRunList) {
+    run_list: {
       // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
       // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
-      if (k.v.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
-        k.pp(kiRunList(f.iocb));
-        f.pc = 4;
-        return;
+      if (k.v.runListNullCheck && !k.rd(kiRunList(iocb) + 1, 'ki_run_list.prev')) {
+        k.pp(kiRunList(iocb));
+        break run_list;
       }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
-      f.pc = list_empty(k, kiRunList(f.iocb)) ? 4 : 3;
-      return;
-    case 3:
-      list_del_init(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
-      f.pc = 4;
-      return;
-    case 4: {
-      // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
-      k.pp();
-      const c = k.ctx(f.ctx);
-      const t = c.info_tail;
-      const e = k.event(k.A.ringEvents[t]);
-      e.obj = iocb.ki_user_obj;
-      e.data = iocb.ki_user_data;
-      e.res = f.res;
-      e.res2 = f.res2;
-      f.tail = (t + 1) % c.info_nr;
-      // smp_wmb(); info->tail = tail; ring->tail = tail;
-      c.info_tail = f.tail;
-      c.ring_tail = f.tail;
-      return k.call(5, fnref(__aio_put_req), f.ctx, f.iocb);
-    }
-    case 5:
-      f.ret = f.rv;
-      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      f.pc = 6;
-      return;
-    case 6:
-      // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
-      if (waitqueue_active(k, ctxWait(f.ctx))) return k.call(7, __wake_up_kfn, ...wake_up_args(ctxWait(f.ctx)));
-      f.pc = 7;
-      return;
-    case 7:
-      if (f.ret) put_ioctx(k, f.ctx);
-      return k.ret(f.ret);
-    // sync branch, ki_users != 1
-    case 10:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 11;
-      return;
-    case 11:
-      k.pp();
-      iocb.ki_users--;
-      f.ret = iocb.ki_users === 0 ? 1 : 0;
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 12;
-      return;
-    case 12:
-      // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
-      wake_up_process(k, iocb.ki_user_obj);
-      return k.ret(f.ret);
+      if (list_empty(k, kiRunList(iocb))) break run_list;                       yield;
+      list_del_init(k, kiRunList(iocb));
+      ev(k, iocb, 'run_list_del');
+    }                                                                           yield;
   }
-});
-/** the hand-written aio_complete, typed for `yield*` from the converted functions */
-const hw_aio_complete = asKGen<[number, number, number]>(aio_complete);
+  // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
+  k.pp();
+  const c = k.ctx(ctx);
+  const t = c.info_tail;
+  const e = k.event(k.A.ringEvents[t]);
+  e.obj = k.kiocb(iocb).ki_user_obj;
+  e.data = k.kiocb(iocb).ki_user_data;
+  e.res = res;
+  e.res2 = res2;
+  const tail = (t + 1) % c.info_nr;
+  // smp_wmb(); info->tail = tail; ring->tail = tail;
+  c.info_tail = tail;
+  c.ring_tail = tail;
+  ret = yield* __aio_put_req(k, ctx, iocb);
+  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
+  // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
+  if (waitqueue_active(k, ctxWait(ctx))) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
+  else yield;
+  if (ret) put_ioctx(k, ctx);
+  return ret;
+}
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
@@ -469,115 +432,63 @@ export function* aio_read_evt(k: Machine, ctx: number): KGen {
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-export const read_events = kfn('read_events', 'fs/aio.c', ['ctx', 'min_nr', 'nr', 'timeout'], ['i', 'ret', 'wait', 'timed_out'], (k, f) => {
-  const tsk = k.current;
-  switch (f.pc) {
-    case 0:
-      f.i = 0;
-      f.ret = 0;
-      f.pc = 1;
-      return;
-    case 1:
-      // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
-      if (f.i >= f.nr) {
-        f.pc = 3;
-        return;
-      }
-      return k.call(2, fnref(aio_read_evt), f.ctx);
-    case 2:
-      f.ret = f.rv;
-      if (f.ret <= 0) {
-        f.pc = 3;
-        return;
-      }
-      f.i++;
-      f.pc = 1;
-      return;
-    case 3:
-      if (f.min_nr <= f.i) return k.ret(f.i);
-      if (f.ret) return k.ret(f.ret);
-      // init_timeout(&to); set_timeout(start_jiffies, &to, &ts);
-      f.timed_out = f.timeout === 1 ? 1 : 0;
-      if (f.timeout === 2) k.raiseIrq(IRQ.TIMER, tsk, f.base);
-      f.wait = k.myWait(1);
-      k.setStackObj(f.wait, true);
-      declare_waitqueue(k, f.wait, tsk);
-      f.pc = 4;
-      return;
-    case 4:
-      // while (likely(i < nr)) { add_wait_queue_exclusive(&ctx->wait, &wait);
-      if (f.i >= f.nr) {
-        f.pc = 20;
-        return;
-      }
-      return k.call(5, add_wait_queue_kfn, ctxWait(f.ctx), f.wait, 1);
-    case 5:
-      // do { set_task_state(tsk, TASK_INTERRUPTIBLE);
-      set_current_state(k, TASK_INTERRUPTIBLE);
-      return k.call(6, fnref(aio_read_evt), f.ctx);
-    case 6:
-      f.ret = f.rv;
-      if (f.ret) {
-        f.pc = 10;
-        return;
-      }
-      if (f.min_nr <= f.i) {
-        f.pc = 10;
-        return;
-      }
-      f.ret = 0;
+export function* read_events(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
+  let i = 0;
+  let ret = 0;
+  // fast path: while (likely(i < nr)) { ret = aio_read_evt(ctx, &ent); if (unlikely(ret <= 0)) break; ... i++; }
+  while (i < nr) {
+    ret = yield* aio_read_evt(k, ctx);
+    if (ret <= 0) break;
+    i++;
+  }
+  if (min_nr <= i) return i;
+  if (ret) return ret;
+  // init_timeout(&to); set_timeout(start_jiffies, &to, &ts);
+  const timed_out = timeout === 1 ? 1 : 0;
+  if (timeout === 2) k.raiseIrq(IRQ.TIMER, k.current, addressOf(timed_out));
+  const wait = k.myWait(1);
+  k.setStackObj(wait, true);
+  declare_waitqueue(k, wait, k.current);                                        yield;
+  while (i < nr) {
+    yield* add_wait_queue(k, ctxWait(ctx), wait, 1); // add_wait_queue_exclusive(&ctx->wait, &wait)
+    do {
+      set_current_state(k, TASK_INTERRUPTIBLE); // set_task_state(tsk, TASK_INTERRUPTIBLE)
+      ret = yield* aio_read_evt(k, ctx);
+      if (ret) break;
+      if (min_nr <= i) break;
+      ret = 0;
       k.pp();
-      if (f.timed_out) {
-        f.pc = 10;
-        return;
-      }
+      if (timed_out) break;
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') return k.call(7, fnref(aio_run_iocbs), f.ctx);
-      f.pc = 7;
-      return;
-    case 7:
-      return k.call(8, schedule_kfn, -1);
-    case 8:
+      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
+      yield* schedule(k, -1);
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
       k.pp();
-      if (k.task(tsk).sigpending) {
-        f.ret = -EINTR;
-        f.pc = 10;
-        return;
+      if (k.task(k.current).sigpending) {
+        ret = -EINTR;
+        break;
       }
-      f.pc = 5;
-      return;
-    case 10:
-      // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
-      set_current_state(k, TASK_RUNNING);
-      return k.call(11, remove_wait_queue_kfn, ctxWait(f.ctx), f.wait);
-    case 11:
-      if (f.ret <= 0) {
-        f.pc = 20;
-        return;
-      }
-      f.i++;
-      f.pc = 4;
-      return;
-    case 20:
-      // if (timeout) clear_timeout(&to);
-      if (f.timeout === 2) k.cancelIrq(IRQ.TIMER, tsk);
-      k.setStackObj(f.wait, false);
-      return k.ret(f.i ? f.i : f.ret);
+    } while (1);                                                                yield;
+    // set_task_state(tsk, TASK_RUNNING); remove_wait_queue(&ctx->wait, &wait);
+    set_current_state(k, TASK_RUNNING);
+    yield* remove_wait_queue(k, ctxWait(ctx), wait);
+    if (ret <= 0) break;
+    i++;
   }
-});
-/** the hand-written read_events, typed for `yield*` from the converted functions */
-const hw_read_events = asKGen<[number, number, number, number]>(read_events);
+  // if (timeout) clear_timeout(&to);
+  if (timeout === 2) k.cancelIrq(IRQ.TIMER, k.current);
+  k.setStackObj(wait, false);
+  return i ? i : ret;
+}
 
-/** timeout_func: the read_events timer fired (interrupt context) */
-export const timeout_func = kfn('timeout_func', 'fs/aio.c', ['task', 'frame'], [], (k, f) => {
-  // to->timed_out = 1; wake_up_process(to->p);  (timed_out lives in read_events' frame)
-  const rf = f.frame;
-  k.store(rf + FR_LOCALS + read_events.params.length + read_events.locals.indexOf('timed_out'), 1);
-  wake_up_process(k, f.task);
-  return k.ret(0);
-});
-registerIrq(IRQ.TIMER, timeout_func);
+/** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
+export function* timeout_func(k: Machine, task: number, timed_out: number): KGen {
+  // to->timed_out = 1; wake_up_process(to->p);
+  k.store(timed_out, 1);
+  wake_up_process(k, task);
+  return 0;
+}
+registerIrq(IRQ.TIMER, fnref(timeout_func));
 
 /**
  * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
@@ -730,7 +641,7 @@ export function* aio_run_iocb(k: Machine, iocb: number): KGen {
   if (k.v.eiocbRetry && ret === -EIOCBQUEUED) {
     // nothing
   } else if (ret !== retryCode(k)) {
-    if (waitEmpty) yield* hw_aio_complete(k, iocb, ret, 0);
+    if (waitEmpty) yield* aio_complete(k, iocb, ret, 0);
     else k.printk("can't delete iocb in use");
   } else if (waitEmpty) {
     kiocbSetKicked(k, iocb);
@@ -778,7 +689,7 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
       spin_unlock_irq(k, ctxLock(ctx));
       ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
       if (ret !== -EIOCBQUEUED) {
-        if (list_empty(k, kiWaitList(iocb))) yield* hw_aio_complete(k, iocb, ret, 0);
+        if (list_empty(k, kiWaitList(iocb))) yield* aio_complete(k, iocb, ret, 0);
         else k.printk("can't delete iocb in use");                              yield;
       }
       yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
@@ -820,7 +731,7 @@ export function* aio_kick_handler(k: Machine, ctx: number): KGen {
       if (ret !== -EIOCBQUEUED) {
         const done = iocb;
         iocb = 0;
-        yield* hw_aio_complete(k, done, ret, 0);
+        yield* aio_complete(k, done, ret, 0);
       }
       yield* spin_lock_irq(k, ctxLock(ctx));
       if (iocb) yield* __aio_put_req(k, ctx, iocb);
@@ -1054,7 +965,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
         return;
       }
       // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (k.v.setupErrorComplete && f.ret) return k.call(5, aio_complete, f.req, f.ret, 0);
+      if (k.v.setupErrorComplete && f.ret) return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
       f.pc = 30;
       return;
     }
@@ -1109,7 +1020,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
     case 4:
       // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
       if (f.ret === -EIOCBQUEUED) return k.ret(0);
-      return k.call(5, aio_complete, f.req, f.ret, 0);
+      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
     case 5:
       return k.ret(0);
     // ---- [mar05 aioretry]
@@ -1127,7 +1038,7 @@ export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb
         f.pc = 90;
         return;
       }
-      return k.call(5, aio_complete, f.req, f.ret, 0);
+      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
     case 22:
       if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
       f.pc = 23;
@@ -1200,7 +1111,7 @@ export function* sys_io_getevents(k: Machine, ctx: number, min_nr: number, nr: n
   if (k.ctx(ctx).dead) return -EINVAL; // lookup_ioctx skips dead contexts
   get_ioctx(k, ctx);
   let ret = -EINVAL;
-  if (min_nr >= 0 && nr >= 0 && nr >= min_nr) ret = yield* hw_read_events(k, ctx, min_nr, nr, timeout);
+  if (min_nr >= 0 && nr >= 0 && nr >= min_nr) ret = yield* read_events(k, ctx, min_nr, nr, timeout);
   else yield;
   put_ioctx(k, ctx);
   k.setG(G.GETEVENTS_RET, ret);
