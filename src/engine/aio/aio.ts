@@ -14,7 +14,7 @@ import { acquire as $acquire } from '../kernel/spinlock.ts';
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
  * @c fs/aio.c
  */
-import { kfn, fnref, fnptr, addressOf, atomic, call_ptr, asKGen, type KGen } from '../../engine/fn.ts';
+import { addressOf, asKGen, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
@@ -38,17 +38,14 @@ import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/ker
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
 import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
-// the boolean (one attempt) forms, for the hand-written code not ported yet
-import { spin_lock_irq as try_spin_lock_irq, spin_lock_irqsave as try_spin_lock_irqsave } from '../../engine/kernel/spinlock.ts';
-import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, wake_up_args, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
-// the compiled kernel functions (KFn), for the hand-written code's k.call
-import { schedule as schedule_kfn } from '../../engine/kernel/sched.ts';
-import { __wake_up as __wake_up_kfn, add_wait_queue as add_wait_queue_kfn, remove_wait_queue as remove_wait_queue_kfn } from '../../engine/kernel/wait.ts';
+import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work as queue_work_kfn } from '../../engine/kernel/workqueue.ts';
-const queue_work = asKGen<[number, number]>(queue_work_kfn);
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
+
+// hand-written kernel functions of modules not ported yet, typed for `yield*`
+const queue_work = asKGen<[number, number]>(queue_work_kfn);
 
 export const IOCB_CMD_PREAD = 0;
 export const IOCB_CMD_PWRITE = 1;
@@ -202,7 +199,7 @@ function retryCode(k: Machine): number {
 }
 
 /** __aio_get_req(ctx) */
-const POINTS___aio_get_req = [{"pc":0,"line":201,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":216,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":217,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":217,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":226,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS___aio_get_req = [{"pc":0,"line":198,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":213,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":214,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":214,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":223,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -250,7 +247,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 }, POINTS___aio_get_req);
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-const POINTS_aio_get_req = [{"pc":0,"line":232,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":233,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":235,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
+const POINTS_aio_get_req = [{"pc":0,"line":229,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":230,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":232,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -292,7 +289,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-const POINTS___aio_put_req = [{"pc":0,"line":263,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":271,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":272,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":281,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___aio_put_req = [{"pc":0,"line":260,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":268,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":269,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":278,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -330,7 +327,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 }, POINTS___aio_put_req);
 
 /** aio_put_req(req) */
-const POINTS_aio_put_req = [{"pc":0,"line":286,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":288,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":289,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_put_req = [{"pc":0,"line":283,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":285,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":286,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -370,7 +367,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":315,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":319,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":322,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":323,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":319,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":319,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":328,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":330,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":312,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":316,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":319,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":320,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":325,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":327,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -420,7 +417,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-const POINTS_aio_complete = [{"pc":0,"line":343,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":354,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":354,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":355,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":355,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":349,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":346,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":371,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":372,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":372,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":382,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":374,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":373,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":400,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":401,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":404,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":403,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_aio_complete = [{"pc":0,"line":340,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":351,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":346,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":343,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":369,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":379,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":371,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":370,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":397,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":398,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":401,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":400,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -533,7 +530,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
-const POINTS_aio_read_evt = [{"pc":0,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":413,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":414,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":414,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
+const POINTS_aio_read_evt = [{"pc":0,"line":408,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":411,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -572,7 +569,7 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-const POINTS_read_events = [{"pc":0,"line":435,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":439,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":440,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":439,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":452,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":454,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":456,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":463,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":464,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":454,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":454,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":471,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":474,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":452,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+const POINTS_read_events = [{"pc":0,"line":432,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":437,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":449,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":451,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":453,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":461,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":468,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":471,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":449,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
 export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -658,7 +655,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
 }, POINTS_read_events);
 
 /** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
-const POINTS_timeout_func = [{"pc":0,"line":485,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
+const POINTS_timeout_func = [{"pc":0,"line":482,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
 export const timeout_func = kfn("timeout_func", "fs/aio.c", ["task","timed_out"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -675,7 +672,7 @@ registerIrq(IRQ.TIMER, fnref(timeout_func));
  * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
  * @c kernel/signal.c
  */
-const POINTS_signal_wake_up = [{"pc":0,"line":497,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
+const POINTS_signal_wake_up = [{"pc":0,"line":494,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
 export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -700,7 +697,7 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-const POINTS_queue_kicked_iocb = [{"pc":0,"line":517,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":521,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":522,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":522,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":523,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":524,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":529,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":532,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":527,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_queue_kicked_iocb = [{"pc":0,"line":514,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":518,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":519,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":519,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":520,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":521,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":526,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":529,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":524,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -747,7 +744,7 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
 }, POINTS_queue_kicked_iocb);
 
 /** kick_iocb(iocb) */
-const POINTS_kick_iocb = [{"pc":0,"line":537,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":541,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":540,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":548,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":549,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":552,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":545,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":556,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":557,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":557,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":559,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":561,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_kick_iocb = [{"pc":0,"line":534,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":538,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":537,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":545,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":546,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":549,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":542,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":553,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":554,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":554,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":556,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":558,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -814,7 +811,7 @@ function pr_debug_kicked(k: Machine): number {
 }
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-const POINTS_aio_wake_function = [{"pc":0,"line":572,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":578,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":579,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":576,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":588,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":588,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":590,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":592,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":593,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":598,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":595,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_wake_function = [{"pc":0,"line":569,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":575,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":576,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":573,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":585,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":585,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":587,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":589,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":590,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":595,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":592,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -891,7 +888,7 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-const POINTS_aio_run_iocb = [{"pc":0,"line":618,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":626,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":628,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":629,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":635,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":638,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":643,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":645,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":644,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":646,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":650,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":650,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":653,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":656,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":656,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":662,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_run_iocb = [{"pc":0,"line":615,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":623,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":625,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":626,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":632,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":635,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":640,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":642,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":643,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":638,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":647,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":647,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":650,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":653,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":653,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":659,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -991,7 +988,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
 }, POINTS_aio_run_iocb);
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":669,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":670,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":671,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":676,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":681,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":684,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":687,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":688,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":690,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":693,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":692,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":691,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":695,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":695,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":696,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":697,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":701,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":670,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":702,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":664,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":666,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":668,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":673,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":669,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":678,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":681,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":684,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":684,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":685,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":690,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":689,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":688,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":692,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":692,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":693,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":694,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":683,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":698,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":667,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":699,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1097,7 +1094,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
  * aio_kick_handler(data = ctx): the work function of ctx->wq.
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":711,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":718,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":719,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":721,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":725,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":726,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":729,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":731,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":736,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":737,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":718,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":738,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":715,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":708,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":713,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":714,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":715,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":716,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":718,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":722,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":723,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":726,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":728,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":733,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":734,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":715,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":735,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":712,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1175,132 +1172,167 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
 }, POINTS_aio_kick_handler);
 
 // ------------------------------------------------------------------ the retry methods
-/** the f_op call shared by aio_process_iocb and aio_pread/aio_pwrite: f_op->aio_read/aio_write(iocb, ki_buf, ki_left, ki_pos) */
-function callFop(k: Machine, retPc: number, iocb: number, which: 'aio_read' | 'aio_write'): void {
+/** the f_op arguments of aio_read/aio_write after the iocb: ki_buf, ki_left, ki_pos */
+function rwArgs(k: Machine, iocb: number): number[] {
   const i = k.kiocb(iocb);
-  return k.callPtr(retPc, fop(k, i.ki_filp, which), iocb, i.ki_buf, i.ki_left, i.ki_pos);
+  return [i.ki_buf, i.ki_left, i.ki_pos];
+}
+const filpOf = (k: Machine, iocb: number) => k.kiocb(iocb).ki_filp;
+
+/** aio_process_iocb's switch on ki_opcode: [ret, method, ...args after the iocb] (method 0: none, ret is the error) */
+function aio_process_method(k: Machine, iocb: number): number[] {
+  const i = k.kiocb(iocb);
+  const file = k.file(i.ki_filp);
+  switch (i.ki_opcode) {
+    case IOCB_CMD_PREAD:
+      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, i.ki_filp, 'aio_read'), ...rwArgs(k, iocb)];
+    case IOCB_CMD_PWRITE:
+      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, i.ki_filp, 'aio_write'), ...rwArgs(k, iocb)];
+    case IOCB_CMD_FDSYNC:
+    case IOCB_CMD_FSYNC:
+      return [-EINVAL, fop(k, i.ki_filp, 'aio_fsync'), i.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
+    default:
+      return [-EINVAL, 0];
+  }
 }
 
 /** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-export const aio_process_iocb = kfn('aio_process_iocb', 'fs/aio.c', ['iocb'], ['ret', 'waitEmpty'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
+const POINTS_aio_process_iocb = [{"pc":0,"line":771,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":782,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":783,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":782,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":778,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":798,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":6,"line":802,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
+export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
+  step: for (;;) switch (f.pc) {
     case 0: {
+      f.ret = 0;
       if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
-      const cur = k.task(k.current);
-      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
-      cur.iocb = f.iocb;
+      k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
+      k.task(k.current).iocb = f.iocb;
       retryEnter(k, f.iocb);
       k.pp();
-      const file = k.file(iocb.ki_filp);
-      switch (iocb.ki_opcode) {
-        case IOCB_CMD_PREAD:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_READ)) break;
-          f.ret = -EINVAL;
-          if (fop(k, iocb.ki_filp, 'aio_read')) return callFop(k, 1, f.iocb, 'aio_read');
-          break;
-        case IOCB_CMD_PWRITE:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_WRITE)) break;
-          f.ret = -EINVAL;
-          if (fop(k, iocb.ki_filp, 'aio_write')) return callFop(k, 1, f.iocb, 'aio_write');
-          break;
-        case IOCB_CMD_FDSYNC:
-        case IOCB_CMD_FSYNC:
-          f.ret = -EINVAL;
-          if (fop(k, iocb.ki_filp, 'aio_fsync')) return k.callPtr(1, fop(k, iocb.ki_filp, 'aio_fsync'), f.iocb, iocb.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
-          break;
-        default:
-          f.ret = -EINVAL;
-      }
-      f.pc = 9; // goto out (for -EBADF) or fall to the result handling with -EINVAL
-      if (f.ret !== -EBADF) f.pc = 2;
-      return;
+      // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
+      const m = aio_process_method(k, f.iocb);
+      f.ret = m[0];
+      if (!(m[1])) { f.pc = 2; continue step; }
+      k.callPtr(4, m[1], f.iocb, ...m.slice(2)); k.dead(f.base, [5,6]); return;
     }
-    case 1:
+    case 4: {
       f.ret = f.rv;
-      f.pc = 2;
-      return;
-    case 2:
+      f.pc = 3; continue step;
+    }
+    case 2: {
+      if (f.ret === -EBADF) { f.pc = 1; continue step; }
+    }
+    case 3: {
       // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
-      if (f.ret === -EIOCBQUEUED) {
-        f.pc = 9;
-        return;
-      }
+      if (f.ret === -EIOCBQUEUED) { f.pc = 1; continue step; }
+      const p = k.kiocb(f.iocb);
       if (f.ret > 0) {
-        iocb.ki_buf += f.ret;
-        iocb.ki_left -= f.ret;
-        // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
-        if (iocb.ki_left || (iocb.ki_left === 0 && (iocb.ki_opcode = IOCB_CMD_PWRITE))) {
-          // /* Force an extra retry to determine if we're done */
-          f.ret = -EIOCBQUEUED;
-          f.pc = 9;
-          return;
-        }
-      }
-      if (f.ret >= 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
-      f.pc = 9;
-      return;
-    case 9:
+            p.ki_buf += f.ret;
+            p.ki_left -= f.ret;
+            // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
+            if (p.ki_left || (p.ki_left === 0 && (p.ki_opcode = IOCB_CMD_PWRITE))) {
+              // /* Force an extra retry to determine if we're done */
+              f.ret = -EIOCBQUEUED;
+              { f.pc = 1; continue step; }
+            }
+          }
+      if (f.ret >= 0) f.ret = p.ki_nbytes - p.ki_left;
+    }
+    case 1: {
+      k.dead(f.base, [6]); f.pc = 5; return;
+    }
+    case 5: {
       // out: current->iocb = NULL;
       k.task(k.current).iocb = 0;
       retryExit(k, f.iocb, f.ret);
       f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
-      f.pc = 10;
-      return;
-    case 10:
+      f.pc = 6; return;
+    }
+    case 6: {
       if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
-        kiocbSetKicked(k, f.iocb);
-        ev(k, f.iocb, 'kicked_set');
-      }
-      return k.ret(f.ret);
-  }
-});
-
-/** [mar14 aioretry] aio_pread(iocb) / aio_pwrite(iocb) */
-function makeRw(name: 'aio_pread' | 'aio_pwrite', which: 'aio_read' | 'aio_write') {
-  return kfn(name, 'fs/aio.c', ['iocb'], ['ret'], (k, f) => {
-    const iocb = k.kiocb(f.iocb);
-    switch (f.pc) {
-      case 0:
-        return callFop(k, 1, f.iocb, which);
-      case 1:
-        f.ret = f.rv;
-        // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
-        if (f.ret > 0) {
-          iocb.ki_buf += f.ret;
-          iocb.ki_left -= f.ret;
-          // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-          if (k.v.retryCapProgress) iocb.ki_retried = 0;
-          // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-          f.ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+          kiocbSetKicked(k, f.iocb);
+          ev(k, f.iocb, 'kicked_set');
         }
-        // /* This means we must have transferred all that we could */
-        if (f.ret === 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
-        return k.ret(f.ret);
+      return k.ret(f.ret);
     }
-  });
-}
-export const aio_pread = makeRw('aio_pread', 'aio_read');
-export const aio_pwrite = makeRw('aio_pwrite', 'aio_write');
+  }
+}, POINTS_aio_process_iocb);
 
-/** [mar14 aioretry] aio_fdsync / aio_fsync */
-function makeSync(name: 'aio_fdsync' | 'aio_fsync', datasync: number) {
-  return kfn(name, 'fs/aio.c', ['iocb'], [], (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        const fs = fop(k, k.kiocb(f.iocb).ki_filp, 'aio_fsync');
-        if (!fs) return k.ret(-EINVAL);
-        return k.callPtr(1, fs, f.iocb, datasync);
-      }
-      case 1:
-        return k.ret(f.rv);
-    }
-  });
+/** what aio_pread/aio_pwrite do with the method's result */
+function aio_rw_result(k: Machine, req: number, res: number): number {
+  const iocb = k.kiocb(req);
+  let ret = res;
+  // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
+  if (ret > 0) {
+    iocb.ki_buf += ret;
+    iocb.ki_left -= ret;
+    // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
+    if (k.v.retryCapProgress) iocb.ki_retried = 0;
+    // [proposed: eiocbRetry] ret = -EIOCBRETRY;
+    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+  }
+  // /* This means we must have transferred all that we could */
+  if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;
+  return ret;
 }
-export const aio_fdsync = makeSync('aio_fdsync', 1);
-export const aio_fsync = makeSync('aio_fsync', 0);
+
+/** [mar14 aioretry] aio_pread(iocb) */
+const POINTS_aio_pread = [{"pc":0,"line":829,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":830,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_read'), f.iocb, ...rwArgs(k, f.iocb));
+    }
+    case 1: {
+      const ret = f.rv;
+      return k.ret(aio_rw_result(k, f.iocb, ret));
+    }
+  }
+}, POINTS_aio_pread);
+
+/** [mar14 aioretry] aio_pwrite(iocb) */
+const POINTS_aio_pwrite = [{"pc":0,"line":835,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":836,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_write'), f.iocb, ...rwArgs(k, f.iocb));
+    }
+    case 1: {
+      const ret = f.rv;
+      return k.ret(aio_rw_result(k, f.iocb, ret));
+    }
+  }
+}, POINTS_aio_pwrite);
+
+/** [mar14 aioretry] aio_fdsync(iocb) */
+const POINTS_aio_fdsync = [{"pc":0,"line":841,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":844,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      const fs = fop(k, filpOf(k, f.iocb), 'aio_fsync');
+      if (!fs) return k.ret(-EINVAL);
+      k.callPtr(1, fs, f.iocb, 1); k.dead(f.base, [4]); return;
+    }
+    case 1: {
+      return k.ret(f.rv);
+    }
+  }
+}, POINTS_aio_fdsync);
+
+/** [mar14 aioretry] aio_fsync(iocb) */
+const POINTS_aio_fsync = [{"pc":0,"line":848,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":851,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      const fsync = fop(k, filpOf(k, f.iocb), 'aio_fsync');
+      if (!fsync) return k.ret(-EINVAL);
+      k.callPtr(1, fsync, f.iocb, 0); k.dead(f.base, [4]); return;
+    }
+    case 1: {
+      return k.ret(f.rv);
+    }
+  }
+}, POINTS_aio_fsync);
 
 /** [mar14 aioretry] aio_setup_iocb(iocb): choose the retry method once */
 export function aio_setup_iocb(k: Machine, req: number): number {
@@ -1312,21 +1344,21 @@ export function aio_setup_iocb(k: Machine, req: number): number {
       ret = -EBADF;
       if (!(file.f_mode & FMODE_READ)) break;
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = aio_pread.id;
+      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = fnptr(aio_pread);
       break;
     case IOCB_CMD_PWRITE:
       ret = -EBADF;
       if (!(file.f_mode & FMODE_WRITE)) break;
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = aio_pwrite.id;
+      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = fnptr(aio_pwrite);
       break;
     case IOCB_CMD_FDSYNC:
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fdsync.id;
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fdsync);
       break;
     case IOCB_CMD_FSYNC:
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fsync.id;
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fsync);
       break;
     default:
       ret = -EINVAL;
@@ -1346,181 +1378,193 @@ function fget(k: Machine, fd: number): number {
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) */
-export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb'], ['req', 'file', 'ret', 'run'], (k, f) => {
-  const u = k.uiocb(f.user_iocb);
-  switch (f.pc) {
-    case 0:
-      if (u.aio_reserved1) return k.ret(-EINVAL);
-      f.file = fget(k, u.aio_fildes);
+const POINTS_io_submit_one = [{"pc":0,"line":898,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":904,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_setup_iocb","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":940,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":939,"live":["ctx","req"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":943,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":944,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":9,"line":945,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":10,"line":946,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":11,"line":948,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":931,"live":["ctx","req","run"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":950,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":14,"line":952,"live":["ctx","req","run"],"footprint":{"calls":["aio_complete","aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":955,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":17,"line":955,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":18,"line":956,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":20,"line":957,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":19,"line":957,"live":["ctx","run"],"footprint":{"calls":[],"fields":[]}},{"pc":21,"line":959,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":22,"line":961,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":953,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":24,"line":965,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":920,"live":["file","req","user_iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":967,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":28,"line":973,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":26,"line":975,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":971,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":30,"line":978,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":919,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":31,"line":980,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":32,"line":984,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","run","file","req"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      f.ret = 0;
+      f.run = 0;
+      if (k.uiocb(f.user_iocb).aio_reserved1) return k.ret(-EINVAL);
+      f.file = fget(k, k.uiocb(f.user_iocb).aio_fildes);
       if (!f.file) return k.ret(-EBADF);
-      return k.call(1, fnref(aio_get_req), f.ctx);
+      k.call(1, aio_get_req, f.ctx); k.dead(f.base, [9]); return;
+    }
     case 1: {
       f.req = f.rv;
       if (!f.req) {
-        k.file(f.file).f_count--; // fput(file)
-        return k.ret(-EAGAIN);
-      }
-      const req = k.kiocb(f.req);
-      req.ki_filp = f.file;
-      u.aio_key = req.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
-      req.ki_user_obj = f.user_iocb;
-      req.ki_user_data = u.aio_data;
-      req.ki_pos = u.aio_offset;
-      const i = k.iocbIndex(f.req);
-      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 1);
+          k.file(f.file).f_count--; // fput(file)
+          return k.ret(-EAGAIN);
+        }
+      const u = k.uiocb(f.user_iocb);
+      const r = k.kiocb(f.req);
+      r.ki_filp = f.file;
+      u.aio_key = r.ki_key;
+      // put_user(req->ki_key, &user_iocb->aio_key)
+      r.ki_user_obj = f.user_iocb;
+      r.ki_user_data = u.aio_data;
+      r.ki_pos = u.aio_offset;
+      const gi = k.iocbIndex(f.req);
+      if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
       ev(k, f.req, 'io_submit_one');
-      if (k.v.core === 'baseline') {
-        f.pc = 2;
-        return;
-      }
+      if (!(k.v.core !== 'baseline')) { f.pc = 3; continue step; }
       // [aioretry] remember what a retry needs
-      req.ki_buf = u.aio_buf;
-      req.ki_left = req.ki_nbytes = u.aio_nbytes;
-      req.ki_opcode = u.aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(f.req), fnptr(aio_wake_function));
+      const rq = k.kiocb(f.req);
+      rq.ki_buf = k.uiocb(f.user_iocb).aio_buf;
+      rq.ki_left = rq.ki_nbytes = k.uiocb(f.user_iocb).aio_nbytes;
+      rq.ki_opcode = k.uiocb(f.user_iocb).aio_lio_opcode;
+      init_waitqueue_func_entry(k, kiWait(f.req), aio_wake_function.id);
       INIT_LIST_HEAD(k, kiWaitList(f.req));
-      req.ki_retried = 0;
-      if (k.v.core === 'mar05') {
-        // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
-        req.ki_retry = aio_process_iocb.id;
-        f.pc = 20;
-        return;
-      }
+      rq.ki_retried = 0;
+      // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
+      if (k.v.core === 'mar05') rq.ki_retry = aio_process_iocb.id;
+      if (!(k.v.core !== 'mar05')) { f.pc = 4; continue step; }
       // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
       k.wr(kiRunList(f.req), 0, 'ki_run_list.next');
       k.wr(kiRunList(f.req) + 1, 0, 'ki_run_list.prev');
-      req.ki_retry = 0;
+      k.kiocb(f.req).ki_retry = 0;
       f.ret = aio_setup_iocb(k, f.req);
-      if (f.ret === -EBADF || f.ret === -EFAULT) {
-        f.pc = 90;
-        return;
-      }
+      if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
       // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (k.v.setupErrorComplete && f.ret) return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
-      f.pc = 30;
-      return;
+      if (!(k.v.setupErrorComplete && f.ret)) { f.pc = 5; continue step; }
+      k.call(6, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
-    // ---- 2.5.62: the switch calls the f_op directly
-    case 2: {
-      const req = k.kiocb(f.req);
-      const file = k.file(f.file);
-      switch (u.aio_lio_opcode) {
-        case IOCB_CMD_PREAD:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_READ)) {
-            f.pc = 90;
-            return;
-          }
-          f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_read')) {
-            retryEnter(k, f.req); // the method runs for the async kiocb: aio context
-            return k.callPtr(3, fop(k, f.file, 'aio_read'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
-          }
-          break;
-        case IOCB_CMD_PWRITE:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_WRITE)) {
-            f.pc = 90;
-            return;
-          }
-          f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_write')) {
-            retryEnter(k, f.req);
-            return k.callPtr(3, fop(k, f.file, 'aio_write'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
-          }
-          break;
-        case IOCB_CMD_FDSYNC:
-        case IOCB_CMD_FSYNC:
-          f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_fsync')) {
-            retryEnter(k, f.req);
-            return k.callPtr(3, fop(k, f.file, 'aio_fsync'), f.req, u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
-          }
-          break;
-        default:
-          f.ret = -EINVAL;
-      }
-      f.pc = 4;
-      return;
+    case 6: {
+      return k.ret(0);
     }
-    case 3:
+    case 5: {
+      k.dead(f.base, [5,6,7,8]); f.pc = 7; return;
+    }
+    case 7: {
+      k.dead(f.base, [5,6,7,8]); f.pc = 8;
+    }
+    case 8: {
+      const $acq8 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq8 < 0) return;
+      k.call(9, aio_run_iocb, f.req); k.dead(f.base, [5,6,7,8,9]); return;
+    }
+    case 9: {
+      f.ret = f.rv;
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      k.dead(f.base, [5,7,8,9]); f.pc = 10; return;
+    }
+    case 10: {
+      // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
+      if (!(f.ret === retryCode(k))) { f.pc = 11; continue step; }
+      k.call(11, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
+    }
+    case 11: {
+      return k.ret(0);
+    }
+    case 4: {
+      k.dead(f.base, [5,6,8]); f.pc = 13; return;
+    }
+    case 13: {
+      kiocbSetStarted(k, f.req);
+      k.call(14, aio_process_iocb, f.req); k.dead(f.base, [5,6,8]); return;
+    }
+    case 14: {
+      f.ret = f.rv;
+      if (!(f.ret === -EIOCBQUEUED)) { f.pc = 15; continue step; }
+      f.run = 0;
+      k.dead(f.base, [5,6,8]); f.pc = 16;
+    }
+    case 16: {
+      const $acq16 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq16 < 0) return;
+      k.dead(f.base, [5,6,8]); f.pc = 17; return;
+    }
+    case 17: {
+      kiocbClearStarted(k, f.req);
+      k.dead(f.base, [5,6,8]); f.pc = 18; return;
+    }
+    case 18: {
+      if (!(kiocbIsKicked(k, f.req))) { f.pc = 19; continue step; }
+      k.dead(f.base, [5,6,7,8]); f.pc = 20; return;
+    }
+    case 20: {
+      f.run = __queue_kicked_iocb(k, f.req);
+    }
+    case 19: {
+      k.dead(f.base, [5,6,8,9]); f.pc = 21; return;
+    }
+    case 21: {
+      spin_unlock_irq(k, ctxLock(f.ctx));
+      if (!(f.run)) { f.pc = 22; continue step; }
+      k.call(22, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
+    }
+    case 22: {
+      return k.ret(0);
+    }
+    case 15: {
+      if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
+      k.call(24, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
+    }
+    case 24: {
+      return k.ret(0);
+    }
+    case 3: {
+      k.dead(f.base, [4,6,7]); f.pc = 25; return;
+    }
+    case 25: {
+      // ---- 2.5.62: the switch calls the f_op directly
+      const m = submit_method(k, f.user_iocb, f.req, f.file);
+      f.ret = m[0];
+      if (!(m[1])) { f.pc = 26; continue step; }
+      retryEnter(k, f.req);
+      // the method runs for the async kiocb: aio context
+      k.callPtr(28, m[1], f.req, ...m.slice(2)); k.dead(f.base, [4,5,6,7,8]); return;
+    }
+    case 28: {
       f.ret = f.rv;
       retryExit(k, f.req, f.ret);
-      f.pc = 4;
-      return;
-    case 4:
+      k.dead(f.base, [4,5,7,8]); f.pc = 27; return;
+    }
+    case 26: {
+      if (f.ret === -EBADF) { f.pc = 2; continue step; }
+    }
+    case 27: {
       // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
       if (f.ret === -EIOCBQUEUED) return k.ret(0);
-      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
-    case 5:
-      return k.ret(0);
-    // ---- [mar05 aioretry]
-    case 20:
-      kiocbSetStarted(k, f.req);
-      return k.call(21, aio_process_iocb, f.req);
-    case 21:
-      f.ret = f.rv;
-      if (f.ret === -EIOCBQUEUED) {
-        f.run = 0;
-        f.pc = 22;
-        return;
-      }
-      if (f.ret === -EBADF || f.ret === -EFAULT) {
-        f.pc = 90;
-        return;
-      }
-      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
-    case 22:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 23;
-      return;
-    case 23:
-      kiocbClearStarted(k, f.req);
-      f.pc = 24;
-      return;
-    case 24:
-      if (kiocbIsKicked(k, f.req)) {
-        f.pc = 25;
-        return;
-      }
-      f.pc = 26;
-      return;
-    case 25:
-      f.run = __queue_kicked_iocb(k, f.req);
-      f.pc = 26;
-      return;
-    case 26:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      if (f.run) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
-      return k.ret(0);
-    // ---- [mar14 aioretry]
-    case 30:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      return k.call(31, fnref(aio_run_iocb), f.req);
-    case 31:
-      f.ret = f.rv;
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 32;
-      return;
-    case 32:
-      // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
-      return k.ret(0);
-    // ---- out_put_req:
-    case 90: {
-      const i = k.iocbIndex(f.req);
-      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
-      return k.call(91, fnref(aio_put_req), f.req);
+      k.call(30, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
     }
-    case 91:
+    case 30: {
+      return k.ret(0);
+    }
+    case 2: {
+      k.dead(f.base, [4,5,7,8]); f.pc = 31; return;
+    }
+    case 31: {
+      // ---- out_put_req:
+      const gj = k.iocbIndex(f.req);
+      if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
+      // rejected: io_submit returns the error, no event is owed
+      k.call(32, aio_put_req, f.req); k.dead(f.base, [4,5,7,8,9]); return;
+    }
+    case 32: {
       return k.ret(f.ret);
+    }
   }
-});
-/** the hand-written io_submit_one, typed for `yield*` from the converted functions */
-const hw_io_submit_one = asKGen<[number, number]>(io_submit_one);
+}, POINTS_io_submit_one);
+
+/** 2.5.62 io_submit_one's switch on aio_lio_opcode: [ret, f_op method, ...args after the kiocb] (method 0: none) */
+function submit_method(k: Machine, user_iocb: number, req: number, filp: number): number[] {
+  const u = k.uiocb(user_iocb);
+  const file = k.file(filp);
+  switch (u.aio_lio_opcode) {
+    case IOCB_CMD_PREAD:
+      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, filp, 'aio_read'), u.aio_buf, u.aio_nbytes, k.kiocb(req).ki_pos];
+    case IOCB_CMD_PWRITE:
+      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, filp, 'aio_write'), u.aio_buf, u.aio_nbytes, k.kiocb(req).ki_pos];
+    case IOCB_CMD_FDSYNC:
+    case IOCB_CMD_FSYNC:
+      return [-EINVAL, fop(k, filp, 'aio_fsync'), u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
+    default:
+      return [-EINVAL, 0];
+  }
+}
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":1092,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1097,"live":["ctx","i","nr","ret"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1098,"live":["ctx","i","nr"],"footprint":{"calls":["hw_io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1097,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":1008,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1013,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1014,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1013,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1532,7 +1576,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
     }
     case 2: {
       if (!(f.i < f.nr)) { f.pc = 3; continue step; }
-      k.call(4, hw_io_submit_one, f.ctx, k.A.userIocbs[f.i]); k.dead(f.base, [6]); return;
+      k.call(4, io_submit_one, f.ctx, k.A.userIocbs[f.i]); k.dead(f.base, [6]); return;
     }
     case 4: {
       f.ret = f.rv;
@@ -1549,7 +1593,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":1108,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1114,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1115,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1114,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":1024,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1030,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1031,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1030,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1578,7 +1622,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":1122,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1124,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1124,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":1038,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1040,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1040,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1606,7 +1650,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":1139,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1145,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1147,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1150,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1147,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1147,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1152,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1154,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":1055,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1061,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1063,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1066,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1063,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1063,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1068,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1070,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1647,7 +1691,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 }, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-const POINTS_io_destroy = [{"pc":0,"line":1160,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1166,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1168,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1169,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1171,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_io_destroy = [{"pc":0,"line":1076,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1082,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1084,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1085,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1087,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1687,7 +1731,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":1183,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1185,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1186,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1188,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const POINTS_exit_aio = [{"pc":0,"line":1099,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1101,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1102,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1104,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {

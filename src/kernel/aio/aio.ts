@@ -10,7 +10,7 @@
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
  * @c fs/aio.c
  */
-import { kfn, fnref, fnptr, addressOf, atomic, call_ptr, asKGen, type KGen } from '../../engine/fn.ts';
+import { addressOf, asKGen, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
@@ -34,17 +34,14 @@ import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/ker
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
 import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
-// the boolean (one attempt) forms, for the hand-written code not ported yet
-import { spin_lock_irq as try_spin_lock_irq, spin_lock_irqsave as try_spin_lock_irqsave } from '../../engine/kernel/spinlock.ts';
-import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, wake_up_args, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
-// the compiled kernel functions (KFn), for the hand-written code's k.call
-import { schedule as schedule_kfn } from '../../engine/kernel/sched.ts';
-import { __wake_up as __wake_up_kfn, add_wait_queue as add_wait_queue_kfn, remove_wait_queue as remove_wait_queue_kfn } from '../../engine/kernel/wait.ts';
+import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work as queue_work_kfn } from '../../engine/kernel/workqueue.ts';
-const queue_work = asKGen<[number, number]>(queue_work_kfn);
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
+
+// hand-written kernel functions of modules not ported yet, typed for `yield*`
+const queue_work = asKGen<[number, number]>(queue_work_kfn);
 
 export const IOCB_CMD_PREAD = 0;
 export const IOCB_CMD_PWRITE = 1;
@@ -744,132 +741,115 @@ export function* aio_kick_handler(k: Machine, ctx: number): KGen {
 }
 
 // ------------------------------------------------------------------ the retry methods
-/** the f_op call shared by aio_process_iocb and aio_pread/aio_pwrite: f_op->aio_read/aio_write(iocb, ki_buf, ki_left, ki_pos) */
-function callFop(k: Machine, retPc: number, iocb: number, which: 'aio_read' | 'aio_write'): void {
+/** the f_op arguments of aio_read/aio_write after the iocb: ki_buf, ki_left, ki_pos */
+function rwArgs(k: Machine, iocb: number): number[] {
   const i = k.kiocb(iocb);
-  return k.callPtr(retPc, fop(k, i.ki_filp, which), iocb, i.ki_buf, i.ki_left, i.ki_pos);
+  return [i.ki_buf, i.ki_left, i.ki_pos];
+}
+const filpOf = (k: Machine, iocb: number) => k.kiocb(iocb).ki_filp;
+
+/** aio_process_iocb's switch on ki_opcode: [ret, method, ...args after the iocb] (method 0: none, ret is the error) */
+function aio_process_method(k: Machine, iocb: number): number[] {
+  const i = k.kiocb(iocb);
+  const file = k.file(i.ki_filp);
+  switch (i.ki_opcode) {
+    case IOCB_CMD_PREAD:
+      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, i.ki_filp, 'aio_read'), ...rwArgs(k, iocb)];
+    case IOCB_CMD_PWRITE:
+      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, i.ki_filp, 'aio_write'), ...rwArgs(k, iocb)];
+    case IOCB_CMD_FDSYNC:
+    case IOCB_CMD_FSYNC:
+      return [-EINVAL, fop(k, i.ki_filp, 'aio_fsync'), i.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
+    default:
+      return [-EINVAL, 0];
+  }
 }
 
 /** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-export const aio_process_iocb = kfn('aio_process_iocb', 'fs/aio.c', ['iocb'], ['ret', 'waitEmpty'], (k, f) => {
-  const iocb = k.kiocb(f.iocb);
-  switch (f.pc) {
-    case 0: {
-      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
-      const cur = k.task(k.current);
-      k.BUG_ON(cur.iocb !== 0, 'current->iocb != NULL');
-      cur.iocb = f.iocb;
-      retryEnter(k, f.iocb);
-      k.pp();
-      const file = k.file(iocb.ki_filp);
-      switch (iocb.ki_opcode) {
-        case IOCB_CMD_PREAD:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_READ)) break;
-          f.ret = -EINVAL;
-          if (fop(k, iocb.ki_filp, 'aio_read')) return callFop(k, 1, f.iocb, 'aio_read');
-          break;
-        case IOCB_CMD_PWRITE:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_WRITE)) break;
-          f.ret = -EINVAL;
-          if (fop(k, iocb.ki_filp, 'aio_write')) return callFop(k, 1, f.iocb, 'aio_write');
-          break;
-        case IOCB_CMD_FDSYNC:
-        case IOCB_CMD_FSYNC:
-          f.ret = -EINVAL;
-          if (fop(k, iocb.ki_filp, 'aio_fsync')) return k.callPtr(1, fop(k, iocb.ki_filp, 'aio_fsync'), f.iocb, iocb.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
-          break;
-        default:
-          f.ret = -EINVAL;
+export function* aio_process_iocb(k: Machine, iocb: number): KGen {
+  let ret = 0;
+  if (!retryCountCheck(k, iocb)) return -EAGAIN;
+  k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
+  k.task(k.current).iocb = iocb;
+  retryEnter(k, iocb);
+  k.pp();
+  out: {
+    // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
+    const m = aio_process_method(k, iocb);
+    ret = m[0];
+    if (m[1]) ret = yield* call_ptr(k, m[1], iocb, ...m.slice(2));
+    else if (ret === -EBADF) break out;
+    // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
+    if (ret === -EIOCBQUEUED) break out;
+    const p = k.kiocb(iocb);
+    if (ret > 0) {
+      p.ki_buf += ret;
+      p.ki_left -= ret;
+      // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
+      if (p.ki_left || (p.ki_left === 0 && (p.ki_opcode = IOCB_CMD_PWRITE))) {
+        // /* Force an extra retry to determine if we're done */
+        ret = -EIOCBQUEUED;
+        break out;
       }
-      f.pc = 9; // goto out (for -EBADF) or fall to the result handling with -EINVAL
-      if (f.ret !== -EBADF) f.pc = 2;
-      return;
     }
-    case 1:
-      f.ret = f.rv;
-      f.pc = 2;
-      return;
-    case 2:
-      // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
-      if (f.ret === -EIOCBQUEUED) {
-        f.pc = 9;
-        return;
-      }
-      if (f.ret > 0) {
-        iocb.ki_buf += f.ret;
-        iocb.ki_left -= f.ret;
-        // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
-        if (iocb.ki_left || (iocb.ki_left === 0 && (iocb.ki_opcode = IOCB_CMD_PWRITE))) {
-          // /* Force an extra retry to determine if we're done */
-          f.ret = -EIOCBQUEUED;
-          f.pc = 9;
-          return;
-        }
-      }
-      if (f.ret >= 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
-      f.pc = 9;
-      return;
-    case 9:
-      // out: current->iocb = NULL;
-      k.task(k.current).iocb = 0;
-      retryExit(k, f.iocb, f.ret);
-      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
-      f.pc = 10;
-      return;
-    case 10:
-      if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
-        kiocbSetKicked(k, f.iocb);
-        ev(k, f.iocb, 'kicked_set');
-      }
-      return k.ret(f.ret);
+    if (ret >= 0) ret = p.ki_nbytes - p.ki_left;
+  }                                                                             yield;
+  // out: current->iocb = NULL;
+  k.task(k.current).iocb = 0;
+  retryExit(k, iocb, ret);
+  const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
+  if (ret === -EIOCBQUEUED && waitEmpty) {
+    kiocbSetKicked(k, iocb);
+    ev(k, iocb, 'kicked_set');
   }
-});
-
-/** [mar14 aioretry] aio_pread(iocb) / aio_pwrite(iocb) */
-function makeRw(name: 'aio_pread' | 'aio_pwrite', which: 'aio_read' | 'aio_write') {
-  return kfn(name, 'fs/aio.c', ['iocb'], ['ret'], (k, f) => {
-    const iocb = k.kiocb(f.iocb);
-    switch (f.pc) {
-      case 0:
-        return callFop(k, 1, f.iocb, which);
-      case 1:
-        f.ret = f.rv;
-        // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
-        if (f.ret > 0) {
-          iocb.ki_buf += f.ret;
-          iocb.ki_left -= f.ret;
-          // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-          if (k.v.retryCapProgress) iocb.ki_retried = 0;
-          // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-          f.ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
-        }
-        // /* This means we must have transferred all that we could */
-        if (f.ret === 0) f.ret = iocb.ki_nbytes - iocb.ki_left;
-        return k.ret(f.ret);
-    }
-  });
+  return ret;
 }
-export const aio_pread = makeRw('aio_pread', 'aio_read');
-export const aio_pwrite = makeRw('aio_pwrite', 'aio_write');
 
-/** [mar14 aioretry] aio_fdsync / aio_fsync */
-function makeSync(name: 'aio_fdsync' | 'aio_fsync', datasync: number) {
-  return kfn(name, 'fs/aio.c', ['iocb'], [], (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        const fs = fop(k, k.kiocb(f.iocb).ki_filp, 'aio_fsync');
-        if (!fs) return k.ret(-EINVAL);
-        return k.callPtr(1, fs, f.iocb, datasync);
-      }
-      case 1:
-        return k.ret(f.rv);
-    }
-  });
+/** what aio_pread/aio_pwrite do with the method's result */
+function aio_rw_result(k: Machine, req: number, res: number): number {
+  const iocb = k.kiocb(req);
+  let ret = res;
+  // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
+  if (ret > 0) {
+    iocb.ki_buf += ret;
+    iocb.ki_left -= ret;
+    // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
+    if (k.v.retryCapProgress) iocb.ki_retried = 0;
+    // [proposed: eiocbRetry] ret = -EIOCBRETRY;
+    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+  }
+  // /* This means we must have transferred all that we could */
+  if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;
+  return ret;
 }
-export const aio_fdsync = makeSync('aio_fdsync', 1);
-export const aio_fsync = makeSync('aio_fsync', 0);
+
+/** [mar14 aioretry] aio_pread(iocb) */
+export function* aio_pread(k: Machine, iocb: number): KGen {
+  const ret = yield* call_ptr(k, fop(k, filpOf(k, iocb), 'aio_read'), iocb, ...rwArgs(k, iocb));
+  return aio_rw_result(k, iocb, ret);
+}
+
+/** [mar14 aioretry] aio_pwrite(iocb) */
+export function* aio_pwrite(k: Machine, iocb: number): KGen {
+  const ret = yield* call_ptr(k, fop(k, filpOf(k, iocb), 'aio_write'), iocb, ...rwArgs(k, iocb));
+  return aio_rw_result(k, iocb, ret);
+}
+
+/** [mar14 aioretry] aio_fdsync(iocb) */
+export function* aio_fdsync(k: Machine, iocb: number): KGen {
+  const fs = fop(k, filpOf(k, iocb), 'aio_fsync');
+  if (!fs) return -EINVAL;
+  return yield* call_ptr(k, fs, iocb, 1);
+}
+
+/** [mar14 aioretry] aio_fsync(iocb) */
+export function* aio_fsync(k: Machine, iocb: number): KGen {
+  const fsync = fop(k, filpOf(k, iocb), 'aio_fsync');
+  if (!fsync) return -EINVAL;
+  return yield* call_ptr(k, fsync, iocb, 0);
+}
 
 /** [mar14 aioretry] aio_setup_iocb(iocb): choose the retry method once */
 export function aio_setup_iocb(k: Machine, req: number): number {
@@ -881,21 +861,21 @@ export function aio_setup_iocb(k: Machine, req: number): number {
       ret = -EBADF;
       if (!(file.f_mode & FMODE_READ)) break;
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = aio_pread.id;
+      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = fnptr(aio_pread);
       break;
     case IOCB_CMD_PWRITE:
       ret = -EBADF;
       if (!(file.f_mode & FMODE_WRITE)) break;
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = aio_pwrite.id;
+      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = fnptr(aio_pwrite);
       break;
     case IOCB_CMD_FDSYNC:
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fdsync.id;
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fdsync);
       break;
     case IOCB_CMD_FSYNC:
       ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = aio_fsync.id;
+      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fsync);
       break;
     default:
       ret = -EINVAL;
@@ -915,178 +895,114 @@ function fget(k: Machine, fd: number): number {
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) */
-export const io_submit_one = kfn('io_submit_one', 'fs/aio.c', ['ctx', 'user_iocb'], ['req', 'file', 'ret', 'run'], (k, f) => {
-  const u = k.uiocb(f.user_iocb);
-  switch (f.pc) {
-    case 0:
-      if (u.aio_reserved1) return k.ret(-EINVAL);
-      f.file = fget(k, u.aio_fildes);
-      if (!f.file) return k.ret(-EBADF);
-      return k.call(1, fnref(aio_get_req), f.ctx);
-    case 1: {
-      f.req = f.rv;
-      if (!f.req) {
-        k.file(f.file).f_count--; // fput(file)
-        return k.ret(-EAGAIN);
-      }
-      const req = k.kiocb(f.req);
-      req.ki_filp = f.file;
-      u.aio_key = req.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
-      req.ki_user_obj = f.user_iocb;
-      req.ki_user_data = u.aio_data;
-      req.ki_pos = u.aio_offset;
-      const i = k.iocbIndex(f.req);
-      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 1);
-      ev(k, f.req, 'io_submit_one');
-      if (k.v.core === 'baseline') {
-        f.pc = 2;
-        return;
-      }
-      // [aioretry] remember what a retry needs
-      req.ki_buf = u.aio_buf;
-      req.ki_left = req.ki_nbytes = u.aio_nbytes;
-      req.ki_opcode = u.aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(f.req), fnptr(aio_wake_function));
-      INIT_LIST_HEAD(k, kiWaitList(f.req));
-      req.ki_retried = 0;
-      if (k.v.core === 'mar05') {
-        // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
-        req.ki_retry = aio_process_iocb.id;
-        f.pc = 20;
-        return;
-      }
-      // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
-      k.wr(kiRunList(f.req), 0, 'ki_run_list.next');
-      k.wr(kiRunList(f.req) + 1, 0, 'ki_run_list.prev');
-      req.ki_retry = 0;
-      f.ret = aio_setup_iocb(k, f.req);
-      if (f.ret === -EBADF || f.ret === -EFAULT) {
-        f.pc = 90;
-        return;
-      }
-      // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (k.v.setupErrorComplete && f.ret) return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
-      f.pc = 30;
-      return;
-    }
-    // ---- 2.5.62: the switch calls the f_op directly
-    case 2: {
-      const req = k.kiocb(f.req);
-      const file = k.file(f.file);
-      switch (u.aio_lio_opcode) {
-        case IOCB_CMD_PREAD:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_READ)) {
-            f.pc = 90;
-            return;
-          }
-          f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_read')) {
-            retryEnter(k, f.req); // the method runs for the async kiocb: aio context
-            return k.callPtr(3, fop(k, f.file, 'aio_read'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
-          }
-          break;
-        case IOCB_CMD_PWRITE:
-          f.ret = -EBADF;
-          if (!(file.f_mode & FMODE_WRITE)) {
-            f.pc = 90;
-            return;
-          }
-          f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_write')) {
-            retryEnter(k, f.req);
-            return k.callPtr(3, fop(k, f.file, 'aio_write'), f.req, u.aio_buf, u.aio_nbytes, req.ki_pos);
-          }
-          break;
-        case IOCB_CMD_FDSYNC:
-        case IOCB_CMD_FSYNC:
-          f.ret = -EINVAL;
-          if (fop(k, f.file, 'aio_fsync')) {
-            retryEnter(k, f.req);
-            return k.callPtr(3, fop(k, f.file, 'aio_fsync'), f.req, u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0);
-          }
-          break;
-        default:
-          f.ret = -EINVAL;
-      }
-      f.pc = 4;
-      return;
-    }
-    case 3:
-      f.ret = f.rv;
-      retryExit(k, f.req, f.ret);
-      f.pc = 4;
-      return;
-    case 4:
-      // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
-      if (f.ret === -EIOCBQUEUED) return k.ret(0);
-      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
-    case 5:
-      return k.ret(0);
-    // ---- [mar05 aioretry]
-    case 20:
-      kiocbSetStarted(k, f.req);
-      return k.call(21, aio_process_iocb, f.req);
-    case 21:
-      f.ret = f.rv;
-      if (f.ret === -EIOCBQUEUED) {
-        f.run = 0;
-        f.pc = 22;
-        return;
-      }
-      if (f.ret === -EBADF || f.ret === -EFAULT) {
-        f.pc = 90;
-        return;
-      }
-      return k.call(5, fnref(aio_complete), f.req, f.ret, 0);
-    case 22:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      f.pc = 23;
-      return;
-    case 23:
-      kiocbClearStarted(k, f.req);
-      f.pc = 24;
-      return;
-    case 24:
-      if (kiocbIsKicked(k, f.req)) {
-        f.pc = 25;
-        return;
-      }
-      f.pc = 26;
-      return;
-    case 25:
-      f.run = __queue_kicked_iocb(k, f.req);
-      f.pc = 26;
-      return;
-    case 26:
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      if (f.run) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
-      return k.ret(0);
-    // ---- [mar14 aioretry]
-    case 30:
-      if (!try_spin_lock_irq(k, ctxLock(f.ctx))) return;
-      return k.call(31, fnref(aio_run_iocb), f.req);
-    case 31:
-      f.ret = f.rv;
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      f.pc = 32;
-      return;
-    case 32:
-      // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-      if (f.ret === (k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED)) return k.call(5, queue_work_kfn, AIO_WQ, ctxWq(f.ctx));
-      return k.ret(0);
-    // ---- out_put_req:
-    case 90: {
-      const i = k.iocbIndex(f.req);
-      if (i >= 0) k.setGhost(i, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
-      return k.call(91, fnref(aio_put_req), f.req);
-    }
-    case 91:
-      return k.ret(f.ret);
+export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen {
+  let ret = 0;
+  let run = 0;
+  if (k.uiocb(user_iocb).aio_reserved1) return -EINVAL;
+  const file = fget(k, k.uiocb(user_iocb).aio_fildes);
+  if (!file) return -EBADF;
+  const req = yield* aio_get_req(k, ctx);
+  if (!req) {
+    k.file(file).f_count--; // fput(file)
+    return -EAGAIN;
   }
-});
-/** the hand-written io_submit_one, typed for `yield*` from the converted functions */
-const hw_io_submit_one = asKGen<[number, number]>(io_submit_one);
+  const u = k.uiocb(user_iocb);
+  const r = k.kiocb(req);
+  r.ki_filp = file;
+  u.aio_key = r.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
+  r.ki_user_obj = user_iocb;
+  r.ki_user_data = u.aio_data;
+  r.ki_pos = u.aio_offset;
+  const gi = k.iocbIndex(req);
+  if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
+  ev(k, req, 'io_submit_one');
+  out_put_req: {
+    if (k.v.core !== 'baseline') {
+      // [aioretry] remember what a retry needs
+      const rq = k.kiocb(req);
+      rq.ki_buf = k.uiocb(user_iocb).aio_buf;
+      rq.ki_left = rq.ki_nbytes = k.uiocb(user_iocb).aio_nbytes;
+      rq.ki_opcode = k.uiocb(user_iocb).aio_lio_opcode;
+      init_waitqueue_func_entry(k, kiWait(req), fnptr(aio_wake_function));
+      INIT_LIST_HEAD(k, kiWaitList(req));
+      rq.ki_retried = 0;
+      // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
+      if (k.v.core === 'mar05') rq.ki_retry = fnptr(aio_process_iocb);
+      if (k.v.core !== 'mar05') {
+        // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
+        k.wr(kiRunList(req), 0, 'ki_run_list.next');
+        k.wr(kiRunList(req) + 1, 0, 'ki_run_list.prev');
+        k.kiocb(req).ki_retry = 0;
+        ret = aio_setup_iocb(k, req);
+        if (ret === -EBADF || ret === -EFAULT) break out_put_req;
+        // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
+        if (k.v.setupErrorComplete && ret) {
+          yield* aio_complete(k, req, ret, 0);
+          return 0;
+        }
+                                                                                yield;
+        yield* spin_lock_irq(k, ctxLock(ctx));
+        ret = yield* aio_run_iocb(k, req);
+        spin_unlock_irq(k, ctxLock(ctx));                                       yield;
+        // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
+        if (ret === retryCode(k)) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+        return 0;
+      }                                                                         yield;
+      kiocbSetStarted(k, req);
+      ret = yield* aio_process_iocb(k, req);
+      if (ret === -EIOCBQUEUED) {
+        run = 0;
+        yield* spin_lock_irq(k, ctxLock(ctx));                                  yield;
+        kiocbClearStarted(k, req);                                              yield;
+        if (kiocbIsKicked(k, req)) {                                            yield;
+          run = __queue_kicked_iocb(k, req);
+        }                                                                       yield;
+        spin_unlock_irq(k, ctxLock(ctx));
+        if (run) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+        return 0;
+      }
+      if (ret === -EBADF || ret === -EFAULT) break out_put_req;
+      yield* aio_complete(k, req, ret, 0);
+      return 0;
+    }                                                                           yield;
+    // ---- 2.5.62: the switch calls the f_op directly
+    const m = submit_method(k, user_iocb, req, file);
+    ret = m[0];
+    if (m[1]) {
+      retryEnter(k, req); // the method runs for the async kiocb: aio context
+      ret = yield* call_ptr(k, m[1], req, ...m.slice(2));
+      retryExit(k, req, ret);                                                   yield;
+    } else if (ret === -EBADF) break out_put_req;
+    // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
+    if (ret === -EIOCBQUEUED) return 0;
+    yield* aio_complete(k, req, ret, 0);
+    return 0;
+  }                                                                             yield;
+  // ---- out_put_req:
+  const gj = k.iocbIndex(req);
+  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
+  yield* aio_put_req(k, req);
+  return ret;
+}
+
+/** 2.5.62 io_submit_one's switch on aio_lio_opcode: [ret, f_op method, ...args after the kiocb] (method 0: none) */
+function submit_method(k: Machine, user_iocb: number, req: number, filp: number): number[] {
+  const u = k.uiocb(user_iocb);
+  const file = k.file(filp);
+  switch (u.aio_lio_opcode) {
+    case IOCB_CMD_PREAD:
+      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, filp, 'aio_read'), u.aio_buf, u.aio_nbytes, k.kiocb(req).ki_pos];
+    case IOCB_CMD_PWRITE:
+      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
+      return [-EINVAL, fop(k, filp, 'aio_write'), u.aio_buf, u.aio_nbytes, k.kiocb(req).ki_pos];
+    case IOCB_CMD_FDSYNC:
+    case IOCB_CMD_FSYNC:
+      return [-EINVAL, fop(k, filp, 'aio_fsync'), u.aio_lio_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
+    default:
+      return [-EINVAL, 0];
+  }
+}
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
 export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
@@ -1095,7 +1011,7 @@ export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
   get_ioctx(k, ctx);
   let i = 0;                                                                    yield;
   while (i < nr) {
-    ret = yield* hw_io_submit_one(k, ctx, k.A.userIocbs[i]);
+    ret = yield* io_submit_one(k, ctx, k.A.userIocbs[i]);
     if (ret) break;
     i++;
   }
