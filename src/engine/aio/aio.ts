@@ -529,7 +529,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 }, POINTS_aio_complete);
 
 // ------------------------------------------------------------------ events
-/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
+/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
 const POINTS_aio_read_evt = [{"pc":0,"line":408,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":411,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {

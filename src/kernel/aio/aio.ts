@@ -404,7 +404,7 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
 }
 
 // ------------------------------------------------------------------ events
-/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 and the slot in f.rv2 */
+/** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
 export function* aio_read_evt(k: Machine, ctx: number): KGen {
   k.pp();
   if (k.ctx(ctx).ring_head === k.ctx(ctx).ring_tail) return 0;                  yield;
