@@ -154,8 +154,9 @@ const CASES: Case[] = [
     mutant: 'aio_complete is entered with ctx_lock already held (recursive spin_lock)',
     apply: () =>
       mutate('aio_complete', (orig) => (k, f) => {
-        if (f.pc === 1 && !f.tail) {
-          f.tail = 1;
+        // pc 9: the step that starts the async branch's spin_lock_irqsave(&ctx->ctx_lock) (compiled numbering); ret is still 0 there
+        if (f.pc === 9 && !f.ret) {
+          f.ret = 1;
           spin_lock_irq(k, k.A.ctx + KIOCTX.off.ctx_lock);
           return;
         }
