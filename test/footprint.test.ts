@@ -63,6 +63,8 @@ const EMBED: Record<string, StructDef<FieldSpec>> = { ki_wait: WAITQ as never, w
 
 function classify(k: Machine, addr: number, thread: number): { kind: string; field?: string; size?: number } {
   const A = k.A;
+  // a panic (a NULL or freed access, BUG_ON) may end any step: it records itself in these words
+  if (addr >= A.globals + G.PANIC && addr <= A.globals + G.PANIC_PC) return { kind: 'panic' };
   if (addr >= A.globals && addr < A.globals + G.SIZE) return { kind: 'globals' };
   if (addr >= A.ghost && addr < A.ghost + GH.SIZE * Math.max(1, A.kiocbs.length)) return { kind: 'ghost' };
   for (let i = 0; i < k.threads.length; i++) {
@@ -123,6 +125,7 @@ describe('footprints', () => {
     }
     switch (w.kind) {
       case 'own-stack':
+      case 'panic':
         return true;
       case 'other-stack':
         return c.classes.has('raw') || c.classes.has('frames');

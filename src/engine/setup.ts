@@ -15,7 +15,7 @@ import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptod
 import { INIT_LIST_HEAD } from '../engine/kernel/list.ts';
 import { worker_thread } from './kernel/workqueue.ts';
 import { declare_waitqueue } from './kernel/wait.ts';
-import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from '../engine/aio/aio.ts';
+import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from '../engine/fs/fops.ts';
 import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
@@ -24,29 +24,28 @@ const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
 
 /**
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
- * (aio/aio.ts is not ported yet: its functions are called through call_ptr(k, fnptr(f), ...) until it is)
  */
-const POINTS_submitter_main = [{"pc":0,"line":26,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":27,"live":[],"footprint":{"calls":["call_ptr","fnptr","k.raiseIrq"],"fields":[]}},{"pc":3,"line":28,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":5,"line":33,"live":[],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":7,"line":36,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_submitter_main = [{"pc":0,"line":25,"live":[],"footprint":{"calls":["sys_io_submit"],"fields":[]}},{"pc":1,"line":26,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":3,"line":27,"live":[],"footprint":{"calls":["io_destroy"],"fields":[]}},{"pc":5,"line":32,"live":[],"footprint":{"calls":["exit_aio"],"fields":[]}},{"pc":7,"line":35,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const submitter_main = kfn("submitter_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (!(k.w.iocbs.length !== 0)) { f.pc = 1; return; }
-      return k.callPtr(1, sys_io_submit.id, k.A.ctx, k.w.iocbs.length);
+      return k.call(1, sys_io_submit, k.A.ctx, k.w.iocbs.length);
     }
     case 1: {
       if (!(k.w.getevents && !k.w.getevents.thread)) { f.pc = 3; return; }
       const g = k.w.getevents;
       if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-      return k.callPtr(3, sys_io_getevents.id, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+      return k.call(3, sys_io_getevents, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
     }
     case 3: {
       if (!(k.w.destroy)) { f.pc = 5; return; }
-      return k.callPtr(5, io_destroy.id, k.A.ctx);
+      return k.call(5, io_destroy, k.A.ctx);
     }
     case 5: {
       // the process exits: mmput -> exit_aio(mm) for its contexts
       if (!(k.w.exit && !k.w.destroy)) return k.ret(0);
-      return k.callPtr(7, exit_aio.id, k.A.ctx);
+      return k.call(7, exit_aio, k.A.ctx);
     }
     case 7: {
       return k.ret(0);
@@ -55,13 +54,13 @@ export const submitter_main = kfn("submitter_main", "user: aio program", [], [],
 }, POINTS_submitter_main);
 
 /** a separate io_getevents caller */
-const POINTS_getevents_main = [{"pc":0,"line":41,"live":[],"footprint":{"calls":["call_ptr","fnptr","k.raiseIrq"],"fields":[]}},{"pc":1,"line":44,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_getevents_main = [{"pc":0,"line":40,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":1,"line":43,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const getevents_main = kfn("getevents_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       const g = k.w.getevents!;
       if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-      return k.callPtr(1, sys_io_getevents.id, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+      return k.call(1, sys_io_getevents, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
     }
     case 1: {
       return k.ret(0);
@@ -70,7 +69,7 @@ export const getevents_main = kfn("getevents_main", "user: aio program", [], [],
 }, POINTS_getevents_main);
 
 /** a process doing read(fd, buf, n) at an offset: generic_file_read on a sync kiocb @c 'user: read(2)' */
-const POINTS_sync_reader_main = [{"pc":0,"line":49,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":54,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
+const POINTS_sync_reader_main = [{"pc":0,"line":48,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":53,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
 export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["ppos"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -90,7 +89,7 @@ export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["p
 }, POINTS_sync_reader_main);
 
 /** a workqueue worker: worker_thread(cwq) with its DECLARE_WAITQUEUE entry @c kernel/workqueue.c */
-const POINTS_worker_main = [{"pc":0,"line":61,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":66,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_worker_main = [{"pc":0,"line":60,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":65,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const worker_main = kfn("worker_main", "kernel/workqueue.c", ["cwq"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {

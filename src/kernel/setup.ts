@@ -12,7 +12,7 @@ import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptod
 import { INIT_LIST_HEAD } from '../engine/kernel/list.ts';
 import { worker_thread } from './kernel/workqueue.ts';
 import { declare_waitqueue } from './kernel/wait.ts';
-import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from '../engine/aio/aio.ts';
+import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from '../engine/fs/fops.ts';
 import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
@@ -21,19 +21,18 @@ const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
 
 /**
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
- * (aio/aio.ts is not ported yet: its functions are called through call_ptr(k, fnptr(f), ...) until it is)
  */
 export function* submitter_main(k: Machine): KGen {
-  if (k.w.iocbs.length !== 0) yield* call_ptr(k, fnptr(sys_io_submit), k.A.ctx, k.w.iocbs.length);
+  if (k.w.iocbs.length !== 0) yield* sys_io_submit(k, k.A.ctx, k.w.iocbs.length);
   if (k.w.getevents && !k.w.getevents.thread) {
     const g = k.w.getevents;
     if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-    yield* call_ptr(k, fnptr(sys_io_getevents), k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+    yield* sys_io_getevents(k, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
   }
-  if (k.w.destroy) yield* call_ptr(k, fnptr(io_destroy), k.A.ctx);
+  if (k.w.destroy) yield* io_destroy(k, k.A.ctx);
   // the process exits: mmput -> exit_aio(mm) for its contexts
   if (!(k.w.exit && !k.w.destroy)) return 0;
-  yield* call_ptr(k, fnptr(exit_aio), k.A.ctx);
+  yield* exit_aio(k, k.A.ctx);
   return 0;
 }
 
@@ -41,7 +40,7 @@ export function* submitter_main(k: Machine): KGen {
 export function* getevents_main(k: Machine): KGen {
   const g = k.w.getevents!;
   if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-  yield* call_ptr(k, fnptr(sys_io_getevents), k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+  yield* sys_io_getevents(k, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
   return 0;
 }
 

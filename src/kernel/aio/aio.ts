@@ -10,7 +10,7 @@
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
  * @c fs/aio.c
  */
-import { addressOf, asKGen, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
+import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
 import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
@@ -36,12 +36,11 @@ import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
 import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
-import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work as queue_work_kfn } from '../../engine/kernel/workqueue.ts';
+import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../kernel/workqueue.ts';
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
 
 // hand-written kernel functions of modules not ported yet, typed for `yield*`
-const queue_work = asKGen<[number, number]>(queue_work_kfn);
 
 export const IOCB_CMD_PREAD = 0;
 export const IOCB_CMD_PWRITE = 1;
