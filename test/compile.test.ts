@@ -86,6 +86,11 @@ export function* g(k, a) {
     expect(text).toContain('f.ok = (f.a ?? []).length ? 0 : 1;');
   });
 
+  it('a function that starts with a loop still has its entry case 0', () => {
+    const { text } = compileModule('export function* g(k) { for (;;) { k.pp(); yield; } }', 'x.ts', REL);
+    expect(text).toMatch(/case 0: \{/);
+  });
+
   it('says what it cannot compile, with the function and line', () => {
     expect(() => compileModule('export function* g(k) { const x = 1 + (yield* h(k)); }', 'x.ts', REL)).toThrow(CompileError);
     expect(() => compileModule('export function* g(k) { try { yield; } catch {} }', 'x.ts', REL)).toThrow(/TryStatement/);

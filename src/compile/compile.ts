@@ -219,11 +219,12 @@ class FnCompiler {
     for (let i = ids.length - 1; i >= 0; i--) {
       const c = this.cases[ids[i]];
       const code = c.lines.filter((l) => !/^\s*(\/\/|\/\*)/.test(l));
-      const empty = c.open && !c.acquire && code.length === 0 && i + 1 < ids.length;
+      // (never the entry case: a new frame starts at pc 0)
+      const empty = c.id !== 0 && c.open && !c.acquire && code.length === 0 && i + 1 < ids.length;
       if (empty) alias.set(c.id, this.resolve0(alias, ids[i + 1]));
       // a case that only jumps on within the step is the case it jumps to
       const only = !c.open && !c.acquire && code.length === 1 ? /^f\.pc = (\d+); continue step;$/.exec(code[0].trim()) : null;
-      if (only) aliasLater.push([c.id, Number(only[1])]);
+      if (only && c.id !== 0) aliasLater.push([c.id, Number(only[1])]);
     }
     // jump-only cases may point forward at cases aliased above, or at each other
     for (let changed = true; changed; ) {
