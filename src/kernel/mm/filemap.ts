@@ -1,0 +1,1374 @@
+/**
+ * mm/filemap.c (2.5.62) read and write paths, with the hunks of the Mar 5
+ * aioread.patch ("Patch 2/2", seed thread) tagged [aioread.patch]:
+ *   aio_schedule, aio_wait_on_page_bit, __aio_lock_page (new in mm/filemap.c),
+ *   aio_lock_page, aio_wait_on_page_locked (new inlines in include/linux/pagemap.h),
+ *   do_generic_mapping_read's two `goto sync_error` hunks (k.v.aioReadFilemap),
+ *   generic_file_read's BUG_ON(current->iocb != NULL) (k.v.syncReadBugOn).
+ * Plus the user copies (file_read_actor, fault_in_pages_*, __copy_*_user), the
+ * O_DIRECT read path (generic_file_direct_IO -> fs/direct-io.c) and the write
+ * path (generic_file_aio_write: i_sem, the page cache, dirty throttling), which
+ * stays synchronous in every variant.
+ *
+ * Model of the file: one address_space, i_size = k.w.fileSize, PAGE_CACHE_SIZE =
+ * k.w.pageSize, one struct page per page index (k.A.pages[i]); `in_cache` says
+ * whether the radix tree holds it. Contents are fileByte(offset) (fs/file.ts).
+ * User buffers are one word per byte; a user page is present when its word in
+ * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
+ */
+import { FR_LOCALS, fnref, kfn, type FrameBase, type KFn } from '../../engine/fn.ts';
+import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
+import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
+import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
+import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_args } from '../kernel/wait.ts';
+import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
+import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
+import { aio_complete, init_sync_kiocb, KIOCB_SYNC_KEY, wait_on_sync_kiocb } from '../../engine/aio/aio.ts';
+import {
+  PageLocked,
+  PageUptodate,
+  SetPageUptodate,
+  TestSetPageLocked,
+  lock_page,
+  page_cache_get,
+  page_cache_release,
+  page_waitqueue,
+  pageEvent,
+  pageIndex,
+  readpage,
+  sync_page,
+  unlock_page,
+  wait_on_page_locked,
+} from '../../engine/mm/page.ts';
+import {
+  FS_ALLOC_CONGESTED,
+  FS_DIRTY_THROTTLED,
+  FS_INDIRECT_READ,
+  FS_REQ_CONGESTED,
+  __wait_on_buffer,
+  aioEventOutstanding,
+  aioRetryCode,
+  balance_dirty_pages,
+  blk_congestion_wait,
+  eventPending,
+  fsOnce,
+  get_request_wait,
+  handle_mm_fault,
+  setEventPending,
+} from '../../engine/mm/blocking.ts';
+
+export { aioRetryCode, wait_for_event } from '../../engine/mm/blocking.ts';
+
+export const READ = 0;
+export const WRITE = 1;
+
+/** page->mapping of a page in the file's page cache (setup stores 1 for the file's address_space) */
+export const MAPPING = 1;
+
+/**
+ * A freshly allocated page that is not in the page cache yet (page_cache_alloc_cold's
+ * result). The model has one struct page per file index, so a private page has no
+ * struct of its own: add_to_page_cache_lru turns it into k.A.pages[index].
+ */
+export const SPARE_PAGE = 1;
+
+// ------------------------------------------------------------------ small helpers
+/**
+ * [proposed: resumeReadpageWait] a ki_flags bit (after the KIF_* bits of aio.h): the last run of
+ * the iocb stopped in the aio_wait_on_page_locked that follows its own readpage of the page at ki_pos.
+ */
+export const KIF_READPAGE_WAIT = 4;
+
+/** current->iocb: only the task itself writes it, so reading it is local (no preemption point) */
+export function currentIocb(k: Machine): number {
+  return k.rd(k.current + TASK.off.iocb, 'current->iocb');
+}
+
+/** address of a local of a frame (for &local arguments: &desc, &cached_page) */
+export function localAddr(fn: Pick<KFn, 'name' | 'params' | 'locals'>, f: FrameBase, name: string): number {
+  const i = [...fn.params, ...fn.locals].indexOf(name);
+  if (i < 0) throw new Error(`${fn.name} has no local ${name}`);
+  return f.base + FR_LOCALS + i;
+}
+
+/** *ppos: a loff_t somewhere (iocb->ki_pos, or the caller's stack); one visible access */
+function readPos(k: Machine, ppos: number): number {
+  k.pp();
+  return k.rd(ppos, '*ppos');
+}
+function writePos(k: Machine, ppos: number, v: number): void {
+  k.pp();
+  k.wr(ppos, v, '*ppos');
+}
+
+/** read_descriptor_t { size_t written; size_t count; char *buf; int error; } (four consecutive words) */
+export const RD = { written: 0, count: 1, buf: 2, error: 3 } as const;
+const rdDesc = (k: Machine, desc: number, field: keyof typeof RD) => k.rd(desc + RD[field], `desc->${field}`);
+const wrDesc = (k: Machine, desc: number, field: keyof typeof RD, v: number) => k.wr(desc + RD[field], v, `desc->${field}`);
+
+/** a user buffer: the iocb index (-1: the sync reader's buffer), its first word and length */
+interface UBuf {
+  i: number;
+  base: number;
+  len: number;
+}
+function userBuf(k: Machine, addr: number): UBuf | null {
+  const A = k.A;
+  for (let i = 0; i < A.userBufs.length; i++) {
+    const base = A.userBufs[i];
+    const len = k.w.iocbs[i].nbytes;
+    if (addr >= base && addr < base + len) return { i, base, len };
+  }
+  const sr = k.w.syncReader;
+  if (sr && addr >= A.syncBuf && addr < A.syncBuf + sr.nbytes) return { i: -1, base: A.syncBuf, len: sr.nbytes };
+  return null;
+}
+/** is the user page present (its pte valid)? One visible read. */
+function userPresent(k: Machine, ub: UBuf, upage: number): boolean {
+  k.pp();
+  if (ub.i < 0) return true;
+  return k.rd(k.A.userBufPresent[ub.i] + upage, 'pte') !== 0;
+}
+const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.base) / k.w.pageSize);
+
+// ------------------------------------------------------------------ [aioread.patch] the async waits
+/**
+ * [aioread.patch] aio_schedule(): if (!current->iocb) { io_schedule(); return 0; }
+ * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
+ * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
+ */
+export const aio_schedule = kfn('aio_schedule', 'mm/filemap.c', ['point'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      if (!currentIocb(k)) return k.call(1, fnref(io_schedule), f.point);
+      // [proposed: eiocbRetry] return -EIOCBRETRY;
+      return k.ret(aioRetryCode(k));
+    case 1:
+      return k.ret(0);
+  }
+});
+
+/**
+ * [aioread.patch] aio_wait_on_page_bit(page, bit_nr): wait_on_page_bit, but in aio
+ * context (current->iocb set) the entry is current->iocb->ki_wait (aio_wake_function)
+ * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
+ * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
+ */
+export const aio_wait_on_page_bit = kfn(
+  'aio_wait_on_page_bit',
+  'mm/filemap.c',
+  ['page', 'bit_nr'],
+  ['waitqueue', 'sync_wait', 'wait', 'state'],
+  (k, f) => {
+    switch (f.pc) {
+      case 0: {
+        // [aioread.patch] wait_queue_head_t *waitqueue = page_waitqueue(page); DEFINE_WAIT(sync_wait);
+        // wait_queue_t *wait = &sync_wait; int state = TASK_UNINTERRUPTIBLE;
+        f.waitqueue = page_waitqueue(k, f.page);
+        f.sync_wait = k.myWait(0);
+        k.setStackObj(f.sync_wait, true);
+        init_wait(k, f.sync_wait);
+        f.wait = f.sync_wait;
+        f.state = TASK_UNINTERRUPTIBLE;
+        // [aioread.patch] if (current->iocb) { wait = &current->iocb->ki_wait; state = TASK_RUNNING; }
+        const iocb = currentIocb(k);
+        if (iocb) {
+          f.wait = iocb + k.kiWaitOff;
+          f.state = TASK_RUNNING;
+        }
+        f.pc = 1;
+        return;
+      }
+      case 1:
+        // [aioread.patch] do { prepare_to_wait(waitqueue, wait, state);
+        return k.call(2, fnref(prepare_to_wait), f.waitqueue, f.wait, f.state, 0);
+      case 2:
+        pageEvent(k, 'prepare_to_wait', f.page);
+        // [aioread.patch] if (test_bit(bit_nr, &page->flags)) {
+        f.pc = test_bit(k, f.bit_nr, f.page + PAGE.off.flags) ? 3 : 5;
+        return;
+      case 3:
+        // [aioread.patch] sync_page(page);
+        return k.call(4, sync_page, f.page);
+      case 4:
+        // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
+        if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
+        return k.call(6, aio_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      case 6:
+        // [proposed: eiocbRetry] -EIOCBRETRY
+        if (f.rv === aioRetryCode(k)) {
+          pageEvent(k, 'aio_schedule_queued', f.page);
+          k.setStackObj(f.sync_wait, false);
+          return k.ret(aioRetryCode(k));
+        }
+        pageEvent(k, 'woken', f.page);
+        f.pc = 5;
+        return;
+      case 5:
+        // [aioread.patch] } while (test_bit(bit_nr, &page->flags));
+        f.pc = test_bit(k, f.bit_nr, f.page + PAGE.off.flags) ? 1 : 7;
+        return;
+      case 7:
+        // [aioread.patch] finish_wait(waitqueue, wait);
+        return k.call(8, fnref(finish_wait), f.waitqueue, f.wait);
+      case 8:
+        pageEvent(k, 'finish_wait', f.page);
+        k.setStackObj(f.sync_wait, false);
+        // [aioread.patch] return 0;
+        return k.ret(0);
+    }
+  },
+);
+
+/**
+ * [aioread.patch] __aio_lock_page(page): __lock_page with the same aio entry/state
+ * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
+ * context, 0 once the caller owns PG_locked.
+ */
+export const __aio_lock_page = kfn('__aio_lock_page', 'mm/filemap.c', ['page'], ['wqh', 'sync_wait', 'wait', 'state'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      // [aioread.patch] wait_queue_head_t *wqh = page_waitqueue(page); DEFINE_WAIT(sync_wait);
+      // wait_queue_t *wait = &sync_wait; int state = TASK_UNINTERRUPTIBLE;
+      f.wqh = page_waitqueue(k, f.page);
+      f.sync_wait = k.myWait(0);
+      k.setStackObj(f.sync_wait, true);
+      init_wait(k, f.sync_wait);
+      f.wait = f.sync_wait;
+      f.state = TASK_UNINTERRUPTIBLE;
+      // [aioread.patch] if (current->iocb) { wait = &current->iocb->ki_wait; state = TASK_RUNNING; }
+      const iocb = currentIocb(k);
+      if (iocb) {
+        f.wait = iocb + k.kiWaitOff;
+        f.state = TASK_RUNNING;
+      }
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      // [aioread.patch] while (TestSetPageLocked(page)) {
+      if (!TestSetPageLocked(k, f.page)) {
+        pageEvent(k, 'lock_page_acquired', f.page);
+        f.pc = 5;
+        return;
+      }
+      pageEvent(k, 'lock_page_contended', f.page);
+      // [aioread.patch] prepare_to_wait(wqh, wait, state);
+      return k.call(2, fnref(prepare_to_wait), f.wqh, f.wait, f.state, 0);
+    case 2:
+      pageEvent(k, 'prepare_to_wait', f.page);
+      // [aioread.patch] if (PageLocked(page)) {
+      f.pc = PageLocked(k, f.page) ? 3 : 1;
+      return;
+    case 3:
+      // [aioread.patch] sync_page(page);
+      return k.call(4, sync_page, f.page);
+    case 4:
+      // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } }
+      if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
+      return k.call(6, aio_schedule, bp('lock_page'));
+    case 6:
+      // [proposed: eiocbRetry] -EIOCBRETRY
+      if (f.rv === aioRetryCode(k)) {
+        pageEvent(k, 'aio_schedule_queued', f.page);
+        k.setStackObj(f.sync_wait, false);
+        return k.ret(aioRetryCode(k));
+      }
+      pageEvent(k, 'woken', f.page);
+      f.pc = 1;
+      return;
+    case 5:
+      // [aioread.patch] finish_wait(wqh, wait);
+      return k.call(7, fnref(finish_wait), f.wqh, f.wait);
+    case 7:
+      pageEvent(k, 'finish_wait', f.page);
+      k.setStackObj(f.sync_wait, false);
+      // [aioread.patch] return 0;
+      return k.ret(0);
+  }
+});
+
+/** [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0 */
+export const aio_lock_page = kfn('aio_lock_page', 'include/linux/pagemap.h', ['page'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      if (TestSetPageLocked(k, f.page)) {
+        pageEvent(k, 'lock_page_contended', f.page);
+        return k.call(1, __aio_lock_page, f.page);
+      }
+      pageEvent(k, 'lock_page_acquired', f.page);
+      return k.ret(0);
+    case 1:
+      return k.ret(f.rv);
+  }
+});
+
+/** [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0 */
+export const aio_wait_on_page_locked = kfn('aio_wait_on_page_locked', 'include/linux/pagemap.h', ['page'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      if (PageLocked(k, f.page)) return k.call(1, aio_wait_on_page_bit, f.page, PG_locked);
+      return k.ret(0);
+    case 1:
+      return k.ret(f.rv);
+  }
+});
+
+// ------------------------------------------------------------------ page cache insertion
+/**
+ * page_cache_alloc_cold(mapping) / page_cache_alloc(mapping) (include/linux/pagemap.h
+ * -> alloc_pages): returns a private page (SPARE_PAGE). Under allocation congestion
+ * (k.w.blocking.allocCongestion, once) __alloc_pages sleeps in blk_congestion_wait.
+ * The allocation never fails in the model.
+ */
+function pageAllocKfn(name: string) {
+  return kfn(name, 'include/linux/pagemap.h', [], [], (k, f) => {
+    switch (f.pc) {
+      case 0:
+        // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
+        if (k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) return k.call(1, blk_congestion_wait);
+        f.pc = 1;
+        return;
+      case 1:
+        return k.ret(SPARE_PAGE);
+    }
+  });
+}
+export const page_cache_alloc_cold = pageAllocKfn('page_cache_alloc_cold');
+export const page_cache_alloc = pageAllocKfn('page_cache_alloc');
+
+/**
+ * add_to_page_cache_lru(page, mapping, index, gfp) (mm/filemap.c), one step: the
+ * whole insertion runs under write_lock(&mapping->page_lock), which excludes the
+ * readers' find_get_page steps. add_to_page_cache: page_cache_get(page);
+ * error = radix_tree_insert(...); if (!error) { SetPageLocked(page);
+ * ___add_to_page_cache(page, mapping, offset); } else page_cache_release(page);
+ * then lru_cache_add(page). The inserted page has count 2 (the caller's allocation
+ * reference + the page cache's), is locked and not up to date.
+ * Returns 0, or -EEXIST if the index is already cached (the spare page stays private).
+ */
+export function add_to_page_cache_lru(k: Machine, cached_page: number, index: number): number {
+  if (cached_page !== SPARE_PAGE) k.panic(PANIC_ENGINE, 'add_to_page_cache_lru of a page that is not a fresh one');
+  const page = k.A.pages[index];
+  const p = k.page(page);
+  if (p.in_cache) return -EEXIST;
+  if (p.count !== 0) k.panic(PANIC_ENGINE, `page${index} is not in the cache but has references (${p.count})`);
+  p.flags = 1 << PG_locked; // a fresh page: no PG_uptodate, no PG_error; SetPageLocked
+  p.mapping = MAPPING;
+  p.index = index;
+  p.count = 2;
+  p.in_cache = 1;
+  pageEvent(k, 'page_cache_add', page);
+  return 0;
+}
+
+/**
+ * find_get_page(mapping, index), one step (under read_lock(&mapping->page_lock)):
+ * page = radix_tree_lookup(&mapping->page_tree, index); if (page) page_cache_get(page);
+ */
+export function find_get_page(k: Machine, index: number): number {
+  if (index < 0 || index >= k.A.pages.length) {
+    k.pp();
+    return 0;
+  }
+  const page = k.A.pages[index];
+  if (!k.page(page).in_cache) return 0;
+  page_cache_get(k, page);
+  return page;
+}
+
+/** releases a private (never inserted) page: page_cache_release(cached_page) of a SPARE_PAGE frees it; no shared state */
+function releaseSparePage(cached_page: number): void {
+  void cached_page;
+}
+
+// ------------------------------------------------------------------ user copies
+/**
+ * __put_user(x, addr) / __get_user(x, addr) of one byte (include/asm-i386/uaccess.h;
+ * macros, so no frame): a store or load to a present user page is one step and
+ * returns 0; an address outside every user buffer is unmapped and gives -EFAULT (the
+ * exception table fixup); a non-present page faults: the result is the
+ * [iocb index, user page] that handle_mm_fault must bring in before the access is
+ * retried.
+ */
+function userAccess(k: Machine, addr: number, write: boolean, x: number): number | [number, number] {
+  const ub = userBuf(k, addr);
+  if (!ub) {
+    k.pp();
+    return -EFAULT;
+  }
+  const up = userPage(k, ub, addr);
+  if (!userPresent(k, ub, up)) return [ub.i, up];
+  if (write) k.wr(addr, x, 'user byte');
+  return 0;
+}
+
+/**
+ * fault_in_pages_writeable(uaddr, size) (include/linux/pagemap.h): ret = __put_user(0, uaddr);
+ * if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) !=
+ * ((unsigned long)end & PAGE_MASK)) ret = __put_user(0, end); } return ret;
+ * fault_in_pages_readable is the same with __get_user. A fault in either access sleeps
+ * in handle_mm_fault (Suparna: "fault_in_writable_pages can block too"), then the
+ * access is retried.
+ */
+function faultInKfn(name: string, write: boolean) {
+  return kfn(name, 'include/linux/pagemap.h', ['uaddr', 'size'], ['ret'], (k, f) => {
+    switch (f.pc) {
+      case 0: {
+        // ret = __put_user(0, uaddr);
+        const r = userAccess(k, f.uaddr, write, 0);
+        if (Array.isArray(r)) return k.call(k.v.asyncBlockingPoints ? 3 : 0, handle_mm_fault, r[0], r[1]);
+        f.ret = r;
+        f.pc = 1;
+        return;
+      }
+      // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
+      case 3:
+        if (f.rv === aioRetryCode(k)) return k.ret(f.rv);
+        f.pc = 0;
+        return;
+      case 4:
+        if (f.rv === aioRetryCode(k)) return k.ret(f.rv);
+        f.pc = 2;
+        return;
+      case 1: {
+        // if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) != ((unsigned long)end & PAGE_MASK))
+        if (f.ret !== 0) return k.ret(f.ret);
+        const end = f.uaddr + f.size - 1;
+        const ub = userBuf(k, f.uaddr);
+        const samePage = ub !== null && end < ub.base + ub.len && userPage(k, ub, f.uaddr) === userPage(k, ub, end);
+        if (samePage) return k.ret(0);
+        f.pc = 2;
+        return;
+      }
+      case 2: {
+        // ret = __put_user(0, end); } return ret;
+        const r = userAccess(k, f.uaddr + f.size - 1, write, 0);
+        if (Array.isArray(r)) return k.call(k.v.asyncBlockingPoints ? 4 : 2, handle_mm_fault, r[0], r[1]);
+        return k.ret(r);
+      }
+    }
+  });
+}
+export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
+export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
+
+/**
+ * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
+ * user buffer, one user page (chunk) per step; returns the number of bytes NOT
+ * copied. The page's bytes are copied if it is PG_uptodate; otherwise whatever the
+ * page frame holds (GARBAGE), so a read of stale data shows in the buffer.
+ * A non-present user page faults: with `in_atomic` (a kmap_atomic copy) the fault
+ * handler takes the exception fixup and the copy stops short; otherwise
+ * handle_mm_fault sleeps until the page is in (Suparna: "copy_to_user ... can block
+ * too") and the copy goes on. An address outside the user buffers stops it short.
+ */
+export const __copy_to_user = kfn('__copy_to_user', 'include/asm-i386/uaccess.h', ['to', 'page', 'offset', 'n', 'in_atomic'], ['done'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      if (f.done >= f.n) return k.ret(0);
+      const a = f.to + f.done;
+      const ub = userBuf(k, a);
+      if (!ub) {
+        k.pp();
+        return k.ret(f.n - f.done);
+      }
+      const PS = k.w.pageSize;
+      const up = userPage(k, ub, a);
+      const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
+      if (!userPresent(k, ub, up)) {
+        if (f.in_atomic) return k.ret(f.n - f.done);
+        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
+      }
+      // the copy itself: the page frame's bytes to the present user page
+      const uptodate = PageUptodate(k, f.page);
+      const src = pageIndex(k, f.page) * PS + f.offset + f.done;
+      for (let j = 0; j < chunk; j++) k.wr(a + j, uptodate ? fileByte(src + j) : GARBAGE, 'user byte');
+      f.done += chunk;
+      return;
+    }
+    case 1:
+      // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
+      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
+      f.pc = 0;
+      return;
+  }
+});
+
+/**
+ * __copy_from_user(kaddr + offset, from, n): the user's bytes into the page. The
+ * model's file contents are fixed (fileByte), so only the user pages' presence
+ * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
+ */
+export const __copy_from_user = kfn('__copy_from_user', 'include/asm-i386/uaccess.h', ['page', 'offset', 'from', 'n', 'in_atomic'], ['done'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      if (f.done >= f.n) return k.ret(0);
+      const a = f.from + f.done;
+      const ub = userBuf(k, a);
+      if (!ub) {
+        k.pp();
+        return k.ret(f.n - f.done);
+      }
+      const PS = k.w.pageSize;
+      const up = userPage(k, ub, a);
+      const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
+      if (!userPresent(k, ub, up)) {
+        if (f.in_atomic) return k.ret(f.n - f.done);
+        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
+      }
+      f.done += chunk;
+      return;
+    }
+    case 1:
+      // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
+      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
+      f.pc = 0;
+      return;
+  }
+});
+
+/**
+ * file_read_actor(desc, page, offset, size) (mm/filemap.c): clamp to desc->count,
+ * prefault the destination, try an atomic-kmap copy, fall back to a sleeping copy;
+ * a partial copy sets desc->error = -EFAULT. Returns the bytes copied.
+ */
+export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', 'page', 'offset', 'size'], ['count', 'left', 'buf'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // unsigned long left, count = desc->count; if (size > count) size = count;
+      f.count = rdDesc(k, f.desc, 'count');
+      if (f.size > f.count) f.size = f.count;
+      f.buf = rdDesc(k, f.desc, 'buf');
+      // if (!fault_in_pages_writeable(desc->buf, size)) {
+      return k.call(1, fault_in_pages_writeable, f.buf, f.size);
+    case 1:
+      if (f.rv === 0) {
+        // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
+        return k.call(2, __copy_to_user, f.buf, f.page, f.offset, f.size, 1);
+      }
+      // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
+      // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
+      if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
+        f.size = 0;
+        wrDesc(k, f.desc, 'error', f.rv);
+        f.pc = 5;
+        return;
+      }
+      f.pc = 3;
+      return;
+    case 2:
+      // if (left == 0) goto success; }
+      f.left = f.rv;
+      f.pc = f.left === 0 ? 5 : 3;
+      return;
+    case 3:
+      // /* Do it the slow way */ kaddr = kmap(page); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap(page);
+      return k.call(4, __copy_to_user, f.buf, f.page, f.offset, f.size, 0);
+    case 4:
+      // if (left) { size -= left; desc->error = -EFAULT; }
+      f.left = f.rv;
+      if (f.left) {
+        f.size -= f.left;
+        // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
+        wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT);
+      }
+      f.pc = 5;
+      return;
+    case 5:
+      // success: desc->count = count - size; desc->written += size; desc->buf += size; return size;
+      wrDesc(k, f.desc, 'count', f.count - f.size);
+      wrDesc(k, f.desc, 'written', rdDesc(k, f.desc, 'written') + f.size);
+      wrDesc(k, f.desc, 'buf', rdDesc(k, f.desc, 'buf') + f.size);
+      return k.ret(f.size);
+  }
+});
+
+// ------------------------------------------------------------------ the buffered read
+const DG = {
+  LOOP: 1,
+  FIND_PAGE: 2,
+  PAGE_OK: 4,
+  NOT_UPTODATE: 7,
+  READPAGE: 13,
+  SYNC_ERROR: 19,
+  NO_CACHED: 20,
+  OUT: 23,
+  RESUME: 30, // [proposed: resumeReadpageWait]
+} as const;
+
+/**
+ * do_generic_mapping_read(mapping, ra, filp, ppos, desc, actor) (mm/filemap.c), step
+ * by step as in the reference (section 5.3), with the two aioread.patch hunks when
+ * k.v.aioReadFilemap. `desc` is the address of the caller's read_descriptor_t,
+ * `actor` a kernel function id (file_read_actor). do_generic_file_read(filp, ppos,
+ * desc, actor) is the inline that calls it (include/linux/fs.h), so it has no frame.
+ * Not modelled: cond_resched() (every step boundary is already a possible switch),
+ * page_cache_readahead / handle_ra_miss (no readahead: pages are read on demand),
+ * flush_dcache_page / mark_page_accessed / UPDATE_ATIME (no effect here).
+ */
+export const do_generic_mapping_read = kfn(
+  'do_generic_mapping_read',
+  'mm/filemap.c',
+  ['filp', 'ppos', 'desc', 'actor'],
+  ['index', 'offset', 'page', 'nr', 'error', 'cached_page', 'ret', 'resume'],
+  (k, f) => {
+    const PS = k.w.pageSize;
+    switch (f.pc) {
+      case 0: {
+        // index = *ppos >> PAGE_CACHE_SHIFT; offset = *ppos & ~PAGE_CACHE_MASK; struct page *cached_page = NULL;
+        const pos = readPos(k, f.ppos);
+        f.index = Math.floor(pos / PS);
+        f.offset = pos % PS;
+        f.cached_page = 0;
+        f.pc = k.v.resumeReadpageWait && currentIocb(k) ? DG.RESUME : DG.LOOP;
+        return;
+      }
+      case DG.RESUME:
+        // [proposed: resumeReadpageWait] resume = test_and_clear_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
+        f.resume = test_and_clear_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+        f.pc = DG.LOOP;
+        return;
+      case DG.LOOP: {
+        // for (;;) { unsigned long end_index, nr, ret; end_index = inode->i_size >> PAGE_CACHE_SHIFT;
+        const isize = k.w.fileSize;
+        const end_index = Math.floor(isize / PS);
+        // if (index > end_index) break;
+        if (f.index > end_index) {
+          f.pc = DG.OUT;
+          return;
+        }
+        // nr = PAGE_CACHE_SIZE; if (index == end_index) { nr = inode->i_size & ~PAGE_CACHE_MASK; if (nr <= offset) break; }
+        let nr = PS;
+        if (f.index === end_index) {
+          nr = isize % PS;
+          if (nr <= f.offset) {
+            f.pc = DG.OUT;
+            return;
+          }
+        }
+        // cond_resched(); page_cache_readahead(mapping, ra, filp, index);
+        // nr = nr - offset;
+        f.nr = nr - f.offset;
+        f.pc = DG.FIND_PAGE;
+        return;
+      }
+      case DG.FIND_PAGE: {
+        // find_page: read_lock(&mapping->page_lock); page = radix_tree_lookup(&mapping->page_tree, index);
+        // if (!page) { read_unlock(&mapping->page_lock); handle_ra_miss(mapping, ra, index); goto no_cached_page; }
+        // page_cache_get(page); read_unlock(&mapping->page_lock);
+        const page = find_get_page(k, f.index);
+        // [proposed: resumeReadpageWait] the last run stopped waiting for its own readpage of this
+        // page: go back to that wait (wait_on_page_locked; if (PageUptodate) goto page_ok; error = -EIO)
+        const resume = f.resume;
+        f.resume = 0;
+        if (!page) {
+          f.pc = DG.NO_CACHED;
+          return;
+        }
+        f.page = page;
+        f.pc = resume ? 16 : 3;
+        return;
+      }
+      case 3:
+        // if (!PageUptodate(page)) goto page_not_up_to_date;
+        f.pc = PageUptodate(k, f.page) ? DG.PAGE_OK : DG.NOT_UPTODATE;
+        return;
+      case DG.PAGE_OK:
+        // page_ok: if (!list_empty(&mapping->i_mmap_shared)) flush_dcache_page(page); if (!offset) mark_page_accessed(page);
+        // ret = actor(desc, page, offset, nr);
+        return k.callPtr(5, f.actor, f.desc, f.page, f.offset, f.nr);
+      case 5:
+        // offset += ret; index += offset >> PAGE_CACHE_SHIFT; offset &= ~PAGE_CACHE_MASK;
+        f.ret = f.rv;
+        f.offset += f.ret;
+        f.index += Math.floor(f.offset / PS);
+        f.offset %= PS;
+        f.pc = 6;
+        return;
+      case 6:
+        // page_cache_release(page); if (ret == nr && desc->count) continue; break;
+        page_cache_release(k, f.page);
+        f.pc = f.ret === f.nr && rdDesc(k, f.desc, 'count') ? DG.LOOP : DG.OUT;
+        return;
+      case DG.NOT_UPTODATE:
+        // page_not_up_to_date: if (PageUptodate(page)) goto page_ok;
+        f.pc = PageUptodate(k, f.page) ? DG.PAGE_OK : 8;
+        return;
+      case 8:
+        // /* Get exclusive access to the page ... */
+        // [aioread.patch] - lock_page(page);
+        // [aioread.patch] + if (aio_lock_page(page)) { pr_debug("queued lock page \n"); error = -EIOCBQUEUED; goto sync_error; }
+        if (k.v.aioReadFilemap) return k.call(9, aio_lock_page, f.page);
+        return k.call(10, lock_page, f.page);
+      case 9:
+        if (f.rv) {
+          // [aioread.patch] /* TBD: should we hold on to the cached page ? */
+          // [proposed: eiocbRetry] error = -EIOCBRETRY;
+          f.error = aioRetryCode(k);
+          f.pc = DG.SYNC_ERROR;
+          return;
+        }
+        f.pc = 10;
+        return;
+      case 10:
+        // /* Did it get unhashed before we got the lock? */ if (!page->mapping) {
+        f.pc = k.page(f.page).mapping ? 12 : 11;
+        return;
+      case 11:
+        // unlock_page(page); page_cache_release(page); continue; }
+        return k.call(24, unlock_page, f.page);
+      case 24:
+        page_cache_release(k, f.page);
+        f.pc = DG.LOOP;
+        return;
+      case 12:
+        // /* Did somebody else fill it already? */ if (PageUptodate(page)) { unlock_page(page); goto page_ok; }
+        if (PageUptodate(k, f.page)) return k.call(DG.PAGE_OK, unlock_page, f.page);
+        f.pc = DG.READPAGE;
+        return;
+      case DG.READPAGE:
+        // readpage: /* ... and start the actual read. The read will unlock the page. */
+        // error = mapping->a_ops->readpage(filp, page);
+        return k.call(14, readpage, f.filp, f.page);
+      case 14:
+        f.error = f.rv;
+        // if (!error) {
+        f.pc = f.error ? DG.SYNC_ERROR : 15;
+        return;
+      case 15:
+        // if (PageUptodate(page)) goto page_ok;
+        f.pc = PageUptodate(k, f.page) ? DG.PAGE_OK : 16;
+        return;
+      case 16:
+        // [aioread.patch] - wait_on_page_locked(page);
+        // [aioread.patch] + if (aio_wait_on_page_locked(page)) { pr_debug("queued wait_on_page \n"); error = -EIOCBQUEUED; goto sync_error; }
+        if (k.v.aioReadFilemap) return k.call(17, aio_wait_on_page_locked, f.page);
+        return k.call(18, wait_on_page_locked, f.page);
+      case 17:
+        if (f.rv) {
+          // [aioread.patch] /*TBD:should we hold on to the cached page ?*/
+          // [proposed: eiocbRetry] error = -EIOCBRETRY;
+          f.error = aioRetryCode(k);
+          f.pc = DG.SYNC_ERROR;
+          // [proposed: resumeReadpageWait] set_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
+          if (k.v.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+          return;
+        }
+        f.pc = 18;
+        return;
+      case 18:
+        // if (PageUptodate(page)) goto page_ok; error = -EIO; }
+        if (PageUptodate(k, f.page)) {
+          f.pc = DG.PAGE_OK;
+          return;
+        }
+        f.error = -EIO;
+        f.pc = DG.SYNC_ERROR;
+        return;
+      case DG.SYNC_ERROR:
+        // [aioread.patch] + sync_error:
+        // /* UHHUH! A synchronous read error occurred. Report it */ desc->error = error; page_cache_release(page); break;
+        wrDesc(k, f.desc, 'error', f.error);
+        page_cache_release(k, f.page);
+        f.pc = DG.OUT;
+        return;
+      case DG.NO_CACHED:
+        // no_cached_page: /* Ok, it wasn't cached, so we need to create a new page.. */
+        // if (!cached_page) { cached_page = page_cache_alloc_cold(mapping); if (!cached_page) { desc->error = -ENOMEM; break; } }
+        if (!f.cached_page) return k.call(21, page_cache_alloc_cold);
+        f.pc = 22;
+        return;
+      case 21:
+        f.cached_page = f.rv;
+        if (!f.cached_page) {
+          wrDesc(k, f.desc, 'error', -ENOMEM);
+          f.pc = DG.OUT;
+          return;
+        }
+        f.pc = 22;
+        return;
+      case 22:
+        // error = add_to_page_cache_lru(cached_page, mapping, index, GFP_KERNEL);
+        f.error = add_to_page_cache_lru(k, f.cached_page, f.index);
+        if (f.error) {
+          // if (error == -EEXIST) goto find_page; desc->error = error; break;
+          if (f.error === -EEXIST) {
+            f.pc = DG.FIND_PAGE;
+            return;
+          }
+          wrDesc(k, f.desc, 'error', f.error);
+          f.pc = DG.OUT;
+          return;
+        }
+        // page = cached_page; cached_page = NULL; goto readpage;
+        f.page = k.A.pages[f.index];
+        f.cached_page = 0;
+        f.pc = DG.READPAGE;
+        return;
+      case DG.OUT:
+        // } *ppos = ((loff_t) index << PAGE_CACHE_SHIFT) + offset;
+        writePos(k, f.ppos, f.index * PS + f.offset);
+        f.pc = 25;
+        return;
+      case 25:
+        // if (cached_page) page_cache_release(cached_page); UPDATE_ATIME(inode);
+        if (f.cached_page) releaseSparePage(f.cached_page);
+        return k.ret(0);
+    }
+  },
+);
+
+/** do_generic_file_read(filp, ppos, desc, actor) (include/linux/fs.h, inline) = do_generic_mapping_read(...) */
+export const do_generic_file_read = do_generic_mapping_read;
+
+/**
+ * __generic_file_aio_read(iocb, iov, nr_segs, ppos) (mm/filemap.c) with one segment
+ * (buf, count): the O_DIRECT branch, or the buffered read through a read_descriptor_t
+ * in this frame (the locals desc_written..desc_error), returning desc.error only if
+ * nothing at all was copied. access_ok() on the model's user buffers always passes.
+ */
+export const __generic_file_aio_read = kfn(
+  '__generic_file_aio_read',
+  'mm/filemap.c',
+  ['iocb', 'buf', 'count', 'ppos'],
+  ['retval', 'filp', 'pos', 'desc_written', 'desc_count', 'desc_buf', 'desc_error'],
+  (k, f) => {
+    switch (f.pc) {
+      case 0:
+        // count += iv->iov_len; if (unlikely((ssize_t)(count|iv->iov_len) < 0)) return -EINVAL;
+        // if (access_ok(VERIFY_WRITE, iv->iov_base, iv->iov_len)) continue;  (passes)
+        if (f.count < 0) return k.ret(-EINVAL);
+        // struct file *filp = iocb->ki_filp;
+        f.filp = k.kiocb(f.iocb).ki_filp;
+        f.pc = 1;
+        return;
+      case 1:
+        // /* coalesce the iovecs and go direct-to-BIO for O_DIRECT */ if (filp->f_flags & O_DIRECT) {
+        f.pc = k.file(f.filp).f_flags & O_DIRECT ? 2 : 10;
+        return;
+      case 2:
+        // loff_t pos = *ppos, size; retval = 0; if (!count) goto out; /* skip atime */
+        f.retval = 0;
+        if (!f.count) return k.ret(0);
+        f.pos = readPos(k, f.ppos);
+        f.pc = 3;
+        return;
+      case 3:
+        // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
+        if (f.pos < k.w.fileSize) return k.call(4, generic_file_direct_IO, READ, f.iocb, f.buf, f.count, f.pos);
+        // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
+        return k.ret(f.retval);
+      case 4:
+        f.retval = f.rv;
+        // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
+        if (f.retval >= 0 && k.kiocb(f.iocb).ki_key !== KIOCB_SYNC_KEY) f.retval = -EIOCBQUEUED;
+        f.pc = 5;
+        return;
+      case 5:
+        // if (retval > 0) *ppos = pos + retval; } UPDATE_ATIME(...); goto out;
+        if (f.retval > 0) writePos(k, f.ppos, f.pos + f.retval);
+        return k.ret(f.retval);
+      case 10:
+        // retval = 0; if (count) { for (seg = 0; seg < nr_segs; seg++) { read_descriptor_t desc;
+        f.retval = 0;
+        // desc.written = 0; desc.buf = iov[seg].iov_base; desc.count = iov[seg].iov_len; if (desc.count == 0) continue; desc.error = 0;
+        if (!f.count) return k.ret(0);
+        f.desc_written = 0;
+        f.desc_count = f.count;
+        f.desc_buf = f.buf;
+        f.desc_error = 0;
+        // do_generic_file_read(filp, ppos, &desc, file_read_actor);
+        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), file_read_actor.id);
+      case 11:
+        // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
+        f.retval += f.desc_written;
+        if (!f.retval) f.retval = f.desc_error;
+        // out: return retval;
+        return k.ret(f.retval);
+    }
+  },
+);
+
+/**
+ * generic_file_aio_read(iocb, buf, count, pos) (mm/filemap.c): BUG_ON(iocb->ki_pos != pos);
+ * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
+ */
+export const generic_file_aio_read = kfn('generic_file_aio_read', 'mm/filemap.c', ['iocb', 'buf', 'count', 'pos'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
+      return k.call(1, __generic_file_aio_read, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
+    case 1:
+      return k.ret(f.rv);
+  }
+});
+
+/**
+ * generic_file_read(filp, buf, count, ppos) (mm/filemap.c): read(2) through a sync
+ * kiocb in this stack frame (k.A.syncKiocbs[task]): init_sync_kiocb, [aioread.patch]
+ * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
+ * wait_on_sync_kiocb. The kiocb dies with the frame.
+ */
+export const generic_file_read = kfn('generic_file_read', 'mm/filemap.c', ['filp', 'buf', 'count', 'ppos'], ['kiocb', 'ret'], (k, f) => {
+  switch (f.pc) {
+    case 0: {
+      // struct iovec local_iov = { .iov_base = buf, .iov_len = count }; struct kiocb kiocb;
+      const ti = k.A.tasks.indexOf(k.current);
+      f.kiocb = ti >= 0 ? k.A.syncKiocbs[ti] : 0;
+      if (!f.kiocb) k.panic(PANIC_ENGINE, `generic_file_read: ${k.t().name} has no stack kiocb`);
+      // init_sync_kiocb(&kiocb, filp);
+      init_sync_kiocb(k, f.kiocb, f.filp);
+      k.pp();
+      f.pc = 1;
+      return;
+    }
+    case 1:
+      // [aioread.patch] BUG_ON(current->iocb != NULL);
+      if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
+      // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
+      return k.call(2, __generic_file_aio_read, f.kiocb, f.buf, f.count, f.ppos);
+    case 2:
+      f.ret = f.rv;
+      // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
+      if (f.ret === -EIOCBQUEUED) return k.call(3, wait_on_sync_kiocb, f.kiocb);
+      f.pc = 4;
+      return;
+    case 3:
+      f.ret = f.rv;
+      f.pc = 4;
+      return;
+    case 4:
+      // return ret;  (the kiocb's stack frame ends)
+      k.setStackObj(f.kiocb, false);
+      return k.ret(f.ret);
+  }
+});
+
+// ------------------------------------------------------------------ O_DIRECT
+/**
+ * generic_file_direct_IO(rw, iocb, iov, offset, nr_segs) (mm/filemap.c):
+ * if (mapping->nrpages) { filemap_fdatawrite; filemap_fdatawait; } -- the model's
+ * pages are never dirty nor under writeback, so there is nothing to write or wait
+ * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
+ * (ext2_direct_IO -> blockdev_direct_IO).
+ */
+export const generic_file_direct_IO = kfn('generic_file_direct_IO', 'mm/filemap.c', ['rw', 'iocb', 'buf', 'count', 'offset'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      if (f.rw !== READ) k.panic(PANIC_ENGINE, 'O_DIRECT writes are not modelled');
+      return k.call(1, blockdev_direct_IO, f.rw, f.iocb, f.buf, f.count, f.offset);
+    case 1:
+      // if (rw == WRITE && mapping->nrpages) invalidate_inode_pages2(mapping); return retval;
+      return k.ret(f.rv);
+  }
+});
+
+/**
+ * blockdev_direct_IO (fs/direct-io.c, direct_io_worker) for a READ, in outline:
+ * get_user_pages pins (and faults in) each page of the user buffer; get_blocks may
+ * read the indirect block (wait_on_buffer, once per file); submit_bio may wait for a
+ * request (get_request_wait, once). The request stops at i_size; a disk page in
+ * k.w.ioError fails it with -EIO. The model's DMA lands the file bytes in the pinned
+ * user pages at submission (the user cannot look at them before the completion).
+ * Async kiocb (dio->is_async): returns the byte count at once; the last bio's
+ * completion (IRQ.DIO_DONE) calls aio_complete. Sync kiocb: dio_await_completion
+ * sleeps until that completion wakes the task (dio->waiter).
+ */
+export const blockdev_direct_IO = kfn(
+  'blockdev_direct_IO',
+  'fs/direct-io.c',
+  ['rw', 'iocb', 'buf', 'count', 'offset'],
+  ['result', 'upage', 'lastpage', 'is_sync'],
+  (k, f) => {
+    switch (f.pc) {
+      case 0: {
+        const end = Math.min(f.offset + f.count, k.w.fileSize);
+        const bytes = Math.max(0, end - f.offset);
+        const bad = k.w.ioError ?? [];
+        let err = false;
+        for (let p = Math.floor(f.offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
+        f.result = err ? -EIO : bytes;
+        // dio->is_async = !is_sync_kiocb(iocb);
+        f.is_sync = k.kiocb(f.iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
+        // get_user_pages fails on an unmapped range: -EFAULT
+        const ub = userBuf(k, f.buf);
+        if (!ub || f.buf + f.count > ub.base + ub.len) {
+          f.result = -EFAULT;
+          return k.ret(f.result);
+        }
+        f.upage = userPage(k, ub, f.buf);
+        f.lastpage = userPage(k, ub, Math.min(f.buf + f.count, ub.base + ub.len) - 1);
+        f.pc = 1;
+        return;
+      }
+      case 1: {
+        // get_user_pages(current, current->mm, user_addr, nr_pages, rw == READ, 0, dio->pages, NULL): fault in each page
+        if (f.upage > f.lastpage) {
+          f.pc = 2;
+          return;
+        }
+        const ub = userBuf(k, f.buf)!;
+        if (!userPresent(k, ub, f.upage)) return k.call(1, handle_mm_fault, ub.i, f.upage);
+        f.upage++;
+        return;
+      }
+      case 2:
+        // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
+        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) return k.call(3, __wait_on_buffer);
+        f.pc = 3;
+        return;
+      case 3:
+        // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
+        if (k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) return k.call(4, get_request_wait);
+        f.pc = 4;
+        return;
+      case 4:
+        // sync: dio->waiter = current; the bios are not done yet
+        if (f.is_sync) {
+          setEventPending(k, k.current, true);
+          f.pc = 5;
+          return;
+        }
+        f.pc = 5;
+        return;
+      case 5:
+        // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
+        for (let j = 0; j < f.result; j++) k.wr(f.buf + j, fileByte(f.offset + j), 'user byte');
+        k.raiseIrq(IRQ.DIO_DONE, f.iocb, f.result);
+        k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+        // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
+        if (!f.is_sync) return k.ret(f.result);
+        f.pc = 6;
+        return;
+      case 6:
+        // dio_await_completion: while (dio->bio_list == NULL && atomic_read(&dio->bio_count)) {
+        // set_current_state(TASK_UNINTERRUPTIBLE); ... io_schedule(); }
+        set_current_state(k, TASK_UNINTERRUPTIBLE);
+        f.pc = 7;
+        return;
+      case 7:
+        if (eventPending(k, k.current)) return k.call(6, fnref(io_schedule), -1);
+        f.pc = 8;
+        return;
+      case 8:
+        set_current_state(k, TASK_RUNNING);
+        return k.ret(f.result);
+    }
+  },
+);
+
+/** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) */
+export const dio_bio_end_aio = kfn('dio_bio_end_aio', 'fs/direct-io.c', ['iocb', 'result'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      return k.call(1, aio_complete, f.iocb, f.result, 0);
+    case 1:
+      return k.ret(0);
+  }
+});
+
+/** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) */
+export const dio_bio_end_io = kfn('dio_bio_end_io', 'fs/direct-io.c', ['iocb'], ['task'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // dio->waiter: the task that submitted the sync kiocb (its ki_user_obj)
+      f.task = k.kiocb(f.iocb).ki_user_obj;
+      f.pc = 1;
+      return;
+    case 1:
+      setEventPending(k, f.task, false);
+      f.pc = 2;
+      return;
+    case 2:
+      wake_up_process(k, f.task);
+      return k.ret(0);
+  }
+});
+
+/**
+ * bio_endio(bio, bytes_done, error) (fs/bio.c) for the O_DIRECT bios, in interrupt
+ * context: calls bio->bi_end_io, which direct-io chose at submission (dio_bio_end_aio
+ * for an async kiocb, dio_bio_end_io for a sync one).
+ */
+export const bio_endio = kfn('bio_endio', 'fs/bio.c', ['iocb', 'result'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
+      if (k.A.syncKiocbs.includes(f.iocb)) return k.call(1, dio_bio_end_io, f.iocb);
+      return k.call(1, dio_bio_end_aio, f.iocb, f.result);
+    case 1:
+      return k.ret(0);
+  }
+});
+registerIrq(IRQ.DIO_DONE, bio_endio);
+
+// ------------------------------------------------------------------ the write path
+/**
+ * down(&inode->i_sem) (arch/i386/kernel/semaphore.c). The semaphore is modelled as a
+ * sleeping mutex: k.A.iSem holds the owner thread + 1; a contended down sleeps
+ * TASK_UNINTERRUPTIBLE on an exclusive entry of k.A.iSemWait (blocking point 'i_sem')
+ * until up() wakes one waiter. (The count/sleepers arithmetic of __down is not
+ * reproduced; the blocking behaviour is the same.)
+ */
+export const down = kfn('down', 'arch/i386/kernel/semaphore.c', ['sem'], ['wait'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // atomic dec of sem->count: free -> ours
+      k.pp();
+      if (k.rd(f.sem, 'i_sem') === 0) {
+        k.wr(f.sem, k.cur + 1, 'i_sem');
+        return k.ret(0);
+      }
+      f.pc = 1;
+      return;
+    case 1:
+      // __down: DECLARE_WAITQUEUE(wait, tsk);
+      f.wait = k.myWait(0);
+      k.setStackObj(f.wait, true);
+      init_wait(k, f.wait);
+      f.pc = 2;
+      return;
+    case 2:
+      // tsk->state = TASK_UNINTERRUPTIBLE; add_wait_queue_exclusive_locked(&sem->wait, &wait);
+      return k.call(3, fnref(prepare_to_wait), k.A.iSemWait, f.wait, TASK_UNINTERRUPTIBLE, 1);
+    case 3:
+      k.pp();
+      if (k.rd(f.sem, 'i_sem') === 0) {
+        k.wr(f.sem, k.cur + 1, 'i_sem');
+        f.pc = 4;
+        return;
+      }
+      return k.call(2, fnref(schedule), bp('i_sem'));
+    case 4:
+      // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;
+      return k.call(5, fnref(finish_wait), k.A.iSemWait, f.wait);
+    case 5:
+      k.setStackObj(f.wait, false);
+      return k.ret(0);
+  }
+});
+
+/** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) */
+export const up = kfn('up', 'arch/i386/kernel/semaphore.c', ['sem'], [], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.pp();
+      if (k.rd(f.sem, 'i_sem') !== k.cur + 1) k.WARN_ON(true, 'up() of i_sem by a task that does not hold it');
+      k.wr(f.sem, 0, 'i_sem');
+      f.pc = 1;
+      return;
+    case 1:
+      if (waitqueue_active(k, k.A.iSemWait)) return k.call(2, fnref(__wake_up), ...wake_up_args(k.A.iSemWait));
+      return k.ret(0);
+    case 2:
+      return k.ret(0);
+  }
+});
+
+/**
+ * __grab_cache_page(mapping, index, &cached_page, lru_pvec) (mm/filemap.c):
+ * page = find_lock_page(mapping, index); if not cached, insert *cached_page (allocated
+ * if needed) with add_to_page_cache (-EEXIST: repeat). Returns the page locked, with a
+ * reference. `cachedp` is the address of the caller's cached_page local.
+ * (The page_cache_get + pagevec_add of a new page cancel out: the page ends with
+ * the caller's reference and the cache's, as in add_to_page_cache_lru.)
+ */
+export const __grab_cache_page = kfn('__grab_cache_page', 'mm/filemap.c', ['index', 'cachedp'], ['page'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      // repeat: page = find_lock_page(mapping, index): find_get_page under page_lock;
+      f.page = find_get_page(k, f.index);
+      f.pc = f.page ? 1 : 3;
+      return;
+    case 1:
+      // if (TestSetPageLocked(page)) { read_unlock(&mapping->page_lock); lock_page(page); ...
+      if (TestSetPageLocked(k, f.page)) {
+        pageEvent(k, 'lock_page_contended', f.page);
+        return k.call(2, lock_page, f.page);
+      }
+      pageEvent(k, 'lock_page_acquired', f.page);
+      return k.ret(f.page);
+    case 2:
+      // /* Has the page been truncated while we slept? */ if (page->mapping != mapping || page->index != offset) ... (never here)
+      if (k.page(f.page).mapping !== MAPPING) k.panic(PANIC_ENGINE, 'a page left the page cache');
+      return k.ret(f.page);
+    case 3:
+      // if (!page) { if (!*cached_page) { *cached_page = page_cache_alloc(mapping); if (!*cached_page) return NULL; }
+      if (!k.rd(f.cachedp, 'cached_page')) return k.call(4, page_cache_alloc);
+      f.pc = 5;
+      return;
+    case 4:
+      k.wr(f.cachedp, f.rv, 'cached_page');
+      if (!f.rv) return k.ret(0);
+      f.pc = 5;
+      return;
+    case 5: {
+      // err = add_to_page_cache(*cached_page, mapping, index, GFP_KERNEL); if (err == -EEXIST) goto repeat;
+      const err = add_to_page_cache_lru(k, k.rd(f.cachedp, 'cached_page'), f.index);
+      if (err === -EEXIST) {
+        f.pc = 0;
+        return;
+      }
+      if (err) return k.ret(0);
+      // page = *cached_page; page_cache_get(page); pagevec_add(lru_pvec, page); *cached_page = NULL;
+      k.wr(f.cachedp, 0, 'cached_page');
+      return k.ret(k.A.pages[f.index]);
+    }
+  }
+});
+
+/**
+ * generic_file_aio_write_nolock(iocb, iov, nr_segs, ppos) (mm/filemap.c), one segment,
+ * buffered (O_DIRECT writes also go through the page cache here). Per page:
+ * fault_in_pages_readable, __grab_cache_page (the page locked), prepare_write (the
+ * indirect block, k.w.blocking.metadata), filemap_copy_from_user (atomic, then the
+ * sleeping copy), commit_write (SetPageUptodate: the model's contents are fixed, so the
+ * copied bytes are the file's), unlock_page, page_cache_release,
+ * balance_dirty_pages_ratelimited (k.w.blocking.dirtyThrottle, once). Pages past the
+ * model's file are not materialised (i_size is fixed): their bytes count as written.
+ * Not modelled: generic_write_checks, remove_suid, inode_update_time's journalling.
+ */
+export const generic_file_aio_write_nolock = kfn(
+  'generic_file_aio_write_nolock',
+  'mm/filemap.c',
+  ['iocb', 'buf', 'count', 'ppos'],
+  ['pos', 'written', 'status', 'index', 'bytes', 'page', 'cached_page', 'copied'],
+  (k, f) => {
+    const PS = k.w.pageSize;
+    switch (f.pc) {
+      case 0:
+        // pos = *ppos; written = 0; status = 0; struct page *cached_page = NULL;
+        f.pos = readPos(k, f.ppos);
+        f.written = 0;
+        f.status = 0;
+        f.cached_page = 0;
+        // if (count == 0) goto out;
+        if (f.count <= 0) return k.ret(f.count < 0 ? -EINVAL : 0);
+        f.pc = 1;
+        return;
+      case 1: {
+        // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
+        // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
+        f.index = Math.floor(f.pos / PS);
+        const offset = f.pos % PS;
+        f.bytes = Math.min(PS - offset, f.count - f.written);
+        if (f.index >= k.A.pages.length) {
+          f.written += f.bytes;
+          f.pos += f.bytes;
+          f.pc = 11;
+          return;
+        }
+        // fault_in_pages_readable(buf, bytes);
+        return k.call(2, fault_in_pages_readable, f.buf + f.written, f.bytes);
+      }
+      case 2:
+        // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
+        if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
+          f.status = f.rv;
+          f.pc = 12;
+          return;
+        }
+        // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
+        return k.call(3, __grab_cache_page, f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
+      case 3:
+        f.page = f.rv;
+        // if (!page) { status = -ENOMEM; break; }
+        if (!f.page) {
+          f.status = -ENOMEM;
+          f.pc = 12;
+          return;
+        }
+        // status = a_ops->prepare_write(file, page, offset, offset+bytes): block_prepare_write -> ext2_get_block
+        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) return k.call(4, __wait_on_buffer);
+        f.pc = 4;
+        return;
+      case 4:
+        // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
+        // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
+        return k.call(5, __copy_from_user, f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
+      case 5:
+        // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
+        if (f.rv !== 0) return k.call(6, __copy_from_user, f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
+        f.pc = 6;
+        return;
+      case 6:
+        // return bytes - left;
+        f.copied = f.bytes - f.rv;
+        f.pc = 7;
+        return;
+      case 7:
+        // flush_dcache_page(page); status = a_ops->commit_write(file, page, offset, offset+bytes): SetPageUptodate(page)
+        SetPageUptodate(k, f.page);
+        f.status = 0;
+        // if (likely(copied > 0)) { if (!status) status = copied; if (status >= 0) { written += status; count -= status; pos += status; buf += status; } }
+        if (f.copied > 0) {
+          f.status = f.copied;
+          f.written += f.status;
+          f.pos += f.status;
+        }
+        // if (unlikely(copied != bytes)) if (status >= 0) status = -EFAULT;
+        // [proposed: asyncBlockingPoints] (-EIOCBRETRY when a fault queued an async page-in)
+        if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT;
+        f.pc = 8;
+        return;
+      case 8:
+        // unlock_page(page);
+        return k.call(9, unlock_page, f.page);
+      case 9:
+        // mark_page_accessed(page); page_cache_release(page);
+        page_cache_release(k, f.page);
+        // if (status < 0) break;
+        f.pc = f.status < 0 ? 12 : 10;
+        return;
+      case 10:
+        // balance_dirty_pages_ratelimited(mapping);
+        // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
+        if (k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) return k.call(k.v.asyncBlockingPoints ? 13 : 11, balance_dirty_pages);
+        f.pc = 11;
+        return;
+      case 13:
+        // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
+        // the bytes written so far are the result and the retry writes the rest
+        if (f.rv === aioRetryCode(k)) {
+          f.status = f.rv;
+          f.pc = 12;
+          return;
+        }
+        f.pc = 11;
+        return;
+      case 11:
+        // cond_resched(); } while (count);
+        f.pc = f.written < f.count ? 1 : 12;
+        return;
+      case 12:
+        // *ppos = pos; if (cached_page) page_cache_release(cached_page);
+        writePos(k, f.ppos, f.pos);
+        if (f.cached_page) releaseSparePage(f.cached_page);
+        // out: return written ? written : status;
+        return k.ret(f.written ? f.written : f.status);
+    }
+  },
+);
+
+/**
+ * generic_file_aio_write(iocb, buf, count, pos) (mm/filemap.c, 2.5.62):
+ * BUG_ON(iocb->ki_pos != pos); down(&inode->i_sem);
+ * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
+ */
+export const generic_file_aio_write = kfn('generic_file_aio_write', 'mm/filemap.c', ['iocb', 'buf', 'count', 'pos'], ['err'], (k, f) => {
+  switch (f.pc) {
+    case 0:
+      k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
+      return k.call(1, down, k.A.iSem);
+    case 1:
+      return k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
+    case 2:
+      f.err = f.rv;
+      return k.call(3, up, k.A.iSem);
+    case 3:
+      return k.ret(f.err);
+  }
+});
