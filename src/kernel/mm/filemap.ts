@@ -15,8 +15,9 @@
  * whether the radix tree holds it. Contents are fileByte(offset) (fs/file.ts).
  * User buffers are one word per byte; a user page is present when its word in
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
+ * @c mm/filemap.c
  */
-import { FR_LOCALS, fnref, kfn, type FrameBase, type KFn } from '../../engine/fn.ts';
+import { asKGen, FR_LOCALS, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
@@ -41,6 +42,7 @@ import {
   unlock_page,
   wait_on_page_locked,
 } from '../../engine/mm/page.ts';
+const sync_page_g = asKGen(sync_page);
 import {
   FS_ALLOC_CONGESTED,
   FS_DIRTY_THROTTLED,
@@ -138,16 +140,12 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-export const aio_schedule = kfn('aio_schedule', 'mm/filemap.c', ['point'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      if (!currentIocb(k)) return k.call(1, fnref(io_schedule), f.point);
-      // [proposed: eiocbRetry] return -EIOCBRETRY;
-      return k.ret(aioRetryCode(k));
-    case 1:
-      return k.ret(0);
-  }
-});
+export function* aio_schedule(k: Machine, point: number): KGen {
+  // [proposed: eiocbRetry] return -EIOCBRETRY;
+  if (currentIocb(k)) return aioRetryCode(k);
+  yield* io_schedule(k, point);
+  return 0;
+}
 
 /**
  * [aioread.patch] aio_wait_on_page_bit(page, bit_nr): wait_on_page_bit, but in aio
@@ -155,165 +153,130 @@ export const aio_schedule = kfn('aio_schedule', 'mm/filemap.c', ['point'], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-export const aio_wait_on_page_bit = kfn(
-  'aio_wait_on_page_bit',
-  'mm/filemap.c',
-  ['page', 'bit_nr'],
-  ['waitqueue', 'sync_wait', 'wait', 'state'],
-  (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        // [aioread.patch] wait_queue_head_t *waitqueue = page_waitqueue(page); DEFINE_WAIT(sync_wait);
-        // wait_queue_t *wait = &sync_wait; int state = TASK_UNINTERRUPTIBLE;
-        f.waitqueue = page_waitqueue(k, f.page);
-        f.sync_wait = k.myWait(0);
-        k.setStackObj(f.sync_wait, true);
-        init_wait(k, f.sync_wait);
-        f.wait = f.sync_wait;
-        f.state = TASK_UNINTERRUPTIBLE;
-        // [aioread.patch] if (current->iocb) { wait = &current->iocb->ki_wait; state = TASK_RUNNING; }
-        const iocb = currentIocb(k);
-        if (iocb) {
-          f.wait = iocb + k.kiWaitOff;
-          f.state = TASK_RUNNING;
-        }
-        f.pc = 1;
-        return;
+export function* aio_wait_on_page_bit(k: Machine, page: number, bit_nr: number): KGen {
+  // [aioread.patch] wait_queue_head_t *waitqueue = page_waitqueue(page); DEFINE_WAIT(sync_wait);
+  // wait_queue_t *wait = &sync_wait; int state = TASK_UNINTERRUPTIBLE;
+  const waitqueue = page_waitqueue(k, page);
+  const sync_wait = k.myWait(0);
+  k.setStackObj(sync_wait, true);
+  init_wait(k, sync_wait);
+  let wait = sync_wait;
+  let state = TASK_UNINTERRUPTIBLE;
+  // [aioread.patch] if (current->iocb) { wait = &current->iocb->ki_wait; state = TASK_RUNNING; }
+  const iocb = currentIocb(k);
+  if (iocb) {
+    wait = iocb + k.kiWaitOff;
+    state = TASK_RUNNING;
+  }
+  yield;
+  do {
+    // [aioread.patch] do { prepare_to_wait(waitqueue, wait, state);
+    yield* prepare_to_wait(k, waitqueue, wait, state, 0);
+    pageEvent(k, 'prepare_to_wait', page);
+    // [aioread.patch] if (test_bit(bit_nr, &page->flags)) {
+    if (test_bit(k, bit_nr, page + PAGE.off.flags)) {         yield;
+      // [aioread.patch] sync_page(page);
+      yield* sync_page_g(k, page);
+      // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
+      if (!currentIocb(k)) pageEvent(k, 'io_schedule', page);
+      const rv = yield* aio_schedule(k, bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      // [proposed: eiocbRetry] -EIOCBRETRY
+      if (rv === aioRetryCode(k)) {
+        pageEvent(k, 'aio_schedule_queued', page);
+        k.setStackObj(sync_wait, false);
+        return aioRetryCode(k);
       }
-      case 1:
-        // [aioread.patch] do { prepare_to_wait(waitqueue, wait, state);
-        return k.call(2, fnref(prepare_to_wait), f.waitqueue, f.wait, f.state, 0);
-      case 2:
-        pageEvent(k, 'prepare_to_wait', f.page);
-        // [aioread.patch] if (test_bit(bit_nr, &page->flags)) {
-        f.pc = test_bit(k, f.bit_nr, f.page + PAGE.off.flags) ? 3 : 5;
-        return;
-      case 3:
-        // [aioread.patch] sync_page(page);
-        return k.call(4, sync_page, f.page);
-      case 4:
-        // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
-        if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
-        return k.call(6, aio_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
-      case 6:
-        // [proposed: eiocbRetry] -EIOCBRETRY
-        if (f.rv === aioRetryCode(k)) {
-          pageEvent(k, 'aio_schedule_queued', f.page);
-          k.setStackObj(f.sync_wait, false);
-          return k.ret(aioRetryCode(k));
-        }
-        pageEvent(k, 'woken', f.page);
-        f.pc = 5;
-        return;
-      case 5:
-        // [aioread.patch] } while (test_bit(bit_nr, &page->flags));
-        f.pc = test_bit(k, f.bit_nr, f.page + PAGE.off.flags) ? 1 : 7;
-        return;
-      case 7:
-        // [aioread.patch] finish_wait(waitqueue, wait);
-        return k.call(8, fnref(finish_wait), f.waitqueue, f.wait);
-      case 8:
-        pageEvent(k, 'finish_wait', f.page);
-        k.setStackObj(f.sync_wait, false);
-        // [aioread.patch] return 0;
-        return k.ret(0);
+      pageEvent(k, 'woken', page);
     }
-  },
-);
+    yield;
+    // [aioread.patch] } while (test_bit(bit_nr, &page->flags));
+  } while (test_bit(k, bit_nr, page + PAGE.off.flags));
+  yield;
+  // [aioread.patch] finish_wait(waitqueue, wait);
+  yield* finish_wait(k, waitqueue, wait);
+  pageEvent(k, 'finish_wait', page);
+  k.setStackObj(sync_wait, false);
+  // [aioread.patch] return 0;
+  return 0;
+}
 
 /**
  * [aioread.patch] __aio_lock_page(page): __lock_page with the same aio entry/state
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-export const __aio_lock_page = kfn('__aio_lock_page', 'mm/filemap.c', ['page'], ['wqh', 'sync_wait', 'wait', 'state'], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      // [aioread.patch] wait_queue_head_t *wqh = page_waitqueue(page); DEFINE_WAIT(sync_wait);
-      // wait_queue_t *wait = &sync_wait; int state = TASK_UNINTERRUPTIBLE;
-      f.wqh = page_waitqueue(k, f.page);
-      f.sync_wait = k.myWait(0);
-      k.setStackObj(f.sync_wait, true);
-      init_wait(k, f.sync_wait);
-      f.wait = f.sync_wait;
-      f.state = TASK_UNINTERRUPTIBLE;
-      // [aioread.patch] if (current->iocb) { wait = &current->iocb->ki_wait; state = TASK_RUNNING; }
-      const iocb = currentIocb(k);
-      if (iocb) {
-        f.wait = iocb + k.kiWaitOff;
-        f.state = TASK_RUNNING;
-      }
-      f.pc = 1;
-      return;
+export function* __aio_lock_page(k: Machine, page: number): KGen {
+  // [aioread.patch] wait_queue_head_t *wqh = page_waitqueue(page); DEFINE_WAIT(sync_wait);
+  // wait_queue_t *wait = &sync_wait; int state = TASK_UNINTERRUPTIBLE;
+  const wqh = page_waitqueue(k, page);
+  const sync_wait = k.myWait(0);
+  k.setStackObj(sync_wait, true);
+  init_wait(k, sync_wait);
+  let wait = sync_wait;
+  let state = TASK_UNINTERRUPTIBLE;
+  // [aioread.patch] if (current->iocb) { wait = &current->iocb->ki_wait; state = TASK_RUNNING; }
+  const iocb = currentIocb(k);
+  if (iocb) {
+    wait = iocb + k.kiWaitOff;
+    state = TASK_RUNNING;
+  }
+  yield;
+  for (;;) {
+    // [aioread.patch] while (TestSetPageLocked(page)) {
+    if (!TestSetPageLocked(k, page)) {
+      pageEvent(k, 'lock_page_acquired', page);
+      break;
     }
-    case 1:
-      // [aioread.patch] while (TestSetPageLocked(page)) {
-      if (!TestSetPageLocked(k, f.page)) {
-        pageEvent(k, 'lock_page_acquired', f.page);
-        f.pc = 5;
-        return;
-      }
-      pageEvent(k, 'lock_page_contended', f.page);
-      // [aioread.patch] prepare_to_wait(wqh, wait, state);
-      return k.call(2, fnref(prepare_to_wait), f.wqh, f.wait, f.state, 0);
-    case 2:
-      pageEvent(k, 'prepare_to_wait', f.page);
-      // [aioread.patch] if (PageLocked(page)) {
-      f.pc = PageLocked(k, f.page) ? 3 : 1;
-      return;
-    case 3:
+    pageEvent(k, 'lock_page_contended', page);
+    // [aioread.patch] prepare_to_wait(wqh, wait, state);
+    yield* prepare_to_wait(k, wqh, wait, state, 0);
+    pageEvent(k, 'prepare_to_wait', page);
+    // [aioread.patch] if (PageLocked(page)) {
+    if (PageLocked(k, page)) {                                yield;
       // [aioread.patch] sync_page(page);
-      return k.call(4, sync_page, f.page);
-    case 4:
+      yield* sync_page_g(k, page);
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } }
-      if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
-      return k.call(6, aio_schedule, bp('lock_page'));
-    case 6:
+      if (!currentIocb(k)) pageEvent(k, 'io_schedule', page);
+      const rv = yield* aio_schedule(k, bp('lock_page'));
       // [proposed: eiocbRetry] -EIOCBRETRY
-      if (f.rv === aioRetryCode(k)) {
-        pageEvent(k, 'aio_schedule_queued', f.page);
-        k.setStackObj(f.sync_wait, false);
-        return k.ret(aioRetryCode(k));
+      if (rv === aioRetryCode(k)) {
+        pageEvent(k, 'aio_schedule_queued', page);
+        k.setStackObj(sync_wait, false);
+        return aioRetryCode(k);
       }
-      pageEvent(k, 'woken', f.page);
-      f.pc = 1;
-      return;
-    case 5:
-      // [aioread.patch] finish_wait(wqh, wait);
-      return k.call(7, fnref(finish_wait), f.wqh, f.wait);
-    case 7:
-      pageEvent(k, 'finish_wait', f.page);
-      k.setStackObj(f.sync_wait, false);
-      // [aioread.patch] return 0;
-      return k.ret(0);
+      pageEvent(k, 'woken', page);
+    }
   }
-});
+  yield;
+  // [aioread.patch] finish_wait(wqh, wait);
+  yield* finish_wait(k, wqh, wait);
+  pageEvent(k, 'finish_wait', page);
+  k.setStackObj(sync_wait, false);
+  // [aioread.patch] return 0;
+  return 0;
+}
 
-/** [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0 */
-export const aio_lock_page = kfn('aio_lock_page', 'include/linux/pagemap.h', ['page'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      if (TestSetPageLocked(k, f.page)) {
-        pageEvent(k, 'lock_page_contended', f.page);
-        return k.call(1, __aio_lock_page, f.page);
-      }
-      pageEvent(k, 'lock_page_acquired', f.page);
-      return k.ret(0);
-    case 1:
-      return k.ret(f.rv);
+/**
+ * [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0
+ * @c include/linux/pagemap.h
+ */
+export function* aio_lock_page(k: Machine, page: number): KGen {
+  if (!TestSetPageLocked(k, page)) {
+    pageEvent(k, 'lock_page_acquired', page);
+    return 0;
   }
-});
+  pageEvent(k, 'lock_page_contended', page);
+  return yield* __aio_lock_page(k, page);
+}
 
-/** [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0 */
-export const aio_wait_on_page_locked = kfn('aio_wait_on_page_locked', 'include/linux/pagemap.h', ['page'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      if (PageLocked(k, f.page)) return k.call(1, aio_wait_on_page_bit, f.page, PG_locked);
-      return k.ret(0);
-    case 1:
-      return k.ret(f.rv);
-  }
-});
+/**
+ * [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0
+ * @c include/linux/pagemap.h
+ */
+export function* aio_wait_on_page_locked(k: Machine, page: number): KGen {
+  if (!PageLocked(k, page)) return 0;
+  return yield* aio_wait_on_page_bit(k, page, PG_locked);
+}
 
 // ------------------------------------------------------------------ page cache insertion
 /**
@@ -700,7 +663,7 @@ export const do_generic_mapping_read = kfn(
         // /* Get exclusive access to the page ... */
         // [aioread.patch] - lock_page(page);
         // [aioread.patch] + if (aio_lock_page(page)) { pr_debug("queued lock page \n"); error = -EIOCBQUEUED; goto sync_error; }
-        if (k.v.aioReadFilemap) return k.call(9, aio_lock_page, f.page);
+        if (k.v.aioReadFilemap) return k.call(9, fnref(aio_lock_page), f.page);
         return k.call(10, lock_page, f.page);
       case 9:
         if (f.rv) {
@@ -744,7 +707,7 @@ export const do_generic_mapping_read = kfn(
       case 16:
         // [aioread.patch] - wait_on_page_locked(page);
         // [aioread.patch] + if (aio_wait_on_page_locked(page)) { pr_debug("queued wait_on_page \n"); error = -EIOCBQUEUED; goto sync_error; }
-        if (k.v.aioReadFilemap) return k.call(17, aio_wait_on_page_locked, f.page);
+        if (k.v.aioReadFilemap) return k.call(17, fnref(aio_wait_on_page_locked), f.page);
         return k.call(18, wait_on_page_locked, f.page);
       case 17:
         if (f.rv) {
