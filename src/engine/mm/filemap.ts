@@ -20,7 +20,7 @@ import { kfn } from '../fn.ts';
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { asKGen, FR_LOCALS, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { asKGen, atomic, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
@@ -46,6 +46,7 @@ import {
   wait_on_page_locked,
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
+const handle_mm_fault_g = asKGen(handle_mm_fault);
 import {
   FS_ALLOC_CONGESTED,
   FS_DIRTY_THROTTLED,
@@ -143,7 +144,7 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-const POINTS_aio_schedule = [{"pc":0,"line":143,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":146,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_schedule = [{"pc":0,"line":144,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":147,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -163,7 +164,7 @@ export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":156,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":172,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":174,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":177,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":179,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":182,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":177,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":172,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":172,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":194,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":196,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":157,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":173,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":175,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":180,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":173,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":173,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":195,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":197,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -239,7 +240,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-const POINTS___aio_lock_page = [{"pc":0,"line":208,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":224,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":232,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":235,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":237,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":240,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":224,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":224,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":250,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":252,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___aio_lock_page = [{"pc":0,"line":209,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":225,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":236,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":238,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":225,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":225,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":251,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":253,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], ["wqh","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -317,7 +318,7 @@ export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], 
  * [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_lock_page = [{"pc":0,"line":263,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":269,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
+const POINTS_aio_lock_page = [{"pc":0,"line":264,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":270,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
 export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -338,7 +339,7 @@ export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["p
  * [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":276,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":278,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
+const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":277,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":279,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
 export const aio_wait_on_page_locked = kfn("aio_wait_on_page_locked", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -489,6 +490,7 @@ function faultInKfn(name: string, write: boolean) {
 }
 export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
 export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
+const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
 
 /**
  * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
@@ -499,127 +501,178 @@ export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', fal
  * handler takes the exception fixup and the copy stops short; otherwise
  * handle_mm_fault sleeps until the page is in (Suparna: "copy_to_user ... can block
  * too") and the copy goes on. An address outside the user buffers stops it short.
+ * @c include/asm-i386/uaccess.h
  */
-export const __copy_to_user = kfn('__copy_to_user', 'include/asm-i386/uaccess.h', ['to', 'page', 'offset', 'n', 'in_atomic'], ['done'], (k, f) => {
-  switch (f.pc) {
+const POINTS___copy_to_user = [{"pc":0,"line":433,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":435,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":458,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":461,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":435,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":435,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h", ["to","page","offset","n","in_atomic"], ["done","up","ubi"], (k, f) => {
+  step: for (;;) switch (f.pc) {
     case 0: {
+      f.done = 0;
+    }
+    case 1: {
+      // atomic: the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)
       if (f.done >= f.n) return k.ret(0);
       const a = f.to + f.done;
       const ub = userBuf(k, a);
       if (!ub) {
-        k.pp();
-        return k.ret(f.n - f.done);
-      }
+            k.pp();
+            return k.ret(f.n - f.done);
+          }
       const PS = k.w.pageSize;
-      const up = userPage(k, ub, a);
-      const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
-      if (!userPresent(k, ub, up)) {
-        if (f.in_atomic) return k.ret(f.n - f.done);
-        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
-      }
-      // the copy itself: the page frame's bytes to the present user page
-      const uptodate = PageUptodate(k, f.page);
-      const src = pageIndex(k, f.page) * PS + f.offset + f.done;
-      for (let j = 0; j < chunk; j++) k.wr(a + j, uptodate ? fileByte(src + j) : GARBAGE, 'user byte');
-      f.done += chunk;
-      return;
+      f.up = userPage(k, ub, a);
+      const chunk = Math.min(f.n - f.done, (f.up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
+      f.ubi = ub.i;
+      if (userPresent(k, ub, f.up)) {
+            // the copy itself: the page frame's bytes to the present user page
+            const uptodate = PageUptodate(k, f.page);
+            const src = pageIndex(k, f.page) * PS + f.offset + f.done;
+            for (let j = 0; j < chunk; j++) k.wr(a + j, uptodate ? fileByte(src + j) : GARBAGE, 'user byte');
+            f.done += chunk;
+            { f.pc = 2; continue step; }
+          }
+      if (f.in_atomic) return k.ret(f.n - f.done);
+      if (!(k.v.asyncBlockingPoints)) { f.pc = 4; continue step; }
+      return k.call(6, handle_mm_fault_g, f.ubi, f.up);
     }
-    case 1:
+    case 6: {
+      const rv = f.rv;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
-      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
-      f.pc = 0;
-      return;
+      if (rv === aioRetryCode(k)) return k.ret(f.n - f.done);
+      f.pc = 2; continue step;
+    }
+    case 4: {
+      return k.call(2, handle_mm_fault_g, f.ubi, f.up);
+    }
+    case 2: {
+      f.pc = 1; return;
+    }
+    case 3: {
+      return k.ret(0);
+    }
   }
-});
+}, POINTS___copy_to_user);
 
 /**
  * __copy_from_user(kaddr + offset, from, n): the user's bytes into the page. The
  * model's file contents are fixed (fileByte), so only the user pages' presence
  * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
+ * @c include/asm-i386/uaccess.h
  */
-export const __copy_from_user = kfn('__copy_from_user', 'include/asm-i386/uaccess.h', ['page', 'offset', 'from', 'n', 'in_atomic'], ['done'], (k, f) => {
-  switch (f.pc) {
+const POINTS___copy_from_user = [{"pc":0,"line":473,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":477,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":495,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":498,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":477,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":477,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uaccess.h", ["page","offset","from","n","in_atomic"], ["done","up","ubi"], (k, f) => {
+  step: for (;;) switch (f.pc) {
     case 0: {
+      void f.page;
+      void f.offset;
+      f.done = 0;
+    }
+    case 1: {
       if (f.done >= f.n) return k.ret(0);
       const a = f.from + f.done;
       const ub = userBuf(k, a);
       if (!ub) {
-        k.pp();
-        return k.ret(f.n - f.done);
-      }
+            k.pp();
+            return k.ret(f.n - f.done);
+          }
       const PS = k.w.pageSize;
-      const up = userPage(k, ub, a);
-      const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
-      if (!userPresent(k, ub, up)) {
-        if (f.in_atomic) return k.ret(f.n - f.done);
-        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
-      }
-      f.done += chunk;
-      return;
+      f.up = userPage(k, ub, a);
+      const chunk = Math.min(f.n - f.done, (f.up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
+      f.ubi = ub.i;
+      if (userPresent(k, ub, f.up)) {
+            f.done += chunk;
+            { f.pc = 2; continue step; }
+          }
+      if (f.in_atomic) return k.ret(f.n - f.done);
+      if (!(k.v.asyncBlockingPoints)) { f.pc = 4; continue step; }
+      k.call(6, handle_mm_fault_g, f.ubi, f.up); k.dead(f.base, [4,5]); return;
     }
-    case 1:
+    case 6: {
+      const rv = f.rv;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
-      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
-      f.pc = 0;
-      return;
+      if (rv === aioRetryCode(k)) return k.ret(f.n - f.done);
+      f.pc = 2; continue step;
+    }
+    case 4: {
+      k.call(2, handle_mm_fault_g, f.ubi, f.up); k.dead(f.base, [4,5]); return;
+    }
+    case 2: {
+      k.dead(f.base, [4,5]); f.pc = 1; return;
+    }
+    case 3: {
+      return k.ret(0);
+    }
   }
-});
+}, POINTS___copy_from_user);
 
 /**
  * file_read_actor(desc, page, offset, size) (mm/filemap.c): clamp to desc->count,
  * prefault the destination, try an atomic-kmap copy, fall back to a sleeping copy;
  * a partial copy sets desc->error = -EFAULT. Returns the bytes copied.
  */
-export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', 'page', 'offset', 'size'], ['count', 'left', 'buf'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_file_read_actor = [{"pc":0,"line":509,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":515,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":520,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":521,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":524,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":529,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":527,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":518,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":535,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":517,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
+export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","page","offset","size"], ["count","buf","fault","left"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       // unsigned long left, count = desc->count; if (size > count) size = count;
       f.count = rdDesc(k, f.desc, 'count');
       if (f.size > f.count) f.size = f.count;
       f.buf = rdDesc(k, f.desc, 'buf');
       // if (!fault_in_pages_writeable(desc->buf, size)) {
-      return k.call(1, fault_in_pages_writeable, f.buf, f.size);
-    case 1:
-      if (f.rv === 0) {
-        // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
-        return k.call(2, __copy_to_user, f.buf, f.page, f.offset, f.size, 1);
-      }
+      k.call(1, fault_in_pages_writeable_g, f.buf, f.size); k.dead(f.base, [10,11]); return;
+    }
+    case 1: {
+      f.fault = f.rv;
+      f.left = 0;
+      if (!(f.fault === 0)) { f.pc = 3; continue step; }
+      // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
+      k.call(5, __copy_to_user, f.buf, f.page, f.offset, f.size, 1); k.dead(f.base, [10,11]); return;
+    }
+    case 5: {
+      f.left = f.rv;
+      k.dead(f.base, [10]); f.pc = 6; return;
+    }
+    case 6: {
+      // if (left == 0) goto success; }
+      if (f.left === 0) { f.pc = 2; continue step; }
+      f.pc = 4; continue step;
+    }
+    case 3: {
       // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
       // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
-      if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
-        f.size = 0;
-        wrDesc(k, f.desc, 'error', f.rv);
-        f.pc = 5;
-        return;
-      }
-      f.pc = 3;
-      return;
-    case 2:
-      // if (left == 0) goto success; }
-      f.left = f.rv;
-      f.pc = f.left === 0 ? 5 : 3;
-      return;
-    case 3:
+      if (!(k.v.asyncBlockingPoints && f.fault === aioRetryCode(k))) { f.pc = 7; continue step; }
+      f.size = 0;
+      wrDesc(k, f.desc, 'error', f.fault);
+      k.dead(f.base, [10,11]); f.pc = 8; return;
+    }
+    case 8: {
+      { f.pc = 2; continue step; }
+    }
+    case 7: {
+      k.dead(f.base, [10,11]); f.pc = 4; return;
+    }
+    case 4: {
       // /* Do it the slow way */ kaddr = kmap(page); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap(page);
-      return k.call(4, __copy_to_user, f.buf, f.page, f.offset, f.size, 0);
-    case 4:
-      // if (left) { size -= left; desc->error = -EFAULT; }
+      k.call(10, __copy_to_user, f.buf, f.page, f.offset, f.size, 0); k.dead(f.base, [5,6,9,10,11]); return;
+    }
+    case 10: {
       f.left = f.rv;
+      // if (left) { size -= left; desc->error = -EFAULT; }
       if (f.left) {
-        f.size -= f.left;
-        // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
-        wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT);
-      }
-      f.pc = 5;
-      return;
-    case 5:
+            f.size -= f.left;
+            // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
+            wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT);
+          }
+      k.dead(f.base, [5,6,9,10,11]); f.pc = 2; return;
+    }
+    case 2: {
       // success: desc->count = count - size; desc->written += size; desc->buf += size; return size;
       wrDesc(k, f.desc, 'count', f.count - f.size);
       wrDesc(k, f.desc, 'written', rdDesc(k, f.desc, 'written') + f.size);
       wrDesc(k, f.desc, 'buf', rdDesc(k, f.desc, 'buf') + f.size);
       return k.ret(f.size);
+    }
   }
-});
+}, POINTS_file_read_actor);
 
 // ------------------------------------------------------------------ the buffered read
 const DG = {
@@ -916,7 +969,7 @@ export const __generic_file_aio_read = kfn(
         f.desc_buf = f.buf;
         f.desc_error = 0;
         // do_generic_file_read(filp, ppos, &desc, file_read_actor);
-        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), file_read_actor.id);
+        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), fnptr(file_read_actor));
       case 11:
         // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
         f.retval += f.desc_written;
@@ -1324,10 +1377,10 @@ export const generic_file_aio_write_nolock = kfn(
       case 4:
         // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
         // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
-        return k.call(5, __copy_from_user, f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
+        return k.call(5, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
       case 5:
         // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
-        if (f.rv !== 0) return k.call(6, __copy_from_user, f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
+        if (f.rv !== 0) return k.call(6, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
         f.pc = 6;
         return;
       case 6:

@@ -17,7 +17,7 @@
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { asKGen, FR_LOCALS, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { asKGen, atomic, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
@@ -43,6 +43,7 @@ import {
   wait_on_page_locked,
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
+const handle_mm_fault_g = asKGen(handle_mm_fault);
 import {
   FS_ALLOC_CONGESTED,
   FS_DIRTY_THROTTLED,
@@ -416,6 +417,7 @@ function faultInKfn(name: string, write: boolean) {
 }
 export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
 export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
+const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
 
 /**
  * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
@@ -426,127 +428,125 @@ export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', fal
  * handler takes the exception fixup and the copy stops short; otherwise
  * handle_mm_fault sleeps until the page is in (Suparna: "copy_to_user ... can block
  * too") and the copy goes on. An address outside the user buffers stops it short.
+ * @c include/asm-i386/uaccess.h
  */
-export const __copy_to_user = kfn('__copy_to_user', 'include/asm-i386/uaccess.h', ['to', 'page', 'offset', 'n', 'in_atomic'], ['done'], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      if (f.done >= f.n) return k.ret(0);
-      const a = f.to + f.done;
-      const ub = userBuf(k, a);
-      if (!ub) {
-        k.pp();
-        return k.ret(f.n - f.done);
-      }
-      const PS = k.w.pageSize;
-      const up = userPage(k, ub, a);
-      const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
-      if (!userPresent(k, ub, up)) {
-        if (f.in_atomic) return k.ret(f.n - f.done);
-        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
-      }
-      // the copy itself: the page frame's bytes to the present user page
-      const uptodate = PageUptodate(k, f.page);
-      const src = pageIndex(k, f.page) * PS + f.offset + f.done;
-      for (let j = 0; j < chunk; j++) k.wr(a + j, uptodate ? fileByte(src + j) : GARBAGE, 'user byte');
-      f.done += chunk;
-      return;
+export function* __copy_to_user(k: Machine, to: number, page: number, offset: number, n: number, in_atomic: number): KGen {
+  let done = 0;
+  for (;;) {
+    atomic('the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)');
+    if (done >= n) return 0;
+    const a = to + done;
+    const ub = userBuf(k, a);
+    if (!ub) {
+      k.pp();
+      return n - done;
     }
-    case 1:
+    const PS = k.w.pageSize;
+    const up = userPage(k, ub, a);
+    const chunk = Math.min(n - done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
+    const ubi = ub.i;
+    if (userPresent(k, ub, up)) {
+      // the copy itself: the page frame's bytes to the present user page
+      const uptodate = PageUptodate(k, page);
+      const src = pageIndex(k, page) * PS + offset + done;
+      for (let j = 0; j < chunk; j++) k.wr(a + j, uptodate ? fileByte(src + j) : GARBAGE, 'user byte');
+      done += chunk;
+      continue;
+    }
+    if (in_atomic) return n - done;
+    if (k.v.asyncBlockingPoints) {
+      const rv = yield* handle_mm_fault_g(k, ubi, up);
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
-      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
-      f.pc = 0;
-      return;
+      if (rv === aioRetryCode(k)) return n - done;
+    } else {
+      yield* handle_mm_fault_g(k, ubi, up);
+    }
   }
-});
+}
 
 /**
  * __copy_from_user(kaddr + offset, from, n): the user's bytes into the page. The
  * model's file contents are fixed (fileByte), so only the user pages' presence
  * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
+ * @c include/asm-i386/uaccess.h
  */
-export const __copy_from_user = kfn('__copy_from_user', 'include/asm-i386/uaccess.h', ['page', 'offset', 'from', 'n', 'in_atomic'], ['done'], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      if (f.done >= f.n) return k.ret(0);
-      const a = f.from + f.done;
-      const ub = userBuf(k, a);
-      if (!ub) {
-        k.pp();
-        return k.ret(f.n - f.done);
-      }
-      const PS = k.w.pageSize;
-      const up = userPage(k, ub, a);
-      const chunk = Math.min(f.n - f.done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
-      if (!userPresent(k, ub, up)) {
-        if (f.in_atomic) return k.ret(f.n - f.done);
-        return k.call(k.v.asyncBlockingPoints ? 1 : 0, handle_mm_fault, ub.i, up);
-      }
-      f.done += chunk;
-      return;
+export function* __copy_from_user(k: Machine, page: number, offset: number, from: number, n: number, in_atomic: number): KGen {
+  void page;
+  void offset;
+  let done = 0;
+  for (;;) {
+    if (done >= n) return 0;
+    const a = from + done;
+    const ub = userBuf(k, a);
+    if (!ub) {
+      k.pp();
+      return n - done;
     }
-    case 1:
+    const PS = k.w.pageSize;
+    const up = userPage(k, ub, a);
+    const chunk = Math.min(n - done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
+    const ubi = ub.i;
+    if (userPresent(k, ub, up)) {
+      done += chunk;
+      continue;
+    }
+    if (in_atomic) return n - done;
+    if (k.v.asyncBlockingPoints) {
+      const rv = yield* handle_mm_fault_g(k, ubi, up);
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
-      if (f.rv === aioRetryCode(k)) return k.ret(f.n - f.done);
-      f.pc = 0;
-      return;
+      if (rv === aioRetryCode(k)) return n - done;
+    } else {
+      yield* handle_mm_fault_g(k, ubi, up);
+    }
   }
-});
+}
 
 /**
  * file_read_actor(desc, page, offset, size) (mm/filemap.c): clamp to desc->count,
  * prefault the destination, try an atomic-kmap copy, fall back to a sleeping copy;
  * a partial copy sets desc->error = -EFAULT. Returns the bytes copied.
  */
-export const file_read_actor = kfn('file_read_actor', 'mm/filemap.c', ['desc', 'page', 'offset', 'size'], ['count', 'left', 'buf'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // unsigned long left, count = desc->count; if (size > count) size = count;
-      f.count = rdDesc(k, f.desc, 'count');
-      if (f.size > f.count) f.size = f.count;
-      f.buf = rdDesc(k, f.desc, 'buf');
-      // if (!fault_in_pages_writeable(desc->buf, size)) {
-      return k.call(1, fault_in_pages_writeable, f.buf, f.size);
-    case 1:
-      if (f.rv === 0) {
-        // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
-        return k.call(2, __copy_to_user, f.buf, f.page, f.offset, f.size, 1);
-      }
+export function* file_read_actor(k: Machine, desc: number, page: number, offset: number, size: number): KGen {
+  // unsigned long left, count = desc->count; if (size > count) size = count;
+  const count = rdDesc(k, desc, 'count');
+  if (size > count) size = count;
+  const buf = rdDesc(k, desc, 'buf');
+  // if (!fault_in_pages_writeable(desc->buf, size)) {
+  const fault = yield* fault_in_pages_writeable_g(k, buf, size);
+  let left = 0;
+  success: {
+    if (fault === 0) {
+      // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
+      left = yield* __copy_to_user(k, buf, page, offset, size, 1);
+      yield;
+      // if (left == 0) goto success; }
+      if (left === 0) break success;
+    } else {
       // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
       // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
-      if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
-        f.size = 0;
-        wrDesc(k, f.desc, 'error', f.rv);
-        f.pc = 5;
-        return;
+      if (k.v.asyncBlockingPoints && fault === aioRetryCode(k)) {
+        size = 0;
+        wrDesc(k, desc, 'error', fault);                           yield;
+        break success;
       }
-      f.pc = 3;
-      return;
-    case 2:
-      // if (left == 0) goto success; }
-      f.left = f.rv;
-      f.pc = f.left === 0 ? 5 : 3;
-      return;
-    case 3:
-      // /* Do it the slow way */ kaddr = kmap(page); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap(page);
-      return k.call(4, __copy_to_user, f.buf, f.page, f.offset, f.size, 0);
-    case 4:
-      // if (left) { size -= left; desc->error = -EFAULT; }
-      f.left = f.rv;
-      if (f.left) {
-        f.size -= f.left;
-        // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
-        wrDesc(k, f.desc, 'error', aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT);
-      }
-      f.pc = 5;
-      return;
-    case 5:
-      // success: desc->count = count - size; desc->written += size; desc->buf += size; return size;
-      wrDesc(k, f.desc, 'count', f.count - f.size);
-      wrDesc(k, f.desc, 'written', rdDesc(k, f.desc, 'written') + f.size);
-      wrDesc(k, f.desc, 'buf', rdDesc(k, f.desc, 'buf') + f.size);
-      return k.ret(f.size);
+      yield;
+    }
+    // /* Do it the slow way */ kaddr = kmap(page); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap(page);
+    left = yield* __copy_to_user(k, buf, page, offset, size, 0);
+    // if (left) { size -= left; desc->error = -EFAULT; }
+    if (left) {
+      size -= left;
+      // [proposed: asyncBlockingPoints] short because a fault queued an async page-in: -EIOCBRETRY
+      wrDesc(k, desc, 'error', aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT);
+    }
+    yield;
   }
-});
+  // success: desc->count = count - size; desc->written += size; desc->buf += size; return size;
+  wrDesc(k, desc, 'count', count - size);
+  wrDesc(k, desc, 'written', rdDesc(k, desc, 'written') + size);
+  wrDesc(k, desc, 'buf', rdDesc(k, desc, 'buf') + size);
+  return size;
+}
 
 // ------------------------------------------------------------------ the buffered read
 const DG = {
@@ -843,7 +843,7 @@ export const __generic_file_aio_read = kfn(
         f.desc_buf = f.buf;
         f.desc_error = 0;
         // do_generic_file_read(filp, ppos, &desc, file_read_actor);
-        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), file_read_actor.id);
+        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), fnptr(file_read_actor));
       case 11:
         // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
         f.retval += f.desc_written;
@@ -1251,10 +1251,10 @@ export const generic_file_aio_write_nolock = kfn(
       case 4:
         // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
         // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
-        return k.call(5, __copy_from_user, f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
+        return k.call(5, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
       case 5:
         // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
-        if (f.rv !== 0) return k.call(6, __copy_from_user, f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
+        if (f.rv !== 0) return k.call(6, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
         f.pc = 6;
         return;
       case 6:
