@@ -20,12 +20,12 @@ import { kfn } from '../fn.ts';
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { asKGen, atomic, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
-import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_args } from '../kernel/wait.ts';
+import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
 import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
 import { aio_complete, init_sync_kiocb, KIOCB_SYNC_KEY, wait_on_sync_kiocb } from '../../engine/aio/aio.ts';
@@ -946,7 +946,7 @@ export const __generic_file_aio_read = kfn(
         return;
       case 3:
         // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
-        if (f.pos < k.w.fileSize) return k.call(4, generic_file_direct_IO, READ, f.iocb, f.buf, f.count, f.pos);
+        if (f.pos < k.w.fileSize) return k.call(4, fnref(generic_file_direct_IO), READ, f.iocb, f.buf, f.count, f.pos);
         // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
         return k.ret(f.retval);
       case 4:
@@ -984,15 +984,19 @@ export const __generic_file_aio_read = kfn(
  * generic_file_aio_read(iocb, buf, count, pos) (mm/filemap.c): BUG_ON(iocb->ki_pos != pos);
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
-export const generic_file_aio_read = kfn('generic_file_aio_read', 'mm/filemap.c', ['iocb', 'buf', 'count', 'pos'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const __generic_file_aio_read_g = asKGen(__generic_file_aio_read);
+const POINTS_generic_file_aio_read = [{"pc":0,"line":862,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read_g","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":864,"live":[],"footprint":{"calls":["__generic_file_aio_read_g"],"fields":[]}}];
+export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","pos"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      return k.call(1, __generic_file_aio_read, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
-    case 1:
+      k.call(1, __generic_file_aio_read_g, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); k.dead(f.base, [4,5,6,7]); return;
+    }
+    case 1: {
       return k.ret(f.rv);
+    }
   }
-});
+}, POINTS_generic_file_aio_read);
 
 /**
  * generic_file_read(filp, buf, count, ppos) (mm/filemap.c): read(2) through a sync
@@ -1000,8 +1004,9 @@ export const generic_file_aio_read = kfn('generic_file_aio_read', 'mm/filemap.c'
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-export const generic_file_read = kfn('generic_file_read', 'mm/filemap.c', ['filp', 'buf', 'count', 'ppos'], ['kiocb', 'ret'], (k, f) => {
-  switch (f.pc) {
+const POINTS_generic_file_read = [{"pc":0,"line":873,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":880,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read_g","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":884,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read_g","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":886,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":886,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":887,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp","buf","count","ppos"], ["kiocb","ret"], (k, f) => {
+  step: for (;;) switch (f.pc) {
     case 0: {
       // struct iovec local_iov = { .iov_base = buf, .iov_len = count }; struct kiocb kiocb;
       const ti = k.A.tasks.indexOf(k.current);
@@ -1010,30 +1015,33 @@ export const generic_file_read = kfn('generic_file_read', 'mm/filemap.c', ['filp
       // init_sync_kiocb(&kiocb, filp);
       init_sync_kiocb(k, f.kiocb, f.filp);
       k.pp();
-      f.pc = 1;
-      return;
+      k.dead(f.base, [4,9]); f.pc = 1; return;
     }
-    case 1:
+    case 1: {
       // [aioread.patch] BUG_ON(current->iocb != NULL);
       if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
       // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
-      return k.call(2, __generic_file_aio_read, f.kiocb, f.buf, f.count, f.ppos);
-    case 2:
+      k.call(2, __generic_file_aio_read_g, f.kiocb, f.buf, f.count, f.ppos); k.dead(f.base, [4,5,6,7,9]); return;
+    }
+    case 2: {
       f.ret = f.rv;
       // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
-      if (f.ret === -EIOCBQUEUED) return k.call(3, wait_on_sync_kiocb, f.kiocb);
-      f.pc = 4;
-      return;
-    case 3:
+      if (!(f.ret === -EIOCBQUEUED)) { f.pc = 3; continue step; }
+      k.callPtr(4, wait_on_sync_kiocb.id, f.kiocb); k.dead(f.base, [4,5,6,7,9]); return;
+    }
+    case 4: {
       f.ret = f.rv;
-      f.pc = 4;
-      return;
-    case 4:
+    }
+    case 3: {
+      k.dead(f.base, [4,5,6,7]); f.pc = 5; return;
+    }
+    case 5: {
       // return ret;  (the kiocb's stack frame ends)
       k.setStackObj(f.kiocb, false);
       return k.ret(f.ret);
+    }
   }
-});
+}, POINTS_generic_file_read);
 
 // ------------------------------------------------------------------ O_DIRECT
 /**
@@ -1043,16 +1051,19 @@ export const generic_file_read = kfn('generic_file_read', 'mm/filemap.c', ['filp
  * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
  * (ext2_direct_IO -> blockdev_direct_IO).
  */
-export const generic_file_direct_IO = kfn('generic_file_direct_IO', 'mm/filemap.c', ['rw', 'iocb', 'buf', 'count', 'offset'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_generic_file_direct_IO = [{"pc":0,"line":901,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO_g","k.panic"],"fields":[]}},{"pc":1,"line":904,"live":[],"footprint":{"calls":["blockdev_direct_IO_g"],"fields":[]}}];
+export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.c", ["rw","iocb","buf","count","offset"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       if (f.rw !== READ) k.panic(PANIC_ENGINE, 'O_DIRECT writes are not modelled');
-      return k.call(1, blockdev_direct_IO, f.rw, f.iocb, f.buf, f.count, f.offset);
-    case 1:
       // if (rw == WRITE && mapping->nrpages) invalidate_inode_pages2(mapping); return retval;
+      k.call(1, blockdev_direct_IO_g, f.rw, f.iocb, f.buf, f.count, f.offset); k.dead(f.base, [4,5,6,7,8]); return;
+    }
+    case 1: {
       return k.ret(f.rv);
+    }
   }
-});
+}, POINTS_generic_file_direct_IO);
 
 /**
  * blockdev_direct_IO (fs/direct-io.c, direct_io_worker) for a READ, in outline:
@@ -1148,51 +1159,66 @@ export const blockdev_direct_IO = kfn(
   },
 );
 
-/** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) */
-export const dio_bio_end_aio = kfn('dio_bio_end_aio', 'fs/direct-io.c', ['iocb', 'result'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      return k.call(1, aio_complete, f.iocb, f.result, 0);
-    case 1:
-      return k.ret(0);
-  }
-});
+const blockdev_direct_IO_g = asKGen(blockdev_direct_IO);
 
-/** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) */
-export const dio_bio_end_io = kfn('dio_bio_end_io', 'fs/direct-io.c', ['iocb'], ['task'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+/** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
+const POINTS_dio_bio_end_aio = [{"pc":0,"line":1004,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":1006,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb","result"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      // (aio.ts imports this module: called through its id)
+      k.callPtr(1, aio_complete.id, f.iocb, f.result, 0); k.dead(f.base, [4,5]); return;
+    }
+    case 1: {
+      return k.ret(0);
+    }
+  }
+}, POINTS_dio_bio_end_aio);
+
+/** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) @c fs/direct-io.c */
+const POINTS_dio_bio_end_io = [{"pc":0,"line":1011,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":1013,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":1014,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
+export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], ["task"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       // dio->waiter: the task that submitted the sync kiocb (its ki_user_obj)
       f.task = k.kiocb(f.iocb).ki_user_obj;
-      f.pc = 1;
-      return;
-    case 1:
+      k.dead(f.base, [4]); f.pc = 1; return;
+    }
+    case 1: {
       setEventPending(k, f.task, false);
-      f.pc = 2;
-      return;
-    case 2:
+      k.dead(f.base, [4]); f.pc = 2; return;
+    }
+    case 2: {
       wake_up_process(k, f.task);
       return k.ret(0);
+    }
   }
-});
+}, POINTS_dio_bio_end_io);
 
 /**
  * bio_endio(bio, bytes_done, error) (fs/bio.c) for the O_DIRECT bios, in interrupt
  * context: calls bio->bi_end_io, which direct-io chose at submission (dio_bio_end_aio
  * for an async kiocb, dio_bio_end_io for a sync one).
+ @c fs/bio.c
  */
-export const bio_endio = kfn('bio_endio', 'fs/bio.c', ['iocb', 'result'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_bio_endio = [{"pc":0,"line":1025,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":1029,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":1028,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const bio_endio = kfn("bio_endio", "fs/bio.c", ["iocb","result"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       k.pp();
       k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
-      if (k.A.syncKiocbs.includes(f.iocb)) return k.call(1, dio_bio_end_io, f.iocb);
-      return k.call(1, dio_bio_end_aio, f.iocb, f.result);
-    case 1:
+      if (!(k.A.syncKiocbs.includes(f.iocb))) { f.pc = 1; continue step; }
+      k.call(2, dio_bio_end_io, f.iocb); k.dead(f.base, [4,5]); return;
+    }
+    case 1: {
+      k.call(2, dio_bio_end_aio, f.iocb, f.result); k.dead(f.base, [4,5]); return;
+    }
+    case 2: {
       return k.ret(0);
+    }
   }
-});
-registerIrq(IRQ.DIO_DONE, bio_endio);
+}, POINTS_bio_endio);
+registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
 
 // ------------------------------------------------------------------ the write path
 /**
@@ -1201,61 +1227,76 @@ registerIrq(IRQ.DIO_DONE, bio_endio);
  * TASK_UNINTERRUPTIBLE on an exclusive entry of k.A.iSemWait (blocking point 'i_sem')
  * until up() wakes one waiter. (The count/sleepers arithmetic of __down is not
  * reproduced; the blocking behaviour is the same.)
+ @c arch/i386/kernel/semaphore.c
  */
-export const down = kfn('down', 'arch/i386/kernel/semaphore.c', ['sem'], ['wait'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS_down = [{"pc":0,"line":1043,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1050,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1056,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1058,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1056,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1056,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1066,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1068,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       // atomic dec of sem->count: free -> ours
       k.pp();
       if (k.rd(f.sem, 'i_sem') === 0) {
-        k.wr(f.sem, k.cur + 1, 'i_sem');
-        return k.ret(0);
-      }
-      f.pc = 1;
-      return;
-    case 1:
+          k.wr(f.sem, k.cur + 1, 'i_sem');
+          return k.ret(0);
+        }
+      k.dead(f.base, [5]); f.pc = 1; return;
+    }
+    case 1: {
       // __down: DECLARE_WAITQUEUE(wait, tsk);
       f.wait = k.myWait(0);
       k.setStackObj(f.wait, true);
       init_wait(k, f.wait);
-      f.pc = 2;
-      return;
-    case 2:
+      f.pc = 3; return;
+    }
+    case 3: {
       // tsk->state = TASK_UNINTERRUPTIBLE; add_wait_queue_exclusive_locked(&sem->wait, &wait);
-      return k.call(3, fnref(prepare_to_wait), k.A.iSemWait, f.wait, TASK_UNINTERRUPTIBLE, 1);
-    case 3:
+      return k.call(6, prepare_to_wait, k.A.iSemWait, f.wait, TASK_UNINTERRUPTIBLE, 1);
+    }
+    case 6: {
       k.pp();
       if (k.rd(f.sem, 'i_sem') === 0) {
-        k.wr(f.sem, k.cur + 1, 'i_sem');
-        f.pc = 4;
-        return;
-      }
-      return k.call(2, fnref(schedule), bp('i_sem'));
-    case 4:
+            k.wr(f.sem, k.cur + 1, 'i_sem');
+            { f.pc = 5; continue step; }
+          }
+      return k.call(4, schedule, bp('i_sem'));
+    }
+    case 4: {
+      f.pc = 3; return;
+    }
+    case 5: {
+      k.dead(f.base, [4]); f.pc = 8; return;
+    }
+    case 8: {
       // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;
-      return k.call(5, fnref(finish_wait), k.A.iSemWait, f.wait);
-    case 5:
+      k.call(9, finish_wait, k.A.iSemWait, f.wait); k.dead(f.base, [4]); return;
+    }
+    case 9: {
       k.setStackObj(f.wait, false);
       return k.ret(0);
+    }
   }
-});
+}, POINTS_down);
 
-/** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) */
-export const up = kfn('up', 'arch/i386/kernel/semaphore.c', ['sem'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
+/** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
+const POINTS_up = [{"pc":0,"line":1074,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1077,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1080,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       k.pp();
       if (k.rd(f.sem, 'i_sem') !== k.cur + 1) k.WARN_ON(true, 'up() of i_sem by a task that does not hold it');
       k.wr(f.sem, 0, 'i_sem');
-      f.pc = 1;
-      return;
-    case 1:
-      if (waitqueue_active(k, k.A.iSemWait)) return k.call(2, fnref(__wake_up), ...wake_up_args(k.A.iSemWait));
+      k.dead(f.base, [4]); f.pc = 1; return;
+    }
+    case 1: {
+      if (!waitqueue_active(k, k.A.iSemWait)) return k.ret(0);
+      // wake_up(&sem->wait)
+      k.call(2, __wake_up, k.A.iSemWait, TASK_NORMAL, 1); k.dead(f.base, [4]); return;
+    }
+    case 2: {
       return k.ret(0);
-    case 2:
-      return k.ret(0);
+    }
   }
-});
+}, POINTS_up);
 
 /**
  * __grab_cache_page(mapping, index, &cached_page, lru_pvec) (mm/filemap.c):
@@ -1451,12 +1492,12 @@ export const generic_file_aio_write = kfn('generic_file_aio_write', 'mm/filemap.
   switch (f.pc) {
     case 0:
       k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      return k.call(1, down, k.A.iSem);
+      return k.call(1, fnref(down), k.A.iSem);
     case 1:
       return k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
     case 2:
       f.err = f.rv;
-      return k.call(3, up, k.A.iSem);
+      return k.call(3, fnref(up), k.A.iSem);
     case 3:
       return k.ret(f.err);
   }

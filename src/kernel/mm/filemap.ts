@@ -17,12 +17,12 @@
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { asKGen, atomic, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
-import { __wake_up, finish_wait, init_wait, prepare_to_wait, waitqueue_active, wake_up_args } from '../kernel/wait.ts';
+import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
 import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
 import { aio_complete, init_sync_kiocb, KIOCB_SYNC_KEY, wait_on_sync_kiocb } from '../../engine/aio/aio.ts';
@@ -820,7 +820,7 @@ export const __generic_file_aio_read = kfn(
         return;
       case 3:
         // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
-        if (f.pos < k.w.fileSize) return k.call(4, generic_file_direct_IO, READ, f.iocb, f.buf, f.count, f.pos);
+        if (f.pos < k.w.fileSize) return k.call(4, fnref(generic_file_direct_IO), READ, f.iocb, f.buf, f.count, f.pos);
         // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
         return k.ret(f.retval);
       case 4:
@@ -858,15 +858,11 @@ export const __generic_file_aio_read = kfn(
  * generic_file_aio_read(iocb, buf, count, pos) (mm/filemap.c): BUG_ON(iocb->ki_pos != pos);
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
-export const generic_file_aio_read = kfn('generic_file_aio_read', 'mm/filemap.c', ['iocb', 'buf', 'count', 'pos'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      return k.call(1, __generic_file_aio_read, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
-    case 1:
-      return k.ret(f.rv);
-  }
-});
+const __generic_file_aio_read_g = asKGen(__generic_file_aio_read);
+export function* generic_file_aio_read(k: Machine, iocb: number, buf: number, count: number, pos: number): KGen {
+  k.BUG_ON(k.kiocb(iocb).ki_pos !== pos, 'iocb->ki_pos != pos');
+  return yield* __generic_file_aio_read_g(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
+}
 
 /**
  * generic_file_read(filp, buf, count, ppos) (mm/filemap.c): read(2) through a sync
@@ -874,40 +870,25 @@ export const generic_file_aio_read = kfn('generic_file_aio_read', 'mm/filemap.c'
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-export const generic_file_read = kfn('generic_file_read', 'mm/filemap.c', ['filp', 'buf', 'count', 'ppos'], ['kiocb', 'ret'], (k, f) => {
-  switch (f.pc) {
-    case 0: {
-      // struct iovec local_iov = { .iov_base = buf, .iov_len = count }; struct kiocb kiocb;
-      const ti = k.A.tasks.indexOf(k.current);
-      f.kiocb = ti >= 0 ? k.A.syncKiocbs[ti] : 0;
-      if (!f.kiocb) k.panic(PANIC_ENGINE, `generic_file_read: ${k.t().name} has no stack kiocb`);
-      // init_sync_kiocb(&kiocb, filp);
-      init_sync_kiocb(k, f.kiocb, f.filp);
-      k.pp();
-      f.pc = 1;
-      return;
-    }
-    case 1:
-      // [aioread.patch] BUG_ON(current->iocb != NULL);
-      if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
-      // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
-      return k.call(2, __generic_file_aio_read, f.kiocb, f.buf, f.count, f.ppos);
-    case 2:
-      f.ret = f.rv;
-      // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
-      if (f.ret === -EIOCBQUEUED) return k.call(3, wait_on_sync_kiocb, f.kiocb);
-      f.pc = 4;
-      return;
-    case 3:
-      f.ret = f.rv;
-      f.pc = 4;
-      return;
-    case 4:
-      // return ret;  (the kiocb's stack frame ends)
-      k.setStackObj(f.kiocb, false);
-      return k.ret(f.ret);
-  }
-});
+export function* generic_file_read(k: Machine, filp: number, buf: number, count: number, ppos: number): KGen {
+  // struct iovec local_iov = { .iov_base = buf, .iov_len = count }; struct kiocb kiocb;
+  const ti = k.A.tasks.indexOf(k.current);
+  const kiocb = ti >= 0 ? k.A.syncKiocbs[ti] : 0;
+  if (!kiocb) k.panic(PANIC_ENGINE, `generic_file_read: ${k.t().name} has no stack kiocb`);
+  // init_sync_kiocb(&kiocb, filp);
+  init_sync_kiocb(k, kiocb, filp);
+  k.pp();                                                       yield;
+  // [aioread.patch] BUG_ON(current->iocb != NULL);
+  if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
+  // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
+  let ret = yield* __generic_file_aio_read_g(k, kiocb, buf, count, ppos);
+  // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
+  if (ret === -EIOCBQUEUED) ret = yield* call_ptr(k, fnptr(wait_on_sync_kiocb), kiocb);
+  yield;
+  // return ret;  (the kiocb's stack frame ends)
+  k.setStackObj(kiocb, false);
+  return ret;
+}
 
 // ------------------------------------------------------------------ O_DIRECT
 /**
@@ -917,16 +898,11 @@ export const generic_file_read = kfn('generic_file_read', 'mm/filemap.c', ['filp
  * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
  * (ext2_direct_IO -> blockdev_direct_IO).
  */
-export const generic_file_direct_IO = kfn('generic_file_direct_IO', 'mm/filemap.c', ['rw', 'iocb', 'buf', 'count', 'offset'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      if (f.rw !== READ) k.panic(PANIC_ENGINE, 'O_DIRECT writes are not modelled');
-      return k.call(1, blockdev_direct_IO, f.rw, f.iocb, f.buf, f.count, f.offset);
-    case 1:
-      // if (rw == WRITE && mapping->nrpages) invalidate_inode_pages2(mapping); return retval;
-      return k.ret(f.rv);
-  }
-});
+export function* generic_file_direct_IO(k: Machine, rw: number, iocb: number, buf: number, count: number, offset: number): KGen {
+  if (rw !== READ) k.panic(PANIC_ENGINE, 'O_DIRECT writes are not modelled');
+  // if (rw == WRITE && mapping->nrpages) invalidate_inode_pages2(mapping); return retval;
+  return yield* blockdev_direct_IO_g(k, rw, iocb, buf, count, offset);
+}
 
 /**
  * blockdev_direct_IO (fs/direct-io.c, direct_io_worker) for a READ, in outline:
@@ -1022,51 +998,38 @@ export const blockdev_direct_IO = kfn(
   },
 );
 
-/** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) */
-export const dio_bio_end_aio = kfn('dio_bio_end_aio', 'fs/direct-io.c', ['iocb', 'result'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      return k.call(1, aio_complete, f.iocb, f.result, 0);
-    case 1:
-      return k.ret(0);
-  }
-});
+const blockdev_direct_IO_g = asKGen(blockdev_direct_IO);
 
-/** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) */
-export const dio_bio_end_io = kfn('dio_bio_end_io', 'fs/direct-io.c', ['iocb'], ['task'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // dio->waiter: the task that submitted the sync kiocb (its ki_user_obj)
-      f.task = k.kiocb(f.iocb).ki_user_obj;
-      f.pc = 1;
-      return;
-    case 1:
-      setEventPending(k, f.task, false);
-      f.pc = 2;
-      return;
-    case 2:
-      wake_up_process(k, f.task);
-      return k.ret(0);
-  }
-});
+/** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
+export function* dio_bio_end_aio(k: Machine, iocb: number, result: number): KGen {
+  // (aio.ts imports this module: called through its id)
+  yield* call_ptr(k, fnptr(aio_complete), iocb, result, 0);
+  return 0;
+}
+
+/** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) @c fs/direct-io.c */
+export function* dio_bio_end_io(k: Machine, iocb: number): KGen {
+  // dio->waiter: the task that submitted the sync kiocb (its ki_user_obj)
+  const task = k.kiocb(iocb).ki_user_obj;                       yield;
+  setEventPending(k, task, false);                              yield;
+  wake_up_process(k, task);
+  return 0;
+}
 
 /**
  * bio_endio(bio, bytes_done, error) (fs/bio.c) for the O_DIRECT bios, in interrupt
  * context: calls bio->bi_end_io, which direct-io chose at submission (dio_bio_end_aio
  * for an async kiocb, dio_bio_end_io for a sync one).
+ @c fs/bio.c
  */
-export const bio_endio = kfn('bio_endio', 'fs/bio.c', ['iocb', 'result'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.pp();
-      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
-      if (k.A.syncKiocbs.includes(f.iocb)) return k.call(1, dio_bio_end_io, f.iocb);
-      return k.call(1, dio_bio_end_aio, f.iocb, f.result);
-    case 1:
-      return k.ret(0);
-  }
-});
-registerIrq(IRQ.DIO_DONE, bio_endio);
+export function* bio_endio(k: Machine, iocb: number, result: number): KGen {
+  k.pp();
+  k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
+  if (k.A.syncKiocbs.includes(iocb)) yield* dio_bio_end_io(k, iocb);
+  else yield* dio_bio_end_aio(k, iocb, result);
+  return 0;
+}
+registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
 
 // ------------------------------------------------------------------ the write path
 /**
@@ -1075,61 +1038,48 @@ registerIrq(IRQ.DIO_DONE, bio_endio);
  * TASK_UNINTERRUPTIBLE on an exclusive entry of k.A.iSemWait (blocking point 'i_sem')
  * until up() wakes one waiter. (The count/sleepers arithmetic of __down is not
  * reproduced; the blocking behaviour is the same.)
+ @c arch/i386/kernel/semaphore.c
  */
-export const down = kfn('down', 'arch/i386/kernel/semaphore.c', ['sem'], ['wait'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // atomic dec of sem->count: free -> ours
-      k.pp();
-      if (k.rd(f.sem, 'i_sem') === 0) {
-        k.wr(f.sem, k.cur + 1, 'i_sem');
-        return k.ret(0);
-      }
-      f.pc = 1;
-      return;
-    case 1:
-      // __down: DECLARE_WAITQUEUE(wait, tsk);
-      f.wait = k.myWait(0);
-      k.setStackObj(f.wait, true);
-      init_wait(k, f.wait);
-      f.pc = 2;
-      return;
-    case 2:
-      // tsk->state = TASK_UNINTERRUPTIBLE; add_wait_queue_exclusive_locked(&sem->wait, &wait);
-      return k.call(3, fnref(prepare_to_wait), k.A.iSemWait, f.wait, TASK_UNINTERRUPTIBLE, 1);
-    case 3:
-      k.pp();
-      if (k.rd(f.sem, 'i_sem') === 0) {
-        k.wr(f.sem, k.cur + 1, 'i_sem');
-        f.pc = 4;
-        return;
-      }
-      return k.call(2, fnref(schedule), bp('i_sem'));
-    case 4:
-      // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;
-      return k.call(5, fnref(finish_wait), k.A.iSemWait, f.wait);
-    case 5:
-      k.setStackObj(f.wait, false);
-      return k.ret(0);
+export function* down(k: Machine, sem: number): KGen {
+  // atomic dec of sem->count: free -> ours
+  k.pp();
+  if (k.rd(sem, 'i_sem') === 0) {
+    k.wr(sem, k.cur + 1, 'i_sem');
+    return 0;
   }
-});
+  yield;
+  // __down: DECLARE_WAITQUEUE(wait, tsk);
+  const wait = k.myWait(0);
+  k.setStackObj(wait, true);
+  init_wait(k, wait);
+  yield;
+  for (;;) {
+    // tsk->state = TASK_UNINTERRUPTIBLE; add_wait_queue_exclusive_locked(&sem->wait, &wait);
+    yield* prepare_to_wait(k, k.A.iSemWait, wait, TASK_UNINTERRUPTIBLE, 1);
+    k.pp();
+    if (k.rd(sem, 'i_sem') === 0) {
+      k.wr(sem, k.cur + 1, 'i_sem');
+      break;
+    }
+    yield* schedule(k, bp('i_sem'));
+  }
+  yield;
+  // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;
+  yield* finish_wait(k, k.A.iSemWait, wait);
+  k.setStackObj(wait, false);
+  return 0;
+}
 
-/** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) */
-export const up = kfn('up', 'arch/i386/kernel/semaphore.c', ['sem'], [], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.pp();
-      if (k.rd(f.sem, 'i_sem') !== k.cur + 1) k.WARN_ON(true, 'up() of i_sem by a task that does not hold it');
-      k.wr(f.sem, 0, 'i_sem');
-      f.pc = 1;
-      return;
-    case 1:
-      if (waitqueue_active(k, k.A.iSemWait)) return k.call(2, fnref(__wake_up), ...wake_up_args(k.A.iSemWait));
-      return k.ret(0);
-    case 2:
-      return k.ret(0);
-  }
-});
+/** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
+export function* up(k: Machine, sem: number): KGen {
+  k.pp();
+  if (k.rd(sem, 'i_sem') !== k.cur + 1) k.WARN_ON(true, 'up() of i_sem by a task that does not hold it');
+  k.wr(sem, 0, 'i_sem');                                        yield;
+  if (!waitqueue_active(k, k.A.iSemWait)) return 0;
+  // wake_up(&sem->wait)
+  yield* __wake_up(k, k.A.iSemWait, TASK_NORMAL, 1);
+  return 0;
+}
 
 /**
  * __grab_cache_page(mapping, index, &cached_page, lru_pvec) (mm/filemap.c):
@@ -1325,12 +1275,12 @@ export const generic_file_aio_write = kfn('generic_file_aio_write', 'mm/filemap.
   switch (f.pc) {
     case 0:
       k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      return k.call(1, down, k.A.iSem);
+      return k.call(1, fnref(down), k.A.iSem);
     case 1:
       return k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
     case 2:
       f.err = f.rv;
-      return k.call(3, up, k.A.iSem);
+      return k.call(3, fnref(up), k.A.iSem);
     case 3:
       return k.ret(f.err);
   }
