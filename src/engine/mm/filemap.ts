@@ -46,6 +46,7 @@ import {
   wait_on_page_locked,
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
+const lock_page_g = asKGen(lock_page);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
 import {
   FS_ALLOC_CONGESTED,
@@ -144,7 +145,7 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-const POINTS_aio_schedule = [{"pc":0,"line":144,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":147,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_schedule = [{"pc":0,"line":145,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":148,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -164,7 +165,7 @@ export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":157,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":173,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":175,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":180,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":173,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":173,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":195,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":197,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":158,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":174,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":176,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":179,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":184,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":179,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":174,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":174,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":196,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":198,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -240,7 +241,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-const POINTS___aio_lock_page = [{"pc":0,"line":209,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":225,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":236,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":238,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":225,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":225,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":251,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":253,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___aio_lock_page = [{"pc":0,"line":210,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":226,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":234,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":237,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":239,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":242,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":226,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":226,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":252,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":254,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], ["wqh","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -318,7 +319,7 @@ export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], 
  * [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_lock_page = [{"pc":0,"line":264,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":270,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
+const POINTS_aio_lock_page = [{"pc":0,"line":265,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":271,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
 export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -339,7 +340,7 @@ export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["p
  * [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":277,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":279,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
+const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":278,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":280,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
 export const aio_wait_on_page_locked = kfn("aio_wait_on_page_locked", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -374,6 +375,7 @@ function pageAllocKfn(name: string) {
 }
 export const page_cache_alloc_cold = pageAllocKfn('page_cache_alloc_cold');
 export const page_cache_alloc = pageAllocKfn('page_cache_alloc');
+const page_cache_alloc_g = asKGen(page_cache_alloc);
 
 /**
  * add_to_page_cache_lru(page, mapping, index, gfp) (mm/filemap.c), one step: the
@@ -503,7 +505,7 @@ const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
  * too") and the copy goes on. An address outside the user buffers stops it short.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_to_user = [{"pc":0,"line":433,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":435,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":458,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":461,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":435,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":435,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_to_user = [{"pc":0,"line":435,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":437,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":460,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":463,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":437,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":437,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h", ["to","page","offset","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -558,7 +560,7 @@ export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h"
  * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_from_user = [{"pc":0,"line":473,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":477,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":495,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":498,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":477,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":477,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_from_user = [{"pc":0,"line":475,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":479,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":497,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":500,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":479,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":479,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uaccess.h", ["page","offset","from","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -609,7 +611,7 @@ export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uacces
  * prefault the destination, try an atomic-kmap copy, fall back to a sleeping copy;
  * a partial copy sets desc->error = -EFAULT. Returns the bytes copied.
  */
-const POINTS_file_read_actor = [{"pc":0,"line":509,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":515,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":520,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":521,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":524,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":529,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":527,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":518,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":535,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":517,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
+const POINTS_file_read_actor = [{"pc":0,"line":511,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":517,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":522,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":523,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":526,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":531,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":529,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":520,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":537,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":519,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
 export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","page","offset","size"], ["count","buf","fault","left"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -985,7 +987,7 @@ export const __generic_file_aio_read = kfn(
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
 const __generic_file_aio_read_g = asKGen(__generic_file_aio_read);
-const POINTS_generic_file_aio_read = [{"pc":0,"line":862,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read_g","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":864,"live":[],"footprint":{"calls":["__generic_file_aio_read_g"],"fields":[]}}];
+const POINTS_generic_file_aio_read = [{"pc":0,"line":864,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read_g","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":866,"live":[],"footprint":{"calls":["__generic_file_aio_read_g"],"fields":[]}}];
 export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","pos"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1004,7 +1006,7 @@ export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c"
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-const POINTS_generic_file_read = [{"pc":0,"line":873,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":880,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read_g","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":884,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read_g","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":886,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":886,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":887,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_generic_file_read = [{"pc":0,"line":875,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":882,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read_g","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":886,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read_g","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":888,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":888,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":889,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp","buf","count","ppos"], ["kiocb","ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1051,7 +1053,7 @@ export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp
  * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
  * (ext2_direct_IO -> blockdev_direct_IO).
  */
-const POINTS_generic_file_direct_IO = [{"pc":0,"line":901,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO_g","k.panic"],"fields":[]}},{"pc":1,"line":904,"live":[],"footprint":{"calls":["blockdev_direct_IO_g"],"fields":[]}}];
+const POINTS_generic_file_direct_IO = [{"pc":0,"line":903,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO_g","k.panic"],"fields":[]}},{"pc":1,"line":906,"live":[],"footprint":{"calls":["blockdev_direct_IO_g"],"fields":[]}}];
 export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.c", ["rw","iocb","buf","count","offset"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1162,7 +1164,7 @@ export const blockdev_direct_IO = kfn(
 const blockdev_direct_IO_g = asKGen(blockdev_direct_IO);
 
 /** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
-const POINTS_dio_bio_end_aio = [{"pc":0,"line":1004,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":1006,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_dio_bio_end_aio = [{"pc":0,"line":1006,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":1008,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1176,7 +1178,7 @@ export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb",
 }, POINTS_dio_bio_end_aio);
 
 /** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) @c fs/direct-io.c */
-const POINTS_dio_bio_end_io = [{"pc":0,"line":1011,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":1013,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":1014,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
+const POINTS_dio_bio_end_io = [{"pc":0,"line":1013,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":1015,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":1016,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
 export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], ["task"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1201,7 +1203,7 @@ export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], 
  * for an async kiocb, dio_bio_end_io for a sync one).
  @c fs/bio.c
  */
-const POINTS_bio_endio = [{"pc":0,"line":1025,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":1029,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":1028,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_bio_endio = [{"pc":0,"line":1027,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":1031,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":1030,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const bio_endio = kfn("bio_endio", "fs/bio.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1229,7 +1231,7 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
-const POINTS_down = [{"pc":0,"line":1043,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1050,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1056,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1058,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1056,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1056,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1066,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1068,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_down = [{"pc":0,"line":1045,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1052,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1058,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1060,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1058,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1058,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1068,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1070,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1278,7 +1280,7 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
 }, POINTS_down);
 
 /** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
-const POINTS_up = [{"pc":0,"line":1074,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1077,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1080,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_up = [{"pc":0,"line":1076,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1079,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1082,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1306,49 +1308,63 @@ export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) 
  * (The page_cache_get + pagevec_add of a new page cancel out: the page ends with
  * the caller's reference and the cache's, as in add_to_page_cache_lru.)
  */
-export const __grab_cache_page = kfn('__grab_cache_page', 'mm/filemap.c', ['index', 'cachedp'], ['page'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const POINTS___grab_cache_page = [{"pc":0,"line":1094,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1097,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1099,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1107,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1100,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1114,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1113,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1118,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1097,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1097,"live":[],"footprint":{"calls":[],"fields":[]}}];
+export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["index","cachedp"], ["page"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      // (a statement before the loop: the compiler does not give a function that starts with a loop its entry case)
+      f.page = 0;
+    }
+    case 1: {
       // repeat: page = find_lock_page(mapping, index): find_get_page under page_lock;
       f.page = find_get_page(k, f.index);
-      f.pc = f.page ? 1 : 3;
-      return;
-    case 1:
+      f.pc = 4; return;
+    }
+    case 4: {
+      if (!(f.page)) { f.pc = 5; continue step; }
       // if (TestSetPageLocked(page)) { read_unlock(&mapping->page_lock); lock_page(page); ...
-      if (TestSetPageLocked(k, f.page)) {
-        pageEvent(k, 'lock_page_contended', f.page);
-        return k.call(2, lock_page, f.page);
-      }
-      pageEvent(k, 'lock_page_acquired', f.page);
-      return k.ret(f.page);
-    case 2:
+      if (!TestSetPageLocked(k, f.page)) {
+              pageEvent(k, 'lock_page_acquired', f.page);
+              return k.ret(f.page);
+            }
+      pageEvent(k, 'lock_page_contended', f.page);
+      k.call(6, lock_page_g, f.page); k.dead(f.base, [4,5]); return;
+    }
+    case 6: {
       // /* Has the page been truncated while we slept? */ if (page->mapping != mapping || page->index != offset) ... (never here)
       if (k.page(f.page).mapping !== MAPPING) k.panic(PANIC_ENGINE, 'a page left the page cache');
       return k.ret(f.page);
-    case 3:
-      // if (!page) { if (!*cached_page) { *cached_page = page_cache_alloc(mapping); if (!*cached_page) return NULL; }
-      if (!k.rd(f.cachedp, 'cached_page')) return k.call(4, page_cache_alloc);
-      f.pc = 5;
-      return;
-    case 4:
-      k.wr(f.cachedp, f.rv, 'cached_page');
-      if (!f.rv) return k.ret(0);
-      f.pc = 5;
-      return;
+    }
     case 5: {
+      // if (!page) { if (!*cached_page) { *cached_page = page_cache_alloc(mapping); if (!*cached_page) return NULL; }
+      if (!(!k.rd(f.cachedp, 'cached_page'))) { f.pc = 7; continue step; }
+      k.call(8, page_cache_alloc_g); k.dead(f.base, [6]); return;
+    }
+    case 8: {
+      const newpage = f.rv;
+      k.wr(f.cachedp, newpage, 'cached_page');
+      if (!newpage) return k.ret(0);
+    }
+    case 7: {
+      k.dead(f.base, [6]); f.pc = 9; return;
+    }
+    case 9: {
       // err = add_to_page_cache(*cached_page, mapping, index, GFP_KERNEL); if (err == -EEXIST) goto repeat;
       const err = add_to_page_cache_lru(k, k.rd(f.cachedp, 'cached_page'), f.index);
-      if (err === -EEXIST) {
-        f.pc = 0;
-        return;
-      }
+      if (err === -EEXIST) { f.pc = 2; continue step; }
       if (err) return k.ret(0);
       // page = *cached_page; page_cache_get(page); pagevec_add(lru_pvec, page); *cached_page = NULL;
       k.wr(f.cachedp, 0, 'cached_page');
       return k.ret(k.A.pages[f.index]);
     }
+    case 2: {
+      k.dead(f.base, [6]); f.pc = 1; return;
+    }
+    case 3: {
+      return k.ret(0);
+    }
   }
-});
+}, POINTS___grab_cache_page);
 
 /**
  * generic_file_aio_write_nolock(iocb, iov, nr_segs, ppos) (mm/filemap.c), one segment,
@@ -1402,7 +1418,7 @@ export const generic_file_aio_write_nolock = kfn(
           return;
         }
         // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
-        return k.call(3, __grab_cache_page, f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
+        return k.call(3, fnref(__grab_cache_page), f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
       case 3:
         f.page = f.rv;
         // if (!page) { status = -ENOMEM; break; }
@@ -1488,17 +1504,23 @@ export const generic_file_aio_write_nolock = kfn(
  * BUG_ON(iocb->ki_pos != pos); down(&inode->i_sem);
  * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
  */
-export const generic_file_aio_write = kfn('generic_file_aio_write', 'mm/filemap.c', ['iocb', 'buf', 'count', 'pos'], ['err'], (k, f) => {
-  switch (f.pc) {
-    case 0:
+const generic_file_aio_write_nolock_g = asKGen(generic_file_aio_write_nolock);
+const POINTS_generic_file_aio_write = [{"pc":0,"line":1268,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1270,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock_g"],"fields":[]}},{"pc":2,"line":1271,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock_g","up"],"fields":[]}},{"pc":3,"line":1272,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
+export const generic_file_aio_write = kfn("generic_file_aio_write", "mm/filemap.c", ["iocb","buf","count","pos"], ["err"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
       k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      return k.call(1, fnref(down), k.A.iSem);
-    case 1:
-      return k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
-    case 2:
+      k.call(1, down, k.A.iSem); k.dead(f.base, [7,8]); return;
+    }
+    case 1: {
+      k.call(2, generic_file_aio_write_nolock_g, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); k.dead(f.base, [4,5,6,7,8]); return;
+    }
+    case 2: {
       f.err = f.rv;
-      return k.call(3, fnref(up), k.A.iSem);
-    case 3:
+      k.call(3, up, k.A.iSem); k.dead(f.base, [4,5,6,7]); return;
+    }
+    case 3: {
       return k.ret(f.err);
+    }
   }
-});
+}, POINTS_generic_file_aio_write);

@@ -43,6 +43,7 @@ import {
   wait_on_page_locked,
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
+const lock_page_g = asKGen(lock_page);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
 import {
   FS_ALLOC_CONGESTED,
@@ -301,6 +302,7 @@ function pageAllocKfn(name: string) {
 }
 export const page_cache_alloc_cold = pageAllocKfn('page_cache_alloc_cold');
 export const page_cache_alloc = pageAllocKfn('page_cache_alloc');
+const page_cache_alloc_g = asKGen(page_cache_alloc);
 
 /**
  * add_to_page_cache_lru(page, mapping, index, gfp) (mm/filemap.c), one step: the
@@ -1089,49 +1091,40 @@ export function* up(k: Machine, sem: number): KGen {
  * (The page_cache_get + pagevec_add of a new page cancel out: the page ends with
  * the caller's reference and the cache's, as in add_to_page_cache_lru.)
  */
-export const __grab_cache_page = kfn('__grab_cache_page', 'mm/filemap.c', ['index', 'cachedp'], ['page'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      // repeat: page = find_lock_page(mapping, index): find_get_page under page_lock;
-      f.page = find_get_page(k, f.index);
-      f.pc = f.page ? 1 : 3;
-      return;
-    case 1:
+export function* __grab_cache_page(k: Machine, index: number, cachedp: number): KGen {
+  // (a statement before the loop: the compiler does not give a function that starts with a loop its entry case)
+  let page = 0;
+  for (;;) {
+    // repeat: page = find_lock_page(mapping, index): find_get_page under page_lock;
+    page = find_get_page(k, index);                       yield;
+    if (page) {
       // if (TestSetPageLocked(page)) { read_unlock(&mapping->page_lock); lock_page(page); ...
-      if (TestSetPageLocked(k, f.page)) {
-        pageEvent(k, 'lock_page_contended', f.page);
-        return k.call(2, lock_page, f.page);
+      if (!TestSetPageLocked(k, page)) {
+        pageEvent(k, 'lock_page_acquired', page);
+        return page;
       }
-      pageEvent(k, 'lock_page_acquired', f.page);
-      return k.ret(f.page);
-    case 2:
+      pageEvent(k, 'lock_page_contended', page);
+      yield* lock_page_g(k, page);
       // /* Has the page been truncated while we slept? */ if (page->mapping != mapping || page->index != offset) ... (never here)
-      if (k.page(f.page).mapping !== MAPPING) k.panic(PANIC_ENGINE, 'a page left the page cache');
-      return k.ret(f.page);
-    case 3:
-      // if (!page) { if (!*cached_page) { *cached_page = page_cache_alloc(mapping); if (!*cached_page) return NULL; }
-      if (!k.rd(f.cachedp, 'cached_page')) return k.call(4, page_cache_alloc);
-      f.pc = 5;
-      return;
-    case 4:
-      k.wr(f.cachedp, f.rv, 'cached_page');
-      if (!f.rv) return k.ret(0);
-      f.pc = 5;
-      return;
-    case 5: {
-      // err = add_to_page_cache(*cached_page, mapping, index, GFP_KERNEL); if (err == -EEXIST) goto repeat;
-      const err = add_to_page_cache_lru(k, k.rd(f.cachedp, 'cached_page'), f.index);
-      if (err === -EEXIST) {
-        f.pc = 0;
-        return;
-      }
-      if (err) return k.ret(0);
-      // page = *cached_page; page_cache_get(page); pagevec_add(lru_pvec, page); *cached_page = NULL;
-      k.wr(f.cachedp, 0, 'cached_page');
-      return k.ret(k.A.pages[f.index]);
+      if (k.page(page).mapping !== MAPPING) k.panic(PANIC_ENGINE, 'a page left the page cache');
+      return page;
     }
+    // if (!page) { if (!*cached_page) { *cached_page = page_cache_alloc(mapping); if (!*cached_page) return NULL; }
+    if (!k.rd(cachedp, 'cached_page')) {
+      const newpage = yield* page_cache_alloc_g(k);
+      k.wr(cachedp, newpage, 'cached_page');
+      if (!newpage) return 0;
+    }
+    yield;
+    // err = add_to_page_cache(*cached_page, mapping, index, GFP_KERNEL); if (err == -EEXIST) goto repeat;
+    const err = add_to_page_cache_lru(k, k.rd(cachedp, 'cached_page'), index);
+    if (err === -EEXIST) continue;
+    if (err) return 0;
+    // page = *cached_page; page_cache_get(page); pagevec_add(lru_pvec, page); *cached_page = NULL;
+    k.wr(cachedp, 0, 'cached_page');
+    return k.A.pages[index];
   }
-});
+}
 
 /**
  * generic_file_aio_write_nolock(iocb, iov, nr_segs, ppos) (mm/filemap.c), one segment,
@@ -1185,7 +1178,7 @@ export const generic_file_aio_write_nolock = kfn(
           return;
         }
         // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
-        return k.call(3, __grab_cache_page, f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
+        return k.call(3, fnref(__grab_cache_page), f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
       case 3:
         f.page = f.rv;
         // if (!page) { status = -ENOMEM; break; }
@@ -1271,17 +1264,11 @@ export const generic_file_aio_write_nolock = kfn(
  * BUG_ON(iocb->ki_pos != pos); down(&inode->i_sem);
  * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
  */
-export const generic_file_aio_write = kfn('generic_file_aio_write', 'mm/filemap.c', ['iocb', 'buf', 'count', 'pos'], ['err'], (k, f) => {
-  switch (f.pc) {
-    case 0:
-      k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      return k.call(1, fnref(down), k.A.iSem);
-    case 1:
-      return k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos);
-    case 2:
-      f.err = f.rv;
-      return k.call(3, fnref(up), k.A.iSem);
-    case 3:
-      return k.ret(f.err);
-  }
-});
+const generic_file_aio_write_nolock_g = asKGen(generic_file_aio_write_nolock);
+export function* generic_file_aio_write(k: Machine, iocb: number, buf: number, count: number, pos: number): KGen {
+  k.BUG_ON(k.kiocb(iocb).ki_pos !== pos, 'iocb->ki_pos != pos');
+  yield* down(k, k.A.iSem);
+  const err = yield* generic_file_aio_write_nolock_g(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
+  yield* up(k, k.A.iSem);
+  return err;
+}
