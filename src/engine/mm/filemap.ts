@@ -47,6 +47,8 @@ import {
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
 const lock_page_g = asKGen(lock_page);
+const __wait_on_buffer_g = asKGen(__wait_on_buffer);
+const get_request_wait_g = asKGen(get_request_wait);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
 import {
   FS_ALLOC_CONGESTED,
@@ -145,7 +147,7 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-const POINTS_aio_schedule = [{"pc":0,"line":145,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":148,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_schedule = [{"pc":0,"line":147,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":150,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -165,7 +167,7 @@ export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":158,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":174,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":176,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":179,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":184,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":179,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":174,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":174,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":196,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":198,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":160,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":176,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":176,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":176,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":198,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":200,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -241,7 +243,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-const POINTS___aio_lock_page = [{"pc":0,"line":210,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":226,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":234,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":237,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":239,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":242,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":226,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":226,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":252,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":254,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___aio_lock_page = [{"pc":0,"line":212,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":228,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":236,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":239,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":244,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":228,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":228,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":254,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":256,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], ["wqh","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -319,7 +321,7 @@ export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], 
  * [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_lock_page = [{"pc":0,"line":265,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":271,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
+const POINTS_aio_lock_page = [{"pc":0,"line":267,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":273,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
 export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -340,7 +342,7 @@ export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["p
  * [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":278,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":280,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
+const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":280,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":282,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
 export const aio_wait_on_page_locked = kfn("aio_wait_on_page_locked", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -505,7 +507,7 @@ const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
  * too") and the copy goes on. An address outside the user buffers stops it short.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_to_user = [{"pc":0,"line":435,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":437,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":460,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":463,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":437,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":437,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_to_user = [{"pc":0,"line":437,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":439,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":462,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":465,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":439,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":439,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h", ["to","page","offset","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -560,7 +562,7 @@ export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h"
  * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_from_user = [{"pc":0,"line":475,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":479,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":497,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":500,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":479,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":479,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_from_user = [{"pc":0,"line":477,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":481,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":499,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":502,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":481,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":481,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uaccess.h", ["page","offset","from","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -611,7 +613,7 @@ export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uacces
  * prefault the destination, try an atomic-kmap copy, fall back to a sleeping copy;
  * a partial copy sets desc->error = -EFAULT. Returns the bytes copied.
  */
-const POINTS_file_read_actor = [{"pc":0,"line":511,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":517,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":522,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":523,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":526,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":531,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":529,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":520,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":537,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":519,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
+const POINTS_file_read_actor = [{"pc":0,"line":513,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":519,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":524,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":525,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":528,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":533,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":531,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":522,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":539,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":521,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
 export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","page","offset","size"], ["count","buf","fault","left"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -987,7 +989,7 @@ export const __generic_file_aio_read = kfn(
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
 const __generic_file_aio_read_g = asKGen(__generic_file_aio_read);
-const POINTS_generic_file_aio_read = [{"pc":0,"line":864,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read_g","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":866,"live":[],"footprint":{"calls":["__generic_file_aio_read_g"],"fields":[]}}];
+const POINTS_generic_file_aio_read = [{"pc":0,"line":866,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read_g","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":868,"live":[],"footprint":{"calls":["__generic_file_aio_read_g"],"fields":[]}}];
 export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","pos"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1006,7 +1008,7 @@ export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c"
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-const POINTS_generic_file_read = [{"pc":0,"line":875,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":882,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read_g","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":886,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read_g","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":888,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":888,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":889,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_generic_file_read = [{"pc":0,"line":877,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":884,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read_g","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":888,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read_g","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":890,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":890,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":891,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp","buf","count","ppos"], ["kiocb","ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1053,13 +1055,13 @@ export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp
  * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
  * (ext2_direct_IO -> blockdev_direct_IO).
  */
-const POINTS_generic_file_direct_IO = [{"pc":0,"line":903,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO_g","k.panic"],"fields":[]}},{"pc":1,"line":906,"live":[],"footprint":{"calls":["blockdev_direct_IO_g"],"fields":[]}}];
+const POINTS_generic_file_direct_IO = [{"pc":0,"line":905,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO","k.panic"],"fields":[]}},{"pc":1,"line":908,"live":[],"footprint":{"calls":["blockdev_direct_IO"],"fields":[]}}];
 export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.c", ["rw","iocb","buf","count","offset"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (f.rw !== READ) k.panic(PANIC_ENGINE, 'O_DIRECT writes are not modelled');
       // if (rw == WRITE && mapping->nrpages) invalidate_inode_pages2(mapping); return retval;
-      k.call(1, blockdev_direct_IO_g, f.rw, f.iocb, f.buf, f.count, f.offset); k.dead(f.base, [4,5,6,7,8]); return;
+      k.call(1, blockdev_direct_IO, f.rw, f.iocb, f.buf, f.count, f.offset); k.dead(f.base, [4,5,6,7,8]); return;
     }
     case 1: {
       return k.ret(f.rv);
@@ -1077,94 +1079,102 @@ export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.
  * Async kiocb (dio->is_async): returns the byte count at once; the last bio's
  * completion (IRQ.DIO_DONE) calls aio_complete. Sync kiocb: dio_await_completion
  * sleeps until that completion wakes the task (dio->waiter).
+ @c fs/direct-io.c
  */
-export const blockdev_direct_IO = kfn(
-  'blockdev_direct_IO',
-  'fs/direct-io.c',
-  ['rw', 'iocb', 'buf', 'count', 'offset'],
-  ['result', 'upage', 'lastpage', 'is_sync'],
-  (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        const end = Math.min(f.offset + f.count, k.w.fileSize);
-        const bytes = Math.max(0, end - f.offset);
-        const bad = k.w.ioError ?? [];
-        let err = false;
-        for (let p = Math.floor(f.offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
-        f.result = err ? -EIO : bytes;
-        // dio->is_async = !is_sync_kiocb(iocb);
-        f.is_sync = k.kiocb(f.iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
-        // get_user_pages fails on an unmapped range: -EFAULT
-        const ub = userBuf(k, f.buf);
-        if (!ub || f.buf + f.count > ub.base + ub.len) {
+const POINTS_blockdev_direct_IO = [{"pc":0,"line":923,"live":["buf","count","iocb","lastpage","offset","rw","upage"],"footprint":{"calls":["k.kiocb","userBuf","userPage"],"fields":[]}},{"pc":2,"line":943,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":["handle_mm_fault_g","userBuf","userPresent"],"fields":[]}},{"pc":5,"line":946,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":945,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":943,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":951,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce"],"fields":[]}},{"pc":7,"line":954,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":953,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fsOnce","get_request_wait_g"],"fields":[]}},{"pc":11,"line":957,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":956,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":15,"line":960,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fileByte","k.g","k.raiseIrq","k.setG","k.wr"],"fields":[]}},{"pc":17,"line":968,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":20,"line":971,"live":["result"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":18,"line":968,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":968,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":22,"line":975,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}}];
+export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["rw","iocb","buf","count","offset"], ["result","is_sync","upage","lastpage"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      void f.rw;
+      const end = Math.min(f.offset + f.count, k.w.fileSize);
+      const bytes = Math.max(0, end - f.offset);
+      const bad = k.w.ioError ?? [];
+      let err = false;
+      for (let p = Math.floor(f.offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
+      f.result = err ? -EIO : bytes;
+      // dio->is_async = !is_sync_kiocb(iocb);
+      f.is_sync = k.kiocb(f.iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
+      // get_user_pages fails on an unmapped range: -EFAULT
+      const ub0 = userBuf(k, f.buf);
+      if (!ub0 || f.buf + f.count > ub0.base + ub0.len) {
           f.result = -EFAULT;
           return k.ret(f.result);
         }
-        f.upage = userPage(k, ub, f.buf);
-        f.lastpage = userPage(k, ub, Math.min(f.buf + f.count, ub.base + ub.len) - 1);
-        f.pc = 1;
-        return;
-      }
-      case 1: {
-        // get_user_pages(current, current->mm, user_addr, nr_pages, rw == READ, 0, dio->pages, NULL): fault in each page
-        if (f.upage > f.lastpage) {
-          f.pc = 2;
-          return;
-        }
-        const ub = userBuf(k, f.buf)!;
-        if (!userPresent(k, ub, f.upage)) return k.call(1, handle_mm_fault, ub.i, f.upage);
-        f.upage++;
-        return;
-      }
-      case 2:
-        // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
-        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) return k.call(3, __wait_on_buffer);
-        f.pc = 3;
-        return;
-      case 3:
-        // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
-        if (k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) return k.call(4, get_request_wait);
-        f.pc = 4;
-        return;
-      case 4:
-        // sync: dio->waiter = current; the bios are not done yet
-        if (f.is_sync) {
-          setEventPending(k, k.current, true);
-          f.pc = 5;
-          return;
-        }
-        f.pc = 5;
-        return;
-      case 5:
-        // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
-        for (let j = 0; j < f.result; j++) k.wr(f.buf + j, fileByte(f.offset + j), 'user byte');
-        k.raiseIrq(IRQ.DIO_DONE, f.iocb, f.result);
-        k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
-        // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
-        if (!f.is_sync) return k.ret(f.result);
-        f.pc = 6;
-        return;
-      case 6:
-        // dio_await_completion: while (dio->bio_list == NULL && atomic_read(&dio->bio_count)) {
-        // set_current_state(TASK_UNINTERRUPTIBLE); ... io_schedule(); }
-        set_current_state(k, TASK_UNINTERRUPTIBLE);
-        f.pc = 7;
-        return;
-      case 7:
-        if (eventPending(k, k.current)) return k.call(6, fnref(io_schedule), -1);
-        f.pc = 8;
-        return;
-      case 8:
-        set_current_state(k, TASK_RUNNING);
-        return k.ret(f.result);
+      f.upage = userPage(k, ub0, f.buf);
+      f.lastpage = userPage(k, ub0, Math.min(f.buf + f.count, ub0.base + ub0.len) - 1);
+      k.dead(f.base, [4,7]); f.pc = 2; return;
     }
-  },
-);
-
-const blockdev_direct_IO_g = asKGen(blockdev_direct_IO);
+    case 2: {
+      if (!(f.upage <= f.lastpage)) { f.pc = 3; continue step; }
+      const ub = userBuf(k, f.buf)!;
+      if (!(!userPresent(k, ub, f.upage))) { f.pc = 4; continue step; }
+      k.call(5, handle_mm_fault_g, ub.i, f.upage); k.dead(f.base, [4,7]); return;
+    }
+    case 5: {
+      { k.dead(f.base, [4,7]); f.pc = 2; return; }
+    }
+    case 4: {
+      f.upage++;
+      k.dead(f.base, [4,7]); f.pc = 2; return;
+    }
+    case 3: {
+      k.dead(f.base, [4,7,11,12]); f.pc = 6; return;
+    }
+    case 6: {
+      // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
+      if (!(k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ))) { f.pc = 7; continue step; }
+      k.call(8, __wait_on_buffer_g); k.dead(f.base, [4,7,11,12]); return;
+    }
+    case 7: {
+      k.dead(f.base, [4,7,11,12]); f.pc = 8; return;
+    }
+    case 8: {
+      // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
+      if (!(k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED))) { f.pc = 11; continue step; }
+      k.call(12, get_request_wait_g); k.dead(f.base, [4,7,11,12]); return;
+    }
+    case 11: {
+      k.dead(f.base, [4,7,11,12]); f.pc = 12; return;
+    }
+    case 12: {
+      // sync: dio->waiter = current; the bios are not done yet
+      if (f.is_sync) setEventPending(k, k.current, true);
+      k.dead(f.base, [4,7,11,12]); f.pc = 15; return;
+    }
+    case 15: {
+      // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
+      for (let j = 0; j < f.result; j++) k.wr(f.buf + j, fileByte(f.offset + j), 'user byte');
+      k.raiseIrq(IRQ.DIO_DONE, f.iocb, f.result);
+      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+      // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
+      if (!f.is_sync) return k.ret(f.result);
+      k.dead(f.base, [4,5,6,7,8,10,11,12]); f.pc = 17; return;
+    }
+    case 17: {
+      // dio_await_completion: while (dio->bio_list == NULL && atomic_read(&dio->bio_count)) {
+      // set_current_state(TASK_UNINTERRUPTIBLE); ... io_schedule(); }
+      set_current_state(k, TASK_UNINTERRUPTIBLE);
+      k.dead(f.base, [4,5,6,7,8,10,11,12]); f.pc = 20; return;
+    }
+    case 20: {
+      if (!eventPending(k, k.current)) { f.pc = 19; continue step; }
+      k.call(18, io_schedule, -1); k.dead(f.base, [4,5,6,7,8,10,11,12]); return;
+    }
+    case 18: {
+      k.dead(f.base, [4,5,6,7,8,10,11,12]); f.pc = 17; return;
+    }
+    case 19: {
+      k.dead(f.base, [4,5,6,7,8,10,11,12]); f.pc = 22; return;
+    }
+    case 22: {
+      set_current_state(k, TASK_RUNNING);
+      return k.ret(f.result);
+    }
+  }
+}, POINTS_blockdev_direct_IO);
 
 /** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
-const POINTS_dio_bio_end_aio = [{"pc":0,"line":1006,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":1008,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_dio_bio_end_aio = [{"pc":0,"line":981,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":983,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1178,7 +1188,7 @@ export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb",
 }, POINTS_dio_bio_end_aio);
 
 /** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) @c fs/direct-io.c */
-const POINTS_dio_bio_end_io = [{"pc":0,"line":1013,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":1015,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":1016,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
+const POINTS_dio_bio_end_io = [{"pc":0,"line":988,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":990,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":991,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
 export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], ["task"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1203,7 +1213,7 @@ export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], 
  * for an async kiocb, dio_bio_end_io for a sync one).
  @c fs/bio.c
  */
-const POINTS_bio_endio = [{"pc":0,"line":1027,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":1031,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":1030,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_bio_endio = [{"pc":0,"line":1002,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":1006,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":1005,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const bio_endio = kfn("bio_endio", "fs/bio.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1231,7 +1241,7 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
-const POINTS_down = [{"pc":0,"line":1045,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1052,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1058,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1060,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1058,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1058,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1068,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1070,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_down = [{"pc":0,"line":1020,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1027,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1033,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1035,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1033,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1033,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1043,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1045,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1280,7 +1290,7 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
 }, POINTS_down);
 
 /** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
-const POINTS_up = [{"pc":0,"line":1076,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1079,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1082,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_up = [{"pc":0,"line":1051,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1054,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1057,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1308,7 +1318,7 @@ export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) 
  * (The page_cache_get + pagevec_add of a new page cancel out: the page ends with
  * the caller's reference and the cache's, as in add_to_page_cache_lru.)
  */
-const POINTS___grab_cache_page = [{"pc":0,"line":1094,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1097,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1099,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1107,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1100,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1114,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1113,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1118,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1097,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1097,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___grab_cache_page = [{"pc":0,"line":1069,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1072,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1074,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1082,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1075,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1089,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1088,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1093,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1072,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1072,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["index","cachedp"], ["page"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1505,7 +1515,7 @@ export const generic_file_aio_write_nolock = kfn(
  * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
  */
 const generic_file_aio_write_nolock_g = asKGen(generic_file_aio_write_nolock);
-const POINTS_generic_file_aio_write = [{"pc":0,"line":1268,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1270,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock_g"],"fields":[]}},{"pc":2,"line":1271,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock_g","up"],"fields":[]}},{"pc":3,"line":1272,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_generic_file_aio_write = [{"pc":0,"line":1243,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1245,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock_g"],"fields":[]}},{"pc":2,"line":1246,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock_g","up"],"fields":[]}},{"pc":3,"line":1247,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
 export const generic_file_aio_write = kfn("generic_file_aio_write", "mm/filemap.c", ["iocb","buf","count","pos"], ["err"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {

@@ -44,6 +44,8 @@ import {
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
 const lock_page_g = asKGen(lock_page);
+const __wait_on_buffer_g = asKGen(__wait_on_buffer);
+const get_request_wait_g = asKGen(get_request_wait);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
 import {
   FS_ALLOC_CONGESTED,
@@ -903,7 +905,7 @@ export function* generic_file_read(k: Machine, filp: number, buf: number, count:
 export function* generic_file_direct_IO(k: Machine, rw: number, iocb: number, buf: number, count: number, offset: number): KGen {
   if (rw !== READ) k.panic(PANIC_ENGINE, 'O_DIRECT writes are not modelled');
   // if (rw == WRITE && mapping->nrpages) invalidate_inode_pages2(mapping); return retval;
-  return yield* blockdev_direct_IO_g(k, rw, iocb, buf, count, offset);
+  return yield* blockdev_direct_IO(k, rw, iocb, buf, count, offset);
 }
 
 /**
@@ -916,91 +918,64 @@ export function* generic_file_direct_IO(k: Machine, rw: number, iocb: number, bu
  * Async kiocb (dio->is_async): returns the byte count at once; the last bio's
  * completion (IRQ.DIO_DONE) calls aio_complete. Sync kiocb: dio_await_completion
  * sleeps until that completion wakes the task (dio->waiter).
+ @c fs/direct-io.c
  */
-export const blockdev_direct_IO = kfn(
-  'blockdev_direct_IO',
-  'fs/direct-io.c',
-  ['rw', 'iocb', 'buf', 'count', 'offset'],
-  ['result', 'upage', 'lastpage', 'is_sync'],
-  (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        const end = Math.min(f.offset + f.count, k.w.fileSize);
-        const bytes = Math.max(0, end - f.offset);
-        const bad = k.w.ioError ?? [];
-        let err = false;
-        for (let p = Math.floor(f.offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
-        f.result = err ? -EIO : bytes;
-        // dio->is_async = !is_sync_kiocb(iocb);
-        f.is_sync = k.kiocb(f.iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
-        // get_user_pages fails on an unmapped range: -EFAULT
-        const ub = userBuf(k, f.buf);
-        if (!ub || f.buf + f.count > ub.base + ub.len) {
-          f.result = -EFAULT;
-          return k.ret(f.result);
-        }
-        f.upage = userPage(k, ub, f.buf);
-        f.lastpage = userPage(k, ub, Math.min(f.buf + f.count, ub.base + ub.len) - 1);
-        f.pc = 1;
-        return;
-      }
-      case 1: {
-        // get_user_pages(current, current->mm, user_addr, nr_pages, rw == READ, 0, dio->pages, NULL): fault in each page
-        if (f.upage > f.lastpage) {
-          f.pc = 2;
-          return;
-        }
-        const ub = userBuf(k, f.buf)!;
-        if (!userPresent(k, ub, f.upage)) return k.call(1, handle_mm_fault, ub.i, f.upage);
-        f.upage++;
-        return;
-      }
-      case 2:
-        // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
-        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) return k.call(3, __wait_on_buffer);
-        f.pc = 3;
-        return;
-      case 3:
-        // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
-        if (k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) return k.call(4, get_request_wait);
-        f.pc = 4;
-        return;
-      case 4:
-        // sync: dio->waiter = current; the bios are not done yet
-        if (f.is_sync) {
-          setEventPending(k, k.current, true);
-          f.pc = 5;
-          return;
-        }
-        f.pc = 5;
-        return;
-      case 5:
-        // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
-        for (let j = 0; j < f.result; j++) k.wr(f.buf + j, fileByte(f.offset + j), 'user byte');
-        k.raiseIrq(IRQ.DIO_DONE, f.iocb, f.result);
-        k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
-        // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
-        if (!f.is_sync) return k.ret(f.result);
-        f.pc = 6;
-        return;
-      case 6:
-        // dio_await_completion: while (dio->bio_list == NULL && atomic_read(&dio->bio_count)) {
-        // set_current_state(TASK_UNINTERRUPTIBLE); ... io_schedule(); }
-        set_current_state(k, TASK_UNINTERRUPTIBLE);
-        f.pc = 7;
-        return;
-      case 7:
-        if (eventPending(k, k.current)) return k.call(6, fnref(io_schedule), -1);
-        f.pc = 8;
-        return;
-      case 8:
-        set_current_state(k, TASK_RUNNING);
-        return k.ret(f.result);
+export function* blockdev_direct_IO(k: Machine, rw: number, iocb: number, buf: number, count: number, offset: number): KGen {
+  void rw;
+  const end = Math.min(offset + count, k.w.fileSize);
+  const bytes = Math.max(0, end - offset);
+  const bad = k.w.ioError ?? [];
+  let err = false;
+  for (let p = Math.floor(offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
+  let result = err ? -EIO : bytes;
+  // dio->is_async = !is_sync_kiocb(iocb);
+  const is_sync = k.kiocb(iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
+  // get_user_pages fails on an unmapped range: -EFAULT
+  const ub0 = userBuf(k, buf);
+  if (!ub0 || buf + count > ub0.base + ub0.len) {
+    result = -EFAULT;
+    return result;
+  }
+  let upage = userPage(k, ub0, buf);
+  const lastpage = userPage(k, ub0, Math.min(buf + count, ub0.base + ub0.len) - 1);
+  yield;
+  // get_user_pages(current, current->mm, user_addr, nr_pages, rw == READ, 0, dio->pages, NULL): fault in each page
+  while (upage <= lastpage) {
+    const ub = userBuf(k, buf)!;
+    if (!userPresent(k, ub, upage)) {
+      yield* handle_mm_fault_g(k, ub.i, upage);
+      continue;
     }
-  },
-);
-
-const blockdev_direct_IO_g = asKGen(blockdev_direct_IO);
+    upage++;
+  }
+  yield;
+  // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
+  if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) yield* __wait_on_buffer_g(k);
+  else yield;
+  // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
+  if (k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) yield* get_request_wait_g(k);
+  else yield;
+  // sync: dio->waiter = current; the bios are not done yet
+  if (is_sync) setEventPending(k, k.current, true);
+  yield;
+  // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
+  for (let j = 0; j < result; j++) k.wr(buf + j, fileByte(offset + j), 'user byte');
+  k.raiseIrq(IRQ.DIO_DONE, iocb, result);
+  k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+  // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
+  if (!is_sync) return result;
+  yield;
+  for (;;) {
+    // dio_await_completion: while (dio->bio_list == NULL && atomic_read(&dio->bio_count)) {
+    // set_current_state(TASK_UNINTERRUPTIBLE); ... io_schedule(); }
+    set_current_state(k, TASK_UNINTERRUPTIBLE);                 yield;
+    if (!eventPending(k, k.current)) break;
+    yield* io_schedule(k, -1);
+  }
+  yield;
+  set_current_state(k, TASK_RUNNING);
+  return result;
+}
 
 /** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
 export function* dio_bio_end_aio(k: Machine, iocb: number, result: number): KGen {
