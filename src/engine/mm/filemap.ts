@@ -20,7 +20,7 @@ import { kfn } from '../fn.ts';
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
@@ -922,79 +922,85 @@ export const do_generic_file_read = do_generic_mapping_read;
  * in this frame (the locals desc_written..desc_error), returning desc.error only if
  * nothing at all was copied. access_ok() on the model's user buffers always passes.
  */
-export const __generic_file_aio_read = kfn(
-  '__generic_file_aio_read',
-  'mm/filemap.c',
-  ['iocb', 'buf', 'count', 'ppos'],
-  ['retval', 'filp', 'pos', 'desc_written', 'desc_count', 'desc_buf', 'desc_error'],
-  (k, f) => {
-    switch (f.pc) {
-      case 0:
-        // count += iv->iov_len; if (unlikely((ssize_t)(count|iv->iov_len) < 0)) return -EINVAL;
-        // if (access_ok(VERIFY_WRITE, iv->iov_base, iv->iov_len)) continue;  (passes)
-        if (f.count < 0) return k.ret(-EINVAL);
-        // struct file *filp = iocb->ki_filp;
-        f.filp = k.kiocb(f.iocb).ki_filp;
-        f.pc = 1;
-        return;
-      case 1:
-        // /* coalesce the iovecs and go direct-to-BIO for O_DIRECT */ if (filp->f_flags & O_DIRECT) {
-        f.pc = k.file(f.filp).f_flags & O_DIRECT ? 2 : 10;
-        return;
-      case 2:
-        // loff_t pos = *ppos, size; retval = 0; if (!count) goto out; /* skip atime */
-        f.retval = 0;
-        if (!f.count) return k.ret(0);
-        f.pos = readPos(k, f.ppos);
-        f.pc = 3;
-        return;
-      case 3:
-        // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
-        if (f.pos < k.w.fileSize) return k.call(4, fnref(generic_file_direct_IO), READ, f.iocb, f.buf, f.count, f.pos);
-        // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
-        return k.ret(f.retval);
-      case 4:
-        f.retval = f.rv;
-        // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
-        if (f.retval >= 0 && k.kiocb(f.iocb).ki_key !== KIOCB_SYNC_KEY) f.retval = -EIOCBQUEUED;
-        f.pc = 5;
-        return;
-      case 5:
-        // if (retval > 0) *ppos = pos + retval; } UPDATE_ATIME(...); goto out;
-        if (f.retval > 0) writePos(k, f.ppos, f.pos + f.retval);
-        return k.ret(f.retval);
-      case 10:
-        // retval = 0; if (count) { for (seg = 0; seg < nr_segs; seg++) { read_descriptor_t desc;
-        f.retval = 0;
-        // desc.written = 0; desc.buf = iov[seg].iov_base; desc.count = iov[seg].iov_len; if (desc.count == 0) continue; desc.error = 0;
-        if (!f.count) return k.ret(0);
-        f.desc_written = 0;
-        f.desc_count = f.count;
-        f.desc_buf = f.buf;
-        f.desc_error = 0;
-        // do_generic_file_read(filp, ppos, &desc, file_read_actor);
-        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), fnptr(file_read_actor));
-      case 11:
-        // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
-        f.retval += f.desc_written;
-        if (!f.retval) f.retval = f.desc_error;
-        // out: return retval;
-        return k.ret(f.retval);
+const do_generic_mapping_read_g = asKGen(do_generic_mapping_read);
+const POINTS___generic_file_aio_read = [{"pc":0,"line":800,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","iocb","pos","ppos"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":806,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","iocb","pos","ppos"],"footprint":{"calls":["k.file"],"fields":[]}},{"pc":3,"line":808,"live":["buf","count","iocb","pos","ppos"],"footprint":{"calls":["readPos"],"fields":[]}},{"pc":4,"line":812,"live":["buf","count","iocb","pos","ppos","retval"],"footprint":{"calls":["generic_file_direct_IO"],"fields":[]}},{"pc":5,"line":816,"live":["iocb","pos","ppos"],"footprint":{"calls":["generic_file_direct_IO","k.kiocb"],"fields":[]}},{"pc":6,"line":819,"live":["pos","ppos","retval"],"footprint":{"calls":["writePos"],"fields":[]}},{"pc":2,"line":808,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","ppos"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":824,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","ppos"],"footprint":{"calls":["addressOf","do_generic_mapping_read_g","fnptr"],"fields":[]}},{"pc":8,"line":836,"live":["desc_error","desc_written","retval"],"footprint":{"calls":[],"fields":[]}}];
+export const __generic_file_aio_read = kfn("__generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","ppos"], ["retval","filp","pos","desc_written","desc_count","desc_buf","desc_error"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      // count += iv->iov_len; if (unlikely((ssize_t)(count|iv->iov_len) < 0)) return -EINVAL;
+      // if (access_ok(VERIFY_WRITE, iv->iov_base, iv->iov_len)) continue;  (passes)
+      if (f.count < 0) return k.ret(-EINVAL);
+      f.retval = 0;
+      // struct file *filp = iocb->ki_filp;
+      f.filp = k.kiocb(f.iocb).ki_filp;
+      k.dead(f.base, [8]); f.pc = 1; return;
     }
-  },
-);
+    case 1: {
+      // /* coalesce the iovecs and go direct-to-BIO for O_DIRECT */ if (filp->f_flags & O_DIRECT) {
+      if (!(k.file(f.filp).f_flags & O_DIRECT)) { f.pc = 2; continue step; }
+      k.dead(f.base, [8,9]); f.pc = 3; return;
+    }
+    case 3: {
+      // loff_t pos = *ppos, size; retval = 0; if (!count) goto out; /* skip atime */
+      f.retval = 0;
+      if (!f.count) return k.ret(0);
+      f.pos = readPos(k, f.ppos);
+      k.dead(f.base, [9]); f.pc = 4; return;
+    }
+    case 4: {
+      // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
+      // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
+      if (!(f.pos < k.w.fileSize)) return k.ret(f.retval);
+      k.call(5, generic_file_direct_IO, READ, f.iocb, f.buf, f.count, f.pos); k.dead(f.base, [5,6,8,9]); return;
+    }
+    case 5: {
+      f.retval = f.rv;
+      // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
+      if (f.retval >= 0 && k.kiocb(f.iocb).ki_key !== KIOCB_SYNC_KEY) f.retval = -EIOCBQUEUED;
+      k.dead(f.base, [4,5,6,9]); f.pc = 6; return;
+    }
+    case 6: {
+      // if (retval > 0) *ppos = pos + retval; } UPDATE_ATIME(...); goto out;
+      if (f.retval > 0) writePos(k, f.ppos, f.pos + f.retval);
+      return k.ret(f.retval);
+    }
+    case 2: {
+      k.dead(f.base, [4,8,10]); f.pc = 7; return;
+    }
+    case 7: {
+      // retval = 0; if (count) { for (seg = 0; seg < nr_segs; seg++) { read_descriptor_t desc;
+      f.retval = 0;
+      // desc.written = 0; desc.buf = iov[seg].iov_base; desc.count = iov[seg].iov_len; if (desc.count == 0) continue; desc.error = 0;
+      if (!f.count) return k.ret(0);
+      f.desc_written = 0;
+      f.desc_count = f.count;
+      f.desc_buf = f.buf;
+      f.desc_error = 0;
+      // (the read_descriptor_t is these four consecutive frame words)
+      void [(f.base + 12), (f.base + 13), (f.base + 14)];
+      // do_generic_file_read(filp, ppos, &desc, file_read_actor);
+      k.call(8, do_generic_mapping_read_g, f.filp, f.ppos, (f.base + 11), file_read_actor.id); k.dead(f.base, [4,5,6,7,9,10]); return;
+    }
+    case 8: {
+      // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
+      f.retval += f.desc_written;
+      if (!f.retval) f.retval = f.desc_error;
+      // out: return retval;
+      return k.ret(f.retval);
+    }
+  }
+}, POINTS___generic_file_aio_read);
 
 /**
  * generic_file_aio_read(iocb, buf, count, pos) (mm/filemap.c): BUG_ON(iocb->ki_pos != pos);
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
-const __generic_file_aio_read_g = asKGen(__generic_file_aio_read);
-const POINTS_generic_file_aio_read = [{"pc":0,"line":866,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read_g","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":868,"live":[],"footprint":{"calls":["__generic_file_aio_read_g"],"fields":[]}}];
+const POINTS_generic_file_aio_read = [{"pc":0,"line":848,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":850,"live":[],"footprint":{"calls":["__generic_file_aio_read"],"fields":[]}}];
 export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","pos"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      k.call(1, __generic_file_aio_read_g, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); k.dead(f.base, [4,5,6,7]); return;
+      k.call(1, __generic_file_aio_read, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); k.dead(f.base, [4,5,6,7]); return;
     }
     case 1: {
       return k.ret(f.rv);
@@ -1008,7 +1014,7 @@ export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c"
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-const POINTS_generic_file_read = [{"pc":0,"line":877,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":884,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read_g","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":888,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read_g","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":890,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":890,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":891,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_generic_file_read = [{"pc":0,"line":859,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":866,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":870,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":872,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":872,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":873,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp","buf","count","ppos"], ["kiocb","ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1025,7 +1031,7 @@ export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp
       // [aioread.patch] BUG_ON(current->iocb != NULL);
       if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
       // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
-      k.call(2, __generic_file_aio_read_g, f.kiocb, f.buf, f.count, f.ppos); k.dead(f.base, [4,5,6,7,9]); return;
+      k.call(2, __generic_file_aio_read, f.kiocb, f.buf, f.count, f.ppos); k.dead(f.base, [4,5,6,7,9]); return;
     }
     case 2: {
       f.ret = f.rv;
@@ -1055,7 +1061,7 @@ export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp
  * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
  * (ext2_direct_IO -> blockdev_direct_IO).
  */
-const POINTS_generic_file_direct_IO = [{"pc":0,"line":905,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO","k.panic"],"fields":[]}},{"pc":1,"line":908,"live":[],"footprint":{"calls":["blockdev_direct_IO"],"fields":[]}}];
+const POINTS_generic_file_direct_IO = [{"pc":0,"line":887,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO","k.panic"],"fields":[]}},{"pc":1,"line":890,"live":[],"footprint":{"calls":["blockdev_direct_IO"],"fields":[]}}];
 export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.c", ["rw","iocb","buf","count","offset"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1081,7 +1087,7 @@ export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.
  * sleeps until that completion wakes the task (dio->waiter).
  @c fs/direct-io.c
  */
-const POINTS_blockdev_direct_IO = [{"pc":0,"line":923,"live":["buf","count","iocb","lastpage","offset","rw","upage"],"footprint":{"calls":["k.kiocb","userBuf","userPage"],"fields":[]}},{"pc":2,"line":943,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":["handle_mm_fault_g","userBuf","userPresent"],"fields":[]}},{"pc":5,"line":946,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":945,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":943,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":951,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce"],"fields":[]}},{"pc":7,"line":954,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":953,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fsOnce","get_request_wait_g"],"fields":[]}},{"pc":11,"line":957,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":956,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":15,"line":960,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fileByte","k.g","k.raiseIrq","k.setG","k.wr"],"fields":[]}},{"pc":17,"line":968,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":20,"line":971,"live":["result"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":18,"line":968,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":968,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":22,"line":975,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}}];
+const POINTS_blockdev_direct_IO = [{"pc":0,"line":905,"live":["buf","count","iocb","lastpage","offset","rw","upage"],"footprint":{"calls":["k.kiocb","userBuf","userPage"],"fields":[]}},{"pc":2,"line":925,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":["handle_mm_fault_g","userBuf","userPresent"],"fields":[]}},{"pc":5,"line":928,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":927,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":925,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":933,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce"],"fields":[]}},{"pc":7,"line":936,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":935,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fsOnce","get_request_wait_g"],"fields":[]}},{"pc":11,"line":939,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":938,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":15,"line":942,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fileByte","k.g","k.raiseIrq","k.setG","k.wr"],"fields":[]}},{"pc":17,"line":950,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":20,"line":953,"live":["result"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":18,"line":950,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":950,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":22,"line":957,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}}];
 export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["rw","iocb","buf","count","offset"], ["result","is_sync","upage","lastpage"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1174,7 +1180,7 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
 }, POINTS_blockdev_direct_IO);
 
 /** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
-const POINTS_dio_bio_end_aio = [{"pc":0,"line":981,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":983,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_dio_bio_end_aio = [{"pc":0,"line":963,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":965,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1188,7 +1194,7 @@ export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb",
 }, POINTS_dio_bio_end_aio);
 
 /** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) @c fs/direct-io.c */
-const POINTS_dio_bio_end_io = [{"pc":0,"line":988,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":990,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":991,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
+const POINTS_dio_bio_end_io = [{"pc":0,"line":970,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":972,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":973,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
 export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], ["task"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1213,7 +1219,7 @@ export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], 
  * for an async kiocb, dio_bio_end_io for a sync one).
  @c fs/bio.c
  */
-const POINTS_bio_endio = [{"pc":0,"line":1002,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":1006,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":1005,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_bio_endio = [{"pc":0,"line":984,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":988,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":987,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const bio_endio = kfn("bio_endio", "fs/bio.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1241,7 +1247,7 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
-const POINTS_down = [{"pc":0,"line":1020,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1027,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1033,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1035,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1033,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1033,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1043,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1045,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_down = [{"pc":0,"line":1002,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1009,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1015,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1017,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1015,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1015,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1025,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1027,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1290,7 +1296,7 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
 }, POINTS_down);
 
 /** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
-const POINTS_up = [{"pc":0,"line":1051,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1054,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1057,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_up = [{"pc":0,"line":1033,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1036,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1039,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1318,7 +1324,7 @@ export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) 
  * (The page_cache_get + pagevec_add of a new page cancel out: the page ends with
  * the caller's reference and the cache's, as in add_to_page_cache_lru.)
  */
-const POINTS___grab_cache_page = [{"pc":0,"line":1069,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1072,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1074,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1082,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1075,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1089,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1088,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1093,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1072,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1072,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___grab_cache_page = [{"pc":0,"line":1051,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1054,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1056,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1064,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1057,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1071,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1070,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1075,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1054,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1054,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["index","cachedp"], ["page"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1515,7 +1521,7 @@ export const generic_file_aio_write_nolock = kfn(
  * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
  */
 const generic_file_aio_write_nolock_g = asKGen(generic_file_aio_write_nolock);
-const POINTS_generic_file_aio_write = [{"pc":0,"line":1243,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1245,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock_g"],"fields":[]}},{"pc":2,"line":1246,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock_g","up"],"fields":[]}},{"pc":3,"line":1247,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_generic_file_aio_write = [{"pc":0,"line":1225,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1227,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock_g"],"fields":[]}},{"pc":2,"line":1228,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock_g","up"],"fields":[]}},{"pc":3,"line":1229,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
 export const generic_file_aio_write = kfn("generic_file_aio_write", "mm/filemap.c", ["iocb","buf","count","pos"], ["err"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {

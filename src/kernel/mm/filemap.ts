@@ -17,7 +17,7 @@
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
@@ -796,76 +796,58 @@ export const do_generic_file_read = do_generic_mapping_read;
  * in this frame (the locals desc_written..desc_error), returning desc.error only if
  * nothing at all was copied. access_ok() on the model's user buffers always passes.
  */
-export const __generic_file_aio_read = kfn(
-  '__generic_file_aio_read',
-  'mm/filemap.c',
-  ['iocb', 'buf', 'count', 'ppos'],
-  ['retval', 'filp', 'pos', 'desc_written', 'desc_count', 'desc_buf', 'desc_error'],
-  (k, f) => {
-    switch (f.pc) {
-      case 0:
-        // count += iv->iov_len; if (unlikely((ssize_t)(count|iv->iov_len) < 0)) return -EINVAL;
-        // if (access_ok(VERIFY_WRITE, iv->iov_base, iv->iov_len)) continue;  (passes)
-        if (f.count < 0) return k.ret(-EINVAL);
-        // struct file *filp = iocb->ki_filp;
-        f.filp = k.kiocb(f.iocb).ki_filp;
-        f.pc = 1;
-        return;
-      case 1:
-        // /* coalesce the iovecs and go direct-to-BIO for O_DIRECT */ if (filp->f_flags & O_DIRECT) {
-        f.pc = k.file(f.filp).f_flags & O_DIRECT ? 2 : 10;
-        return;
-      case 2:
-        // loff_t pos = *ppos, size; retval = 0; if (!count) goto out; /* skip atime */
-        f.retval = 0;
-        if (!f.count) return k.ret(0);
-        f.pos = readPos(k, f.ppos);
-        f.pc = 3;
-        return;
-      case 3:
-        // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
-        if (f.pos < k.w.fileSize) return k.call(4, fnref(generic_file_direct_IO), READ, f.iocb, f.buf, f.count, f.pos);
-        // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
-        return k.ret(f.retval);
-      case 4:
-        f.retval = f.rv;
-        // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
-        if (f.retval >= 0 && k.kiocb(f.iocb).ki_key !== KIOCB_SYNC_KEY) f.retval = -EIOCBQUEUED;
-        f.pc = 5;
-        return;
-      case 5:
-        // if (retval > 0) *ppos = pos + retval; } UPDATE_ATIME(...); goto out;
-        if (f.retval > 0) writePos(k, f.ppos, f.pos + f.retval);
-        return k.ret(f.retval);
-      case 10:
-        // retval = 0; if (count) { for (seg = 0; seg < nr_segs; seg++) { read_descriptor_t desc;
-        f.retval = 0;
-        // desc.written = 0; desc.buf = iov[seg].iov_base; desc.count = iov[seg].iov_len; if (desc.count == 0) continue; desc.error = 0;
-        if (!f.count) return k.ret(0);
-        f.desc_written = 0;
-        f.desc_count = f.count;
-        f.desc_buf = f.buf;
-        f.desc_error = 0;
-        // do_generic_file_read(filp, ppos, &desc, file_read_actor);
-        return k.call(11, do_generic_mapping_read, f.filp, f.ppos, localAddr(__generic_file_aio_read, f, 'desc_written'), fnptr(file_read_actor));
-      case 11:
-        // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
-        f.retval += f.desc_written;
-        if (!f.retval) f.retval = f.desc_error;
-        // out: return retval;
-        return k.ret(f.retval);
-    }
-  },
-);
+const do_generic_mapping_read_g = asKGen(do_generic_mapping_read);
+export function* __generic_file_aio_read(k: Machine, iocb: number, buf: number, count: number, ppos: number): KGen {
+  // count += iv->iov_len; if (unlikely((ssize_t)(count|iv->iov_len) < 0)) return -EINVAL;
+  // if (access_ok(VERIFY_WRITE, iv->iov_base, iv->iov_len)) continue;  (passes)
+  if (count < 0) return -EINVAL;
+  let retval = 0;
+  // struct file *filp = iocb->ki_filp;
+  const filp = k.kiocb(iocb).ki_filp;                           yield;
+  // /* coalesce the iovecs and go direct-to-BIO for O_DIRECT */ if (filp->f_flags & O_DIRECT) {
+  if (k.file(filp).f_flags & O_DIRECT) {                        yield;
+    // loff_t pos = *ppos, size; retval = 0; if (!count) goto out; /* skip atime */
+    retval = 0;
+    if (!count) return 0;
+    const pos = readPos(k, ppos);                               yield;
+    // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
+    // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
+    if (!(pos < k.w.fileSize)) return retval;
+    retval = yield* generic_file_direct_IO(k, READ, iocb, buf, count, pos);
+    // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
+    if (retval >= 0 && k.kiocb(iocb).ki_key !== KIOCB_SYNC_KEY) retval = -EIOCBQUEUED;
+    yield;
+    // if (retval > 0) *ppos = pos + retval; } UPDATE_ATIME(...); goto out;
+    if (retval > 0) writePos(k, ppos, pos + retval);
+    return retval;
+  }
+  yield;
+  // retval = 0; if (count) { for (seg = 0; seg < nr_segs; seg++) { read_descriptor_t desc;
+  retval = 0;
+  // desc.written = 0; desc.buf = iov[seg].iov_base; desc.count = iov[seg].iov_len; if (desc.count == 0) continue; desc.error = 0;
+  if (!count) return 0;
+  const desc_written = 0;
+  const desc_count = count;
+  const desc_buf = buf;
+  const desc_error = 0;
+  // (the read_descriptor_t is these four consecutive frame words)
+  void [addressOf(desc_count), addressOf(desc_buf), addressOf(desc_error)];
+  // do_generic_file_read(filp, ppos, &desc, file_read_actor);
+  yield* do_generic_mapping_read_g(k, filp, ppos, addressOf(desc_written), fnptr(file_read_actor));
+  // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
+  retval += desc_written;
+  if (!retval) retval = desc_error;
+  // out: return retval;
+  return retval;
+}
 
 /**
  * generic_file_aio_read(iocb, buf, count, pos) (mm/filemap.c): BUG_ON(iocb->ki_pos != pos);
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
-const __generic_file_aio_read_g = asKGen(__generic_file_aio_read);
 export function* generic_file_aio_read(k: Machine, iocb: number, buf: number, count: number, pos: number): KGen {
   k.BUG_ON(k.kiocb(iocb).ki_pos !== pos, 'iocb->ki_pos != pos');
-  return yield* __generic_file_aio_read_g(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
+  return yield* __generic_file_aio_read(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
 }
 
 /**
@@ -885,7 +867,7 @@ export function* generic_file_read(k: Machine, filp: number, buf: number, count:
   // [aioread.patch] BUG_ON(current->iocb != NULL);
   if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
   // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
-  let ret = yield* __generic_file_aio_read_g(k, kiocb, buf, count, ppos);
+  let ret = yield* __generic_file_aio_read(k, kiocb, buf, count, ppos);
   // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
   if (ret === -EIOCBQUEUED) ret = yield* call_ptr(k, fnptr(wait_on_sync_kiocb), kiocb);
   yield;
