@@ -47,6 +47,8 @@ import {
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
 const lock_page_g = asKGen(lock_page);
+const unlock_page_g = asKGen(unlock_page);
+const balance_dirty_pages_g = asKGen(balance_dirty_pages);
 const __wait_on_buffer_g = asKGen(__wait_on_buffer);
 const get_request_wait_g = asKGen(get_request_wait);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
@@ -147,7 +149,7 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-const POINTS_aio_schedule = [{"pc":0,"line":147,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":150,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_schedule = [{"pc":0,"line":149,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":152,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -167,7 +169,7 @@ export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":160,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":176,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":176,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":176,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":198,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":200,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":162,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":180,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":185,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":188,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":178,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":178,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":200,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":202,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -243,7 +245,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-const POINTS___aio_lock_page = [{"pc":0,"line":212,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":228,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":236,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":239,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":244,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":228,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":228,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":254,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":256,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___aio_lock_page = [{"pc":0,"line":214,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":230,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":238,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":243,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":246,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":230,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":230,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":256,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":258,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], ["wqh","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -321,7 +323,7 @@ export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], 
  * [aioread.patch] aio_lock_page(page) (include/linux/pagemap.h): TestSetPageLocked(page) ? __aio_lock_page(page) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_lock_page = [{"pc":0,"line":267,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":273,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
+const POINTS_aio_lock_page = [{"pc":0,"line":269,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__aio_lock_page","pageEvent"],"fields":[]}},{"pc":1,"line":275,"live":[],"footprint":{"calls":["__aio_lock_page"],"fields":[]}}];
 export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -342,7 +344,7 @@ export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["p
  * [aioread.patch] aio_wait_on_page_locked(page) (include/linux/pagemap.h): PageLocked(page) ? aio_wait_on_page_bit(page, PG_locked) : 0
  * @c include/linux/pagemap.h
  */
-const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":280,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":282,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
+const POINTS_aio_wait_on_page_locked = [{"pc":0,"line":282,"live":["page"],"footprint":{"calls":["PageLocked","aio_wait_on_page_bit"],"fields":[]}},{"pc":1,"line":284,"live":[],"footprint":{"calls":["aio_wait_on_page_bit"],"fields":[]}}];
 export const aio_wait_on_page_locked = kfn("aio_wait_on_page_locked", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -495,6 +497,7 @@ function faultInKfn(name: string, write: boolean) {
 export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
 export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
 const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
+const fault_in_pages_readable_g = asKGen(fault_in_pages_readable);
 
 /**
  * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
@@ -507,7 +510,7 @@ const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
  * too") and the copy goes on. An address outside the user buffers stops it short.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_to_user = [{"pc":0,"line":437,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":439,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":462,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":465,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":439,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":439,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_to_user = [{"pc":0,"line":440,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":442,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":465,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":468,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":442,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":442,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h", ["to","page","offset","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -562,7 +565,7 @@ export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h"
  * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_from_user = [{"pc":0,"line":477,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":481,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":499,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":502,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":481,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":481,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_from_user = [{"pc":0,"line":480,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":484,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":502,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":505,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":484,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":484,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uaccess.h", ["page","offset","from","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -613,7 +616,7 @@ export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uacces
  * prefault the destination, try an atomic-kmap copy, fall back to a sleeping copy;
  * a partial copy sets desc->error = -EFAULT. Returns the bytes copied.
  */
-const POINTS_file_read_actor = [{"pc":0,"line":513,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":519,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":524,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":525,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":528,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":533,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":531,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":522,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":539,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":521,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
+const POINTS_file_read_actor = [{"pc":0,"line":516,"live":["desc","offset","page","size"],"footprint":{"calls":["fault_in_pages_writeable_g","rdDesc"],"fields":[]}},{"pc":1,"line":522,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user","aioRetryCode","fault_in_pages_writeable_g","wrDesc"],"fields":[]}},{"pc":5,"line":527,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":6,"line":528,"live":["buf","count","desc","left","offset","page","size"],"footprint":{"calls":["__copy_to_user","rdDesc","wrDesc"],"fields":[]}},{"pc":3,"line":531,"live":["buf","count","desc","fault","offset","page","size"],"footprint":{"calls":["aioRetryCode","wrDesc"],"fields":[]}},{"pc":8,"line":536,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}},{"pc":7,"line":534,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":525,"live":["buf","count","desc","offset","page","size"],"footprint":{"calls":["__copy_to_user"],"fields":[]}},{"pc":10,"line":542,"live":["count","desc","size"],"footprint":{"calls":["__copy_to_user","aioEventOutstanding","aioRetryCode","wrDesc"],"fields":[]}},{"pc":2,"line":524,"live":["count","desc","size"],"footprint":{"calls":["rdDesc","wrDesc"],"fields":[]}}];
 export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","page","offset","size"], ["count","buf","fault","left"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -923,7 +926,7 @@ export const do_generic_file_read = do_generic_mapping_read;
  * nothing at all was copied. access_ok() on the model's user buffers always passes.
  */
 const do_generic_mapping_read_g = asKGen(do_generic_mapping_read);
-const POINTS___generic_file_aio_read = [{"pc":0,"line":800,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","iocb","pos","ppos"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":806,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","iocb","pos","ppos"],"footprint":{"calls":["k.file"],"fields":[]}},{"pc":3,"line":808,"live":["buf","count","iocb","pos","ppos"],"footprint":{"calls":["readPos"],"fields":[]}},{"pc":4,"line":812,"live":["buf","count","iocb","pos","ppos","retval"],"footprint":{"calls":["generic_file_direct_IO"],"fields":[]}},{"pc":5,"line":816,"live":["iocb","pos","ppos"],"footprint":{"calls":["generic_file_direct_IO","k.kiocb"],"fields":[]}},{"pc":6,"line":819,"live":["pos","ppos","retval"],"footprint":{"calls":["writePos"],"fields":[]}},{"pc":2,"line":808,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","ppos"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":824,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","ppos"],"footprint":{"calls":["addressOf","do_generic_mapping_read_g","fnptr"],"fields":[]}},{"pc":8,"line":836,"live":["desc_error","desc_written","retval"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___generic_file_aio_read = [{"pc":0,"line":803,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","iocb","pos","ppos"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":809,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","iocb","pos","ppos"],"footprint":{"calls":["k.file"],"fields":[]}},{"pc":3,"line":811,"live":["buf","count","iocb","pos","ppos"],"footprint":{"calls":["readPos"],"fields":[]}},{"pc":4,"line":815,"live":["buf","count","iocb","pos","ppos","retval"],"footprint":{"calls":["generic_file_direct_IO"],"fields":[]}},{"pc":5,"line":819,"live":["iocb","pos","ppos"],"footprint":{"calls":["generic_file_direct_IO","k.kiocb"],"fields":[]}},{"pc":6,"line":822,"live":["pos","ppos","retval"],"footprint":{"calls":["writePos"],"fields":[]}},{"pc":2,"line":811,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","ppos"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":827,"live":["buf","count","desc_buf","desc_count","desc_error","desc_written","filp","ppos"],"footprint":{"calls":["addressOf","do_generic_mapping_read_g","fnptr"],"fields":[]}},{"pc":8,"line":839,"live":["desc_error","desc_written","retval"],"footprint":{"calls":[],"fields":[]}}];
 export const __generic_file_aio_read = kfn("__generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","ppos"], ["retval","filp","pos","desc_written","desc_count","desc_buf","desc_error"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -995,7 +998,7 @@ export const __generic_file_aio_read = kfn("__generic_file_aio_read", "mm/filema
  * generic_file_aio_read(iocb, buf, count, pos) (mm/filemap.c): BUG_ON(iocb->ki_pos != pos);
  * return __generic_file_aio_read(iocb, &local_iov, 1, &iocb->ki_pos);
  */
-const POINTS_generic_file_aio_read = [{"pc":0,"line":848,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":850,"live":[],"footprint":{"calls":["__generic_file_aio_read"],"fields":[]}}];
+const POINTS_generic_file_aio_read = [{"pc":0,"line":851,"live":["buf","count","iocb","pos"],"footprint":{"calls":["__generic_file_aio_read","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":853,"live":[],"footprint":{"calls":["__generic_file_aio_read"],"fields":[]}}];
 export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c", ["iocb","buf","count","pos"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1014,7 +1017,7 @@ export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c"
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-const POINTS_generic_file_read = [{"pc":0,"line":859,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":866,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":870,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":872,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":872,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":873,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_generic_file_read = [{"pc":0,"line":862,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":869,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":873,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":875,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":875,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":876,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp","buf","count","ppos"], ["kiocb","ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1061,7 +1064,7 @@ export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp
  * for -- then retval = mapping->a_ops->direct_IO(rw, iocb, iov, offset, nr_segs)
  * (ext2_direct_IO -> blockdev_direct_IO).
  */
-const POINTS_generic_file_direct_IO = [{"pc":0,"line":887,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO","k.panic"],"fields":[]}},{"pc":1,"line":890,"live":[],"footprint":{"calls":["blockdev_direct_IO"],"fields":[]}}];
+const POINTS_generic_file_direct_IO = [{"pc":0,"line":890,"live":["buf","count","iocb","offset","rw"],"footprint":{"calls":["blockdev_direct_IO","k.panic"],"fields":[]}},{"pc":1,"line":893,"live":[],"footprint":{"calls":["blockdev_direct_IO"],"fields":[]}}];
 export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.c", ["rw","iocb","buf","count","offset"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1087,7 +1090,7 @@ export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.
  * sleeps until that completion wakes the task (dio->waiter).
  @c fs/direct-io.c
  */
-const POINTS_blockdev_direct_IO = [{"pc":0,"line":905,"live":["buf","count","iocb","lastpage","offset","rw","upage"],"footprint":{"calls":["k.kiocb","userBuf","userPage"],"fields":[]}},{"pc":2,"line":925,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":["handle_mm_fault_g","userBuf","userPresent"],"fields":[]}},{"pc":5,"line":928,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":927,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":925,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":933,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce"],"fields":[]}},{"pc":7,"line":936,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":935,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fsOnce","get_request_wait_g"],"fields":[]}},{"pc":11,"line":939,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":938,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":15,"line":942,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fileByte","k.g","k.raiseIrq","k.setG","k.wr"],"fields":[]}},{"pc":17,"line":950,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":20,"line":953,"live":["result"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":18,"line":950,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":950,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":22,"line":957,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}}];
+const POINTS_blockdev_direct_IO = [{"pc":0,"line":908,"live":["buf","count","iocb","lastpage","offset","rw","upage"],"footprint":{"calls":["k.kiocb","userBuf","userPage"],"fields":[]}},{"pc":2,"line":928,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":["handle_mm_fault_g","userBuf","userPresent"],"fields":[]}},{"pc":5,"line":931,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":930,"live":["buf","iocb","is_sync","lastpage","offset","result","upage"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":928,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":6,"line":936,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce"],"fields":[]}},{"pc":7,"line":939,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":938,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fsOnce","get_request_wait_g"],"fields":[]}},{"pc":11,"line":942,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":941,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":15,"line":945,"live":["buf","iocb","is_sync","offset","result"],"footprint":{"calls":["fileByte","k.g","k.raiseIrq","k.setG","k.wr"],"fields":[]}},{"pc":17,"line":953,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":20,"line":956,"live":["result"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":18,"line":953,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":953,"live":["result"],"footprint":{"calls":[],"fields":[]}},{"pc":22,"line":960,"live":["result"],"footprint":{"calls":["set_current_state"],"fields":[]}}];
 export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["rw","iocb","buf","count","offset"], ["result","is_sync","upage","lastpage"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1180,7 +1183,7 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
 }, POINTS_blockdev_direct_IO);
 
 /** dio_bio_end_aio (fs/direct-io.c): the last bio of an async request: dio_complete; aio_complete(dio->iocb, dio->result, 0) @c fs/direct-io.c */
-const POINTS_dio_bio_end_aio = [{"pc":0,"line":963,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":965,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_dio_bio_end_aio = [{"pc":0,"line":966,"live":["iocb","result"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":1,"line":968,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1194,7 +1197,7 @@ export const dio_bio_end_aio = kfn("dio_bio_end_aio", "fs/direct-io.c", ["iocb",
 }, POINTS_dio_bio_end_aio);
 
 /** dio_bio_end_io (fs/direct-io.c): a sync request's bio is done: wake_up_process(dio->waiter) @c fs/direct-io.c */
-const POINTS_dio_bio_end_io = [{"pc":0,"line":970,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":972,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":973,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
+const POINTS_dio_bio_end_io = [{"pc":0,"line":973,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}},{"pc":1,"line":975,"live":["task"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":2,"line":976,"live":["task"],"footprint":{"calls":["wake_up_process"],"fields":[]}}];
 export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], ["task"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1219,7 +1222,7 @@ export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], 
  * for an async kiocb, dio_bio_end_io for a sync one).
  @c fs/bio.c
  */
-const POINTS_bio_endio = [{"pc":0,"line":984,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":988,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":987,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_bio_endio = [{"pc":0,"line":987,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":991,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":990,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const bio_endio = kfn("bio_endio", "fs/bio.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1247,7 +1250,7 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
-const POINTS_down = [{"pc":0,"line":1002,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1009,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1015,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1017,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1015,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1015,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1025,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1027,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_down = [{"pc":0,"line":1005,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1012,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":1018,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":1020,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":1018,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1018,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":1028,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":1030,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1296,7 +1299,7 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
 }, POINTS_down);
 
 /** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
-const POINTS_up = [{"pc":0,"line":1033,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1036,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1039,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_up = [{"pc":0,"line":1036,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1039,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1042,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1324,7 +1327,7 @@ export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) 
  * (The page_cache_get + pagevec_add of a new page cancel out: the page ends with
  * the caller's reference and the cache's, as in add_to_page_cache_lru.)
  */
-const POINTS___grab_cache_page = [{"pc":0,"line":1051,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1054,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1056,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1064,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1057,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1071,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1070,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1075,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1054,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1054,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___grab_cache_page = [{"pc":0,"line":1054,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":1,"line":1057,"live":["cachedp","index"],"footprint":{"calls":["find_get_page"],"fields":[]}},{"pc":4,"line":1059,"live":["cachedp","index","page"],"footprint":{"calls":["TestSetPageLocked","k.rd","lock_page_g","pageEvent","page_cache_alloc_g"],"fields":[]}},{"pc":6,"line":1067,"live":["page"],"footprint":{"calls":["k.page","k.panic"],"fields":[]}},{"pc":5,"line":1060,"live":["cachedp","index"],"footprint":{"calls":["k.rd","page_cache_alloc_g"],"fields":[]}},{"pc":8,"line":1074,"live":["cachedp","index"],"footprint":{"calls":["k.wr","page_cache_alloc_g"],"fields":[]}},{"pc":7,"line":1073,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":1078,"live":["cachedp","index"],"footprint":{"calls":["add_to_page_cache_lru","k.rd","k.wr"],"fields":[]}},{"pc":2,"line":1057,"live":["cachedp","index"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":1057,"live":[],"footprint":{"calls":[],"fields":[]}}];
 export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["index","cachedp"], ["page"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1393,135 +1396,172 @@ export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["inde
  * model's file are not materialised (i_size is fixed): their bytes count as written.
  * Not modelled: generic_write_checks, remove_suid, inode_update_time's journalling.
  */
-export const generic_file_aio_write_nolock = kfn(
-  'generic_file_aio_write_nolock',
-  'mm/filemap.c',
-  ['iocb', 'buf', 'count', 'ppos'],
-  ['pos', 'written', 'status', 'index', 'bytes', 'page', 'cached_page', 'copied'],
-  (k, f) => {
-    const PS = k.w.pageSize;
-    switch (f.pc) {
-      case 0:
-        // pos = *ppos; written = 0; status = 0; struct page *cached_page = NULL;
-        f.pos = readPos(k, f.ppos);
-        f.written = 0;
-        f.status = 0;
-        f.cached_page = 0;
-        // if (count == 0) goto out;
-        if (f.count <= 0) return k.ret(f.count < 0 ? -EINVAL : 0);
-        f.pc = 1;
-        return;
-      case 1: {
-        // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
-        // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
-        f.index = Math.floor(f.pos / PS);
-        const offset = f.pos % PS;
-        f.bytes = Math.min(PS - offset, f.count - f.written);
-        if (f.index >= k.A.pages.length) {
-          f.written += f.bytes;
-          f.pos += f.bytes;
-          f.pc = 11;
-          return;
-        }
-        // fault_in_pages_readable(buf, bytes);
-        return k.call(2, fault_in_pages_readable, f.buf + f.written, f.bytes);
-      }
-      case 2:
-        // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
-        if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
-          f.status = f.rv;
-          f.pc = 12;
-          return;
-        }
-        // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
-        return k.call(3, fnref(__grab_cache_page), f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
-      case 3:
-        f.page = f.rv;
-        // if (!page) { status = -ENOMEM; break; }
-        if (!f.page) {
-          f.status = -ENOMEM;
-          f.pc = 12;
-          return;
-        }
-        // status = a_ops->prepare_write(file, page, offset, offset+bytes): block_prepare_write -> ext2_get_block
-        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) return k.call(4, __wait_on_buffer);
-        f.pc = 4;
-        return;
-      case 4:
-        // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
-        // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
-        return k.call(5, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
-      case 5:
-        // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
-        if (f.rv !== 0) return k.call(6, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
-        f.pc = 6;
-        return;
-      case 6:
-        // return bytes - left;
-        f.copied = f.bytes - f.rv;
-        f.pc = 7;
-        return;
-      case 7:
-        // flush_dcache_page(page); status = a_ops->commit_write(file, page, offset, offset+bytes): SetPageUptodate(page)
-        SetPageUptodate(k, f.page);
-        f.status = 0;
-        // if (likely(copied > 0)) { if (!status) status = copied; if (status >= 0) { written += status; count -= status; pos += status; buf += status; } }
-        if (f.copied > 0) {
-          f.status = f.copied;
-          f.written += f.status;
-          f.pos += f.status;
-        }
-        // if (unlikely(copied != bytes)) if (status >= 0) status = -EFAULT;
-        // [proposed: asyncBlockingPoints] (-EIOCBRETRY when a fault queued an async page-in)
-        if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT;
-        f.pc = 8;
-        return;
-      case 8:
-        // unlock_page(page);
-        return k.call(9, unlock_page, f.page);
-      case 9:
-        // mark_page_accessed(page); page_cache_release(page);
-        page_cache_release(k, f.page);
-        // if (status < 0) break;
-        f.pc = f.status < 0 ? 12 : 10;
-        return;
-      case 10:
-        // balance_dirty_pages_ratelimited(mapping);
-        // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
-        if (k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) return k.call(k.v.asyncBlockingPoints ? 13 : 11, balance_dirty_pages);
-        f.pc = 11;
-        return;
-      case 13:
-        // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
-        // the bytes written so far are the result and the retry writes the rest
-        if (f.rv === aioRetryCode(k)) {
-          f.status = f.rv;
-          f.pc = 12;
-          return;
-        }
-        f.pc = 11;
-        return;
-      case 11:
-        // cond_resched(); } while (count);
-        f.pc = f.written < f.count ? 1 : 12;
-        return;
-      case 12:
-        // *ppos = pos; if (cached_page) page_cache_release(cached_page);
-        writePos(k, f.ppos, f.pos);
-        if (f.cached_page) releaseSparePage(f.cached_page);
-        // out: return written ? written : status;
-        return k.ret(f.written ? f.written : f.status);
+const POINTS_generic_file_aio_write_nolock = [{"pc":0,"line":1100,"live":["buf","count","iocb","ppos"],"footprint":{"calls":["readPos"],"fields":[]}},{"pc":3,"line":1115,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":["fault_in_pages_readable_g"],"fields":[]}},{"pc":6,"line":1124,"live":["buf","bytes","cached_page","count","index","pos","ppos","status","written"],"footprint":{"calls":["fault_in_pages_readable_g"],"fields":[]}},{"pc":9,"line":1126,"live":["buf","bytes","cached_page","count","index","pos","ppos","status","written"],"footprint":{"calls":["__grab_cache_page","addressOf","aioRetryCode","fault_in_pages_readable_g"],"fields":[]}},{"pc":11,"line":1129,"live":["buf","bytes","cached_page","count","index","pos","ppos","status","written"],"footprint":{"calls":["__grab_cache_page","addressOf","releaseSparePage","writePos"],"fields":[]}},{"pc":10,"line":1128,"live":["buf","bytes","cached_page","count","index","pos","ppos","status","written"],"footprint":{"calls":["__grab_cache_page","addressOf"],"fields":[]}},{"pc":12,"line":1133,"live":["buf","bytes","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":["__grab_cache_page","__wait_on_buffer_g","addressOf","fsOnce"],"fields":[]}},{"pc":14,"line":1136,"live":["buf","bytes","cached_page","count","page","pos","ppos","status","written"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce","releaseSparePage","writePos"],"fields":[]}},{"pc":13,"line":1135,"live":["buf","bytes","cached_page","count","page","pos","ppos","written"],"footprint":{"calls":["__wait_on_buffer_g","fsOnce"],"fields":[]}},{"pc":15,"line":1141,"live":["buf","bytes","cached_page","count","page","pos","ppos","written"],"footprint":{"calls":[],"fields":[]}},{"pc":16,"line":1140,"live":["buf","bytes","cached_page","count","page","pos","ppos","written"],"footprint":{"calls":["__copy_from_user"],"fields":[]}},{"pc":19,"line":1144,"live":["buf","bytes","cached_page","count","page","pos","ppos","written"],"footprint":{"calls":["__copy_from_user"],"fields":[]}},{"pc":22,"line":1146,"live":["buf","bytes","cached_page","count","page","pos","ppos","written"],"footprint":{"calls":["__copy_from_user"],"fields":[]}},{"pc":20,"line":1147,"live":["buf","bytes","cached_page","copied","count","page","pos","ppos","written"],"footprint":{"calls":[],"fields":[]}},{"pc":21,"line":1146,"live":["buf","bytes","cached_page","copied","count","page","pos","ppos","written"],"footprint":{"calls":[],"fields":[]}},{"pc":24,"line":1149,"live":["buf","bytes","cached_page","copied","count","page","pos","ppos","written"],"footprint":{"calls":["SetPageUptodate","aioEventOutstanding","aioRetryCode"],"fields":[]}},{"pc":25,"line":1162,"live":["buf","cached_page","count","page","pos","ppos","status","written"],"footprint":{"calls":["unlock_page_g"],"fields":[]}},{"pc":26,"line":1164,"live":["buf","cached_page","count","page","pos","ppos","status","written"],"footprint":{"calls":["page_cache_release"],"fields":[]}},{"pc":27,"line":1166,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":["aioEventOutstanding","balance_dirty_pages_g","fsOnce","releaseSparePage","writePos"],"fields":[]}},{"pc":32,"line":1173,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":["aioRetryCode","balance_dirty_pages_g"],"fields":[]}},{"pc":34,"line":1177,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":["releaseSparePage","writePos"],"fields":[]}},{"pc":33,"line":1176,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":[],"fields":[]}},{"pc":30,"line":1181,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":["balance_dirty_pages_g"],"fields":[]}},{"pc":31,"line":1172,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":[],"fields":[]}},{"pc":28,"line":1182,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":1115,"live":["buf","cached_page","count","pos","ppos","status","written"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1115,"live":["cached_page","pos","ppos","status","written"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1114,"live":["cached_page","pos","ppos","status","written"],"footprint":{"calls":["releaseSparePage","writePos"],"fields":[]}}];
+export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock", "mm/filemap.c", ["iocb","buf","count","ppos"], ["pos","written","status","cached_page","index","bytes","page","copied"], (k, f) => {
+  step: for (;;) switch (f.pc) {
+    case 0: {
+      void f.iocb;
+      // pos = *ppos; written = 0; status = 0; struct page *cached_page = NULL;
+      f.pos = readPos(k, f.ppos);
+      f.written = 0;
+      f.status = 0;
+      f.cached_page = 0;
+      f.index = 0;
+      f.bytes = 0;
+      f.page = 0;
+      f.copied = 0;
+      // if (count == 0) goto out;
+      if (f.count <= 0) return k.ret(f.count < 0 ? -EINVAL : 0);
+      k.dead(f.base, [4,12,13,14,15]); f.pc = 3; return;
     }
-  },
-);
+    case 3: {
+      // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
+      // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
+      f.index = Math.floor(f.pos / k.w.pageSize);
+      const offset = f.pos % k.w.pageSize;
+      f.bytes = Math.min(k.w.pageSize - offset, f.count - f.written);
+      if (!(f.index >= k.A.pages.length)) { f.pc = 6; continue step; }
+      f.written += f.bytes;
+      f.pos += f.bytes;
+      k.dead(f.base, [4,12,13,14,15]); f.pc = 4; return;
+    }
+    case 6: {
+      // fault_in_pages_readable(buf, bytes);
+      k.call(9, fault_in_pages_readable_g, f.buf + f.written, f.bytes); k.dead(f.base, [4,14,15]); return;
+    }
+    case 9: {
+      const fault = f.rv;
+      // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
+      if (!(k.v.asyncBlockingPoints && fault === aioRetryCode(k))) { f.pc = 10; continue step; }
+      f.status = fault;
+      k.dead(f.base, [4,14,15]); f.pc = 11; return;
+    }
+    case 11: {
+      { f.pc = 2; continue step; }
+    }
+    case 10: {
+      // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
+      k.call(12, __grab_cache_page, f.index, (f.base + 11)); k.dead(f.base, [4,12,14,15]); return;
+    }
+    case 12: {
+      f.page = f.rv;
+      // if (!page) { status = -ENOMEM; break; }
+      if (!(!f.page)) { f.pc = 13; continue step; }
+      f.status = -ENOMEM;
+      k.dead(f.base, [4,12,15]); f.pc = 14; return;
+    }
+    case 14: {
+      { f.pc = 2; continue step; }
+    }
+    case 13: {
+      // status = a_ops->prepare_write(file, page, offset, offset+bytes): block_prepare_write -> ext2_get_block
+      if (!(k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ))) { f.pc = 15; continue step; }
+      k.call(16, __wait_on_buffer_g); k.dead(f.base, [4,10,12,15]); return;
+    }
+    case 15: {
+      k.dead(f.base, [4,10,12,15]); f.pc = 16; return;
+    }
+    case 16: {
+      // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
+      // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
+      k.call(19, __copy_from_user, f.page, f.pos % k.w.pageSize, f.buf + f.written, f.bytes, 1); k.dead(f.base, [4,10,12,15]); return;
+    }
+    case 19: {
+      f.copied = f.rv;
+      // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
+      if (!(f.copied !== 0)) { f.pc = 20; continue step; }
+      k.call(22, __copy_from_user, f.page, f.pos % k.w.pageSize, f.buf + f.written, f.bytes, 0); k.dead(f.base, [4,10,12,15]); return;
+    }
+    case 22: {
+      f.copied = f.rv;
+      f.pc = 21; continue step;
+    }
+    case 20: {
+      k.dead(f.base, [4,10,12]); f.pc = 21; return;
+    }
+    case 21: {
+      // return bytes - left;  (copied holds left until here)
+      f.copied = f.bytes - f.copied;
+      k.dead(f.base, [4,10,12]); f.pc = 24; return;
+    }
+    case 24: {
+      // flush_dcache_page(page); status = a_ops->commit_write(file, page, offset, offset+bytes): SetPageUptodate(page)
+      SetPageUptodate(k, f.page);
+      f.status = 0;
+      // if (likely(copied > 0)) { if (!status) status = copied; if (status >= 0) { written += status; count -= status; pos += status; buf += status; } }
+      if (f.copied > 0) {
+                f.status = f.copied;
+                f.written += f.status;
+                f.pos += f.status;
+              }
+      // if (unlikely(copied != bytes)) if (status >= 0) status = -EFAULT;
+      // [proposed: asyncBlockingPoints] (-EIOCBRETRY when a fault queued an async page-in)
+      if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT;
+      k.dead(f.base, [4,12,13,15]); f.pc = 25; return;
+    }
+    case 25: {
+      // unlock_page(page);
+      k.call(26, unlock_page_g, f.page); k.dead(f.base, [4,12,13,15]); return;
+    }
+    case 26: {
+      // mark_page_accessed(page); page_cache_release(page);
+      page_cache_release(k, f.page);
+      k.dead(f.base, [4,12,13,14,15]); f.pc = 27; return;
+    }
+    case 27: {
+      // if (status < 0) break;
+      if (f.status < 0) { f.pc = 2; continue step; }
+      // balance_dirty_pages_ratelimited(mapping);
+      // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
+      if (!(k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k)))) { f.pc = 28; continue step; }
+      if (!(k.v.asyncBlockingPoints)) { f.pc = 30; continue step; }
+      k.call(32, balance_dirty_pages_g); k.dead(f.base, [4,12,13,14,15]); return;
+    }
+    case 32: {
+      const throttled = f.rv;
+      // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
+      // the bytes written so far are the result and the retry writes the rest
+      if (!(throttled === aioRetryCode(k))) { f.pc = 33; continue step; }
+      f.status = throttled;
+      k.dead(f.base, [4,12,13,14,15]); f.pc = 34; return;
+    }
+    case 34: {
+      { f.pc = 2; continue step; }
+    }
+    case 33: {
+      k.dead(f.base, [4,12,13,14,15]); f.pc = 4; return;
+    }
+    case 30: {
+      k.call(31, balance_dirty_pages_g); k.dead(f.base, [4,12,13,14,15]); return;
+    }
+    case 31: {
+      f.pc = 4; continue step;
+    }
+    case 28: {
+      k.dead(f.base, [4,12,13,14,15]); f.pc = 4; return;
+    }
+    case 4: {
+      if (f.written < f.count) { k.dead(f.base, [4,12,13,14,15]); f.pc = 3; return; }
+    }
+    case 5: {
+      k.dead(f.base, [4,5,6,12,13,14,15]); f.pc = 2; return;
+    }
+    case 2: {
+      // *ppos = pos; if (cached_page) page_cache_release(cached_page);
+      writePos(k, f.ppos, f.pos);
+      if (f.cached_page) releaseSparePage(f.cached_page);
+      // out: return written ? written : status;
+      return k.ret(f.written ? f.written : f.status);
+    }
+  }
+}, POINTS_generic_file_aio_write_nolock);
 
 /**
  * generic_file_aio_write(iocb, buf, count, pos) (mm/filemap.c, 2.5.62):
  * BUG_ON(iocb->ki_pos != pos); down(&inode->i_sem);
  * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
  */
-const generic_file_aio_write_nolock_g = asKGen(generic_file_aio_write_nolock);
-const POINTS_generic_file_aio_write = [{"pc":0,"line":1225,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1227,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock_g"],"fields":[]}},{"pc":2,"line":1228,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock_g","up"],"fields":[]}},{"pc":3,"line":1229,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_generic_file_aio_write = [{"pc":0,"line":1200,"live":["buf","count","iocb","pos"],"footprint":{"calls":["down","k.BUG_ON","k.kiocb"],"fields":[]}},{"pc":1,"line":1202,"live":["buf","count","iocb"],"footprint":{"calls":["generic_file_aio_write_nolock"],"fields":[]}},{"pc":2,"line":1203,"live":[],"footprint":{"calls":["generic_file_aio_write_nolock","up"],"fields":[]}},{"pc":3,"line":1204,"live":["err"],"footprint":{"calls":[],"fields":[]}}];
 export const generic_file_aio_write = kfn("generic_file_aio_write", "mm/filemap.c", ["iocb","buf","count","pos"], ["err"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1529,7 +1569,7 @@ export const generic_file_aio_write = kfn("generic_file_aio_write", "mm/filemap.
       k.call(1, down, k.A.iSem); k.dead(f.base, [7,8]); return;
     }
     case 1: {
-      k.call(2, generic_file_aio_write_nolock_g, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); k.dead(f.base, [4,5,6,7,8]); return;
+      k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); k.dead(f.base, [4,5,6,7,8]); return;
     }
     case 2: {
       f.err = f.rv;

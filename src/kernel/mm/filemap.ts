@@ -44,6 +44,8 @@ import {
 } from '../../engine/mm/page.ts';
 const sync_page_g = asKGen(sync_page);
 const lock_page_g = asKGen(lock_page);
+const unlock_page_g = asKGen(unlock_page);
+const balance_dirty_pages_g = asKGen(balance_dirty_pages);
 const __wait_on_buffer_g = asKGen(__wait_on_buffer);
 const get_request_wait_g = asKGen(get_request_wait);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
@@ -422,6 +424,7 @@ function faultInKfn(name: string, write: boolean) {
 export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
 export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
 const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
+const fault_in_pages_readable_g = asKGen(fault_in_pages_readable);
 
 /**
  * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
@@ -1094,138 +1097,110 @@ export function* __grab_cache_page(k: Machine, index: number, cachedp: number): 
  * model's file are not materialised (i_size is fixed): their bytes count as written.
  * Not modelled: generic_write_checks, remove_suid, inode_update_time's journalling.
  */
-export const generic_file_aio_write_nolock = kfn(
-  'generic_file_aio_write_nolock',
-  'mm/filemap.c',
-  ['iocb', 'buf', 'count', 'ppos'],
-  ['pos', 'written', 'status', 'index', 'bytes', 'page', 'cached_page', 'copied'],
-  (k, f) => {
-    const PS = k.w.pageSize;
-    switch (f.pc) {
-      case 0:
-        // pos = *ppos; written = 0; status = 0; struct page *cached_page = NULL;
-        f.pos = readPos(k, f.ppos);
-        f.written = 0;
-        f.status = 0;
-        f.cached_page = 0;
-        // if (count == 0) goto out;
-        if (f.count <= 0) return k.ret(f.count < 0 ? -EINVAL : 0);
-        f.pc = 1;
-        return;
-      case 1: {
-        // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
-        // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
-        f.index = Math.floor(f.pos / PS);
-        const offset = f.pos % PS;
-        f.bytes = Math.min(PS - offset, f.count - f.written);
-        if (f.index >= k.A.pages.length) {
-          f.written += f.bytes;
-          f.pos += f.bytes;
-          f.pc = 11;
-          return;
-        }
+export function* generic_file_aio_write_nolock(k: Machine, iocb: number, buf: number, count: number, ppos: number): KGen {
+  void iocb;
+  // pos = *ppos; written = 0; status = 0; struct page *cached_page = NULL;
+  let pos = readPos(k, ppos);
+  let written = 0;
+  let status = 0;
+  let cached_page = 0;
+  let index = 0;
+  let bytes = 0;
+  let page = 0;
+  let copied = 0;
+  // if (count == 0) goto out;
+  if (count <= 0) return count < 0 ? -EINVAL : 0;
+  yield;
+  out: {
+    do {
+      // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
+      // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
+      index = Math.floor(pos / k.w.pageSize);
+      const offset = pos % k.w.pageSize;
+      bytes = Math.min(k.w.pageSize - offset, count - written);
+      if (index >= k.A.pages.length) {
+        written += bytes;
+        pos += bytes;                                           yield;
+      } else {
         // fault_in_pages_readable(buf, bytes);
-        return k.call(2, fault_in_pages_readable, f.buf + f.written, f.bytes);
-      }
-      case 2:
+        const fault = yield* fault_in_pages_readable_g(k, buf + written, bytes);
         // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
-        if (k.v.asyncBlockingPoints && f.rv === aioRetryCode(k)) {
-          f.status = f.rv;
-          f.pc = 12;
-          return;
+        if (k.v.asyncBlockingPoints && fault === aioRetryCode(k)) {
+          status = fault;                                       yield;
+          break out;
         }
         // page = __grab_cache_page(mapping, index, &cached_page, &lru_pvec);
-        return k.call(3, fnref(__grab_cache_page), f.index, localAddr(generic_file_aio_write_nolock, f, 'cached_page'));
-      case 3:
-        f.page = f.rv;
+        page = yield* __grab_cache_page(k, index, addressOf(cached_page));
         // if (!page) { status = -ENOMEM; break; }
-        if (!f.page) {
-          f.status = -ENOMEM;
-          f.pc = 12;
-          return;
+        if (!page) {
+          status = -ENOMEM;                                     yield;
+          break out;
         }
         // status = a_ops->prepare_write(file, page, offset, offset+bytes): block_prepare_write -> ext2_get_block
-        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) return k.call(4, __wait_on_buffer);
-        f.pc = 4;
-        return;
-      case 4:
+        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) yield* __wait_on_buffer_g(k);
+        else yield;
         // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
         // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
-        return k.call(5, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 1);
-      case 5:
+        copied = yield* __copy_from_user(k, page, pos % k.w.pageSize, buf + written, bytes, 1);
         // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
-        if (f.rv !== 0) return k.call(6, fnref(__copy_from_user), f.page, f.pos % PS, f.buf + f.written, f.bytes, 0);
-        f.pc = 6;
-        return;
-      case 6:
-        // return bytes - left;
-        f.copied = f.bytes - f.rv;
-        f.pc = 7;
-        return;
-      case 7:
+        if (copied !== 0) copied = yield* __copy_from_user(k, page, pos % k.w.pageSize, buf + written, bytes, 0);
+        else yield;
+        // return bytes - left;  (copied holds left until here)
+        copied = bytes - copied;                                yield;
         // flush_dcache_page(page); status = a_ops->commit_write(file, page, offset, offset+bytes): SetPageUptodate(page)
-        SetPageUptodate(k, f.page);
-        f.status = 0;
+        SetPageUptodate(k, page);
+        status = 0;
         // if (likely(copied > 0)) { if (!status) status = copied; if (status >= 0) { written += status; count -= status; pos += status; buf += status; } }
-        if (f.copied > 0) {
-          f.status = f.copied;
-          f.written += f.status;
-          f.pos += f.status;
+        if (copied > 0) {
+          status = copied;
+          written += status;
+          pos += status;
         }
         // if (unlikely(copied != bytes)) if (status >= 0) status = -EFAULT;
         // [proposed: asyncBlockingPoints] (-EIOCBRETRY when a fault queued an async page-in)
-        if (f.copied !== f.bytes && f.status >= 0) f.status = aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT;
-        f.pc = 8;
-        return;
-      case 8:
+        if (copied !== bytes && status >= 0) status = aioEventOutstanding(k) ? aioRetryCode(k) : -EFAULT;
+        yield;
         // unlock_page(page);
-        return k.call(9, unlock_page, f.page);
-      case 9:
+        yield* unlock_page_g(k, page);
         // mark_page_accessed(page); page_cache_release(page);
-        page_cache_release(k, f.page);
+        page_cache_release(k, page);                            yield;
         // if (status < 0) break;
-        f.pc = f.status < 0 ? 12 : 10;
-        return;
-      case 10:
+        if (status < 0) break out;
         // balance_dirty_pages_ratelimited(mapping);
         // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
-        if (k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) return k.call(k.v.asyncBlockingPoints ? 13 : 11, balance_dirty_pages);
-        f.pc = 11;
-        return;
-      case 13:
-        // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
-        // the bytes written so far are the result and the retry writes the rest
-        if (f.rv === aioRetryCode(k)) {
-          f.status = f.rv;
-          f.pc = 12;
-          return;
-        }
-        f.pc = 11;
-        return;
-      case 11:
-        // cond_resched(); } while (count);
-        f.pc = f.written < f.count ? 1 : 12;
-        return;
-      case 12:
-        // *ppos = pos; if (cached_page) page_cache_release(cached_page);
-        writePos(k, f.ppos, f.pos);
-        if (f.cached_page) releaseSparePage(f.cached_page);
-        // out: return written ? written : status;
-        return k.ret(f.written ? f.written : f.status);
-    }
-  },
-);
+        if (k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) {
+          if (k.v.asyncBlockingPoints) {
+            const throttled = yield* balance_dirty_pages_g(k);
+            // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
+            // the bytes written so far are the result and the retry writes the rest
+            if (throttled === aioRetryCode(k)) {
+              status = throttled;                               yield;
+              break out;
+            }
+            yield;
+          } else yield* balance_dirty_pages_g(k);
+        } else yield;
+      }
+      // cond_resched(); } while (count);
+    } while (written < count);
+    yield;
+  }
+  // *ppos = pos; if (cached_page) page_cache_release(cached_page);
+  writePos(k, ppos, pos);
+  if (cached_page) releaseSparePage(cached_page);
+  // out: return written ? written : status;
+  return written ? written : status;
+}
 
 /**
  * generic_file_aio_write(iocb, buf, count, pos) (mm/filemap.c, 2.5.62):
  * BUG_ON(iocb->ki_pos != pos); down(&inode->i_sem);
  * err = generic_file_aio_write_nolock(iocb, &local_iov, 1, &iocb->ki_pos); up(&inode->i_sem); return err;
  */
-const generic_file_aio_write_nolock_g = asKGen(generic_file_aio_write_nolock);
 export function* generic_file_aio_write(k: Machine, iocb: number, buf: number, count: number, pos: number): KGen {
   k.BUG_ON(k.kiocb(iocb).ki_pos !== pos, 'iocb->ki_pos != pos');
   yield* down(k, k.A.iSem);
-  const err = yield* generic_file_aio_write_nolock_g(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
+  const err = yield* generic_file_aio_write_nolock(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
   yield* up(k, k.A.iSem);
   return err;
 }
