@@ -26,6 +26,7 @@ const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
  */
 const POINTS_submitter_main = [{"pc":0,"line":25,"live":[],"footprint":{"calls":["sys_io_submit"],"fields":[]}},{"pc":1,"line":26,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":3,"line":27,"live":[],"footprint":{"calls":["io_destroy"],"fields":[]}},{"pc":5,"line":32,"live":[],"footprint":{"calls":["exit_aio"],"fields":[]}},{"pc":7,"line":35,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_submitter_main: readonly (readonly number[])[] = [];
 export const submitter_main = kfn("submitter_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -55,6 +56,7 @@ export const submitter_main = kfn("submitter_main", "user: aio program", [], [],
 
 /** a separate io_getevents caller */
 const POINTS_getevents_main = [{"pc":0,"line":40,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":1,"line":43,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_getevents_main: readonly (readonly number[])[] = [];
 export const getevents_main = kfn("getevents_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -70,6 +72,7 @@ export const getevents_main = kfn("getevents_main", "user: aio program", [], [],
 
 /** a process doing read(fd, buf, n) at an offset: generic_file_read on a sync kiocb @c 'user: read(2)' */
 const POINTS_sync_reader_main = [{"pc":0,"line":48,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":53,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
+const DEAD_sync_reader_main: readonly (readonly number[])[] = [];
 export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["ppos"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -90,6 +93,7 @@ export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["p
 
 /** a workqueue worker: worker_thread(cwq) with its DECLARE_WAITQUEUE entry @c kernel/workqueue.c */
 const POINTS_worker_main = [{"pc":0,"line":60,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":65,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_worker_main: readonly (readonly number[])[] = [[4]];
 export const worker_main = kfn("worker_main", "kernel/workqueue.c", ["cwq"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -97,7 +101,7 @@ export const worker_main = kfn("worker_main", "kernel/workqueue.c", ["cwq"], [],
       const w = k.myWait(2);
       k.setStackObj(w, true);
       declare_waitqueue(k, w, k.current);
-      k.call(1, worker_thread, f.cwq, w); k.dead(f.base, [4]); return;
+      k.call(1, worker_thread, f.cwq, w); if (k.deadReset) k.dead(f.base, DEAD_worker_main[0]); return;
     }
     case 1: {
       return k.ret(0);

@@ -199,6 +199,7 @@ function retryCode(k: Machine): number {
 
 /** __aio_get_req(ctx) */
 const POINTS___aio_get_req = [{"pc":0,"line":197,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":212,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":213,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":213,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":222,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const DEAD___aio_get_req: readonly (readonly number[])[] = [];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -247,6 +248,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
 const POINTS_aio_get_req = [{"pc":0,"line":228,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":229,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":231,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
+const DEAD_aio_get_req: readonly (readonly number[])[] = [[4]];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -255,7 +257,7 @@ export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) =>
     case 1: {
       const req = f.rv;
       if (req) return k.ret(req);
-      k.call(2, __aio_get_req, f.ctx); k.dead(f.base, [4]); return;
+      k.call(2, __aio_get_req, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_aio_get_req[0]); return;
     }
     case 2: {
       return k.ret(f.rv);
@@ -289,6 +291,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * reachable in the model: the submitter keeps its fd open throughout.
  */
 const POINTS___aio_put_req = [{"pc":0,"line":259,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":267,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":268,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":277,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD___aio_put_req: readonly (readonly number[])[] = [[4,5]];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -316,7 +319,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
       file.f_count--;
       if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
       if (!(really_put_req(k, f.ctx, f.req))) { f.pc = 3; continue step; }
-      k.call(3, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5]); return;
+      k.call(3, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD___aio_put_req[0]); return;
     }
     case 3: {
       // wake_up(&ctx->wait)
@@ -327,6 +330,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 
 /** aio_put_req(req) */
 const POINTS_aio_put_req = [{"pc":0,"line":282,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":284,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":285,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const DEAD_aio_put_req: readonly (readonly number[])[] = [[4]];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -335,7 +339,7 @@ export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, 
     }
     case 1: {
       const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
-      k.call(2, __aio_put_req, f.ctx, f.req); k.dead(f.base, [4]); return;
+      k.call(2, __aio_put_req, f.ctx, f.req); if (k.deadReset) k.dead(f.base, DEAD_aio_put_req[0]); return;
     }
     case 2: {
       const ret = f.rv;
@@ -367,6 +371,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 
 /** wait_on_sync_kiocb(iocb) */
 const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":311,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":315,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":318,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":319,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":315,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":315,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":324,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":326,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const DEAD_wait_on_sync_kiocb: readonly (readonly number[])[] = [];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -417,6 +422,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
 const POINTS_aio_complete = [{"pc":0,"line":339,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":350,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":350,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":345,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":342,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":367,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":368,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":378,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":370,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":396,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":397,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":400,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":399,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const DEAD_aio_complete: readonly (readonly number[])[] = [[5,6,7,9], [5,6,8,9], [8,9], [8], [4,5,6,8], [4,5,6,9]];
 export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -430,24 +436,24 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       f.ret = 1;
       if (!k.v.syncWakeFix) return k.ret(1);
       // 2.5.62: return 1 without waking anyone
-      k.dead(f.base, [5,6,7,9]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[0]); f.pc = 3; return;
     }
     case 2: {
-      k.dead(f.base, [5,6,8,9]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[1]); f.pc = 5; return;
     }
     case 5: {
-      k.dead(f.base, [5,6,8,9]); f.pc = 6;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[1]); f.pc = 6;
     }
     case 6: {
       const $acq6 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq6 < 0) return;
-      k.dead(f.base, [5,6,8,9]); f.pc = 7; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[1]); f.pc = 7; return;
     }
     case 7: {
       k.pp();
       k.kiocb(f.iocb).ki_users--;
       f.ret = k.kiocb(f.iocb).ki_users === 0 ? 1 : 0;
       spin_unlock_irq(k, ctxLock(f.ctx));
-      k.dead(f.base, [5,6,7,9]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[0]); f.pc = 3; return;
     }
     case 3: {
       // /* sync iocbs put the task here for us */ wake_up_process(iocb->ki_user_obj);
@@ -462,15 +468,15 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
           if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
         }
       ev(k, f.iocb, 'aio_complete');
-      k.dead(f.base, [8,9]); f.pc = 9; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[2]); f.pc = 9; return;
     }
     case 9: {
-      k.dead(f.base, [8,9]); f.pc = 10;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[2]); f.pc = 10;
     }
     case 10: {
       const $acq10 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq10 < 0) return;
       f.flags = $acq10;
-      k.dead(f.base, [8]); f.pc = 11; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[3]); f.pc = 11; return;
     }
     case 11: {
       if (!(k.v.completeDelRunList)) { f.pc = 12; continue step; }
@@ -482,14 +488,14 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
             }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
       if (list_empty(k, kiRunList(f.iocb))) { f.pc = 13; continue step; }
-      k.dead(f.base, [8]); f.pc = 14; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[3]); f.pc = 14; return;
     }
     case 14: {
       list_del_init(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
     }
     case 13: {
-      k.dead(f.base, [8]); f.pc = 12; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[3]); f.pc = 12; return;
     }
     case 12: {
       // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
@@ -505,20 +511,20 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       // smp_wmb(); info->tail = tail; ring->tail = tail;
       c.info_tail = tail;
       c.ring_tail = tail;
-      k.call(16, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [4,5,6,8]); return;
+      k.call(16, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_complete[4]); return;
     }
     case 16: {
       f.ret = f.rv;
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      k.dead(f.base, [4,5,6,9]); f.pc = 17; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[5]); f.pc = 17; return;
     }
     case 17: {
       // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
       if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 18; continue step; }
-      k.call(19, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,9]); return;
+      k.call(19, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_complete[5]); return;
     }
     case 18: {
-      k.dead(f.base, [4,5,6,9]); f.pc = 19; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_complete[5]); f.pc = 19; return;
     }
     case 19: {
       if (f.ret) put_ioctx(k, f.ctx);
@@ -530,6 +536,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
 const POINTS_aio_read_evt = [{"pc":0,"line":407,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":409,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":410,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
+const DEAD_aio_read_evt: readonly (readonly number[])[] = [];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -569,6 +576,7 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
 const POINTS_read_events = [{"pc":0,"line":431,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":435,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":436,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":435,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":450,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":452,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":459,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":450,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":450,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":467,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":470,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":448,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+const DEAD_read_events: readonly (readonly number[])[] = [[9]];
 export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -578,7 +586,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
     }
     case 1: {
       if (!(f.i < f.nr)) { f.pc = 2; continue step; }
-      k.call(3, aio_read_evt, f.ctx); k.dead(f.base, [9]); return;
+      k.call(3, aio_read_evt, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_read_events[0]); return;
     }
     case 3: {
       f.ret = f.rv;
@@ -599,12 +607,12 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
     }
     case 5: {
       if (!(f.i < f.nr)) { f.pc = 6; continue step; }
-      k.call(8, add_wait_queue, ctxWait(f.ctx), f.wait, 1); k.dead(f.base, [9]); return;
+      k.call(8, add_wait_queue, ctxWait(f.ctx), f.wait, 1); if (k.deadReset) k.dead(f.base, DEAD_read_events[0]); return;
     }
     case 8: {
       set_current_state(k, TASK_INTERRUPTIBLE);
       // set_task_state(tsk, TASK_INTERRUPTIBLE)
-      k.call(11, aio_read_evt, f.ctx); k.dead(f.base, [9]); return;
+      k.call(11, aio_read_evt, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_read_events[0]); return;
     }
     case 11: {
       f.ret = f.rv;
@@ -629,7 +637,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
             }
     }
     case 9: {
-      if (1) { k.dead(f.base, [9]); f.pc = 8; return; }
+      if (1) { if (k.deadReset) k.dead(f.base, DEAD_read_events[0]); f.pc = 8; return; }
     }
     case 10: {
       f.pc = 15; return;
@@ -655,6 +663,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
 
 /** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
 const POINTS_timeout_func = [{"pc":0,"line":481,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
+const DEAD_timeout_func: readonly (readonly number[])[] = [];
 export const timeout_func = kfn("timeout_func", "fs/aio.c", ["task","timed_out"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -672,6 +681,7 @@ registerIrq(IRQ.TIMER, fnref(timeout_func));
  * @c kernel/signal.c
  */
 const POINTS_signal_wake_up = [{"pc":0,"line":493,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
+const DEAD_signal_wake_up: readonly (readonly number[])[] = [];
 export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -697,6 +707,7 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 
 /** [aioretry] queue_kicked_iocb(iocb) */
 const POINTS_queue_kicked_iocb = [{"pc":0,"line":513,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":517,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":518,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":518,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":519,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":520,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":525,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":528,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":523,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_queue_kicked_iocb: readonly (readonly number[])[] = [[6,7], [6], [4], [4,7], [4,5,6,7]];
 export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -704,37 +715,37 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
       f.run = 0;
       // WARN_ON((!list_empty(&iocb->ki_wait.task_list)));
       k.WARN_ON(!list_empty(k, kiWaitList(f.iocb)), '!list_empty(&iocb->ki_wait.task_list)');
-      k.dead(f.base, [6,7]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[0]); f.pc = 1; return;
     }
     case 1: {
-      k.dead(f.base, [6,7]); f.pc = 2;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[0]); f.pc = 2;
     }
     case 2: {
       const $acq2 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq2 < 0) return;
       f.flags = $acq2;
-      k.dead(f.base, [6]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[1]); f.pc = 3; return;
     }
     case 3: {
       f.run = __queue_kicked_iocb(k, f.iocb);
-      k.dead(f.base, [4]); f.pc = 4; return;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[2]); f.pc = 4; return;
     }
     case 4: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      k.dead(f.base, [4,7]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[3]); f.pc = 5; return;
     }
     case 5: {
       if (!f.run) return k.ret(0);
       // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
       if (!(k.v.kickQueueWork)) { f.pc = 6; continue step; }
-      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
+      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[4]); return;
     }
     case 6: {
       if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
       if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-      k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7]); return;
+      k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[4]); return;
     }
     case 9: {
-      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7]); return;
+      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[4]); return;
     }
     case 7: {
       return k.ret(0);
@@ -744,6 +755,7 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
 
 /** kick_iocb(iocb) */
 const POINTS_kick_iocb = [{"pc":0,"line":533,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":537,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":536,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":544,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":545,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":548,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":541,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":552,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":553,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":553,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":555,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":557,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_kick_iocb: readonly (readonly number[])[] = [[5,6], [4,5,6], [6], [4]];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -751,7 +763,7 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
       // /* sync iocbs are easy: they can only ever be executing from a single context. */
       if (!(is_sync_kiocb(k, f.iocb))) { f.pc = 1; continue step; }
       kiocbSetKicked(k, f.iocb);
-      k.dead(f.base, [5,6]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[0]); f.pc = 2; return;
     }
     case 2: {
       wake_up_process(k, k.kiocb(f.iocb).ki_user_obj);
@@ -762,15 +774,15 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
       // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
       // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
       if (kiocbTryKick(k, f.iocb)) return k.ret(pr_debug_kicked(k));
-      k.dead(f.base, [5,6]); f.pc = 4; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[0]); f.pc = 4; return;
     }
     case 4: {
       if (!(k.v.kickStartedCheck)) { f.pc = 5; continue step; }
       if (kiocbIsStarted(k, f.iocb)) return k.ret(pr_debug_kicked(k));
-      k.dead(f.base, [5,6]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[0]); f.pc = 5; return;
     }
     case 5: {
-      k.call(7, queue_kicked_iocb, f.iocb); k.dead(f.base, [4,5,6]); return;
+      k.call(7, queue_kicked_iocb, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[1]); return;
     }
     case 7: {
       return k.ret(0);
@@ -778,10 +790,10 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
     case 3: {
       // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
       if (kiocbTryKick(k, f.iocb)) return k.ret(0);
-      k.dead(f.base, [6]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 8; return;
     }
     case 8: {
-      k.dead(f.base, [6]); f.pc = 9;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 9;
     }
     case 9: {
       const $acq9 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq9 < 0) return;
@@ -791,11 +803,11 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
     case 10: {
       list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
       ev(k, f.iocb, 'run_list_add');
-      k.dead(f.base, [4]); f.pc = 11; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[3]); f.pc = 11; return;
     }
     case 11: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      k.call(12, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6]); return;
+      k.call(12, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[1]); return;
     }
     case 12: {
       return k.ret(0);
@@ -811,6 +823,7 @@ function pr_debug_kicked(k: Machine): number {
 
 /** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
 const POINTS_aio_wake_function = [{"pc":0,"line":568,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":574,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":575,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":572,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":584,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":584,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":586,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":588,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":589,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":594,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":591,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_aio_wake_function: readonly (readonly number[])[] = [[4,5,7,8,9], [4,5,6,7,8,9], [5,9], [5], [4,5], [4,5,6], [4,5,6,9]];
 export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -820,10 +833,10 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
       if (!(!k.v.wakeUnderCtxLock)) { f.pc = 1; continue step; }
       list_del_init(k, kiWaitList(f.iocb));
       k.onWaitDequeued(f.wait);
-      k.dead(f.base, [4,5,7,8,9]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[0]); f.pc = 2; return;
     }
     case 2: {
-      k.call(3, kick_iocb, f.iocb); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(3, kick_iocb, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); return;
     }
     case 3: {
       return k.ret(1);
@@ -835,35 +848,35 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
       //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
       f.ctx = k.kiocb(f.iocb).ki_ctx;
       f.run = 0;
-      k.dead(f.base, [5,9]); f.pc = 4;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[2]); f.pc = 4;
     }
     case 4: {
       const $acq4 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq4 < 0) return;
       f.flags = $acq4;
-      k.dead(f.base, [5]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[3]); f.pc = 5; return;
     }
     case 5: {
       list_del_init(k, kiWaitList(f.iocb));
       k.onWaitDequeued(f.wait);
-      k.dead(f.base, [4,5]); f.pc = 6; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[4]); f.pc = 6; return;
     }
     case 6: {
       if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
         else k.note('pr_debug: iocb already kicked or in progress');
-      k.dead(f.base, [4,5,6]); f.pc = 7; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[5]); f.pc = 7; return;
     }
     case 7: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      k.dead(f.base, [4,5,6,9]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[6]); f.pc = 8; return;
     }
     case 8: {
       if (!f.run) return k.ret(1);
       if (!(!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
       if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-      k.call(10, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(10, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); return;
     }
     case 9: {
-      k.call(10, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(10, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); return;
     }
     case 10: {
       return k.ret(1);
@@ -888,6 +901,7 @@ function retryCountCheck(k: Machine, iocb: number): boolean {
  * (spin_lock_irq form); drops it around retry().
  */
 const POINTS_aio_run_iocb = [{"pc":0,"line":614,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":622,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":624,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":625,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":631,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":634,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":639,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":640,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":642,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":637,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":646,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":646,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":649,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":652,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":652,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":658,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_aio_run_iocb: readonly (readonly number[])[] = [[7,8], [8], [6,8], [4,5,6,8]];
 export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -899,16 +913,16 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
-      k.dead(f.base, [7,8]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 1; return;
     }
     case 1: {
       kiocbClearKicked(k, f.iocb);
       k.kiocb(f.iocb).ki_retry = 0;
-      k.dead(f.base, [7,8]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 2; return;
     }
     case 2: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      k.dead(f.base, [7,8]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 3; return;
     }
     case 3: {
       // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
@@ -916,7 +930,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       k.task(k.current).iocb = f.iocb;
       retryEnter(k, f.iocb);
       k.pp();
-      k.callPtr(4, f.retry, f.iocb); k.dead(f.base, [7,8]); return;
+      k.callPtr(4, f.retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); return;
     }
     case 4: {
       f.ret = f.rv;
@@ -937,7 +951,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 6: {
       if (!(f.ret !== retryCode(k))) { f.pc = 8; continue step; }
       if (!(f.waitEmpty)) { f.pc = 10; continue step; }
-      k.call(7, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [8]); return;
+      k.call(7, aio_complete, f.iocb, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); return;
     }
     case 10: {
       k.printk("can't delete iocb in use");
@@ -949,36 +963,36 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       if (!(f.waitEmpty)) { f.pc = 7; continue step; }
       kiocbSetKicked(k, f.iocb);
       ev(k, f.iocb, 'kicked_set');
-      k.dead(f.base, [8]); f.pc = 7; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 7; return;
     }
     case 7: {
-      k.dead(f.base, [8]); f.pc = 15;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 15;
     }
     case 15: {
       const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
-      k.dead(f.base, [8]); f.pc = 16; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 16; return;
     }
     case 16: {
       // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
       k.kiocb(f.iocb).ki_retry = f.retry;
       INIT_LIST_HEAD(k, kiRunList(f.iocb));
-      k.dead(f.base, [6,8]); f.pc = 17; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 17; return;
     }
     case 17: {
       // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
       // (a kick that came while a retry which then finished was running is stale)
       if (!(!(k.v.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { f.pc = 18; continue step; }
-      k.dead(f.base, [6,8]); f.pc = 19; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 19; return;
     }
     case 19: {
       // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
       if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
           else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
       __queue_kicked_iocb(k, f.iocb);
-      k.dead(f.base, [6,8]); f.pc = 18; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 18; return;
     }
     case 18: {
-      k.call(21, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [4,5,6,8]); return;
+      k.call(21, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[3]); return;
     }
     case 21: {
       return k.ret(f.ret);
@@ -988,42 +1002,43 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
 
 /** aio_run_iocbs(ctx): mar05 and mar14 bodies */
 const POINTS_aio_run_iocbs = [{"pc":0,"line":663,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":665,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":666,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":668,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":677,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":680,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":683,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":683,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":684,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":689,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":688,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":691,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":691,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":692,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":693,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":682,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":697,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":666,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":698,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const DEAD_aio_run_iocbs: readonly (readonly number[])[] = [[5], [5,6]];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
-      k.dead(f.base, [5]); f.pc = 1;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 1;
     }
     case 1: {
       const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
-      k.dead(f.base, [5]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 3; return;
     }
     case 3: {
       if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 4; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      k.dead(f.base, [5]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 5; return;
     }
     case 5: {
       if (!(k.v.core === 'mar14')) { f.pc = 6; continue step; }
       // ---- [mar14 aioretry]
       list_del(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      k.call(7, aio_run_iocb, f.iocb); k.dead(f.base, [5]); return;
+      k.call(7, aio_run_iocb, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
     }
     case 7: {
-      { k.dead(f.base, [5]); f.pc = 3; return; }
+      { if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 3; return; }
     }
     case 6: {
       // ---- [mar05 aioretry]
       list_del_init(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      k.dead(f.base, [5]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 8; return;
     }
     case 8: {
       k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
-      k.dead(f.base, [5]); f.pc = 9; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 9; return;
     }
     case 9: {
       // if (!kiocbTryStart(iocb)) {
@@ -1032,55 +1047,55 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       f.pc = 11; continue step;
     }
     case 10: {
-      k.dead(f.base, [5]); f.pc = 12; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 12; return;
     }
     case 12: {
       kiocbClearKicked(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 13; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 13; return;
     }
     case 13: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      k.callPtr(14, k.kiocb(f.iocb).ki_retry, f.iocb); k.dead(f.base, [5]); return;
+      k.callPtr(14, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
     }
     case 14: {
       f.ret = f.rv;
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 15; continue step; }
       if (!(list_empty(k, kiWaitList(f.iocb)))) { f.pc = 16; continue step; }
-      k.call(17, aio_complete, f.iocb, f.ret, 0); k.dead(f.base, [5]); return;
+      k.call(17, aio_complete, f.iocb, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
     }
     case 16: {
       k.printk("can't delete iocb in use");
     }
     case 17: {
-      k.dead(f.base, [5]); f.pc = 15; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 15; return;
     }
     case 15: {
-      k.dead(f.base, [5]); f.pc = 20;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 20;
     }
     case 20: {
       const $acq20 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq20 < 0) return;
-      k.dead(f.base, [5]); f.pc = 21; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 21; return;
     }
     case 21: {
       kiocbClearStarted(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 22; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 22; return;
     }
     case 22: {
       if (!(kiocbIsKicked(k, f.iocb))) { f.pc = 11; continue step; }
-      k.dead(f.base, [5]); f.pc = 24; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 24; return;
     }
     case 24: {
       __queue_kicked_iocb(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 11; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 11; return;
     }
     case 11: {
-      k.call(26, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
+      k.call(26, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
     }
     case 26: {
-      k.dead(f.base, [5]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 3; return;
     }
     case 4: {
-      k.dead(f.base, [5,6]); f.pc = 27; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[1]); f.pc = 27; return;
     }
     case 27: {
       spin_unlock_irq(k, ctxLock(f.ctx));
@@ -1094,6 +1109,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
  * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
  */
 const POINTS_aio_kick_handler = [{"pc":0,"line":707,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":712,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":713,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":714,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":715,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":721,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":722,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":725,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":727,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":732,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":733,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":714,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":734,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":711,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const DEAD_aio_kick_handler: readonly (readonly number[])[] = [[4,5,6], [5], [5,6]];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1101,40 +1117,40 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
       // use_mm(ctx->mm);
       k.task(k.current).mm = 1;
       if (!(k.v.core !== 'baseline')) { f.pc = 1; continue step; }
-      k.call(2, aio_run_iocbs, f.ctx); k.dead(f.base, [4,5,6]); return;
+      k.call(2, aio_run_iocbs, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
     }
     case 1: {
-      k.dead(f.base, [5]); f.pc = 4;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 4;
     }
     case 4: {
       const $acq4 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq4 < 0) return;
-      k.dead(f.base, [5]); f.pc = 6; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 6; return;
     }
     case 6: {
       if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 7; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      k.dead(f.base, [5]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 8; return;
     }
     case 8: {
       list_del(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      k.dead(f.base, [5]); f.pc = 9; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 9; return;
     }
     case 9: {
       k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
       spin_unlock_irq(k, ctxLock(f.ctx));
-      k.dead(f.base, [5]); f.pc = 10; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 10; return;
     }
     case 10: {
       kiocbClearKicked(k, f.iocb);
-      k.dead(f.base, [5]); f.pc = 11; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 11; return;
     }
     case 11: {
       // ret = iocb->ki_retry(iocb);  (no NULL check)
       retryEnter(k, f.iocb);
-      k.callPtr(12, k.kiocb(f.iocb).ki_retry, f.iocb); k.dead(f.base, [5]); return;
+      k.callPtr(12, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); return;
     }
     case 12: {
       f.ret = f.rv;
@@ -1142,25 +1158,25 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 13; continue step; }
       const done = f.iocb;
       f.iocb = 0;
-      k.call(13, aio_complete, done, f.ret, 0); k.dead(f.base, [5]); return;
+      k.call(13, aio_complete, done, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); return;
     }
     case 13: {
-      k.dead(f.base, [5]); f.pc = 15;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 15;
     }
     case 15: {
       const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
       if (!(f.iocb)) { f.pc = 16; continue step; }
-      k.call(16, __aio_put_req, f.ctx, f.iocb); k.dead(f.base, [5]); return;
+      k.call(16, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); return;
     }
     case 16: {
-      k.dead(f.base, [5]); f.pc = 6; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 6; return;
     }
     case 7: {
-      k.dead(f.base, [5,6]); f.pc = 18; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[2]); f.pc = 18; return;
     }
     case 18: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      k.dead(f.base, [4,5,6]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 2; return;
     }
     case 2: {
       // unuse_mm(ctx->mm);
@@ -1199,6 +1215,7 @@ function aio_process_method(k: Machine, iocb: number): number[] {
 
 /** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
 const POINTS_aio_process_iocb = [{"pc":0,"line":770,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":781,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":782,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":781,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":777,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":797,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":6,"line":801,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
+const DEAD_aio_process_iocb: readonly (readonly number[])[] = [[5,6], [6]];
 export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1212,7 +1229,7 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
       const m = aio_process_method(k, f.iocb);
       f.ret = m[0];
       if (!(m[1])) { f.pc = 2; continue step; }
-      k.callPtr(4, m[1], f.iocb, ...m.slice(2)); k.dead(f.base, [5,6]); return;
+      k.callPtr(4, m[1], f.iocb, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_aio_process_iocb[0]); return;
     }
     case 4: {
       f.ret = f.rv;
@@ -1238,7 +1255,7 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
       if (f.ret >= 0) f.ret = p.ki_nbytes - p.ki_left;
     }
     case 1: {
-      k.dead(f.base, [6]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_process_iocb[1]); f.pc = 5; return;
     }
     case 5: {
       // out: current->iocb = NULL;
@@ -1277,6 +1294,7 @@ function aio_rw_result(k: Machine, req: number, res: number): number {
 
 /** [mar14 aioretry] aio_pread(iocb) */
 const POINTS_aio_pread = [{"pc":0,"line":828,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":829,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+const DEAD_aio_pread: readonly (readonly number[])[] = [];
 export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1291,6 +1309,7 @@ export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
 
 /** [mar14 aioretry] aio_pwrite(iocb) */
 const POINTS_aio_pwrite = [{"pc":0,"line":834,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":835,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+const DEAD_aio_pwrite: readonly (readonly number[])[] = [];
 export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1305,12 +1324,13 @@ export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => 
 
 /** [mar14 aioretry] aio_fdsync(iocb) */
 const POINTS_aio_fdsync = [{"pc":0,"line":840,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":843,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+const DEAD_aio_fdsync: readonly (readonly number[])[] = [[4]];
 export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       const fs = fop(k, filpOf(k, f.iocb), 'aio_fsync');
       if (!fs) return k.ret(-EINVAL);
-      k.callPtr(1, fs, f.iocb, 1); k.dead(f.base, [4]); return;
+      k.callPtr(1, fs, f.iocb, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_fdsync[0]); return;
     }
     case 1: {
       return k.ret(f.rv);
@@ -1320,12 +1340,13 @@ export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => 
 
 /** [mar14 aioretry] aio_fsync(iocb) */
 const POINTS_aio_fsync = [{"pc":0,"line":847,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":850,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+const DEAD_aio_fsync: readonly (readonly number[])[] = [[4]];
 export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       const fsync = fop(k, filpOf(k, f.iocb), 'aio_fsync');
       if (!fsync) return k.ret(-EINVAL);
-      k.callPtr(1, fsync, f.iocb, 0); k.dead(f.base, [4]); return;
+      k.callPtr(1, fsync, f.iocb, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_fsync[0]); return;
     }
     case 1: {
       return k.ret(f.rv);
@@ -1378,6 +1399,7 @@ function fget(k: Machine, fd: number): number {
 
 /** io_submit_one(ctx, user_iocb, iocb) */
 const POINTS_io_submit_one = [{"pc":0,"line":897,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":903,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_setup_iocb","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":939,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":938,"live":["ctx","req"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":942,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":943,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":9,"line":944,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":10,"line":945,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":11,"line":947,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":930,"live":["ctx","req","run"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":14,"line":951,"live":["ctx","req","run"],"footprint":{"calls":["aio_complete","aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":954,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":17,"line":954,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":18,"line":955,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":20,"line":956,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":19,"line":956,"live":["ctx","run"],"footprint":{"calls":[],"fields":[]}},{"pc":21,"line":958,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":22,"line":960,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":952,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":24,"line":964,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":919,"live":["file","req","user_iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":966,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":28,"line":972,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":26,"line":974,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":970,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":30,"line":977,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":918,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":31,"line":979,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":32,"line":983,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_io_submit_one: readonly (readonly number[])[] = [[9], [4,5,6,7,8,9], [5,6,7,8], [5,6,7,8,9], [5,7,8,9], [5,6,8], [5,6,8,9], [4,6,7], [4,5,6,7,8], [4,5,7,8], [4,5,7,8,9]];
 export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","run","file","req"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1386,7 +1408,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       if (k.uiocb(f.user_iocb).aio_reserved1) return k.ret(-EINVAL);
       f.file = fget(k, k.uiocb(f.user_iocb).aio_fildes);
       if (!f.file) return k.ret(-EBADF);
-      k.call(1, aio_get_req, f.ctx); k.dead(f.base, [9]); return;
+      k.call(1, aio_get_req, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[0]); return;
     }
     case 1: {
       f.req = f.rv;
@@ -1425,82 +1447,82 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
       // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
       if (!(k.v.setupErrorComplete && f.ret)) { f.pc = 5; continue step; }
-      k.call(6, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(6, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 6: {
       return k.ret(0);
     }
     case 5: {
-      k.dead(f.base, [5,6,7,8]); f.pc = 7; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); f.pc = 7; return;
     }
     case 7: {
-      k.dead(f.base, [5,6,7,8]); f.pc = 8;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); f.pc = 8;
     }
     case 8: {
       const $acq8 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq8 < 0) return;
-      k.call(9, aio_run_iocb, f.req); k.dead(f.base, [5,6,7,8,9]); return;
+      k.call(9, aio_run_iocb, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); return;
     }
     case 9: {
       f.ret = f.rv;
       spin_unlock_irq(k, ctxLock(f.ctx));
-      k.dead(f.base, [5,7,8,9]); f.pc = 10; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[4]); f.pc = 10; return;
     }
     case 10: {
       // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
       if (!(f.ret === retryCode(k))) { f.pc = 11; continue step; }
-      k.call(11, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(11, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 11: {
       return k.ret(0);
     }
     case 4: {
-      k.dead(f.base, [5,6,8]); f.pc = 13; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 13; return;
     }
     case 13: {
       kiocbSetStarted(k, f.req);
-      k.call(14, aio_process_iocb, f.req); k.dead(f.base, [5,6,8]); return;
+      k.call(14, aio_process_iocb, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); return;
     }
     case 14: {
       f.ret = f.rv;
       if (!(f.ret === -EIOCBQUEUED)) { f.pc = 15; continue step; }
       f.run = 0;
-      k.dead(f.base, [5,6,8]); f.pc = 16;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 16;
     }
     case 16: {
       const $acq16 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq16 < 0) return;
-      k.dead(f.base, [5,6,8]); f.pc = 17; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 17; return;
     }
     case 17: {
       kiocbClearStarted(k, f.req);
-      k.dead(f.base, [5,6,8]); f.pc = 18; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 18; return;
     }
     case 18: {
       if (!(kiocbIsKicked(k, f.req))) { f.pc = 19; continue step; }
-      k.dead(f.base, [5,6,7,8]); f.pc = 20; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); f.pc = 20; return;
     }
     case 20: {
       f.run = __queue_kicked_iocb(k, f.req);
     }
     case 19: {
-      k.dead(f.base, [5,6,8,9]); f.pc = 21; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[6]); f.pc = 21; return;
     }
     case 21: {
       spin_unlock_irq(k, ctxLock(f.ctx));
       if (!(f.run)) { f.pc = 22; continue step; }
-      k.call(22, queue_work, AIO_WQ, ctxWq(f.ctx)); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(22, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 22: {
       return k.ret(0);
     }
     case 15: {
       if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
-      k.call(24, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(24, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 24: {
       return k.ret(0);
     }
     case 3: {
-      k.dead(f.base, [4,6,7]); f.pc = 25; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[7]); f.pc = 25; return;
     }
     case 25: {
       // ---- 2.5.62: the switch calls the f_op directly
@@ -1509,12 +1531,12 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       if (!(m[1])) { f.pc = 26; continue step; }
       retryEnter(k, f.req);
       // the method runs for the async kiocb: aio context
-      k.callPtr(28, m[1], f.req, ...m.slice(2)); k.dead(f.base, [4,5,6,7,8]); return;
+      k.callPtr(28, m[1], f.req, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[8]); return;
     }
     case 28: {
       f.ret = f.rv;
       retryExit(k, f.req, f.ret);
-      k.dead(f.base, [4,5,7,8]); f.pc = 27; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[9]); f.pc = 27; return;
     }
     case 26: {
       if (f.ret === -EBADF) { f.pc = 2; continue step; }
@@ -1522,20 +1544,20 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     case 27: {
       // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
       if (f.ret === -EIOCBQUEUED) return k.ret(0);
-      k.call(30, aio_complete, f.req, f.ret, 0); k.dead(f.base, [4,5,6,7,8,9]); return;
+      k.call(30, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 30: {
       return k.ret(0);
     }
     case 2: {
-      k.dead(f.base, [4,5,7,8]); f.pc = 31; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[9]); f.pc = 31; return;
     }
     case 31: {
       // ---- out_put_req:
       const gj = k.iocbIndex(f.req);
       if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
       // rejected: io_submit returns the error, no event is owed
-      k.call(32, aio_put_req, f.req); k.dead(f.base, [4,5,7,8,9]); return;
+      k.call(32, aio_put_req, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[10]); return;
     }
     case 32: {
       return k.ret(f.ret);
@@ -1564,6 +1586,7 @@ function submit_method(k: Machine, user_iocb: number, req: number, filp: number)
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
 const POINTS_sys_io_submit = [{"pc":0,"line":1007,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1012,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1013,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1012,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const DEAD_sys_io_submit: readonly (readonly number[])[] = [[6]];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1575,7 +1598,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
     }
     case 2: {
       if (!(f.i < f.nr)) { f.pc = 3; continue step; }
-      k.call(4, io_submit_one, f.ctx, k.A.userIocbs[f.i]); k.dead(f.base, [6]); return;
+      k.call(4, io_submit_one, f.ctx, k.A.userIocbs[f.i]); if (k.deadReset) k.dead(f.base, DEAD_sys_io_submit[0]); return;
     }
     case 4: {
       f.ret = f.rv;
@@ -1593,6 +1616,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
 const POINTS_sys_io_getevents = [{"pc":0,"line":1023,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1029,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1030,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1029,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const DEAD_sys_io_getevents: readonly (readonly number[])[] = [[5,6,7,8], [5,6,7]];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1603,14 +1627,14 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
       get_ioctx(k, f.ctx);
       f.ret = -EINVAL;
       if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) { f.pc = 1; continue step; }
-      k.call(3, read_events, f.ctx, f.min_nr, f.nr, f.timeout); k.dead(f.base, [5,6,7,8]); return;
+      k.call(3, read_events, f.ctx, f.min_nr, f.nr, f.timeout); if (k.deadReset) k.dead(f.base, DEAD_sys_io_getevents[0]); return;
     }
     case 3: {
       f.ret = f.rv;
       f.pc = 2; continue step;
     }
     case 1: {
-      k.dead(f.base, [5,6,7]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_sys_io_getevents[1]); f.pc = 2; return;
     }
     case 2: {
       put_ioctx(k, f.ctx);
@@ -1622,6 +1646,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
 const POINTS_sys_io_cancel = [{"pc":0,"line":1037,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1039,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1039,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const DEAD_sys_io_cancel: readonly (readonly number[])[] = [];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1650,6 +1675,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 
 /** wait_for_all_aios(ctx) */
 const POINTS_wait_for_all_aios = [{"pc":0,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1060,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1062,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1065,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1062,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1062,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1067,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1069,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const DEAD_wait_for_all_aios: readonly (readonly number[])[] = [[4]];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1680,7 +1706,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
     }
     case 7: {
       set_current_state(k, TASK_RUNNING);
-      k.call(8, remove_wait_queue, ctxWait(f.ctx), f.wait); k.dead(f.base, [4]); return;
+      k.call(8, remove_wait_queue, ctxWait(f.ctx), f.wait); if (k.deadReset) k.dead(f.base, DEAD_wait_for_all_aios[0]); return;
     }
     case 8: {
       k.setStackObj(f.wait, false);
@@ -1691,6 +1717,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
 const POINTS_io_destroy = [{"pc":0,"line":1075,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1081,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1083,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1084,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1086,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const DEAD_io_destroy: readonly (readonly number[])[] = [];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -1731,6 +1758,7 @@ export { EINVAL };
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
 const POINTS_exit_aio = [{"pc":0,"line":1098,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1100,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1101,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1103,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const DEAD_exit_aio: readonly (readonly number[])[] = [];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {

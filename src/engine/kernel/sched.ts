@@ -53,6 +53,7 @@ export function bp(name: BlockingPoint): number {
  * is recorded as a synchronous block in aio context.
  */
 const POINTS_schedule = [{"pc":0,"line":52,"live":["point"],"footprint":{"calls":["k.g","k.note","k.panic","k.pp","k.setG","k.setTw","k.t","k.task","k.tw"],"fields":["state"]}},{"pc":1,"line":69,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_schedule: readonly (readonly number[])[] = [[4]];
 export const schedule = kfn("schedule", "kernel/sched.c", ["point"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -73,7 +74,7 @@ export const schedule = kfn("schedule", "kernel/sched.c", ["point"], [], (k, f) 
           }
         }
       k.setTw('status', T_SLEEP);
-      k.dead(f.base, [4]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_schedule[0]); f.pc = 1; return;
     }
     case 1: {
       // woken: state is RUNNING again

@@ -24,6 +24,7 @@ export const wEntry = (tl: number) => tl - WAITQ.off.task_list;
 
 /** default_wake_function(wait, mode, sync) = try_to_wake_up(wait->task, mode, sync) @c kernel/sched.c */
 const POINTS_default_wake_function = [{"pc":0,"line":22,"live":["mode","wait"],"footprint":{"calls":["k.waitq","try_to_wake_up"],"fields":[]}}];
+const DEAD_default_wake_function: readonly (readonly number[])[] = [];
 export const default_wake_function = kfn("default_wake_function", "kernel/sched.c", ["wait","mode"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -34,11 +35,12 @@ export const default_wake_function = kfn("default_wake_function", "kernel/sched.
 
 /** autoremove_wake_function: default_wake_function, then list_del_init if it woke the task */
 const POINTS_autoremove_wake_function = [{"pc":0,"line":27,"live":["mode","wait"],"footprint":{"calls":["k.waitq","try_to_wake_up"],"fields":[]}},{"pc":1,"line":28,"live":["ret","wait"],"footprint":{"calls":["list_del_init","wList"],"fields":[]}}];
+const DEAD_autoremove_wake_function: readonly (readonly number[])[] = [[5]];
 export const autoremove_wake_function = kfn("autoremove_wake_function", "kernel/fork.c", ["wait","mode"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       f.ret = try_to_wake_up(k, k.waitq(f.wait).task, f.mode);
-      k.dead(f.base, [5]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_autoremove_wake_function[0]); f.pc = 1; return;
     }
     case 1: {
       if (f.ret) list_del_init(k, wList(f.wait));
@@ -81,12 +83,13 @@ export function waitqueue_active(k: Machine, q: number): boolean {
 
 /** add_wait_queue / add_wait_queue_exclusive (exclusive adds at the tail) */
 const POINTS_add_wait_queue = [{"pc":0,"line":66,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":1,"line":69,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":70,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":3,"line":73,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const DEAD_add_wait_queue: readonly (readonly number[])[] = [[7], [5,6]];
 export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait","exclusive"], ["flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       const e = k.waitq(f.wait);
       e.flags = f.exclusive ? e.flags | WQ_FLAG_EXCLUSIVE : e.flags & ~WQ_FLAG_EXCLUSIVE;
-      k.dead(f.base, [7]); f.pc = 1;
+      if (k.deadReset) k.dead(f.base, DEAD_add_wait_queue[0]); f.pc = 1;
     }
     case 1: {
       const $acq1 = $acquire(k, qLock(f.q), 'save'); if ($acq1 < 0) return;
@@ -96,7 +99,7 @@ export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait"
     case 2: {
       if (f.exclusive) list_add_tail(k, wList(f.wait), qList(f.q));
         else list_add(k, wList(f.wait), qList(f.q));
-      k.dead(f.base, [5,6]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_add_wait_queue[1]); f.pc = 3; return;
     }
     case 3: {
       spin_unlock_irqrestore(k, qLock(f.q), f.flags);
@@ -107,10 +110,11 @@ export const add_wait_queue = kfn("add_wait_queue", "kernel/fork.c", ["q","wait"
 
 /** remove_wait_queue(q, wait): list_del under q->lock (leaves NULL pointers) */
 const POINTS_remove_wait_queue = [{"pc":0,"line":79,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":80,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":81,"live":["flags","q","wait"],"footprint":{"calls":["list_del","wList"],"fields":[]}},{"pc":3,"line":82,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const DEAD_remove_wait_queue: readonly (readonly number[])[] = [[6], [5]];
 export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.dead(f.base, [6]); f.pc = 1;
+      if (k.deadReset) k.dead(f.base, DEAD_remove_wait_queue[0]); f.pc = 1;
     }
     case 1: {
       const $acq1 = $acquire(k, qLock(f.q), 'save'); if ($acq1 < 0) return;
@@ -119,7 +123,7 @@ export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q",
     }
     case 2: {
       list_del(k, wList(f.wait));
-      k.dead(f.base, [5]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_remove_wait_queue[1]); f.pc = 3; return;
     }
     case 3: {
       spin_unlock_irqrestore(k, qLock(f.q), f.flags);
@@ -134,25 +138,26 @@ export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q",
  * With the Mar 5 patch, an already-queued current->iocb->ki_wait is reported by printk.
  */
 const POINTS_prepare_to_wait = [{"pc":0,"line":92,"live":["exclusive","q","state","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":93,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":2,"line":96,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":97,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":4,"line":98,"live":["empty","exclusive","flags","q","wait"],"footprint":{"calls":["k.onWaitQueued","k.printk","k.task","list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":5,"line":108,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const DEAD_prepare_to_wait: readonly (readonly number[])[] = [[6,8,9], [6,9], [6], [5,6,7,9]];
 export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wait","state","exclusive"], ["flags","empty"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       __set_current_state(k, f.state);
-      k.dead(f.base, [6,8,9]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_prepare_to_wait[0]); f.pc = 1; return;
     }
     case 1: {
       const e = k.waitq(f.wait);
       e.flags = f.exclusive ? e.flags | WQ_FLAG_EXCLUSIVE : e.flags & ~WQ_FLAG_EXCLUSIVE;
-      k.dead(f.base, [6,8,9]); f.pc = 2;
+      if (k.deadReset) k.dead(f.base, DEAD_prepare_to_wait[0]); f.pc = 2;
     }
     case 2: {
       const $acq2 = $acquire(k, qLock(f.q), 'save'); if ($acq2 < 0) return;
       f.flags = $acq2;
-      k.dead(f.base, [6,9]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_prepare_to_wait[1]); f.pc = 3; return;
     }
     case 3: {
       f.empty = list_empty(k, wList(f.wait)) ? 1 : 0;
-      k.dead(f.base, [6]); f.pc = 4; return;
+      if (k.deadReset) k.dead(f.base, DEAD_prepare_to_wait[2]); f.pc = 4; return;
     }
     case 4: {
       if (f.empty) {
@@ -164,7 +169,7 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
           const cur = k.task(k.current).iocb;
           if (cur && f.wait === cur + k.kiWaitOff) k.printk('prepare_to_wait: iocb->ki_wait in use');
         }
-      k.dead(f.base, [5,6,7,9]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_prepare_to_wait[3]); f.pc = 5; return;
     }
     case 5: {
       spin_unlock_irqrestore(k, qLock(f.q), f.flags);
@@ -175,18 +180,19 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
 
 /** finish_wait(q, wait): state RUNNING; if the entry is still queued, unlink it under q->lock */
 const POINTS_finish_wait = [{"pc":0,"line":114,"live":["q","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":115,"live":["q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":2,"line":117,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":118,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":119,"live":["flags","q","wait"],"footprint":{"calls":["k.onWaitDequeued","list_del_init","wList"],"fields":[]}},{"pc":5,"line":124,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const DEAD_finish_wait: readonly (readonly number[])[] = [[6], [5]];
 export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       __set_current_state(k, TASK_RUNNING);
-      k.dead(f.base, [6]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_finish_wait[0]); f.pc = 1; return;
     }
     case 1: {
       if (list_empty(k, wList(f.wait))) return k.ret(0);
-      k.dead(f.base, [6]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_finish_wait[0]); f.pc = 2; return;
     }
     case 2: {
-      k.dead(f.base, [6]); f.pc = 3;
+      if (k.deadReset) k.dead(f.base, DEAD_finish_wait[0]); f.pc = 3;
     }
     case 3: {
       const $acq3 = $acquire(k, qLock(f.q), 'save'); if ($acq3 < 0) return;
@@ -198,7 +204,7 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
       const linked = k.m[wList(f.wait)] !== wList(f.wait);
       list_del_init(k, wList(f.wait));
       if (linked) k.onWaitDequeued(f.wait);
-      k.dead(f.base, [5]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_finish_wait[1]); f.pc = 5; return;
     }
     case 5: {
       spin_unlock_irqrestore(k, qLock(f.q), f.flags);
@@ -214,10 +220,11 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
  * @c kernel/sched.c
  */
 const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const DEAD___wake_up: readonly (readonly number[])[] = [[7,8]];
 export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_exclusive"], ["flags","curr","next","eflags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.dead(f.base, [7,8]); f.pc = 1;
+      if (k.deadReset) k.dead(f.base, DEAD___wake_up[0]); f.pc = 1;
     }
     case 1: {
       const $acq1 = $acquire(k, qLock(f.q), 'save'); if ($acq1 < 0) return;

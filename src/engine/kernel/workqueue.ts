@@ -48,27 +48,28 @@ export function INIT_WORK(k: Machine, w: number, fnId: number, data: number): vo
  * is queue_work(keventd_wq, w).
  */
 const POINTS_queue_work = [{"pc":0,"line":46,"live":["cwq","work","wq"],"footprint":{"calls":["cwqOf","k.emit","test_and_set_bit"],"fields":[]}},{"pc":1,"line":49,"live":["cwq","work"],"footprint":{"calls":["cwqLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":50,"live":["cwq","work"],"footprint":{"calls":["cwqLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":51,"live":["cwq","flags","work"],"footprint":{"calls":["__wake_up","cwqList","cwqMoreWork","k.work","list_add_tail","workEntry"],"fields":["wq_data"]}},{"pc":4,"line":55,"live":["cwq","flags"],"footprint":{"calls":["cwqLock","spin_unlock_irqrestore"],"fields":[]}}];
+const DEAD_queue_work: readonly (readonly number[])[] = [[4,7], [4], [4,5]];
 export const queue_work = kfn("queue_work", "kernel/workqueue.c", ["wq","work"], ["cwq","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (test_and_set_bit(k, 0, f.work + WORK.off.pending)) return k.ret(0);
       if (k.modelEvents && f.work === k.ctxWorkAddr) k.emit({ machine: 'kiocb', type: 'queue_work', iocb: -1 });
       f.cwq = cwqOf(k, f.wq, k.cpuId);
-      k.dead(f.base, [4,7]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_work[0]); f.pc = 1; return;
     }
     case 1: {
-      k.dead(f.base, [4,7]); f.pc = 2;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_work[0]); f.pc = 2;
     }
     case 2: {
       const $acq2 = $acquire(k, cwqLock(f.cwq), 'save'); if ($acq2 < 0) return;
       f.flags = $acq2;
-      k.dead(f.base, [4]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_queue_work[1]); f.pc = 3; return;
     }
     case 3: {
       list_add_tail(k, workEntry(f.work), cwqList(f.cwq));
       k.work(f.work).wq_data = f.cwq;
       // wake_up(&cwq->more_work)
-      k.call(4, __wake_up, cwqMoreWork(f.cwq), TASK_NORMAL, 1); k.dead(f.base, [4,5]); return;
+      k.call(4, __wake_up, cwqMoreWork(f.cwq), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_queue_work[2]); return;
     }
     case 4: {
       spin_unlock_irqrestore(k, cwqLock(f.cwq), f.flags);
@@ -84,6 +85,7 @@ export const queue_work = kfn("queue_work", "kernel/workqueue.c", ["wq","work"],
  * `wait` is the DECLARE_WAITQUEUE entry of the worker's stack frame.
  */
 const POINTS_worker_thread = [{"pc":0,"line":66,"live":["cwq","wait","work"],"footprint":{"calls":["add_wait_queue","cwqMoreWork","set_current_state"],"fields":[]}},{"pc":1,"line":74,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["add_wait_queue","cwqMoreWork","set_current_state"],"fields":[]}},{"pc":5,"line":78,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["cwqList","list_empty"],"fields":[]}},{"pc":6,"line":80,"live":["cwq","empty","next_item","wait","work"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":9,"line":81,"live":["cwq","next_item","wait","work"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":82,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":8,"line":81,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["cwqMoreWork","remove_wait_queue"],"fields":[]}},{"pc":11,"line":85,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["cwqList","list_empty"],"fields":[]}},{"pc":3,"line":88,"live":["cwq","wait","work"],"footprint":{"calls":["call_ptr","clear_bit","k.emit","k.work"],"fields":[]}},{"pc":4,"line":75,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["cwqLock","spin_lock_irqsave"],"fields":[]}},{"pc":13,"line":97,"live":["cwq","next_item","wait","work"],"footprint":{"calls":["cwqLock","spin_lock_irqsave"],"fields":[]}},{"pc":14,"line":98,"live":["cwq","flags","next_item","wait","work"],"footprint":{"calls":["cwqList","list_empty"],"fields":[]}},{"pc":16,"line":100,"live":["cwq","flags","next_item","wait","work"],"footprint":{"calls":["cwqLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":15,"line":99,"live":["cwq","flags","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":17,"line":104,"live":["cwq","flags","wait"],"footprint":{"calls":["cwqList","list_del_init","list_first","workEntry"],"fields":[]}},{"pc":18,"line":107,"live":["cwq","flags","wait","work"],"footprint":{"calls":["cwqLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":2,"line":74,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_worker_thread: readonly (readonly number[])[] = [[4,5,6,7,8,9], [6,8,9], [6,8], [6], [8], [7,8,9], [8,9]];
 export const worker_thread = kfn("worker_thread", "kernel/workqueue.c", ["cwq","wait"], ["flags","work","empty","next_item"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -97,35 +99,35 @@ export const worker_thread = kfn("worker_thread", "kernel/workqueue.c", ["cwq","
       f.next_item = 0;
     }
     case 1: {
-      if (!(true)) { k.dead(f.base, [4,5,6,7,8,9]); f.pc = 2; return; }
-      if (!(!f.next_item)) { k.dead(f.base, [6,8,9]); f.pc = 3; return; }
+      if (!(true)) { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[0]); f.pc = 2; return; }
+      if (!(!f.next_item)) { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[1]); f.pc = 3; return; }
       // for (;;) { set_task_state(current, TASK_INTERRUPTIBLE); add_wait_queue(&cwq->more_work, &wait);
       set_current_state(k, TASK_INTERRUPTIBLE);
-      k.call(5, add_wait_queue, cwqMoreWork(f.cwq), f.wait, 0); k.dead(f.base, [6,8]); return;
+      k.call(5, add_wait_queue, cwqMoreWork(f.cwq), f.wait, 0); if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); return;
     }
     case 5: {
       // if (list_empty(&cwq->worklist)) schedule(); else set_task_state(current, TASK_RUNNING);
       f.empty = list_empty(k, cwqList(f.cwq)) ? 1 : 0;
-      k.dead(f.base, [6]); f.pc = 6; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[3]); f.pc = 6; return;
     }
     case 6: {
-      if (!(f.empty)) { k.dead(f.base, [6,8]); f.pc = 7; return; }
-      k.call(9, schedule, -1); k.dead(f.base, [6,8]); return;
+      if (!(f.empty)) { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 7; return; }
+      k.call(9, schedule, -1); if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); return;
     }
     case 9: {
-      k.dead(f.base, [6,8]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 8; return;
     }
     case 7: {
       set_current_state(k, TASK_RUNNING);
-      k.dead(f.base, [6,8]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 8; return;
     }
     case 8: {
-      k.call(11, remove_wait_queue, cwqMoreWork(f.cwq), f.wait); k.dead(f.base, [6,8]); return;
+      k.call(11, remove_wait_queue, cwqMoreWork(f.cwq), f.wait); if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); return;
     }
     case 11: {
       // if (!list_empty(&cwq->worklist)) run_workqueue(cwq);
-      if (list_empty(k, cwqList(f.cwq))) { k.dead(f.base, [6,8]); f.pc = 1; return; }
-      k.dead(f.base, [6,8]); f.pc = 4; return;
+      if (list_empty(k, cwqList(f.cwq))) { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 1; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 4; return;
     }
     case 3: {
       f.next_item = 0;
@@ -133,38 +135,38 @@ export const worker_thread = kfn("worker_thread", "kernel/workqueue.c", ["cwq","
       clear_bit(k, 0, f.work + WORK.off.pending);
       if (k.modelEvents && f.work === k.ctxWorkAddr) k.emit({ machine: 'kiocb', type: 'work_run', iocb: -1 });
       const w = k.work(f.work);
-      k.callPtr(4, w.func, w.data); k.dead(f.base, [6,8]); return;
+      k.callPtr(4, w.func, w.data); if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); return;
     }
     case 4: {
       // run_workqueue: spin_lock_irqsave(&cwq->lock, flags); while (!list_empty(&cwq->worklist)) {
-      k.dead(f.base, [6,8]); f.pc = 13;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 13;
     }
     case 13: {
       const $acq13 = $acquire(k, cwqLock(f.cwq), 'save'); if ($acq13 < 0) return;
       f.flags = $acq13;
-      k.dead(f.base, [8]); f.pc = 14; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[4]); f.pc = 14; return;
     }
     case 14: {
-      if (!(list_empty(k, cwqList(f.cwq)))) { k.dead(f.base, [7,8,9]); f.pc = 15; return; }
-      k.dead(f.base, [8]); f.pc = 16; return;
+      if (!(list_empty(k, cwqList(f.cwq)))) { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[5]); f.pc = 15; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[4]); f.pc = 16; return;
     }
     case 16: {
       spin_unlock_irqrestore(k, cwqLock(f.cwq), f.flags);
-      { k.dead(f.base, [6,8]); f.pc = 1; return; }
+      { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 1; return; }
     }
     case 15: {
-      k.dead(f.base, [7,8,9]); f.pc = 17; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[5]); f.pc = 17; return;
     }
     case 17: {
       // work = list_entry(cwq->worklist.next, ...); list_del_init(cwq->worklist.next);
       f.work = list_first(k, cwqList(f.cwq)) - WORK.off.entry;
       list_del_init(k, workEntry(f.work));
-      k.dead(f.base, [8,9]); f.pc = 18; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[6]); f.pc = 18; return;
     }
     case 18: {
       spin_unlock_irqrestore(k, cwqLock(f.cwq), f.flags);
       f.next_item = 1;
-      k.dead(f.base, [6,8]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 1; return;
     }
     case 2: {
       return k.ret(0);

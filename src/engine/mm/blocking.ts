@@ -193,31 +193,32 @@ const COPY_TO_USER_FAULT = bp('copy_to_user_fault');
  * @c 'model: a blocking point'
  */
 const POINTS_wait_for_event = [{"pc":0,"line":192,"live":["point","q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":202,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":204,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":201,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":208,"live":["point"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":213,"live":["point","q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":215,"live":["point","q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":218,"live":["point","q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":220,"live":["point","q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":218,"live":["point","q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":218,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":196,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":227,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
+const DEAD_wait_for_event: readonly (readonly number[])[] = [[5,6], [4], [4,6]];
 export const wait_for_event = kfn("wait_for_event", "model: a blocking point", ["point"], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       ;
       // [proposed: asyncBlockingPoints] in aio context: an async wait on current->iocb->ki_wait
-      if (!(aioAsyncContext(k))) { k.dead(f.base, [5,6]); f.pc = 1; return; }
+      if (!(aioAsyncContext(k))) { if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[0]); f.pc = 1; return; }
       // wait = &current->iocb->ki_wait; is this iocb's event already started, or done?
       f.wait = curIocb(k) + k.kiWaitOff;
       f.q = eventQueue(k, f.point);
       // atomic: aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then
-      if (!(!aioEventBegin(k, f.point))) { k.dead(f.base, [4]); f.pc = 3; return; }
-      k.dead(f.base, [4]); f.pc = 4; return;
+      if (!(!aioEventBegin(k, f.point))) { if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 3; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 4; return;
     }
     case 4: {
       // prepare_to_wait(wqh, &iocb->ki_wait, TASK_RUNNING): aio_wake_function will kick the iocb
-      k.call(5, prepare_to_wait, f.q, f.wait, TASK_RUNNING, 0); k.dead(f.base, [4]); return;
+      k.call(5, prepare_to_wait, f.q, f.wait, TASK_RUNNING, 0); if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); return;
     }
     case 5: {
       // if (event pending) return -EIOCBRETRY;  (ki_wait stays queued; -EIOCBQUEUED without eiocbRetry)
       if (aioEventPending(k)) return k.ret(aioRetryCode(k));
-      k.dead(f.base, [4]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 3; return;
     }
     case 3: {
-      k.dead(f.base, [4]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 2; return;
     }
     case 1: {
       // DEFINE_WAIT(wait);
@@ -251,11 +252,11 @@ export const wait_for_event = kfn("wait_for_event", "model: a blocking point", [
     }
     case 12: {
       // } while (buffer_locked(bh));
-      k.dead(f.base, [4]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 2; return;
     }
     case 2: {
       // finish_wait(wqh, &wait);
-      k.call(17, finish_wait, f.q, f.wait); k.dead(f.base, [4,6]); return;
+      k.call(17, finish_wait, f.q, f.wait); if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[2]); return;
     }
     case 17: {
       eventWaitEnd(k, f.wait);
@@ -266,12 +267,13 @@ export const wait_for_event = kfn("wait_for_event", "model: a blocking point", [
 
 /** __wait_on_buffer(bh) (fs/buffer.c): read() -> read indirect block -> wait_on_buffer() @c fs/buffer.c */
 const POINTS___wait_on_buffer = [{"pc":0,"line":233,"live":["q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":241,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":242,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":240,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":245,"live":[],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":249,"live":["q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":251,"live":["q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":253,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":254,"live":["q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":253,"live":["q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":253,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":236,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":259,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
+const DEAD___wait_on_buffer: readonly (readonly number[])[] = [[4,5], [5]];
 export const __wait_on_buffer = kfn("__wait_on_buffer", "fs/buffer.c", [], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       ;
-      if (!(aioAsyncContext(k))) { k.dead(f.base, [4,5]); f.pc = 1; return; }
+      if (!(aioAsyncContext(k))) { if (k.deadReset) k.dead(f.base, DEAD___wait_on_buffer[0]); f.pc = 1; return; }
       f.wait = curIocb(k) + k.kiWaitOff;
       f.q = eventQueue(k, WAIT_ON_BUFFER);
       // atomic: aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then
@@ -319,7 +321,7 @@ export const __wait_on_buffer = kfn("__wait_on_buffer", "fs/buffer.c", [], ["wai
     }
     case 2: {
       // finish_wait(wqh, &wait);
-      k.call(17, finish_wait, f.q, f.wait); k.dead(f.base, [5]); return;
+      k.call(17, finish_wait, f.q, f.wait); if (k.deadReset) k.dead(f.base, DEAD___wait_on_buffer[1]); return;
     }
     case 17: {
       eventWaitEnd(k, f.wait);
@@ -330,12 +332,13 @@ export const __wait_on_buffer = kfn("__wait_on_buffer", "fs/buffer.c", [], ["wai
 
 /** get_request_wait(q, rw) (drivers/block/ll_rw_blk.c): prepare_to_wait_exclusive on the request list @c drivers/block/ll_rw_blk.c */
 const POINTS_get_request_wait = [{"pc":0,"line":265,"live":["q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":273,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":274,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":272,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":277,"live":[],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":281,"live":["q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":283,"live":["q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":285,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":287,"live":["q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":285,"live":["q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":285,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":268,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":292,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
+const DEAD_get_request_wait: readonly (readonly number[])[] = [[4,5], [5]];
 export const get_request_wait = kfn("get_request_wait", "drivers/block/ll_rw_blk.c", [], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       ;
-      if (!(aioAsyncContext(k))) { k.dead(f.base, [4,5]); f.pc = 1; return; }
+      if (!(aioAsyncContext(k))) { if (k.deadReset) k.dead(f.base, DEAD_get_request_wait[0]); f.pc = 1; return; }
       f.wait = curIocb(k) + k.kiWaitOff;
       f.q = eventQueue(k, GET_REQUEST_WAIT);
       // atomic: aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then
@@ -384,7 +387,7 @@ export const get_request_wait = kfn("get_request_wait", "drivers/block/ll_rw_blk
     }
     case 2: {
       // finish_wait(wqh, &wait);
-      k.call(17, finish_wait, f.q, f.wait); k.dead(f.base, [5]); return;
+      k.call(17, finish_wait, f.q, f.wait); if (k.deadReset) k.dead(f.base, DEAD_get_request_wait[1]); return;
     }
     case 17: {
       eventWaitEnd(k, f.wait);
@@ -395,12 +398,13 @@ export const get_request_wait = kfn("get_request_wait", "drivers/block/ll_rw_blk
 
 /** blk_congestion_wait(rw, timeout) (drivers/block/ll_rw_blk.c): the page allocator under congestion @c drivers/block/ll_rw_blk.c */
 const POINTS_blk_congestion_wait = [{"pc":0,"line":298,"live":["q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":306,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":307,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":305,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":310,"live":[],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":314,"live":["q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":316,"live":["q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":318,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":320,"live":["q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":318,"live":["q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":318,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":301,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":325,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
+const DEAD_blk_congestion_wait: readonly (readonly number[])[] = [[4,5], [5]];
 export const blk_congestion_wait = kfn("blk_congestion_wait", "drivers/block/ll_rw_blk.c", [], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       ;
-      if (!(aioAsyncContext(k))) { k.dead(f.base, [4,5]); f.pc = 1; return; }
+      if (!(aioAsyncContext(k))) { if (k.deadReset) k.dead(f.base, DEAD_blk_congestion_wait[0]); f.pc = 1; return; }
       f.wait = curIocb(k) + k.kiWaitOff;
       f.q = eventQueue(k, BLK_CONGESTION_WAIT);
       // atomic: aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then
@@ -449,7 +453,7 @@ export const blk_congestion_wait = kfn("blk_congestion_wait", "drivers/block/ll_
     }
     case 2: {
       // finish_wait(wqh, &wait);
-      k.call(17, finish_wait, f.q, f.wait); k.dead(f.base, [5]); return;
+      k.call(17, finish_wait, f.q, f.wait); if (k.deadReset) k.dead(f.base, DEAD_blk_congestion_wait[1]); return;
     }
     case 17: {
       eventWaitEnd(k, f.wait);
@@ -460,12 +464,13 @@ export const blk_congestion_wait = kfn("blk_congestion_wait", "drivers/block/ll_
 
 /** balance_dirty_pages(mapping) (mm/page-writeback.c): writer throttling (it sleeps in blk_congestion_wait) @c mm/page-writeback.c */
 const POINTS_balance_dirty_pages = [{"pc":0,"line":331,"live":["q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":339,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":340,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":338,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":343,"live":[],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":347,"live":["q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":349,"live":["q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":351,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":352,"live":["q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":351,"live":["q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":351,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":334,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":357,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
+const DEAD_balance_dirty_pages: readonly (readonly number[])[] = [[4,5], [5]];
 export const balance_dirty_pages = kfn("balance_dirty_pages", "mm/page-writeback.c", [], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       ;
-      if (!(aioAsyncContext(k))) { k.dead(f.base, [4,5]); f.pc = 1; return; }
+      if (!(aioAsyncContext(k))) { if (k.deadReset) k.dead(f.base, DEAD_balance_dirty_pages[0]); f.pc = 1; return; }
       f.wait = curIocb(k) + k.kiWaitOff;
       f.q = eventQueue(k, BALANCE_DIRTY_PAGES);
       // atomic: aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then
@@ -513,7 +518,7 @@ export const balance_dirty_pages = kfn("balance_dirty_pages", "mm/page-writeback
     }
     case 2: {
       // finish_wait(wqh, &wait);
-      k.call(17, finish_wait, f.q, f.wait); k.dead(f.base, [5]); return;
+      k.call(17, finish_wait, f.q, f.wait); if (k.deadReset) k.dead(f.base, DEAD_balance_dirty_pages[1]); return;
     }
     case 17: {
       eventWaitEnd(k, f.wait);
@@ -530,12 +535,13 @@ export const balance_dirty_pages = kfn("balance_dirty_pages", "mm/page-writeback
  * @c mm/memory.c
  */
 const POINTS_handle_mm_fault = [{"pc":0,"line":369,"live":["buf","q","upage","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":377,"live":["buf","q","upage","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":378,"live":["buf","q","upage","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":376,"live":["buf","q","upage","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":381,"live":["buf","upage"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":385,"live":["buf","q","upage","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":387,"live":["buf","q","upage","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":391,"live":["buf","q","upage","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":372,"live":["buf","q","upage","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":396,"live":["buf","upage","wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}},{"pc":18,"line":397,"live":["buf","upage"],"footprint":{"calls":["k.pp","k.wr"],"fields":[]}}];
+const DEAD_handle_mm_fault: readonly (readonly number[])[] = [[6,7], [7]];
 export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upage"], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       ;
-      if (!(aioAsyncContext(k))) { k.dead(f.base, [6,7]); f.pc = 1; return; }
+      if (!(aioAsyncContext(k))) { if (k.deadReset) k.dead(f.base, DEAD_handle_mm_fault[0]); f.pc = 1; return; }
       f.wait = curIocb(k) + k.kiWaitOff;
       f.q = eventQueue(k, COPY_TO_USER_FAULT);
       // atomic: aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then
@@ -584,11 +590,11 @@ export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upa
     }
     case 2: {
       // finish_wait(wqh, &wait);
-      k.call(17, finish_wait, f.q, f.wait); k.dead(f.base, [7]); return;
+      k.call(17, finish_wait, f.q, f.wait); if (k.deadReset) k.dead(f.base, DEAD_handle_mm_fault[1]); return;
     }
     case 17: {
       eventWaitEnd(k, f.wait);
-      k.dead(f.base, [6,7]); f.pc = 18; return;
+      if (k.deadReset) k.dead(f.base, DEAD_handle_mm_fault[0]); f.pc = 18; return;
     }
     case 18: {
       // set_pte(page_table, entry): the user page is present
@@ -607,6 +613,7 @@ export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upa
  * @c 'model: interrupt ending a blocking point'
  */
 const POINTS_blocking_event_done = [{"pc":0,"line":411,"live":["point","task"],"footprint":{"calls":["aioEventDone","eventQueue","k.iocbIndex","setEventPending"],"fields":[]}},{"pc":1,"line":416,"live":["q"],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":419,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_blocking_event_done: readonly (readonly number[])[] = [[4,5], [4,5,6]];
 export const blocking_event_done = kfn("blocking_event_done", "model: interrupt ending a blocking point", ["task","point"], ["q"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -614,12 +621,12 @@ export const blocking_event_done = kfn("blocking_event_done", "model: interrupt 
       // [proposed: asyncBlockingPoints] an iocb's async event (arg: the kiocb)
       if (k.v.asyncBlockingPoints && k.iocbIndex(f.task) >= 0) aioEventDone(k, f.task);
         else setEventPending(k, f.task, false);
-      k.dead(f.base, [4,5]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_blocking_event_done[0]); f.pc = 1; return;
     }
     case 1: {
       if (!waitqueue_active(k, f.q)) return k.ret(0);
       // wake_up_all(q)
-      k.call(2, __wake_up, f.q, TASK_NORMAL, 0); k.dead(f.base, [4,5,6]); return;
+      k.call(2, __wake_up, f.q, TASK_NORMAL, 0); if (k.deadReset) k.dead(f.base, DEAD_blocking_event_done[1]); return;
     }
     case 2: {
       return k.ret(0);

@@ -83,6 +83,7 @@ export function page_cache_release(k: Machine, page: number): void {
 // ------------------------------------------------------------------ mm/filemap.c
 /** sync_page(page): mapping->a_ops->sync_page (block_sync_page: blk_run_queues). I/O always progresses here. @c mm/filemap.c */
 const POINTS_sync_page = [{"pc":0,"line":82,"live":[],"footprint":{"calls":["k.pp"],"fields":[]}}];
+const DEAD_sync_page: readonly (readonly number[])[] = [];
 export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -99,6 +100,7 @@ export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) =
  * @c mm/filemap.c
  */
 const POINTS_wait_on_page_bit = [{"pc":0,"line":93,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":101,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":105,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":107,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":110,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":99,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":115,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":117,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const DEAD_wait_on_page_bit: readonly (readonly number[])[] = [[5], [5,6]];
 export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -137,11 +139,11 @@ export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page",
     }
     case 4: {
       // } while (test_bit(bit_nr, &page->flags));
-      k.dead(f.base, [5]); f.pc = 10; return;
+      if (k.deadReset) k.dead(f.base, DEAD_wait_on_page_bit[0]); f.pc = 10; return;
     }
     case 10: {
       // finish_wait(waitqueue, &wait);
-      k.call(11, finish_wait, f.waitqueue, f.wait); k.dead(f.base, [5,6]); return;
+      k.call(11, finish_wait, f.waitqueue, f.wait); if (k.deadReset) k.dead(f.base, DEAD_wait_on_page_bit[1]); return;
     }
     case 11: {
       pageEvent(k, 'finish_wait', f.page);
@@ -153,11 +155,12 @@ export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page",
 
 /** wait_on_page_locked(page) (include/linux/pagemap.h): if (PageLocked(page)) wait_on_page_bit(page, PG_locked); @c include/linux/pagemap.h */
 const POINTS_wait_on_page_locked = [{"pc":0,"line":124,"live":["page"],"footprint":{"calls":["PageLocked","wait_on_page_bit"],"fields":[]}},{"pc":1,"line":126,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_wait_on_page_locked: readonly (readonly number[])[] = [[4]];
 export const wait_on_page_locked = kfn("wait_on_page_locked", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (!PageLocked(k, f.page)) return k.ret(0);
-      k.call(1, wait_on_page_bit, f.page, PG_locked); k.dead(f.base, [4]); return;
+      k.call(1, wait_on_page_bit, f.page, PG_locked); if (k.deadReset) k.dead(f.base, DEAD_wait_on_page_locked[0]); return;
     }
     case 1: {
       return k.ret(0);
@@ -171,18 +174,19 @@ export const wait_on_page_locked = kfn("wait_on_page_locked", "include/linux/pag
  * @c mm/filemap.c
  */
 const POINTS_unlock_page = [{"pc":0,"line":135,"live":["page"],"footprint":{"calls":["TestClearPageLocked","k.panic","pageEvent","pageIndex","page_waitqueue"],"fields":[]}},{"pc":1,"line":138,"live":["waitqueue"],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":141,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_unlock_page: readonly (readonly number[])[] = [[4], [4,5]];
 export const unlock_page = kfn("unlock_page", "mm/filemap.c", ["page"], ["waitqueue"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       f.waitqueue = page_waitqueue(k, f.page);
       if (!TestClearPageLocked(k, f.page)) k.panic(PANIC_BUG, `kernel BUG in unlock_page: page${pageIndex(k, f.page)} was not locked`);
       pageEvent(k, 'unlock_page', f.page, -1);
-      k.dead(f.base, [4]); f.pc = 1; return;
+      if (k.deadReset) k.dead(f.base, DEAD_unlock_page[0]); f.pc = 1; return;
     }
     case 1: {
       if (!waitqueue_active(k, f.waitqueue)) return k.ret(0);
       // wake_up_all(waitqueue)
-      k.call(2, __wake_up, f.waitqueue, TASK_NORMAL, 0); k.dead(f.base, [4,5]); return;
+      k.call(2, __wake_up, f.waitqueue, TASK_NORMAL, 0); if (k.deadReset) k.dead(f.base, DEAD_unlock_page[1]); return;
     }
     case 2: {
       return k.ret(0);
@@ -197,6 +201,7 @@ export const unlock_page = kfn("unlock_page", "mm/filemap.c", ["page"], ["waitqu
  * @c mm/filemap.c
  */
 const POINTS___lock_page = [{"pc":0,"line":151,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":165,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":169,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":171,"live":["page","wait","wqh"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":174,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":179,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const DEAD___lock_page: readonly (readonly number[])[] = [[5]];
 export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -241,7 +246,7 @@ export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","
     }
     case 4: {
       // finish_wait(wqh, &wait);
-      k.call(9, finish_wait, f.wqh, f.wait); k.dead(f.base, [5]); return;
+      k.call(9, finish_wait, f.wqh, f.wait); if (k.deadReset) k.dead(f.base, DEAD___lock_page[0]); return;
     }
     case 9: {
       pageEvent(k, 'finish_wait', f.page);
@@ -253,12 +258,13 @@ export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","
 
 /** lock_page(page) (include/linux/pagemap.h): if (TestSetPageLocked(page)) __lock_page(page); @c include/linux/pagemap.h */
 const POINTS_lock_page = [{"pc":0,"line":186,"live":["page"],"footprint":{"calls":["TestSetPageLocked","__lock_page","pageEvent"],"fields":[]}},{"pc":2,"line":189,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":187,"live":["page"],"footprint":{"calls":["pageEvent"],"fields":[]}}];
+const DEAD_lock_page: readonly (readonly number[])[] = [[4]];
 export const lock_page = kfn("lock_page", "include/linux/pagemap.h", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (!(TestSetPageLocked(k, f.page))) { f.pc = 1; return; }
       pageEvent(k, 'lock_page_contended', f.page);
-      k.call(2, __lock_page, f.page); k.dead(f.base, [4]); return;
+      k.call(2, __lock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_lock_page[0]); return;
     }
     case 2: {
       return k.ret(0);
@@ -283,45 +289,46 @@ export const lock_page = kfn("lock_page", "include/linux/pagemap.h", ["page"], [
  * @c fs/ext2/inode.c
  */
 const POINTS_ext2_readpage = [{"pc":0,"line":208,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":3,"line":214,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":6,"line":216,"live":["page"],"footprint":{"calls":["__wait_on_buffer","aioRetryCode"],"fields":[]}},{"pc":4,"line":218,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":2,"line":213,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":9,"line":224,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":12,"line":226,"live":["page"],"footprint":{"calls":["aioRetryCode","get_request_wait"],"fields":[]}},{"pc":10,"line":228,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":8,"line":223,"live":["page"],"footprint":{"calls":["k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":1,"line":209,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":14,"line":241,"live":[],"footprint":{"calls":["aioRetryCode"],"fields":[]}}];
+const DEAD_ext2_readpage: readonly (readonly number[])[] = [[4], [4,5]];
 export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // do_mpage_readpage -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
       // [proposed: asyncBlockingPoints] (or the retry after an async wait_on_buffer comes back to it)
       // atomic: the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)
-      if (!(k.w.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k)))) { k.dead(f.base, [4]); f.pc = 2; return; }
-      k.dead(f.base, [4]); f.pc = 3; return;
+      if (!(k.w.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 2; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 3; return;
     }
     case 3: {
-      if (!(k.v.asyncBlockingPoints)) { k.dead(f.base, [4]); f.pc = 4; return; }
-      k.call(6, __wait_on_buffer); k.dead(f.base, [4]); return;
+      if (!(k.v.asyncBlockingPoints)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 4; return; }
+      k.call(6, __wait_on_buffer); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 6: {
       const err = f.rv;
-      if (err === aioRetryCode(k)) { k.dead(f.base, [4]); f.pc = 1; return; }
-      k.dead(f.base, [4]); f.pc = 2; return;
+      if (err === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 2; return;
     }
     case 4: {
-      k.call(2, __wait_on_buffer); k.dead(f.base, [4]); return;
+      k.call(2, __wait_on_buffer); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 2: {
       // mpage_bio_submit -> submit_bio -> __make_request -> get_request_wait
       // [proposed: asyncBlockingPoints] (or the retry after an async get_request_wait comes back to it)
       // atomic: the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)
-      if (!(k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k)))) { k.dead(f.base, [4]); f.pc = 8; return; }
-      k.dead(f.base, [4]); f.pc = 9; return;
+      if (!(k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 8; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 9; return;
     }
     case 9: {
-      if (!(k.v.asyncBlockingPoints)) { k.dead(f.base, [4]); f.pc = 10; return; }
-      k.call(12, get_request_wait); k.dead(f.base, [4]); return;
+      if (!(k.v.asyncBlockingPoints)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 10; return; }
+      k.call(12, get_request_wait); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 12: {
       const err2 = f.rv;
-      if (err2 === aioRetryCode(k)) { k.dead(f.base, [4]); f.pc = 1; return; }
-      k.dead(f.base, [4]); f.pc = 8; return;
+      if (err2 === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 8; return;
     }
     case 10: {
-      k.call(8, get_request_wait); k.dead(f.base, [4]); return;
+      k.call(8, get_request_wait); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 8: {
       // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
@@ -336,7 +343,7 @@ export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","pa
     case 1: {
       // ---- [proposed: asyncBlockingPoints] an async wait in aio context: the read is not started;
       // unlock the page (readpage's error convention) and return -EIOCBRETRY up to the retry
-      k.call(14, unlock_page, f.page); k.dead(f.base, [4,5]); return;
+      k.call(14, unlock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[1]); return;
     }
     case 14: {
       return k.ret(aioRetryCode(k));
@@ -353,28 +360,29 @@ export const readpage = ext2_readpage;
  * @c fs/mpage.c
  */
 const POINTS_mpage_end_io_read = [{"pc":0,"line":253,"live":["ok","page"],"footprint":{"calls":["SetPageUptodate","k.g","k.setG","pageEvent"],"fields":[]}},{"pc":1,"line":258,"live":["page"],"footprint":{"calls":["ClearPageUptodate"],"fields":[]}},{"pc":3,"line":259,"live":["page"],"footprint":{"calls":["SetPageError","pageEvent"],"fields":[]}},{"pc":2,"line":255,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":5,"line":263,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_mpage_end_io_read: readonly (readonly number[])[] = [[5], [4,5]];
 export const mpage_end_io_read = kfn("mpage_end_io_read", "fs/mpage.c", ["page","ok"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
-      if (!(f.ok)) { k.dead(f.base, [5]); f.pc = 1; return; }
+      if (!(f.ok)) { if (k.deadReset) k.dead(f.base, DEAD_mpage_end_io_read[0]); f.pc = 1; return; }
       {
           SetPageUptodate(k, f.page);
           pageEvent(k, 'io_done_ok', f.page, -1);
         }
-      k.dead(f.base, [5]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_mpage_end_io_read[0]); f.pc = 2; return;
     }
     case 1: {
       ClearPageUptodate(k, f.page);
-      k.dead(f.base, [5]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_mpage_end_io_read[0]); f.pc = 3; return;
     }
     case 3: {
       SetPageError(k, f.page);
       pageEvent(k, 'io_done_error', f.page, -1);
-      k.dead(f.base, [5]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_mpage_end_io_read[0]); f.pc = 2; return;
     }
     case 2: {
-      k.call(5, unlock_page, f.page); k.dead(f.base, [4,5]); return;
+      k.call(5, unlock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_mpage_end_io_read[1]); return;
     }
     case 5: {
       return k.ret(0);
