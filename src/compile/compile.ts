@@ -225,7 +225,7 @@ class FnCompiler {
       const code = c.lines.filter((l) => !/^\s*(\/\/|\/\*)/.test(l));
       // (never the entry case: a new frame starts at pc 0)
       const empty = c.id !== 0 && c.open && !c.acquire && code.length === 0 && i + 1 < ids.length;
-      if (empty) alias.set(c.id, this.resolve0(alias, ids[i + 1]));
+      if (empty) alias.set(c.id, alias.get(ids[i + 1]) ?? ids[i + 1]);
       // a case that only jumps on within the step is the case it jumps to
       const only = !c.open && !c.acquire && code.length === 1 ? /^f\.pc = (\d+); continue step;$/.exec(code[0].trim()) : null;
       if (only && c.id !== 0) aliasLater.push([c.id, Number(only[1])]);
@@ -247,9 +247,6 @@ class FnCompiler {
   private jumpOnly = new Set<number>();
   /** the distinct lists of dead frame offsets the generated code resets (DEAD_<name>) */
   readonly deadLists: string[] = [];
-  private resolve0(alias: Map<number, number>, id: number): number {
-    return alias.get(id) ?? id;
-  }
 
   /**
    * A jump to case `to`. A back-edge (a loop's repetition) or a `yield` ends the step

@@ -147,10 +147,7 @@ export type KGen<T = number> = Generator<void, T, void>;
 
 /** the kernel function f as a value (a function pointer stored in kernel memory); compiled to `f.id` */
 export function fnptr(f: ((...a: never[]) => KGen<unknown>) | FnRef): number {
-  if ('id' in f && typeof f.id === 'number') return f.id;
-  const g = BY_NAME.get((f as { name: string }).name);
-  if (!g) throw new Error(`fnptr: ${(f as { name: string }).name} is not a compiled kernel function`);
-  return g.id;
+  return fnref(f).id;
 }
 
 /** the kernel function f as a reference (for registerIrq, fops tables, main functions): in the compiled module f is its KFn */
