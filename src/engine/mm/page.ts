@@ -288,7 +288,7 @@ export const lock_page = kfn("lock_page", "include/linux/pagemap.h", ["page"], [
  * k.w.blocking.requestCongestion). A page in k.w.ioError is read with an error.
  * @c fs/ext2/inode.c
  */
-const POINTS_ext2_readpage = [{"pc":0,"line":208,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":3,"line":214,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":6,"line":216,"live":["page"],"footprint":{"calls":["__wait_on_buffer","aioRetryCode"],"fields":[]}},{"pc":4,"line":218,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":2,"line":213,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":9,"line":224,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":12,"line":226,"live":["page"],"footprint":{"calls":["aioRetryCode","get_request_wait"],"fields":[]}},{"pc":10,"line":228,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":8,"line":223,"live":["page"],"footprint":{"calls":["k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":1,"line":209,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":14,"line":241,"live":[],"footprint":{"calls":["aioRetryCode"],"fields":[]}}];
+const POINTS_ext2_readpage = [{"pc":0,"line":208,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":3,"line":214,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":4,"line":215,"live":["page"],"footprint":{"calls":["__wait_on_buffer","aioEventOutstanding","aioRetryCode","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":2,"line":213,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":6,"line":222,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":7,"line":223,"live":["page"],"footprint":{"calls":["aioRetryCode","get_request_wait","k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":5,"line":221,"live":["page"],"footprint":{"calls":["k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":1,"line":209,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":8,"line":237,"live":[],"footprint":{"calls":["aioRetryCode"],"fields":[]}}];
 const DEAD_ext2_readpage: readonly (readonly number[])[] = [[4], [4,5]];
 export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -300,37 +300,27 @@ export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","pa
       if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 3; return;
     }
     case 3: {
-      if (!(k.v.asyncBlockingPoints)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 4; return; }
-      k.call(6, __wait_on_buffer); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
-    }
-    case 6: {
-      const err = f.rv;
-      if (err === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
-      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 2; return;
+      k.call(4, __wait_on_buffer); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 4: {
-      k.call(2, __wait_on_buffer); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
+      const err = f.rv;
+      if (k.v.asyncBlockingPoints && err === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
     }
     case 2: {
       // mpage_bio_submit -> submit_bio -> __make_request -> get_request_wait
       // [proposed: asyncBlockingPoints] (or the retry after an async get_request_wait comes back to it)
       // atomic: the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)
-      if (!(k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 8; return; }
-      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 9; return;
+      if (!(k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 5; return; }
+      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 6; return;
     }
-    case 9: {
-      if (!(k.v.asyncBlockingPoints)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 10; return; }
-      k.call(12, get_request_wait); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
+    case 6: {
+      k.call(7, get_request_wait); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
-    case 12: {
+    case 7: {
       const err2 = f.rv;
-      if (err2 === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
-      if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 8; return;
+      if (k.v.asyncBlockingPoints && err2 === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
     }
-    case 10: {
-      k.call(8, get_request_wait); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
-    }
-    case 8: {
+    case 5: {
       // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
       const i = pageIndex(k, f.page);
       const ioError = k.w.ioError ?? [];
@@ -343,9 +333,9 @@ export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","pa
     case 1: {
       // ---- [proposed: asyncBlockingPoints] an async wait in aio context: the read is not started;
       // unlock the page (readpage's error convention) and return -EIOCBRETRY up to the retry
-      k.call(14, unlock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[1]); return;
+      k.call(8, unlock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[1]); return;
     }
-    case 14: {
+    case 8: {
       return k.ret(aioRetryCode(k));
     }
   }
@@ -359,7 +349,7 @@ export const readpage = ext2_readpage;
  * SetPageError(page); } unlock_page(page);
  * @c fs/mpage.c
  */
-const POINTS_mpage_end_io_read = [{"pc":0,"line":253,"live":["ok","page"],"footprint":{"calls":["SetPageUptodate","k.g","k.setG","pageEvent"],"fields":[]}},{"pc":1,"line":258,"live":["page"],"footprint":{"calls":["ClearPageUptodate"],"fields":[]}},{"pc":3,"line":259,"live":["page"],"footprint":{"calls":["SetPageError","pageEvent"],"fields":[]}},{"pc":2,"line":255,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":5,"line":263,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_mpage_end_io_read = [{"pc":0,"line":249,"live":["ok","page"],"footprint":{"calls":["SetPageUptodate","k.g","k.setG","pageEvent"],"fields":[]}},{"pc":1,"line":254,"live":["page"],"footprint":{"calls":["ClearPageUptodate"],"fields":[]}},{"pc":3,"line":255,"live":["page"],"footprint":{"calls":["SetPageError","pageEvent"],"fields":[]}},{"pc":2,"line":251,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":5,"line":259,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_mpage_end_io_read: readonly (readonly number[])[] = [[5], [4,5]];
 export const mpage_end_io_read = kfn("mpage_end_io_read", "fs/mpage.c", ["page","ok"], [], (k, f) => {
   step: for (;;) switch (f.pc) {

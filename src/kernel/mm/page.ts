@@ -212,20 +212,16 @@ export function* ext2_readpage(k: Machine, filp: number, page: number): KGen {
     atomic('the once flag and [proposed: asyncBlockingPoints] the iocb\'s outstanding event are tested in one step (as the model always had)');
     if (k.w.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k))) {
                                                               yield;
-      if (k.v.asyncBlockingPoints) {
-        const err = yield* __wait_on_buffer(k);
-        if (err === aioRetryCode(k)) break async_wait;
-      } else yield* __wait_on_buffer(k);
+      const err = yield* __wait_on_buffer(k);
+      if (k.v.asyncBlockingPoints && err === aioRetryCode(k)) break async_wait;
     }
     // mpage_bio_submit -> submit_bio -> __make_request -> get_request_wait
     // [proposed: asyncBlockingPoints] (or the retry after an async get_request_wait comes back to it)
     atomic('the once flag and [proposed: asyncBlockingPoints] the iocb\'s outstanding event are tested in one step (as the model always had)');
     if (k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k))) {
                                                               yield;
-      if (k.v.asyncBlockingPoints) {
-        const err2 = yield* get_request_wait(k);
-        if (err2 === aioRetryCode(k)) break async_wait;
-      } else yield* get_request_wait(k);
+      const err2 = yield* get_request_wait(k);
+      if (k.v.asyncBlockingPoints && err2 === aioRetryCode(k)) break async_wait;
     }
     // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
     const i = pageIndex(k, page);
