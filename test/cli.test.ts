@@ -61,6 +61,23 @@ describe('npm run check', () => {
     expect(strip(two.out)).toEqual(strip(one.out));
   });
 
+  it('--jobs N explores N claims at a time and reports the same verdicts, counts and paths, in the claims\' order', () => {
+    const args = ['--variant', 'mar05', '--max-states', '20000', '--json'];
+    const one = run('check.ts', [...args, '--jobs', '1']);
+    const three = run('check.ts', [...args, '--jobs', '3']);
+    // (some claims stop at 20000 states: bounded where the claim says holds, exit 1 both times)
+    expect(three.code).toBe(one.code);
+    const strip = (out: string) =>
+      (JSON.parse(out) as { stats: Record<string, unknown> }[]).map((c) => {
+        const { states, transitions, depth, complete, limitHit } = c.stats;
+        return { ...c, stats: { states, transitions, depth, complete, limitHit } };
+      });
+    const a = strip(one.out);
+    expect(a.length).toBe(20);
+    expect(strip(three.out)).toEqual(a);
+    expect(run('check.ts', ['--claim', 'mar05.cached-read', '--jobs', '2', '--workers', '2']).code).toBe(2);
+  });
+
   it('exits 1 when a verdict differs from its claim', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claims-'));
     const f = join(dir, 'claims.json');

@@ -16,6 +16,7 @@ import { buildTrace } from '../trace/trace.ts';
 import { checkLockstep } from '../check/lockstep.ts';
 import { formatJSON } from '../trace/format.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
+import { ClaimPool, defaultClaimWorkers } from '../check/pool.ts';
 
 
 function fmtTime(s: number): string {
@@ -23,9 +24,9 @@ function fmtTime(s: number): string {
 }
 
 runCli(async () => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers'], flags: ['json', 'models', 'help'], optional: ['no-reduce'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers', 'jobs'], flags: ['json', 'models', 'help'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--jobs N]      (explore N claims at a time, one per worker thread; default: one per core)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n');
     return 0;
   }
   const claims: ResolvedClaim[] = claimsArg(p.values.get('claims')?.at(-1));
@@ -71,16 +72,37 @@ runCli(async () => {
   const rows: string[][] = [];
   const notes: string[] = [];
   const noReduce = noReduceOpt(p);
-  for (const claim of selected) {
-    const run = await runCheckAsync(claim.v, claim.w, {
-      workers,
-      pool,
-      maxStates: maxStates ?? claim.bounds.maxStates,
-      maxSeconds: maxSeconds ?? claim.bounds.maxSeconds,
-      maxBytes,
-      onProgress: progress,
-      noReduce,
-    });
+  // claims N at a time over worker threads (src/check/pool.ts), reported in their order;
+  // --workers (one exploration over several threads) explores them one at a time instead
+  const jobs = p.values.has('jobs') ? intOpt(p, 'jobs', 1, 1, 64) : workers > 1 ? 1 : defaultClaimWorkers();
+  if (jobs > 1 && workers > 1) throw new UsageError('--jobs and --workers exclude each other (claims at a time, or threads per claim)');
+  const claimPool = jobs > 1 && selected.length > 1 ? await ClaimPool.start(Math.min(jobs, selected.length)) : undefined;
+  let finished = 0;
+  const pending = claimPool
+    ? selected.map((claim) => {
+        const r = claimPool.run({ variant: claim.v, workload: claim.w, maxStates: maxStates ?? claim.bounds.maxStates, maxSeconds: maxSeconds ?? claim.bounds.maxSeconds, maxBytes, noReduce });
+        r.then(
+          () => {
+            finished++;
+            if (!json && process.stderr.isTTY) process.stderr.write(`\r\x1b[Kchecking: ${finished} of ${selected.length} claims done (${jobs} at a time)`);
+          },
+          () => undefined,
+        );
+        return r;
+      })
+    : [];
+  for (const [ci, claim] of selected.entries()) {
+    const run = claimPool
+      ? await pending[ci]
+      : await runCheckAsync(claim.v, claim.w, {
+          workers,
+          pool,
+          maxStates: maxStates ?? claim.bounds.maxStates,
+          maxSeconds: maxSeconds ?? claim.bounds.maxSeconds,
+          maxBytes,
+          onProgress: progress,
+          noReduce,
+        });
     runs.push({ claim, run });
     const r = run.result;
     if (!process.stderr.isTTY) process.stderr.write(`checked ${runs.length}/${selected.length} ${claim.id}: ${r.states} states${r.complete ? '' : ` (${r.limitHit} reached)`}, ${fmtTime(r.seconds)}\n`);
@@ -98,6 +120,8 @@ runCli(async () => {
     }
   }
   await pool?.close();
+  await claimPool?.close();
+  if (claimPool && !json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   // --models: the engine and the xstate spec machines in lockstep, per claim, and the
   // machines' transitions the explorations exercised (coverage) or never reached
   const conformance: { claim: string; states: number; complete: boolean; failure: string | null; depth?: number }[] = [];

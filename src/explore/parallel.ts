@@ -147,7 +147,8 @@ function intOption(o: Record<string, unknown>, field: string, dflt: number, max:
 // ---------------------------------------------------------------------------------
 
 const WORKER_MODULE = new URL('./parallel-worker.ts', import.meta.url);
-const BOOT_MODULE = new URL('./parallel-boot.mjs', import.meta.url);
+/** the worker entry without a bundle (workerData: module, workerModule) */
+export const BOOT_MODULE = new URL('./parallel-boot.mjs', import.meta.url);
 
 interface Bundle {
   url: URL;
@@ -164,12 +165,13 @@ function fresh(b: Bundle): boolean {
 }
 
 /**
- * A data: URL of one plain-JS ES module running the worker with the model module
- * (esbuild bundle, cached per process while its inputs are unchanged), or null when
- * esbuild is unavailable or fails.
+ * A data: URL of one plain-JS ES module running a worker (`workerModule`'s `runWorker`)
+ * with the module `moduleUrl` (esbuild bundle, cached per process while its inputs are
+ * unchanged), or null when esbuild is unavailable or fails. The parallel explorer's
+ * workers get the model module; src/check/pool.ts's claim workers get theirs.
  */
-async function workerBundle(moduleUrl: string): Promise<URL | null> {
-  const key = moduleUrl;
+export async function workerBundle(moduleUrl: string, workerModule: URL = WORKER_MODULE): Promise<URL | null> {
+  const key = `${moduleUrl} ${workerModule.href}`;
   const cached = bundles.get(key);
   if (cached !== undefined && fresh(cached)) return cached.url;
   let esbuild: typeof import('esbuild');
@@ -182,7 +184,7 @@ async function workerBundle(moduleUrl: string): Promise<URL | null> {
     const modulePath = fileURLToPath(moduleUrl);
     const entry =
       `import * as M from ${JSON.stringify(modulePath)};\n` +
-      `import { runWorker } from ${JSON.stringify(fileURLToPath(WORKER_MODULE))};\n` +
+      `import { runWorker } from ${JSON.stringify(fileURLToPath(workerModule))};\n` +
       `runWorker(M);\n`;
     const r = await esbuild.build({
       stdin: { contents: entry, resolveDir: dirname(modulePath), sourcefile: 'explore-worker-entry.mjs', loader: 'js' },
