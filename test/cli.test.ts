@@ -18,7 +18,11 @@ describe('npm run check', () => {
   it('--variant with an expression no claim names explores it on every workload; a violation no claim expects exits 1', () => {
     const r = run('check.ts', ['--variant', 'mar14+runListNullCheck+kickQueueWork', '--max-states', '3000', '--invariant', 'memory-safety']);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/mar14\+runListNullCheck\+kickQueueWork\.odirect-read\s+mar14\+runListNullCheck\+kickQueueWork\s+odirect-read\s+memory-safety\s+VIOLATED \(no claim\)/);
+    // its matrix: one column (the invariant asked for), the violation marked as one no claim expects
+    expect(r.out).toMatch(/^mar14\+runListNullCheck\+kickQueueWork — /m);
+    expect(r.out).toMatch(/^\s+workload\s+MEM\s+states$/m);
+    expect(r.out).toMatch(/^\s+odirect-read\s+✗\?\s+3,000 \(maxStates reached\)$/m);
+    expect(r.out).toContain('(no claim explains it)');
     expect(r.out).toContain('npm run trace -- --variant mar14+runListNullCheck+kickQueueWork --workload odirect-read --invariant memory-safety');
     expect(r.out).toMatch(/20 claims, 20 verdicts, 0 differing from their claim, \d+ violations? no claim expects/);
   });
@@ -32,9 +36,18 @@ describe('npm run check', () => {
   it('prints the verdict table for a claim and exits 0 when it matches', () => {
     const r = run('check.ts', ['--claim', 'mar14.cached-read']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/mar14\.cached-read\s+mar14\s+cached-read\s+memory-safety\s+VIOLATED/);
+    // the matrix: the legend, a column per invariant, the row of the workload
+    expect(r.out).toContain('MEM memory-safety');
+    expect(r.out).toMatch(/^\s+workload\s+NDR\s+NCW\s+KUA\s+ONE\s+PRG\s+RLI\s+RES\s+MEM\s+LCK\s+BUG\s+ANB\s+ENG\s+states$/m);
+    expect(r.out).toMatch(/^\s+cached-read(\s+✓){7}\s+✗(\s+✓){4}\s+205$/m);
+    // the violation's block: the claim's sentence in kernel terms, where, and the command
+    expect(r.out).toMatch(/^1\. memory-safety\n\s+ki_run_list holds NULL pointers/m);
+    expect(r.out).toContain('in mar14: cached-read');
     expect(r.out).toContain('npm run trace -- --claim mar14.cached-read --invariant memory-safety');
-    expect(r.out).toMatch(/no-bug\s+holds/);
+    // --table: the long table, one row per invariant
+    const t = run('check.ts', ['--claim', 'mar14.cached-read', '--table']);
+    expect(t.out).toMatch(/mar14\.cached-read\s+mar14\s+cached-read\s+memory-safety\s+VIOLATED/);
+    expect(t.out).toMatch(/no-bug\s+holds/);
   });
 
   it('--json gives every verdict with stats', () => {
@@ -84,13 +97,15 @@ describe('npm run check', () => {
     writeFileSync(f, JSON.stringify({ claims: [{ id: 'wrong', variant: 'mar14', workload: 'cached-read', bounds: { maxStates: 10000, maxSeconds: 30 }, expect: { 'memory-safety': 'holds' } }] }));
     const r = run('check.ts', ['--claims', f]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('VIOLATED (claim: holds)');
+    expect(r.out).toMatch(/^\s+cached-read(\s+✓\?){7}\s+✗!(\s+✓\?){4}\s+205$/m);
+    expect(run('check.ts', ['--claims', f, '--table']).out).toContain('VIOLATED (claim: holds)');
   });
 
   it('--max-states overrides the claim bounds; the verdict then says bounded', () => {
     const r = run('check.ts', ['--claim', 'mar14.two-iocbs-shared-bucket', '--max-states', '1000', '--invariant', 'no-bug']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('no violation within 1000 states');
+    expect(r.out).toMatch(/mar14\.two-iocbs-shared-bucket: no violation within 1,0\d\d states .*no-bug/);
+    expect(r.out).toMatch(/^\s+two-iocbs-shared-bucket\s+~\s+1,000 \(maxStates reached\)$/m);
   });
 
   it('bounded runs say "no violation within N states", never "holds"', () => {
@@ -98,8 +113,8 @@ describe('npm run check', () => {
     const f = join(dir, 'claims.json');
     writeFileSync(f, JSON.stringify({ claims: [{ id: 'small', variant: '2.5.62', workload: 'two-iocbs-shared-bucket', bounds: { maxStates: 50, maxSeconds: 30 }, expect: {} }] }));
     const r = run('check.ts', ['--claims', f, '--invariant', 'one-completion']);
-    expect(r.out).toMatch(/one-completion\s+bounded/);
-    expect(r.out).toContain('no violation within 50 states');
+    expect(r.out).toMatch(/^\s+two-iocbs-shared-bucket\s+~\?\s+5\d \(maxStates reached\)$/m);
+    expect(r.out).toMatch(/small: no violation within 5\d states/);
   });
 
   it('--save writes replayable counterexamples', () => {
@@ -173,7 +188,7 @@ describe('npm run simulate', () => {
   for (const [args, msg] of [
     [['--variant', 'x', '--workload', 'cached-read'], 'unknown variant "x"'],
     [['--variant', 'mar14', '--workload', 'x'], 'unknown workload "x"'],
-    [['--variant', 'mar14'], '--workload is required'],
+    [['--variant', 'mar14'], 'give one workload'],
     [['--variant', 'mar14', '--workload', 'cached-read', '--seed', '-1'], '--seed'],
     [['--variant', 'mar14', '--workload', 'cached-read', '--max-steps', '0'], '--max-steps must be between'],
   ] as const)

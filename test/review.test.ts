@@ -149,7 +149,7 @@ describe('npm run review', () => {
   it('prints the matrix diff, the fixed cells with their trace commands, and --json the report', () => {
     const r = run(['--from', 'mar14', '--to', 'proposed', '--workload', 'no-aio-read']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/no-aio-read\s+\.\s+\.\s+X>\./);
+    expect(r.out).toMatch(/no-aio-read\s+✓\s+✓\s+✗>✓/);
     expect(r.out).toContain('npm run trace -- --variant mar14 --workload no-aio-read --invariant progress');
     expect(r.out).toContain('broken (violated in proposed, not in mar14): 0');
     const j = run(['--from', 'mar14', '--to', 'proposed', '--workload', 'no-aio-read', '--json']);

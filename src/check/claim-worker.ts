@@ -11,7 +11,9 @@ import type * as Run from './run.ts';
 export function runWorker(M: typeof Run): void {
   parentPort!.on('message', (job: ClaimJob) => {
     try {
-      const run = M.runCheck(job.variant, job.workload, { maxStates: job.maxStates, maxSeconds: job.maxSeconds, maxBytes: job.maxBytes, noReduce: job.noReduce });
+      const run = M.runCheck(job.variant, job.workload, { maxStates: job.maxStates, maxSeconds: job.maxSeconds, maxBytes: job.maxBytes, noReduce: job.noReduce,
+        ...(job.progress ? { onProgress: (p: { states: number; seconds: number; done: boolean }) => !p.done && parentPort!.postMessage({ t: 'progress', states: p.states, seconds: p.seconds }) } : {}),
+      });
       parentPort!.postMessage({ t: 'done', run });
     } catch (e) {
       parentPort!.postMessage({ t: 'error', message: e instanceof Error ? e.message : String(e) });

@@ -5,10 +5,11 @@
  */
 import type { Property, State } from '../explore/model.ts';
 import { G, GH, PANIC_BUG, PANIC_DEAD_FRAME, PANIC_ENGINE, PANIC_LOCK, PANIC_NAMES, PANIC_OOPS_NULL, PANIC_UAF, BLOCKING_POINTS, type Machine } from '../engine/machine.ts';
-import { FNS } from '../engine/fn.ts';
+import { FNS, FR_FN, FR_PREV } from '../engine/fn.ts';
+import { errnoName } from '../engine/fs/errno.ts';
 import { H_FREED, H_LIVE } from '../engine/mem.ts';
 import { listEntries } from '../engine/kernel/list.ts';
-import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SPIN } from '../engine/structs.ts';
+import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SLEEP, T_SPIN } from '../engine/structs.ts';
 import { expectedAioResult, expectedRead, fileByte } from '../engine/fs/file.ts';
 
 export const INVARIANTS = [
@@ -42,6 +43,22 @@ export const INVARIANT_DOC: Record<InvariantName, string> = {
   'engine-sanity': 'the engine itself never fails (a JavaScript exception is a bug of the engine, not of the kernel)',
 };
 
+/** the column heading of each invariant in check's matrices (the legend above them spells each out) */
+export const INVARIANT_SHORT: Record<InvariantName, string> = {
+  'no-double-retry': 'NDR',
+  'no-complete-while-waiting': 'NCW',
+  'ki-users-accounting': 'KUA',
+  'one-completion': 'ONE',
+  progress: 'PRG',
+  'run-list-integrity': 'RLI',
+  'read-result': 'RES',
+  'memory-safety': 'MEM',
+  'lock-discipline': 'LCK',
+  'no-bug': 'BUG',
+  'aio-never-blocks': 'ANB',
+  'engine-sanity': 'ENG',
+};
+
 export function isInvariant(n: string): n is InvariantName {
   return (INVARIANTS as readonly string[]).includes(n);
 }
@@ -56,6 +73,14 @@ export function invariants(k: Machine): Property[] {
   const panicIn = (s: State) => FNS[s[A.globals + G.PANIC_FN]]?.name ?? '?';
   const userThreads = k.threads.map((t, i) => ({ t, i })).filter(({ t }) => t.role === 'submitter' || t.role === 'sync-reader' || t.role === 'getevents');
   const status = (s: State, i: number) => s[k.threads[i].addr + THREAD.off.status];
+  // where thread i is: asleep or spinning, in its innermost functions (innermost first)
+  const whereIs = (s: State, i: number): string => {
+    const names: string[] = [];
+    for (let fr = s[k.threads[i].addr + THREAD.off.fp]; fr && names.length < 64; fr = s[fr + FR_PREV]) names.push(FNS[s[fr + FR_FN]]?.name ?? '?');
+    const st = status(s, i);
+    const how = st === T_SLEEP ? 'asleep' : st === T_SPIN ? `spinning on ${k.describe(s[k.threads[i].addr + THREAD.off.spin_on])}` : 'runnable';
+    return `${how} in ${names.slice(0, 3).join(' < ')}`;
+  };
   // what a correct kernel completes each iocb with (null: io_submit rejects it, no event)
   const expected = w.iocbs.map((io) => expectedAioResult(w, io));
   // what each 'always' check reads when it holds (Property.reads)
@@ -136,7 +161,7 @@ export function invariants(k: Machine): Property[] {
       kind: 'at-quiescence',
       check(s) {
         if (panic(s)) return null;
-        for (const { t, i } of userThreads) if (status(s, i) !== T_DONE) return `stuck: ${t.name} never finishes (nothing left to wake it)`;
+        for (const { t, i } of userThreads) if (status(s, i) !== T_DONE) return `stuck: the ${t.name} thread is ${whereIs(s, i)}, and nothing is left to wake it`;
         for (let i = 0; i < n; i++) if (gh(s, i, GH.SUBMITTED) && !gh(s, i, GH.COMPLETIONS)) return `iocb${i} stranded: submitted, never completed, nothing left to run it`;
         return null;
       },
@@ -169,7 +194,7 @@ export function invariants(k: Machine): Property[] {
           const e = expected[i];
           if (e === null || !gh(s, i, GH.COMPLETIONS)) continue;
           const res = gh(s, i, GH.RES);
-          if (res !== e) return `iocb${i} completed with ${res}, expected ${e}`;
+          if (res !== e) return `iocb${i} completed with ${errnoName(res)}, expected ${errnoName(e)}`;
           const io = w.iocbs[i];
           if (io.op !== 'pread') continue;
           for (let j = 0; j < Math.max(0, res); j++) {
@@ -181,7 +206,7 @@ export function invariants(k: Machine): Property[] {
         if (sr && s[A.globals + G.SYNC_DONE]) {
           const e = expectedRead(w, sr.offset, sr.nbytes);
           const got = s[A.globals + G.SYNC_RESULT];
-          if (got !== e) return `sync read returned ${got}, expected ${e}`;
+          if (got !== e) return `sync read returned ${errnoName(got)}, expected ${errnoName(e)}`;
         }
         return null;
       },

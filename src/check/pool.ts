@@ -25,6 +25,14 @@ export interface ClaimJob {
   maxSeconds: number;
   maxBytes?: number;
   noReduce?: NoReduce;
+  /** post { t: 'progress', states, seconds } about every second while exploring */
+  progress?: boolean;
+}
+
+/** how far a claim's exploration is, as a worker reports it */
+export interface ClaimProgress {
+  states: number;
+  seconds: number;
 }
 
 const WORKER = new URL('./claim-worker.ts', import.meta.url);
@@ -78,12 +86,16 @@ export class ClaimPool {
   }
 
   /** explores one claim on the next free worker */
-  async run(job: ClaimJob): Promise<CheckRun> {
+  async run(job: ClaimJob, onProgress?: (p: ClaimProgress) => void): Promise<CheckRun> {
     if (this.closed) throw new Error('the claim pool is closed');
     const w = await this.take();
     try {
       return await new Promise<CheckRun>((resolve, reject) => {
-        const onMsg = (m: { t: 'done'; run: CheckRun } | { t: 'error'; message: string }) => {
+        const onMsg = (m: { t: 'done'; run: CheckRun } | { t: 'error'; message: string } | ({ t: 'progress' } & ClaimProgress)) => {
+          if (m.t === 'progress') {
+            onProgress?.(m);
+            return;
+          }
           off();
           if (m.t === 'done') resolve(revive(m.run));
           else reject(new Error(m.message));
@@ -104,7 +116,7 @@ export class ClaimPool {
         w.on('message', onMsg);
         w.on('error', onErr);
         w.on('exit', onExit);
-        w.postMessage(job);
+        w.postMessage(onProgress ? { ...job, progress: true } : job);
       });
     } finally {
       this.give(w);

@@ -4,11 +4,12 @@
  * once) and prints the verdict table. Exit 0 when every verdict matches its claim,
  * 1 when one differs, 2 on bad input.
  */
+import { catalogText } from './catalog.ts';
 import type { ResolvedClaim } from '../check/claims.ts';
-import { claimsArg } from './inputs.ts';
+import { claimsArg, WORKLOAD_VALUES, workloadArg, workloadsArg } from './inputs.ts';
+import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { checkPool, runCheckAsync, type CheckRun } from '../check/run.ts';
-import { ttyProgress } from '../explore/bfs.ts';
 import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,16 +18,12 @@ import { checkLockstep } from '../check/lockstep.ts';
 import { formatJSON } from '../trace/format.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { ClaimPool, defaultClaimWorkers } from '../check/pool.ts';
-
-
-function fmtTime(s: number): string {
-  return s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`;
-}
+import { boundedLines, byVariantLines, fmtTime, legendLines, matrixLines, plural, tableLines, violationGroups, violationLines, type ClaimOutcome } from '../check/report.ts';
 
 runCli(async () => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers', 'jobs'], flags: ['json', 'models', 'help'], optional: ['no-reduce'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers', 'jobs', ...WORKLOAD_VALUES], flags: ['json', 'models', 'help', 'table'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--jobs N]      (explore N claims at a time, one per worker thread; default: one per core)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n');
+    process.stdout.write('usage: npm run check -- [--variant V] [--workload W|FILE.json] [--iocbs N --pages N [--cpus N]] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--jobs N]      (explore N claims at a time, one per worker thread; default: one per core)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n                         [--table]       (the long table: one row per claim and invariant)\n\n' + catalogText());
     return 0;
   }
   const claims: ResolvedClaim[] = claimsArg(p.values.get('claims')?.at(-1));
@@ -43,33 +40,49 @@ runCli(async () => {
   const workers = intOpt(p, 'workers', 1, 1, 64);
   // one pool of warm workers for every claim (a fresh worker costs ~0.15 s and runs cold code)
   const pool = workers > 1 ? checkPool(workers) : undefined;
-  const selected = claims.filter((c) => (!vf.length || vf.includes(c.variant)) && (!cf.length || cf.includes(c.id)));
+  // workloads named on the command line: a built-in one the claims use filters the claims;
+  // any other (a FILE.json, the --iocbs/--pages/--cpus family, a built-in no claim uses) is
+  // explored on the variants asked for (default: every variant of the claims), without expectations
+  const wArgs = workloadsArg(p);
+  const wFilter = wArgs.filter((w) => claims.some((c) => c.w === w)).map((w) => w.name);
+  const wOwn = wArgs.filter((w) => !claims.some((c) => c.w === w));
+  /** how the command line gave each workload, for the trace command printed with a violation */
+  const wSpelled = new Map<string, string>();
+  for (const spec of p.values.get('workload') ?? []) wSpelled.set(workloadArg(spec).name, `--workload ${spec}`);
+  for (const w of wOwn) if (!wSpelled.has(w.name)) wSpelled.set(w.name, ['iocbs', 'pages', 'cpus'].filter((f) => p.values.has(f)).map((f) => `--${f} ${p.values.get(f)!.at(-1)}`).join(' '));
+  const selected = wOwn.length && !wFilter.length ? [] : claims.filter((c) => (!vf.length || vf.includes(c.variant)) && (!cf.length || cf.includes(c.id)) && (!wFilter.length || wFilter.includes(c.workload)));
+  const maxStatesB = Math.max(...claims.map((c) => c.bounds.maxStates));
+  const maxSecondsB = Math.max(...claims.map((c) => c.bounds.maxSeconds));
+  const unclaimed = (v: string, w: Workload) => ({ id: `${v}.${w.name}`, variant: v, workload: w.name, bounds: { maxStates: maxStatesB, maxSeconds: maxSecondsB }, expect: {}, v: resolveVariant(v)!, w, unclaimed: true }) as ResolvedClaim & { unclaimed: true };
   // a variant with no claims of its own (any variant expression, e.g. mar14+runListNullCheck+kickQueueWork):
-  // explored on every workload the claims name, with the largest of the claims' bounds, and no expectations
+  // explored on every workload the claims name (or those given), with the largest of the claims' bounds, and no expectations
   const claimsFile = p.values.get('claims')?.at(-1);
   for (const v of vf) {
     if (claims.some((c) => c.variant === v) || cf.length) continue;
-    const variant = resolveVariant(v)!;
-    const wls = [...new Map(claims.map((c) => [c.workload, c.w])).values()];
-    const maxStatesB = Math.max(...claims.map((c) => c.bounds.maxStates));
-    const maxSecondsB = Math.max(...claims.map((c) => c.bounds.maxSeconds));
-    for (const w of wls) selected.push({ id: `${v}.${w.name}`, variant: v, workload: w.name, bounds: { maxStates: maxStatesB, maxSeconds: maxSecondsB }, expect: {}, v: variant, w, unclaimed: true } as ResolvedClaim & { unclaimed: true });
+    const wls = wArgs.length ? wArgs : [...new Map(claims.map((c) => [c.workload, c.w])).values()];
+    for (const w of wls) selected.push(unclaimed(v, w));
   }
+  // the workloads of one's own on the claimed variants asked for
+  for (const v of vf.length ? vf.filter((x) => claims.some((c) => c.variant === x)) : [...new Set(claims.map((c) => c.variant))]) for (const w of wOwn) if (!cf.length) selected.push(unclaimed(v, w));
+  if (!selected.length) throw new UsageError('nothing to check: no claim matches the filters given');
   const traceCmd = (c: ResolvedClaim, inv: string) =>
     (c as { unclaimed?: boolean }).unclaimed
-      ? `npm run trace -- --variant ${c.variant} --workload ${c.workload} --invariant ${inv}`
+      ? `npm run trace -- --variant ${c.variant} ${wSpelled.get(c.workload) ?? `--workload ${c.workload}`} --invariant ${inv}`
       : `npm run trace -- --claim ${c.id} --invariant ${inv}${claimsFile ? ` --claims ${claimsFile}` : ''}`;
   const invs = INVARIANTS.filter((i) => !inf.length || inf.includes(i));
   const json = p.flags.has('json');
-  const progress = !json && process.stderr.isTTY ? ttyProgress() : undefined;
+  const table = p.flags.has('table');
+  const tty = !json && !!process.stderr.isTTY;
+  // the claims of one variant together, so that its matrix prints as soon as they are done
+  const order = [...new Set(selected.map((c) => c.variant))];
+  selected.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant));
 
   let mismatches = 0;
   /** violations for which no claim says anything: they make the exit code 1 too */
   let unclaimedViolations = 0;
-  const runs: { claim: ResolvedClaim; run: CheckRun }[] = [];
+  let verdicts = 0;
+  const runs: ClaimOutcome[] = [];
   const lines: string[] = [];
-  const header = ['claim', 'variant', 'workload', 'invariant', 'verdict', 'states', 'transitions', 'depth', 'time'];
-  const rows: string[][] = [];
   const notes: string[] = [];
   const noReduce = noReduceOpt(p);
   // claims N at a time over worker threads (src/check/pool.ts), reported in their order;
@@ -77,51 +90,69 @@ runCli(async () => {
   const jobs = p.values.has('jobs') ? intOpt(p, 'jobs', 1, 1, 64) : workers > 1 ? 1 : defaultClaimWorkers();
   if (jobs > 1 && workers > 1) throw new UsageError('--jobs and --workers exclude each other (claims at a time, or threads per claim)');
   const claimPool = jobs > 1 && selected.length > 1 ? await ClaimPool.start(Math.min(jobs, selected.length)) : undefined;
+  const boundOf = (c: ResolvedClaim) => ({ maxStates: maxStates ?? c.bounds.maxStates, maxSeconds: maxSeconds ?? c.bounds.maxSeconds });
+  // progress on a terminal: which claims run (n of N) and how far each is into its bound
   let finished = 0;
+  const running = new Map<string, number>();
+  const showProgress = () => {
+    if (!tty) return;
+    const now = [...running].map(([id, f]) => `${id} ${Math.min(99, Math.floor(f * 100))}%`).join(', ');
+    process.stderr.write(`\r\x1b[Kchecking: ${finished} of ${selected.length} claims done${now ? `; ${now} of its bound` : ''}`.slice(0, (process.stderr.columns ?? 100) - 1));
+  };
+  const progressOf = (c: ResolvedClaim) => (pr: { states: number; seconds: number }) => {
+    const b = boundOf(c);
+    running.set(c.id, Math.max(pr.states / b.maxStates, pr.seconds / b.maxSeconds));
+    showProgress();
+  };
   const pending = claimPool
     ? selected.map((claim) => {
-        const r = claimPool.run({ variant: claim.v, workload: claim.w, maxStates: maxStates ?? claim.bounds.maxStates, maxSeconds: maxSeconds ?? claim.bounds.maxSeconds, maxBytes, noReduce });
+        const r = claimPool.run({ variant: claim.v, workload: claim.w, ...boundOf(claim), maxBytes, noReduce }, tty ? progressOf(claim) : undefined);
         r.then(
           () => {
             finished++;
-            if (!json && process.stderr.isTTY) process.stderr.write(`\r\x1b[Kchecking: ${finished} of ${selected.length} claims done (${jobs} at a time)`);
+            running.delete(claim.id);
+            showProgress();
           },
           () => undefined,
         );
         return r;
       })
     : [];
+  const emit = (ls: string[]) => {
+    if (tty) process.stderr.write('\r\x1b[K');
+    process.stdout.write(ls.join('\n') + '\n');
+    showProgress();
+  };
+  if (!json && !table) emit(['verdicts, one matrix per variant:', ...legendLines(invs), '']);
   for (const [ci, claim] of selected.entries()) {
-    const run = claimPool
-      ? await pending[ci]
-      : await runCheckAsync(claim.v, claim.w, {
-          workers,
-          pool,
-          maxStates: maxStates ?? claim.bounds.maxStates,
-          maxSeconds: maxSeconds ?? claim.bounds.maxSeconds,
-          maxBytes,
-          onProgress: progress,
-          noReduce,
-        });
+    let run: CheckRun;
+    if (claimPool) run = await pending[ci];
+    else {
+      const onProg = progressOf(claim);
+      run = await runCheckAsync(claim.v, claim.w, { workers, pool, ...boundOf(claim), maxBytes, noReduce, ...(tty ? { onProgress: (pr: { states: number; seconds: number; done: boolean }) => !pr.done && onProg(pr) } : {}) });
+      finished++;
+      running.delete(claim.id);
+    }
     runs.push({ claim, run });
     const r = run.result;
     if (!process.stderr.isTTY) process.stderr.write(`checked ${runs.length}/${selected.length} ${claim.id}: ${r.states} states${r.complete ? '' : ` (${r.limitHit} reached)`}, ${fmtTime(r.seconds)}\n`);
     for (const ir of run.invariants) {
       if (!invs.includes(ir.invariant)) continue;
+      verdicts++;
       const exp = claim.expect[ir.invariant];
-      const ok = exp === undefined || exp === ir.verdict;
-      if (!ok) mismatches++;
+      if (exp !== undefined && exp !== ir.verdict) mismatches++;
       if (exp === undefined && ir.verdict === 'violated') unclaimedViolations++;
-      const shown = ir.verdict === 'violated' ? 'VIOLATED' : ir.verdict === 'bounded' ? `bounded` : 'holds';
-      rows.push([claim.id, claim.variant, claim.workload, ir.invariant, `${shown}${exp === undefined ? ' (no claim)' : ok ? '' : ` (claim: ${exp})`}`, String(r.states), String(r.transitions), String(ir.depth ?? r.depth), fmtTime(r.seconds)]);
-      if (ir.verdict === 'violated')
-        notes.push(`  ${claim.id} ${ir.invariant}: ${ir.reason} (trace of ${ir.depth} steps: ${traceCmd(claim, ir.invariant)})`);
-      if (ir.verdict === 'bounded') notes.push(`  ${claim.id} ${ir.invariant}: no violation within ${r.states} states (depth ${r.depth}; ${r.limitHit} reached)`);
+    }
+    // the variant's matrix, as soon as its last claim is done
+    const next = selected[ci + 1];
+    if (!json && !table && (!next || next.variant !== claim.variant)) {
+      const mine = runs.filter((o) => o.claim.variant === claim.variant);
+      emit([...matrixLines(claim.variant, claim.v.description, mine, invs), '']);
     }
   }
   await pool?.close();
   await claimPool?.close();
-  if (claimPool && !json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  if (tty) process.stderr.write('\r\x1b[K');
   // --models: the engine and the xstate spec machines in lockstep, per claim, and the
   // machines' transitions the explorations exercised (coverage) or never reached
   const conformance: { claim: string; states: number; complete: boolean; failure: string | null; depth?: number }[] = [];
@@ -190,41 +221,37 @@ runCli(async () => {
     );
     return mismatches || unclaimedViolations ? 1 : 0;
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  lines.push(fmt(header));
-  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) lines.push(fmt(r));
-  if (notes.length) {
-    lines.push('');
-    lines.push('violations, bounds and models:');
-    lines.push(...notes);
+  if (table) lines.push(...tableLines(runs, invs));
+  const groups = violationGroups(runs, invs);
+  if (groups.length) {
+    lines.push('', `${plural(groups.length, 'distinct violation')}, grouped by mechanism (each command prints its shortest trace):`);
+    lines.push(...violationLines(groups, traceCmd));
   }
-  const diag = new Map<string, string[]>();
-  for (const { claim, run } of runs) for (const d of run.diagnostics) diag.set(d.label, [...(diag.get(d.label) ?? []), claim.id]);
+  const bounded = boundedLines(runs, invs);
+  if (bounded.length) lines.push('', 'bounded: explored only up to a limit, so "no violation within N states", not "holds":', ...bounded);
+  if (notes.length) lines.push('', ...notes);
+  const diag = new Map<string, ResolvedClaim[]>();
+  for (const { claim, run } of runs) for (const d of run.diagnostics) diag.set(d.label, [...(diag.get(d.label) ?? []), claim]);
   if (diag.size) {
-    lines.push('');
-    lines.push('reachable diagnostics (printk / WARN_ON / BUG / oops):');
-    for (const [l, ids] of diag) lines.push(`  ${l}   [${ids.join(', ')}]`);
+    lines.push('', 'reachable diagnostics (printk / WARN_ON / BUG / oops):');
+    for (const [l, cs] of diag) lines.push(`  ${l}`, ...byVariantLines(cs, '     in '));
   }
-  const bl = new Map<string, { ids: string[]; aio: string[] }>();
+  const bl = new Map<string, { claims: ResolvedClaim[]; aio: ResolvedClaim[] }>();
   for (const { claim, run } of runs)
     for (const b of run.blocking)
       if (b.reached) {
-        const e = bl.get(b.point) ?? { ids: [], aio: [] };
-        e.ids.push(claim.id);
-        if (b.sleptInAio) e.aio.push(claim.id);
+        const e = bl.get(b.point) ?? { claims: [], aio: [] };
+        e.claims.push(claim);
+        if (b.sleptInAio) e.aio.push(claim);
         bl.set(b.point, e);
       }
   if (bl.size) {
-    lines.push('');
-    lines.push('blocking points reached (and where they still sleep synchronously in aio context):');
-    for (const [pnt, e] of bl) lines.push(`  ${pnt.padEnd(22)} reached in ${e.ids.length} claims; blocks in aio context in: ${e.aio.length ? e.aio.join(', ') : 'none'}`);
+    lines.push('', 'blocking points reached, and where they still sleep synchronously in aio context:');
+    for (const [pnt, e] of bl) lines.push(`  ${pnt}: reached in ${plural(e.claims.length, 'claim')}; ${e.aio.length ? 'sleeps in aio context' : 'never sleeps in aio context'}`, ...byVariantLines(e.aio, '     in '));
   }
   lines.push('');
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   lines.push(
-    `${plural(selected.length, 'claim', 'claims')}, ${plural(rows.length, 'verdict', 'verdicts')}, ${mismatches} differing from their claim` +
+    `${plural(selected.length, 'claim')}, ${plural(verdicts, 'verdict')}, ${mismatches} differing from their claim` +
       (unclaimedViolations ? `, ${plural(unclaimedViolations, 'violation', 'violations')} no claim expects` : ''),
   );
   process.stdout.write(lines.join('\n') + '\n');

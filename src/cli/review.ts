@@ -13,7 +13,9 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CHANGE_NAMES, type ChangeName } from '../engine/variants.ts';
-import { INVARIANTS, type InvariantName } from '../check/invariants.ts';
+import { INVARIANT_SHORT, INVARIANTS, type InvariantName } from '../check/invariants.ts';
+import { MARKS } from '../check/report.ts';
+import { catalogText } from './catalog.ts';
 import { buildReview, ReviewInputError, type CellChange, type ReviewReport, type VariantMatrix } from '../review/review.ts';
 import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
 
@@ -27,23 +29,11 @@ const HELP = `usage: npm run review -- --from A --to B [--workload W ...] [--abl
   --html FILE        write a self-contained HTML page
 Exit code: 0, or 1 when B breaks a verdict of A (a cell violated in B that is not in A), 2 on bad input.
 A cell violated in A that B only explores within a bound is "changed", not "fixed".
-`;
 
-const SHORT: Record<InvariantName, string> = {
-  'no-double-retry': 'ndr',
-  'no-complete-while-waiting': 'ncw',
-  'ki-users-accounting': 'kua',
-  'one-completion': 'one',
-  progress: 'prg',
-  'run-list-integrity': 'rli',
-  'read-result': 'res',
-  'memory-safety': 'mem',
-  'lock-discipline': 'lck',
-  'no-bug': 'bug',
-  'aio-never-blocks': 'anb',
-  'engine-sanity': 'eng',
-};
-const SYM = { holds: '.', violated: 'X', bounded: '~' } as const;
+${catalogText()}`;
+
+const SHORT = INVARIANT_SHORT;
+const SYM = MARKS;
 
 function matrixTable(a: VariantMatrix, b: VariantMatrix): string[] {
   const wl = Math.max(8, ...a.rows.map((r) => r.workload.length));
@@ -60,7 +50,7 @@ function matrixTable(a: VariantMatrix, b: VariantMatrix): string[] {
     const st = (r: typeof ra) => `${r.run.states}${r.run.complete ? '' : '+'}`;
     out.push(`${ra.workload.padEnd(wl)}  ${cells} ${st(ra)} -> ${st(rb)}`);
   }
-  out.push(`  . holds   X VIOLATED   ~ bounded (no violation within the bound)   x>y: from -> to   N+: states, bounded`);
+  out.push(`  ${MARKS.holds} holds   ${MARKS.violated} violated   ${MARKS.bounded} bounded (no violation within the bound)   x>y: from -> to   N+: states, bounded`);
   out.push(`  ${INVARIANTS.map((i) => `${SHORT[i]} ${i}`).join(', ')}`);
   return out;
 }

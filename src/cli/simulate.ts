@@ -1,40 +1,35 @@
 /**
- * npm run simulate -- --variant V --workload W [--seed N] [--max-steps N] [--json]
+ * npm run simulate -- --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) [--seed N] [--max-steps N] [--json]
  * Runs one seeded random schedule of the engine and prints the run: each thread's
  * steps with the kernel functions, the printk/WARN/BUG events, completions with
  * their results, and the final state (refcounts, lists, flags).
  */
+import { catalogText } from './catalog.ts';
+import { WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
 import { EngineModel } from '../engine/model.ts';
 import { summarize } from '../engine/inspect.ts';
-import { VARIANTS, variantByName } from '../engine/variants.ts';
-import { WORKLOADS, workloadByName } from '../engine/workloads.ts';
+import { resolveVariant } from '../check/variantSpec.ts';
 import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
 import { runSchedule, uniformChooser } from '../sim/run.ts';
 import { G, PANIC_NAMES } from '../engine/machine.ts';
 
-const HELP = `usage: npm run simulate -- --variant V --workload W [--seed N] [--max-steps N] [--json]
+const HELP = `usage: npm run simulate -- --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) [--seed N] [--max-steps N] [--json]
 
-variants:
-${Object.values(VARIANTS).map((v) => `  ${v.name.padEnd(14)} ${v.description}`).join('\n')}
-
-workloads:
-${Object.values(WORKLOADS).map((w) => `  ${w.name.padEnd(24)} ${w.description}`).join('\n')}
-`;
+${catalogText()}`;
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'workload', 'seed', 'max-steps'], flags: ['json', 'help'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'seed', 'max-steps', ...WORKLOAD_VALUES], flags: ['json', 'help'] });
   if (p.flags.has('help')) {
     process.stdout.write(HELP);
     return 0;
   }
   const vn = p.values.get('variant')?.at(-1);
-  const wn = p.values.get('workload')?.at(-1);
   if (!vn) throw new UsageError('--variant is required (see --help)');
-  if (!wn) throw new UsageError('--workload is required (see --help)');
-  const v = variantByName(vn);
-  if (!v) throw new UsageError(`unknown variant "${vn}" (one of: ${Object.keys(VARIANTS).join(', ')})`);
-  const w = workloadByName(wn);
-  if (!w) throw new UsageError(`unknown workload "${wn}" (one of: ${Object.keys(WORKLOADS).join(', ')})`);
+  const ws = workloadsArg(p);
+  if (ws.length !== 1) throw new UsageError('give one workload: --workload W|FILE.json, or --iocbs N --pages N [--cpus N] (see --help)');
+  const v = resolveVariant(vn);
+  if (!v) throw new UsageError(`unknown variant "${vn}" (see --help for the variants and the changes)`);
+  const w = ws[0];
   const seed = intOpt(p, 'seed', 1, 0, 2 ** 32 - 1);
   const maxSteps = intOpt(p, 'max-steps', 20000, 1, 10_000_000);
 

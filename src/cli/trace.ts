@@ -3,11 +3,11 @@
  * npm run trace -- --variant V --workload W --invariant I [...]
  * Prints the shortest counterexample for the invariant as swimlanes (or another format).
  */
+import { catalogText } from './catalog.ts';
 import { writeFileSync, renameSync } from 'node:fs';
-import { claimsArg } from './inputs.ts';
+import { claimsArg, WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
-import { workloadByName } from '../engine/workloads.ts';
 import { findCounterexample } from '../trace/find.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
@@ -16,9 +16,9 @@ import { parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 const FORMATS = ['text', 'mermaid', 'itf', 'json'] as const;
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'variant', 'workload', 'invariant', 'format', 'out', 'max-states'], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'variant', 'invariant', 'format', 'out', 'max-states', ...WORKLOAD_VALUES], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --variant V --workload W --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n');
+    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n\n' + catalogText());
     return 0;
   }
   const format = p.values.get('format')?.at(-1) ?? 'text';
@@ -38,12 +38,11 @@ runCli(() => {
     if (!inv) throw new UsageError(`claim ${claimId} expects no violation: name an --invariant`);
   } else {
     const vn = p.values.get('variant')?.at(-1);
-    const wn = p.values.get('workload')?.at(-1);
-    if (!vn || !wn || !invName) throw new UsageError('give --claim C, or --variant V --workload W --invariant I');
+    const ws = workloadsArg(p);
+    if (!vn || ws.length !== 1 || !invName) throw new UsageError('give --claim C, or --variant V --workload W|FILE.json (or --iocbs N --pages N) --invariant I');
     v = resolveVariant(vn);
     if (!v) throw new UsageError(`unknown variant "${vn}"`);
-    w = workloadByName(wn);
-    if (!w) throw new UsageError(`unknown workload "${wn}"`);
+    w = ws[0];
     inv = invName as InvariantName;
     bounds = { maxStates: 2_000_000, maxSeconds: 120 };
   }

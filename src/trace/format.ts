@@ -4,6 +4,7 @@
  * JSON (everything needed to replay it).
  */
 import type { Trace, TraceStep } from './trace.ts';
+import type { Workload } from '../engine/workload.ts';
 
 const COL = 30;
 
@@ -113,6 +114,8 @@ export interface TraceFile {
   version: 1;
   variant: string;
   workload: string;
+  /** the workload's definition (proofs/workload.schema.json); files without it name a built-in workload */
+  workloadSpec?: Workload;
   invariant: string | null;
   reason: string | null;
   actions: number[];
@@ -125,6 +128,7 @@ export function formatJSON(t: Trace): TraceFile {
     version: 1,
     variant: t.variant,
     workload: t.workload,
+    workloadSpec: t.spec,
     invariant: t.invariant ?? null,
     reason: t.reason ?? null,
     actions: t.actions,

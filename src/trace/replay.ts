@@ -19,7 +19,7 @@ export interface ParsedTrace {
 
 export function parseTraceFile(
   text: string,
-  lookup: { resolveVariant(n: string): Variant | undefined; workloadByName(n: string): Workload | undefined; isInvariant(n: string): boolean },
+  lookup: { resolveVariant(n: string): Variant | undefined; workloadByName(n: string): Workload | undefined; isInvariant(n: string): boolean; parseWorkload?(spec: unknown): Workload },
 ): ParsedTrace {
   let d: Partial<TraceFile>;
   try {
@@ -30,10 +30,20 @@ export function parseTraceFile(
   if (!d || typeof d !== 'object' || d.format !== 'aio-retry-check-trace') throw new TraceFileError('not an aio-retry-check trace (format field missing or foreign)');
   if (d.version !== 1) throw new TraceFileError(`unsupported trace version ${String(d.version)}`);
   if (typeof d.variant !== 'string' || !lookup.resolveVariant(d.variant)) throw new TraceFileError(`unknown variant ${String(d.variant)}`);
-  if (typeof d.workload !== 'string' || !lookup.workloadByName(d.workload)) throw new TraceFileError(`unknown workload ${String(d.workload)}`);
+  // the workload: its definition when the file carries one (validated like a --workload file), else a built-in by name
+  let w: Workload | undefined;
+  if (d.workloadSpec !== undefined && lookup.parseWorkload) {
+    try {
+      w = lookup.parseWorkload(d.workloadSpec);
+    } catch (e) {
+      throw new TraceFileError(`workloadSpec: ${(e as Error).message.replace(/^workload: /, '')}`);
+    }
+    if (w.name !== d.workload) throw new TraceFileError(`workloadSpec.name "${w.name}" is not the file's workload "${String(d.workload)}"`);
+  } else w = typeof d.workload === 'string' ? lookup.workloadByName(d.workload) : undefined;
+  if (!w) throw new TraceFileError(`unknown workload ${String(d.workload)}`);
   if (d.invariant !== null && (typeof d.invariant !== 'string' || !lookup.isInvariant(d.invariant))) throw new TraceFileError(`unknown invariant ${String(d.invariant)}`);
   if (!Array.isArray(d.actions) || !d.actions.every((a) => Number.isInteger(a) && a >= 0 && a < 10000)) throw new TraceFileError('"actions" must be a list of scheduler actions (small non-negative integers)');
-  return { file: d as TraceFile, v: lookup.resolveVariant(d.variant)!, w: lookup.workloadByName(d.workload)!, invariant: (d.invariant as InvariantName | null) ?? null };
+  return { file: d as TraceFile, v: lookup.resolveVariant(d.variant)!, w, invariant: (d.invariant as InvariantName | null) ?? null };
 }
 
 export function replayTraceFile(t: ParsedTrace): { reproduced: boolean; divergedAt: number; message: string } {

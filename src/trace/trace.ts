@@ -34,6 +34,8 @@ export interface TraceStep {
 export interface Trace {
   variant: string;
   workload: string;
+  /** the workload itself (a trace file carries it, so that a workload of one's own replays) */
+  spec: Workload;
   invariant?: string;
   reason?: string;
   actions: number[];
@@ -94,6 +96,7 @@ export function buildTrace(v: Variant, w: Workload, actions: readonly number[], 
   return {
     variant: v.name,
     workload: w.name,
+    spec: w,
     invariant,
     reason,
     actions: [...actions],

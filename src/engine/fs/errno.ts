@@ -14,3 +14,10 @@ export const EIOCBQUEUED = 529;
  * trigger a retry". Not in 2.5.62 nor in the seed patches, which use -EIOCBQUEUED for both meanings.
  */
 export const EIOCBRETRY = 530;
+
+const NAMES: Record<number, string> = { [EINTR]: 'EINTR', [EIO]: 'EIO', [EBADF]: 'EBADF', [EAGAIN]: 'EAGAIN', [ENOMEM]: 'ENOMEM', [EFAULT]: 'EFAULT', [EEXIST]: 'EEXIST', [EINVAL]: 'EINVAL', [EIOCBQUEUED]: 'EIOCBQUEUED', [EIOCBRETRY]: 'EIOCBRETRY' };
+
+/** a return value as the kernel source spells it: -9 -> "-EBADF", 4 -> "4" */
+export function errnoName(ret: number): string {
+  return ret < 0 && NAMES[-ret] ? `-${NAMES[-ret]}` : String(ret);
+}
