@@ -11,8 +11,8 @@ import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { checkPool, runCheckAsync, type CheckRun } from '../check/run.ts';
 import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { checkOutputDir, checkOutputFile, writeOutputDir, writeOutputFile } from './output.ts';
+import { renderCheckHtml } from '../check/html.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { checkLockstep } from '../check/lockstep.ts';
 import { formatJSON } from '../trace/format.ts';
@@ -21,9 +21,9 @@ import { ClaimPool, defaultClaimWorkers } from '../check/pool.ts';
 import { boundedLines, byVariantLines, fmtTime, legendLines, matrixLines, plural, tableLines, violationGroups, violationLines, type ClaimOutcome } from '../check/report.ts';
 
 runCli(async () => {
-  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'max-states', 'max-seconds', 'max-memory', 'workers', 'jobs', ...WORKLOAD_VALUES], flags: ['json', 'models', 'help', 'table'], optional: ['no-reduce'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'html', 'max-states', 'max-seconds', 'max-memory', 'workers', 'jobs', ...WORKLOAD_VALUES], flags: ['json', 'models', 'help', 'table'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run check -- [--variant V] [--workload W|FILE.json] [--iocbs N --pages N [--cpus N]] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--jobs N]      (explore N claims at a time, one per worker thread; default: one per core)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n                         [--table]       (the long table: one row per claim and invariant)\n\n' + catalogText());
+    process.stdout.write('usage: npm run check -- [--variant V] [--workload W|FILE.json] [--iocbs N --pages N [--cpus N]] [--invariant I] [--claim C] [--claims FILE] [--json] [--no-reduce[=movers,dead]] [--save DIR] [--html FILE] [--models]\n                         [--max-states N] [--max-seconds S] [--max-memory MB]   (override the bounds of every claim)\n                         [--jobs N]      (explore N claims at a time, one per worker thread; default: one per core)\n                         [--workers N]   (explore each claim over N worker threads: same verdicts, traces and counts)\n                         [--table]       (the long table: one row per claim and invariant)\n\n' + catalogText());
     return 0;
   }
   const claims: ResolvedClaim[] = claimsArg(p.values.get('claims')?.at(-1));
@@ -65,6 +65,11 @@ runCli(async () => {
   // the workloads of one's own on the claimed variants asked for
   for (const v of vf.length ? vf.filter((x) => claims.some((c) => c.variant === x)) : [...new Set(claims.map((c) => c.variant))]) for (const w of wOwn) if (!cf.length) selected.push(unclaimed(v, w));
   if (!selected.length) throw new UsageError('nothing to check: no claim matches the filters given');
+  // output targets are checked before anything is explored (a long run must not be lost at its end)
+  const saveDir = p.values.get('save')?.at(-1);
+  if (saveDir) checkOutputDir(saveDir, '--save directory');
+  const htmlFile = p.values.get('html')?.at(-1);
+  if (htmlFile) checkOutputFile(htmlFile, '--html page');
   const traceCmd = (c: ResolvedClaim, inv: string) =>
     (c as { unclaimed?: boolean }).unclaimed
       ? `npm run trace -- --variant ${c.variant} ${wSpelled.get(c.workload) ?? `--workload ${c.workload}`} --invariant ${inv}`
@@ -186,21 +191,21 @@ runCli(async () => {
       if (never.length > 12) notes.push(`    ... and ${never.length - 12} more`);
     }
   }
-  const saveDir = p.values.get('save')?.at(-1);
   if (saveDir) {
-    // every counterexample as a replayable trace file (written whole, then renamed: nothing half-written)
-    mkdirSync(saveDir, { recursive: true });
-    let n = 0;
+    // every counterexample as a replayable trace file (each written whole, then renamed: nothing half-written)
+    const files: { name: string; text: string }[] = [];
     for (const { claim, run } of runs)
       for (const ir of run.invariants) {
         if (ir.verdict !== 'violated' || !invs.includes(ir.invariant) || !ir.path) continue;
-        const file = join(saveDir, `${claim.id}.${ir.invariant}.json`);
-        const tmp = `${file}.tmp-${process.pid}`;
-        writeFileSync(tmp, JSON.stringify(formatJSON(buildTrace(claim.v, claim.w, ir.path, ir.invariant, noReduce)), null, 1) + '\n');
-        renameSync(tmp, file);
-        n++;
+        files.push({ name: `${claim.id.replace(/[^A-Za-z0-9.+-]/g, '_')}.${ir.invariant}.json`, text: JSON.stringify(formatJSON(buildTrace(claim.v, claim.w, ir.path, ir.invariant, noReduce)), null, 1) + '\n' });
       }
-    notes.push(`  ${n} counterexamples saved in ${saveDir} (replay one with: npm run replay -- FILE)`);
+    writeOutputDir(saveDir, files, '--save directory');
+    notes.push(`  ${files.length} counterexamples saved in ${saveDir} (replay one with: npm run replay -- FILE)`);
+  }
+  const summary = `${plural(selected.length, 'claim')}, ${plural(verdicts, 'verdict')}, ${mismatches} differing from their claim` + (unclaimedViolations ? `, ${plural(unclaimedViolations, 'violation')} no claim expects` : '');
+  if (htmlFile) {
+    writeOutputFile(htmlFile, renderCheckHtml(runs, invs, { noReduce, summary }), '--html page');
+    process.stderr.write(`wrote ${htmlFile}\n`);
   }
   if (json) {
     process.stdout.write(
@@ -250,10 +255,7 @@ runCli(async () => {
     for (const [pnt, e] of bl) lines.push(`  ${pnt}: reached in ${plural(e.claims.length, 'claim')}; ${e.aio.length ? 'sleeps in aio context' : 'never sleeps in aio context'}`, ...byVariantLines(e.aio, '     in '));
   }
   lines.push('');
-  lines.push(
-    `${plural(selected.length, 'claim')}, ${plural(verdicts, 'verdict')}, ${mismatches} differing from their claim` +
-      (unclaimedViolations ? `, ${plural(unclaimedViolations, 'violation', 'violations')} no claim expects` : ''),
-  );
+  lines.push(summary);
   process.stdout.write(lines.join('\n') + '\n');
   return mismatches || unclaimedViolations ? 1 : 0;
 });

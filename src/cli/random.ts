@@ -20,8 +20,8 @@
  * npm run random -- --list            the larger workloads
  * npm run random -- --replay FILE     replays a json trace (larger workloads included)
  */
-import { claimsArg, traceFileArg } from './inputs.ts';
-import { renameSync, writeFileSync } from 'node:fs';
+import { claimsArg, traceFileArg, workloadArg } from './inputs.ts';
+import { checkOutputFile, writeOutputFile } from './output.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { buildTrace } from '../trace/trace.ts';
@@ -75,9 +75,7 @@ function write(out: string | undefined, text: string): void {
     process.stdout.write(text);
     return;
   }
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, out);
+  writeOutputFile(out, text, '--out file');
 }
 
 const say = (s: string) => process.stderr.write(s + '\n');
@@ -139,8 +137,9 @@ function search(p: Parsed): number {
   if (!vn || !wn) throw new UsageError('give --variant V --workload W (or --stats, --list, --replay FILE)');
   const v = resolveVariant(vn);
   if (!v) throw new UsageError(`unknown variant "${vn}"`);
-  const w = anyWorkloadByName(wn);
-  if (!w) throw new UsageError(`unknown workload "${wn}" (a workload of src/engine/workloads.ts or one of: ${Object.keys(LARGER).join(', ')})`);
+  const w = workloadArg(wn);
+  const outFile = p.values.get('out')?.at(-1);
+  if (outFile) checkOutputFile(outFile, '--out file');
   const format = p.values.get('format')?.at(-1) ?? 'text';
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}" (one of: ${FORMATS.join(', ')})`);
   const [strategy] = strategiesOpt(p, ['pct']);
@@ -160,7 +159,7 @@ function search(p: Parsed): number {
   const { model, threadOf } = engineModel(v, w);
   const k = estimateRunLength(model, 8, maxSteps, threadOf);
   const sopts: StrategyOptions = { threadOf, steps: k, ...strategyOptions(p) };
-  const base = ['npm', 'run', 'random', '--', '--variant', v.name, '--workload', w.name, ...invs.flatMap((i) => ['--invariant', i])];
+  const base = ['npm', 'run', 'random', '--', '--variant', v.name, '--workload', wn, ...invs.flatMap((i) => ['--invariant', i])];
   const extra = (['depth', 'switch-prob', 'preemptions', 'max-steps'] as const).flatMap((n) => (p.values.has(n) ? [`--${n}`, p.values.get(n)!.at(-1)!] : []));
 
   let shrunk: FcFailure | null;

@@ -7,11 +7,11 @@
  * command that prints each counterexample, the diagnostics reachable in each, and with
  * --ablation the verdicts of B with each changed toggle flipped, one at a time
  * (--change C names the toggles instead). --html FILE writes the page that
- * src/review/html.ts renders (renderReviewHtml), when that module is there.
- * Exit 0; 1 when --html cannot be written; 2 on bad input.
+ * src/review/html.ts renders (renderReviewHtml).
+ * Exit 0; 1 when the change breaks a verdict; 2 on bad input (an --html target that cannot be written included).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { checkOutputFile, writeOutputFile } from './output.ts';
+import { renderReviewHtml } from '../review/html.ts';
 import { CHANGE_NAMES, type ChangeName } from '../engine/variants.ts';
 import { INVARIANT_SHORT, INVARIANTS, type InvariantName } from '../check/invariants.ts';
 import { MARKS } from '../check/report.ts';
@@ -152,6 +152,7 @@ runCli(async () => {
   for (const c of changes) if (!(CHANGE_NAMES as readonly string[]).includes(c)) throw new UsageError(`unknown change "${c}" (one of: ${CHANGE_NAMES.join(', ')})`);
   const maxStates = p.values.has('max-states') ? intOpt(p, 'max-states', 0, 1, 100_000_000) : undefined;
   const html = p.values.get('html')?.at(-1);
+  if (html) checkOutputFile(html, '--html page');
   const json = p.flags.has('json');
   let report: ReviewReport;
   try {
@@ -167,19 +168,7 @@ runCli(async () => {
   }
   process.stdout.write(json ? JSON.stringify(report, null, 1) + '\n' : render(report));
   if (html) {
-    const mod = fileURLToPath(new URL('../review/html.ts', import.meta.url));
-    if (!existsSync(mod)) {
-      process.stderr.write(`cannot write ${html}: the HTML renderer src/review/html.ts (renderReviewHtml) is not there yet; use --json for the data\n`);
-      return 1;
-    }
-    const { renderReviewHtml } = (await import(mod)) as { renderReviewHtml?: (r: ReviewReport) => string };
-    if (typeof renderReviewHtml !== 'function') {
-      process.stderr.write(`cannot write ${html}: src/review/html.ts does not export renderReviewHtml(report)\n`);
-      return 1;
-    }
-    const tmp = `${html}.tmp-${process.pid}`;
-    writeFileSync(tmp, renderReviewHtml(report));
-    renameSync(tmp, html);
+    writeOutputFile(html, renderReviewHtml(report), '--html page');
     process.stderr.write(`wrote ${html}\n`);
   }
   // a change that breaks a verdict fails the review (so that it can gate CI)

@@ -4,7 +4,7 @@
  * Prints the shortest counterexample for the invariant as swimlanes (or another format).
  */
 import { catalogText } from './catalog.ts';
-import { writeFileSync, renameSync } from 'node:fs';
+import { checkOutputFile, writeOutputFile } from './output.ts';
 import { claimsArg, WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
@@ -52,6 +52,8 @@ runCli(() => {
     bounds = { ...bounds, maxStates: Number(ms) };
   }
   const noReduce = noReduceOpt(p);
+  const out = p.values.get('out')?.at(-1);
+  if (out) checkOutputFile(out, '--out file');
   const found = findCounterexample(v, w, inv, bounds, noReduce);
   if (!found.path) {
     process.stderr.write(found.complete ? `${inv} holds on ${v.name} / ${w.name} (${found.states} states): no counterexample\n` : `no violation of ${inv} within ${found.states} states (depth ${found.depth})\n`);
@@ -60,11 +62,7 @@ runCli(() => {
   const t = buildTrace(v, w, found.path, inv, noReduce);
   const text =
     format === 'text' ? formatText(t, { fold: !p.flags.has('no-fold') }) : format === 'mermaid' ? formatMermaid(t) : JSON.stringify(format === 'itf' ? formatITF(t) : formatJSON(t), null, 1) + '\n';
-  const out = p.values.get('out')?.at(-1);
-  if (out) {
-    const tmp = `${out}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, out);
-  } else process.stdout.write(text);
+  if (out) writeOutputFile(out, text, '--out file');
+  else process.stdout.write(text);
   return 0;
 });

@@ -27,9 +27,9 @@ export function renderReviewHtml(r: ReviewReport): string {
     traces.push({ title: `${t.variant} / ${t.workload}${t.invariant ? `: ${t.invariant}` : ''}`, kind, trace: buildTrace(v, w, t.actions, t.invariant) });
     return traces.length - 1;
   };
-  const cells = (list: CellChange[], kind: string) => list.map((c) => ({ workload: c.workload, invariant: c.invariant, trace: addTrace(c.trace, kind) }));
-  const fixed = cells(r.fixed, 'fixed');
-  const broken = cells(r.broken, 'broken');
+  const cells = (list: CellChange[], kind: string, what: string) => list.map((c) => ({ text: `${c.workload}: ${c.invariant} ${what}`, trace: addTrace(c.trace, kind) }));
+  const fixed = cells(r.fixed, 'fixed', 'no longer violated');
+  const broken = cells(r.broken, 'broken', 'now violated');
   const on = new Set(r.diff.turnedOn);
   const off = new Set(r.diff.turnedOff);
   const tables: PageData['tables'] = [];
@@ -50,14 +50,19 @@ export function renderReviewHtml(r: ReviewReport): string {
   const data: PageData = {
     title: `Patch review: ${r.from.spec} → ${r.to.spec}`,
     subtitle: `${r.workloads.length} workloads x ${r.invariants.length} invariants, explored in ${r.seconds.toFixed(0)} s. Every verdict comes from exhaustive exploration of the engine.`,
-    from: { name: r.from.spec, description: r.from.description },
-    to: { name: r.to.spec, description: r.to.description },
+    variants: [
+      { name: r.from.spec, description: r.from.description },
+      { name: r.to.spec, description: r.to.description },
+    ],
+    compare: true,
     workloads: r.workloads.map((w) => w.name),
     invariants: r.invariants.map((i) => i.name),
     matrix: { [r.from.spec]: matrixOf(r.matrices.from), [r.to.spec]: matrixOf(r.matrices.to) },
     changes: r.changes.filter((c) => on.has(c.name) || off.has(c.name)).map((c) => ({ name: c.name, description: `${c.summary}${c.removes ? ` (removes: ${c.removes})` : ''} [${c.source}]`, on: on.has(c.name) })),
-    fixed,
-    broken,
+    sections: [
+      { title: 'What the change fixes', items: fixed },
+      { title: 'What the change breaks', items: broken },
+    ],
     traces,
     machines: Object.entries(MODELS).map(([name, m]) => ({ name, description: m.description, mermaid: toMermaid(m) })),
     tables,

@@ -5,6 +5,7 @@
  * Mermaid's own bundle is inlined so the diagrams render offline.
  */
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Trace } from '../trace/trace.ts';
 import { formatMermaid } from '../trace/format.ts';
@@ -22,16 +23,17 @@ export interface PageTrace {
 export interface PageData {
   title: string;
   subtitle?: string;
-  from: { name: string; description: string };
-  to: { name: string; description: string };
+  /** the variants, one matrix each; with `compare`, cells that differ between the first two are framed */
+  variants: { name: string; description: string }[];
+  compare?: boolean;
   workloads: string[];
   invariants: string[];
   /** matrix[variant][workload][invariant] */
   matrix: Record<string, Record<string, Record<string, CellVerdict>>>;
   /** the changes between the two variants, with descriptions */
   changes?: { name: string; description: string; on: boolean }[];
-  fixed: { workload: string; invariant: string; trace?: number }[];
-  broken: { workload: string; invariant: string; trace?: number }[];
+  /** lists of findings (what a change fixes and breaks; the violations of a check), each item linking to its trace */
+  sections: { title: string; items: { text: string; detail?: string; trace?: number }[] }[];
   traces: PageTrace[];
   machines: { name: string; description: string; mermaid: string }[];
   /** optional extra tables (ablation, diagnostics): a title and rows */
@@ -58,6 +60,7 @@ td.changed { outline: 3px solid #3366cc; outline-offset: -3px; }
 #stepper { display: block; }
 #seqbox { overflow: auto; max-height: 48em; border: 1px solid #ddd; margin-top: 1em; }
 #seqbox svg { max-width: none !important; }
+#seqbox svg .messageText.current { fill: #c00 !important; font-weight: bold; }
 #stepinfo { font-family: monospace; white-space: pre-wrap; background: #f6f6f6; padding: .5em; min-height: 6em; }
 #statebox { font-family: monospace; white-space: pre; background: #fbfbf2; padding: .5em; overflow: auto; max-height: 28em; }
 .mermaid { background: white; } .small { color: #666; font-size: 12px; }
@@ -86,8 +89,16 @@ function showStep() {
       (step === t.steps.length - 1 && t.invariant ? '\\n==> ' + t.invariant + ' VIOLATED: ' + (t.reason || '') : '')
     : '';
   document.getElementById('statebox').textContent = s ? fmtState(s.state) : '';
+  highlight();
   document.getElementById('prev').disabled = step === 0;
   document.getElementById('next').disabled = step >= t.steps.length - 1;
+}
+// the current step's message in the sequence diagram (one message per step, in order)
+function highlight() {
+  const texts = document.querySelectorAll('#seqdiagram svg .messageText');
+  texts.forEach((t, j) => t.classList.toggle('current', j === step));
+  const el = texts[step];
+  if (el) el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 async function showTrace(i) {
   cur = i; step = 0;
@@ -98,6 +109,7 @@ async function showTrace(i) {
   box.textContent = data.traces[i].mermaid;
   showStep();
   try { await mermaid.run({ nodes: [box] }); } catch (e) { box.textContent = 'diagram error: ' + e.message; }
+  highlight();
 }
 document.getElementById('prev').onclick = () => { if (step > 0) { step--; showStep(); } };
 document.getElementById('next').onclick = () => { const n = data.traces[cur].trace.steps.length; if (step < n - 1) { step++; showStep(); } };
@@ -113,42 +125,46 @@ mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', sequence: { sh
 
 export function renderPage(d: PageData, opts: { mermaidJs?: string } = {}): string {
   const v = (variant: string, w: string, inv: string): CellVerdict => d.matrix[variant]?.[w]?.[inv] ?? '-';
-  const matrix = (variant: string, other: string) => {
+  const matrix = (variant: string, other: string | undefined) => {
     const rows = d.workloads.map((w) => {
       const cells = d.invariants.map((inv) => {
         const x = v(variant, w, inv);
-        const changed = x !== v(other, w, inv) ? ' changed' : '';
+        const changed = other !== undefined && x !== v(other, w, inv) ? ' changed' : '';
         return `<td class="cell ${x}${changed}" title="${esc(`${variant} / ${w} / ${inv}: ${x}`)}">${x === 'violated' ? '✗' : x === 'holds' ? '✓' : x === 'bounded' ? '~' : ''}</td>`;
       });
       return `<tr><th>${esc(w)}</th>${cells.join('')}</tr>`;
     });
     return `<table class="matrix" data-variant="${esc(variant)}"><tr><th></th>${d.invariants.map((i) => `<th class="rot">${esc(i)}</th>`).join('')}</tr>${rows.join('')}</table>`;
   };
-  const list = (items: { workload: string; invariant: string; trace?: number }[], what: string) =>
+  const [va, vb] = d.variants;
+  const otherOf = (name: string) => (!d.compare || !vb ? undefined : name === va.name ? vb.name : name === vb.name ? va.name : undefined);
+  const list = (items: PageData['sections'][number]['items']) =>
     items.length
-      ? `<ul>${items.map((x) => `<li>${esc(x.workload)}: <b>${esc(x.invariant)}</b> ${what}${x.trace !== undefined ? ` — <a href="#" data-trace="${x.trace}">trace</a>` : ''}</li>`).join('')}</ul>`
+      ? `<ul>${items.map((x) => `<li>${esc(x.text)}${x.trace !== undefined ? ` — <a href="#" data-trace="${x.trace}">trace</a>` : ''}${x.detail ? `<br><span class="small">${esc(x.detail)}</span>` : ''}</li>`).join('')}</ul>`
       : '<p class="small">none</p>';
   const payload = {
     traces: d.traces.map((t) => ({ title: t.title, kind: t.kind, mermaid: formatMermaid(t.trace), trace: t.trace })),
   };
   const json = JSON.stringify(payload).replace(/</g, '\\u003c');
+  // the page runs its own two scripts and nothing else: the policy names them by hash, so
+  // markup that got into the page (it should not: every text is escaped) could not run a script
+  const scripts = [opts.mermaidJs ?? mermaidBundle(), SCRIPT];
+  const hashes = scripts.map((x) => `'sha256-${createHash('sha256').update(x, 'utf8').digest('base64')}'`).join(' ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ${hashes}; style-src 'unsafe-inline'; img-src data:; font-src data:">
 <style>${CSS}</style></head>
 <body>
 <h1>${esc(d.title)}</h1>
 ${d.subtitle ? `<p class="small">${esc(d.subtitle)}</p>` : ''}
-<p><b>${esc(d.from.name)}</b>: ${esc(d.from.description)}<br><b>${esc(d.to.name)}</b>: ${esc(d.to.description)}</p>
+<p>${d.variants.map((x) => `<b>${esc(x.name)}</b>: ${esc(x.description)}`).join('<br>')}</p>
 ${d.changes?.length ? `<h2>Changes</h2><ul>${d.changes.map((c) => `<li><code>${esc(c.name)}</code> ${c.on ? 'turned on' : 'turned off'}: ${esc(c.description)}</li>`).join('')}</ul>` : ''}
 <h2 id="matrix">Verdict matrix</h2>
-<p class="small">✓ holds (complete exploration) · ✗ violated · ~ no violation within the bound · a blue frame marks a verdict that differs between the two variants</p>
+<p class="small">✓ holds (complete exploration) · ✗ violated · ~ no violation within the bound${d.compare ? ' · a blue frame marks a verdict that differs between the two variants' : ''}</p>
 <div style="display:flex; gap:2em; flex-wrap:wrap">
-<div><h3>${esc(d.from.name)}</h3>${matrix(d.from.name, d.to.name)}</div>
-<div><h3>${esc(d.to.name)}</h3>${matrix(d.to.name, d.from.name)}</div>
+${d.variants.map((x) => `<div><h3>${esc(x.name)}</h3>${matrix(x.name, otherOf(x.name))}</div>`).join('\n')}
 </div>
-<h2>What the change fixes</h2>${list(d.fixed, 'no longer violated')}
-<h2>What the change breaks</h2>${list(d.broken, 'now violated')}
+${d.sections.map((sec) => `<h2>${esc(sec.title)}</h2>${list(sec.items)}`).join('\n')}
 ${(d.tables ?? []).map((t) => `<h2>${esc(t.title)}</h2><table><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`).join('\n')}
 <h2 id="traces">Traces</h2>
 <div class="tabs" id="tracetabs">${d.traces.map((t, i) => `<button data-trace="${i}">${esc(t.title)}</button>`).join('')}</div>
@@ -161,8 +177,8 @@ ${(d.tables ?? []).map((t) => `<h2>${esc(t.title)}</h2><table><tr>${t.header.map
 <h2>The protocol machines (xstate)</h2>
 ${d.machines.map((m) => `<div class="machine"><h3>${esc(m.name)}</h3><p class="small">${esc(m.description)}</p><pre class="mermaid">${esc(m.mermaid)}</pre></div>`).join('\n')}
 <script type="application/json" id="review-data">${json}</script>
-<script>${opts.mermaidJs ?? mermaidBundle()}</script>
-<script>${SCRIPT}</script>
+<script>${scripts[0]}</script>
+<script>${scripts[1]}</script>
 </body></html>
 `;
 }

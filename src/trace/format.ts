@@ -61,7 +61,9 @@ export function formatText(t: Trace, opts: { fold?: boolean } = {}): string {
 }
 
 const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
-const mermaidText = (s: string) => s.replace(/[;#:<>]/g, ' ').replace(/\s+/g, ' ').trim();
+// mermaid's entity codes keep the characters its grammar reads (kiocb0->ki_wait stays kiocb0->ki_wait)
+const MERMAID_CODES: Record<string, string> = { '#': '#35;', ';': '#59;', ':': '#58;', '<': '#lt;', '>': '#gt;', '&': '#amp;', '"': '#quot;' };
+const mermaidText = (s: string) => s.replace(/\s+/g, ' ').trim().replace(/[#;:<>&"]/g, (c) => MERMAID_CODES[c]);
 
 /** a mermaid sequenceDiagram: one participant per context, a note per step */
 export function formatMermaid(t: Trace): string {
