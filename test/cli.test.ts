@@ -207,6 +207,44 @@ describe('npm run trace and replay', () => {
     for (const s of ['aio_run_iocbs', 'aio_run_iocb', 'aio_complete', 'Mar 14 aioretry.patch', 'ki_run_list=NULL', '==> memory-safety VIOLATED']) expect(r.out).toContain(s);
   });
 
+  it('the folded getevents-timeout trace keeps the steps of the bug, starts with its sentence and ends with where every thread is', () => {
+    const r = run('trace.ts', ['--claim', 'mar14.getevents-timeout', '--invariant', 'progress']);
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[1]).toMatch(/^why: queue_kicked_iocb sees io_getevents still on ctx->wait/);
+    // the contexts that take part keep every step: the syscall, read_events and the timer's handler
+    for (const f of ['sys_io_getevents', 'read_events', 'timeout_func', 'remove_wait_queue', 'queue_kicked_iocb']) expect(r.out, f).toMatch(new RegExp(`^\\s*(\\d+)?\\s+.*\\b${f}\\b`, 'm'));
+    // the timer interrupt wakes the sleeping io_getevents (a state change of another context, shown)
+    expect(r.out).toMatch(/timeout_func\n\s+io_submit: running/);
+    // folding says what it folded and how to see it
+    expect(r.out).toMatch(/… \d+ steps of aio\/0 folded \(they change nothing shown here; --no-fold shows them\)/);
+    // the final state: where every thread is
+    expect(r.out).toContain('where every thread is at the end:');
+    expect(r.out).toMatch(/^\s+io_submit\s+done$/m);
+    expect(r.out).toMatch(/^\s+aio\/0\s+sleeping \(TASK_INTERRUPTIBLE\) in schedule < worker_thread/m);
+    expect(r.out).toContain('nothing can move');
+    // mermaid: the wakeup as an arrow between contexts, names with -> and : intact
+    const m = run('trace.ts', ['--claim', 'mar14.getevents-timeout', '--invariant', 'progress', '--format', 'mermaid']);
+    expect(m.out).toMatch(/irq_\d-->>io_submit: wakes/);
+    expect(m.out).toContain('kiocb0-#gt;ki_wait');
+  });
+
+  it('replay --format prints the saved trace; trace --file prints it again; replay --json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tr-'));
+    const f = join(dir, 't.json');
+    expect(run('trace.ts', ['--claim', 'mar14.no-aio-read', '--format', 'json', '--out', f]).code).toBe(0);
+    const r = run('replay.ts', [f, '--format', 'text']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^reproduced: ki-users-accounting violated after 15 steps/);
+    expect(r.out).toContain('==> ki-users-accounting VIOLATED');
+    const t = run('trace.ts', ['--file', f, '--format', 'mermaid']);
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/^sequenceDiagram/);
+    const j = JSON.parse(run('replay.ts', [f, '--json']).out);
+    expect(j).toMatchObject({ variant: 'mar14', workload: 'no-aio-read', invariant: 'ki-users-accounting', reproduced: true, divergedAt: -1 });
+    expect(run('replay.ts', [f, '--format', 'svg']).code).toBe(2);
+  });
+
   it('a trace that no longer reproduces says where it diverged', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tr-'));
     const f = join(dir, 't.json');

@@ -5,20 +5,20 @@
  */
 import { catalogText } from './catalog.ts';
 import { checkOutputFile, writeOutputFile } from './output.ts';
-import { claimsArg, WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
+import { claimsArg, traceFileArg, WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { findCounterexample } from '../trace/find.ts';
 import { buildTrace } from '../trace/trace.ts';
-import { formatITF, formatJSON, formatMermaid, formatText } from '../trace/format.ts';
+import { renderTrace, TRACE_FORMATS, type TraceFormat } from '../trace/format.ts';
 import { parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 
-const FORMATS = ['text', 'mermaid', 'itf', 'json'] as const;
+const FORMATS = TRACE_FORMATS;
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'variant', 'invariant', 'format', 'out', 'max-states', ...WORKLOAD_VALUES], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'file', 'variant', 'invariant', 'format', 'out', 'max-states', ...WORKLOAD_VALUES], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n\n' + catalogText());
+    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --file TRACE.json | --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n\n' + catalogText());
     return 0;
   }
   const format = p.values.get('format')?.at(-1) ?? 'text';
@@ -26,6 +26,22 @@ runCli(() => {
   const invName = p.values.get('invariant')?.at(-1);
   if (invName !== undefined && !isInvariant(invName)) throw new UsageError(`unknown invariant "${invName}" (one of: ${INVARIANTS.join(', ')})`);
   let v, w, inv: InvariantName | undefined, bounds;
+  let why: string | undefined;
+  const noReduce = noReduceOpt(p);
+  const out = p.values.get('out')?.at(-1);
+  const fold = !p.flags.has('no-fold');
+  // --file FILE: a saved trace (check --save, random --out, trace --format json), printed again in any format
+  const file = p.values.get('file')?.at(-1);
+  if (file) {
+    if (p.values.has('claim') || p.values.has('variant')) throw new UsageError('--file takes the trace from the file: no --claim or --variant with it');
+    const tf = traceFileArg(file);
+    if (out) checkOutputFile(out, '--out file');
+    const t = buildTrace(tf.v, tf.w, tf.file.actions, tf.invariant ?? undefined, noReduce);
+    const text = renderTrace(t, format as TraceFormat, { fold });
+    if (out) writeOutputFile(out, text, '--out file');
+    else process.stdout.write(text);
+    return t.divergedAt >= 0 ? 1 : 0;
+  }
   const claimId = p.values.get('claim')?.at(-1);
   if (claimId) {
     const claims = claimsArg(p.values.get('claims')?.at(-1));
@@ -36,6 +52,7 @@ runCli(() => {
     bounds = c.bounds;
     inv = (invName as InvariantName | undefined) ?? (Object.entries(c.expect).find(([, verdict]) => verdict === 'violated')?.[0] as InvariantName | undefined);
     if (!inv) throw new UsageError(`claim ${claimId} expects no violation: name an --invariant`);
+    why = c.why?.[inv];
   } else {
     const vn = p.values.get('variant')?.at(-1);
     const ws = workloadsArg(p);
@@ -51,17 +68,14 @@ runCli(() => {
     if (!/^\d+$/.test(ms) || Number(ms) < 1) throw new UsageError('--max-states must be a positive whole number');
     bounds = { ...bounds, maxStates: Number(ms) };
   }
-  const noReduce = noReduceOpt(p);
-  const out = p.values.get('out')?.at(-1);
   if (out) checkOutputFile(out, '--out file');
   const found = findCounterexample(v, w, inv, bounds, noReduce);
   if (!found.path) {
     process.stderr.write(found.complete ? `${inv} holds on ${v.name} / ${w.name} (${found.states} states): no counterexample\n` : `no violation of ${inv} within ${found.states} states (depth ${found.depth})\n`);
     return 1;
   }
-  const t = buildTrace(v, w, found.path, inv, noReduce);
-  const text =
-    format === 'text' ? formatText(t, { fold: !p.flags.has('no-fold') }) : format === 'mermaid' ? formatMermaid(t) : JSON.stringify(format === 'itf' ? formatITF(t) : formatJSON(t), null, 1) + '\n';
+  const t = { ...buildTrace(v, w, found.path, inv, noReduce), why };
+  const text = renderTrace(t, format as TraceFormat, { fold });
   if (out) writeOutputFile(out, text, '--out file');
   else process.stdout.write(text);
   return 0;

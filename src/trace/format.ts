@@ -18,29 +18,69 @@ function usedContexts(t: Trace): string[] {
   return t.contexts.map((c) => c.name).filter((n) => used.has(n));
 }
 
-/** does a step change nothing that matters for the violation? (for folding) */
-function quiet(s: TraceStep): boolean {
-  return s.labels.length === 0 && s.changes.every((c) => /^(io_submit|read|io_getevents|aio\/\d|events\/\d|irq\/\d): /.test(c));
+/** the context a state fact is about, when it is a thread's status ("io_submit: sleeping ...") */
+function factContext(t: Trace, change: string): string | undefined {
+  const key = change.slice(0, change.indexOf(': '));
+  return t.contexts.some((c) => c.name === key) ? key : undefined;
+}
+
+/** the changes worth showing: all but the running context's own status (it is in its column already) */
+function shownChanges(t: Trace, s: TraceStep): string[] {
+  return s.changes.filter((c) => factContext(t, c) !== s.context);
+}
+
+/** a step that prints nothing and changes nothing but its own context's status */
+function quiet(t: Trace, s: TraceStep): boolean {
+  return s.labels.length === 0 && shownChanges(t, s).length === 0;
+}
+
+/**
+ * The contexts that take part in the trace: those with a step that changes shared state,
+ * wakes another context or prints. Folding keeps every step of these (the syscalls of the
+ * user thread, the interrupt that fires a timer, ...) and folds only the quiet steps of
+ * contexts that take no part (a worker looping, an interrupt slot passing by).
+ */
+export function participants(t: Trace): Set<string> {
+  return new Set(t.steps.filter((s) => !quiet(t, s)).map((s) => s.context));
+}
+
+/** where every thread is at the end of the trace, one line each */
+export function finalStateLines(t: Trace): string[] {
+  const last = t.steps[t.steps.length - 1];
+  if (!last) return [];
+  const out = ['where every thread is at the end:'];
+  for (const th of last.state.threads) {
+    const where = th.stack.length ? ` in ${[...th.stack].reverse().map((f) => f.replace(/@\d+$/, '')).join(' < ')}` : '';
+    out.push(`  ${th.name.padEnd(12)} ${th.status}${th.taskState && th.taskState !== 'RUNNING' && th.status !== 'done' ? ` (TASK_${th.taskState})` : ''}${th.status === 'done' || th.status === 'idle' ? '' : where}`);
+  }
+  if (t.invariant === 'progress' || /^(one-completion|ki-users-accounting)$/.test(t.invariant ?? ''))
+    out.push('  nothing can move: no thread is runnable, no lock is being spun on by a runnable thread, and no interrupt or timer is left to fire');
+  return out;
 }
 
 export function formatText(t: Trace, opts: { fold?: boolean } = {}): string {
   const cols = usedContexts(t);
   const out: string[] = [];
   out.push(`${t.variant} / ${t.workload}${t.invariant ? `: ${t.invariant} violated` : ''}${t.reason ? ` (${t.reason})` : ''}`);
+  if (t.why) out.push(`why: ${t.why}`);
   out.push(`${t.steps.length} steps; replay: ${t.actions.join(',')}`);
   out.push('');
   out.push('  #  ' + cols.map((c) => cell(`${c} (cpu${t.contexts.find((x) => x.name === c)!.cpu})`)).join(' '));
   out.push('     ' + cols.map(() => '-'.repeat(COL)).join(' '));
-  let folded = 0;
+  const part = participants(t);
+  let folded: string[] = [];
+  const flush = () => {
+    if (!folded.length) return;
+    const by = [...new Set(folded)].join(', ');
+    out.push(`     … ${folded.length === 1 ? '1 step' : `${folded.length} steps`} of ${by} folded (${folded.length === 1 ? 'it changes' : 'they change'} nothing shown here; --no-fold shows ${folded.length === 1 ? 'it' : 'them'})`);
+    folded = [];
+  };
   for (const s of t.steps) {
-    if (opts.fold && quiet(s) && s !== t.steps[t.steps.length - 1]) {
-      folded++;
+    if (opts.fold && quiet(t, s) && !part.has(s.context) && s !== t.steps[t.steps.length - 1]) {
+      folded.push(s.context);
       continue;
     }
-    if (folded) {
-      out.push(`     … ${folded} step${folded > 1 ? 's' : ''} that change nothing relevant folded`);
-      folded = 0;
-    }
+    flush();
     const fns = s.functions.map((f) => f.fn);
     const lines = Math.max(1, fns.length);
     for (let l = 0; l < lines; l++) {
@@ -50,13 +90,15 @@ export function formatText(t: Trace, opts: { fold?: boolean } = {}): string {
     const origins = [...new Set(s.functions.map((f) => f.origin).filter((o) => o !== '2.5.62'))];
     if (origins.length) out.push(`       from: ${origins.join('; ')}`);
     for (const l of s.labels) out.push(`       !! ${l}`);
-    for (const c of s.changes) if (!/^(io_submit|read|io_getevents|aio\/\d|events\/\d|irq\/\d): /.test(c)) out.push(`       ${c}`);
+    for (const c of shownChanges(t, s)) out.push(`       ${c}`);
   }
+  flush();
   if (t.invariant) {
     out.push('');
     out.push(`  ==> ${t.invariant} VIOLATED${t.reason ? `: ${t.reason}` : ''}`);
   }
   if (t.divergedAt >= 0) out.push(`  (the trace diverged at step ${t.divergedAt + 1}: that action is not enabled on this engine)`);
+  out.push('', ...finalStateLines(t));
   return out.join('\n') + '\n';
 }
 
@@ -77,7 +119,12 @@ export function formatMermaid(t: Trace): string {
     const fns = s.functions.map((f) => f.fn).join(' → ');
     out.push(`  ${who}->>${kernel}: ${s.n}. ${mermaidText(fns || 'step')}`);
     for (const l of s.labels) out.push(`  Note over ${who}: ${mermaidText(l)}`);
-    const ch = s.changes.filter((c) => !/^(io_submit|read|io_getevents|aio\/\d|events\/\d|irq\/\d): /.test(c));
+    // causality: a step that makes another context runnable (a wakeup, queue_work's worker) is an arrow to it
+    for (const c of s.changes) {
+      const other = factContext(t, c);
+      if (other && other !== s.context && cols.includes(other) && !/INTERRUPTIBLE|done|idle/.test(c)) out.push(`  ${who}-->>${mermaidId(other)}: wakes`);
+    }
+    const ch = s.changes.filter((c) => !factContext(t, c));
     if (ch.length) out.push(`  Note right of ${kernel}: ${mermaidText(ch.join(', '))}`);
   }
   if (t.invariant) out.push(`  Note over ${mermaidId(cols[0] ?? kernel)},${kernel}: ${mermaidText(`${t.invariant} VIOLATED ${t.reason ?? ''}`)}`);
@@ -136,4 +183,14 @@ export function formatJSON(t: Trace): TraceFile {
     actions: t.actions,
     steps: t.steps.map((s) => ({ n: s.n, context: s.context, functions: s.functions.map((f) => f.fn), labels: s.labels })),
   };
+}
+
+export const TRACE_FORMATS = ['text', 'mermaid', 'itf', 'json'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
+
+/** a trace in one of the four formats, as the commands print it */
+export function renderTrace(t: Trace, format: TraceFormat, opts: { fold?: boolean } = {}): string {
+  if (format === 'text') return formatText(t, opts);
+  if (format === 'mermaid') return formatMermaid(t);
+  return JSON.stringify(format === 'itf' ? formatITF(t) : formatJSON(t), null, 1) + '\n';
 }

@@ -38,6 +38,8 @@ export interface Trace {
   spec: Workload;
   invariant?: string;
   reason?: string;
+  /** the sentence that explains the violation (a claim's "why"), when one is known */
+  why?: string;
   actions: number[];
   contexts: { name: string; cpu: number }[];
   steps: TraceStep[];
