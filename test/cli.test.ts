@@ -36,6 +36,8 @@ describe('npm run check', () => {
   it('prints the verdict table for a claim and exits 0 when it matches', () => {
     const r = run('check.ts', ['--claim', 'mar14.cached-read']);
     expect(r.code).toBe(0);
+    // no terminal, no colour (CI logs stay free of escape codes)
+    expect(r.out).not.toMatch(/\x1b\[/);
     // the matrix: the legend, a column per invariant, the row of the workload
     expect(r.out).toContain('MEM memory-safety');
     expect(r.out).toMatch(/^\s+workload\s+NDR\s+NCW\s+KUA\s+ONE\s+PRG\s+RLI\s+RES\s+MEM\s+LCK\s+BUG\s+ANB\s+ENG\s+states$/m);

@@ -6,6 +6,7 @@
  * shortest trace's length and the command that prints it. The long table of every
  * claim x invariant (`--table`) is here too, so that all three read the same rows.
  */
+import { styleText } from 'node:util';
 import type { ResolvedClaim, Verdict } from './claims.ts';
 import type { CheckRun } from './run.ts';
 import { INVARIANT_SHORT, type InvariantName } from './invariants.ts';
@@ -21,6 +22,16 @@ export interface Marks {
   bounded: string;
 }
 export const MARKS: Marks = { holds: '✓', violated: '✗', bounded: '~' };
+
+/** colour on a terminal (violated red, holds green, a cell that differs from its claim inverse), none with NO_COLOR or without one */
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return !!stream.isTTY && !process.env.NO_COLOR;
+}
+function paint(mark: string, verdict: Verdict, colour: boolean): string {
+  if (!colour) return mark;
+  const c = verdict === 'violated' ? 'red' : verdict === 'holds' ? 'green' : 'yellow';
+  return mark.endsWith('!') ? styleText(['bold', 'inverse', c], mark) : styleText(c, mark);
+}
 
 /** the mark of one verdict against its claim: '!' after it when it differs, '?' when no claim says anything */
 export function cellMark(verdict: Verdict, expected: Verdict | undefined): string {
@@ -61,7 +72,7 @@ export function legendLines(invs: readonly InvariantName[]): string[] {
 }
 
 /** one variant's matrix: a row per workload, a column per invariant, the states explored at the right */
-export function matrixLines(variant: string, description: string | undefined, outcomes: readonly ClaimOutcome[], invs: readonly InvariantName[]): string[] {
+export function matrixLines(variant: string, description: string | undefined, outcomes: readonly ClaimOutcome[], invs: readonly InvariantName[], colour = false): string[] {
   const wl = Math.max('workload'.length, ...outcomes.map((o) => o.claim.workload.length));
   const cw = Math.max(3, ...invs.map((i) => INVARIANT_SHORT[i].length)) + 1;
   const head = 'workload'.padEnd(wl) + invs.map((i) => INVARIANT_SHORT[i].padStart(cw)).join('') + '   states';
@@ -70,7 +81,8 @@ export function matrixLines(variant: string, description: string | undefined, ou
     const byInv = new Map(run.invariants.map((r) => [r.invariant, r.verdict]));
     const cells = invs.map((i) => {
       const v = byInv.get(i);
-      return (v ? cellMark(v, claim.expect[i]) : '').padStart(cw);
+      const mark = v ? cellMark(v, claim.expect[i]) : '';
+      return ' '.repeat(Math.max(0, cw - mark.length)) + (v ? paint(mark, v, colour) : '');
     });
     const r = run.result;
     const states = r.complete ? fmtCount(r.states) : `${fmtCount(r.states)} (${r.limitHit} reached)`;

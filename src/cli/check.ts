@@ -18,7 +18,7 @@ import { checkLockstep } from '../check/lockstep.ts';
 import { formatJSON } from '../trace/format.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { ClaimPool, defaultClaimWorkers } from '../check/pool.ts';
-import { boundedLines, byVariantLines, fmtTime, legendLines, matrixLines, plural, tableLines, violationGroups, violationLines, type ClaimOutcome } from '../check/report.ts';
+import { useColour, boundedLines, byVariantLines, fmtTime, legendLines, matrixLines, plural, tableLines, violationGroups, violationLines, type ClaimOutcome } from '../check/report.ts';
 
 runCli(async () => {
   const p = parseArgs(process.argv.slice(2), { values: ['variant', 'invariant', 'claim', 'claims', 'save', 'html', 'max-states', 'max-seconds', 'max-memory', 'workers', 'jobs', ...WORKLOAD_VALUES], flags: ['json', 'models', 'help', 'table'], optional: ['no-reduce'] });
@@ -152,7 +152,7 @@ runCli(async () => {
     const next = selected[ci + 1];
     if (!json && !table && (!next || next.variant !== claim.variant)) {
       const mine = runs.filter((o) => o.claim.variant === claim.variant);
-      emit([...matrixLines(claim.variant, claim.v.description, mine, invs), '']);
+      emit([...matrixLines(claim.variant, claim.v.description, mine, invs, useColour()), '']);
     }
   }
   await pool?.close();
