@@ -227,7 +227,8 @@ class FnCompiler {
       const empty = c.id !== 0 && c.open && !c.acquire && code.length === 0 && i + 1 < ids.length;
       if (empty) alias.set(c.id, alias.get(ids[i + 1]) ?? ids[i + 1]);
       // a case that only jumps on within the step is the case it jumps to
-      const only = !c.open && !c.acquire && code.length === 1 ? /^f\.pc = (\d+); continue step;$/.exec(code[0].trim()) : null;
+      // (a `break label;` is emitted braced and leaves the case open: the code after it is unreachable)
+      const only = !c.acquire && code.length === 1 ? (!c.open ? /^f\.pc = (\d+); continue step;$/ : /^\{ f\.pc = (\d+); continue step; \}$/).exec(code[0].trim()) : null;
       if (only && c.id !== 0) aliasLater.push([c.id, Number(only[1])]);
     }
     // jump-only cases may point forward at cases aliased above, or at each other
