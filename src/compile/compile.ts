@@ -26,8 +26,9 @@
  *     control flow does;
  *     (a module whose first comment says `@jumps-end-steps` keeps the earlier rule, under
  *     which its port was checked: every jump ends a step);
- *   - a case that only falls or jumps on is the case it reaches: a call's return and a
- *     yield that go to the same place are one program point;
+ *   - a case that only falls or jumps on (also a `break label;` alone) is the case it reaches:
+ *     a call's return and a yield that go to the same place are one program point, and
+ *     `yield; break label;` is one boundary;
  *   - a lock acquire starts a case that is retried while the lock is busy;
  *   - a local becomes a frame word when it is used in two or more steps (or its address is
  *     taken); otherwise it stays a JavaScript local of its step;
