@@ -76,6 +76,38 @@ export function* g(k, a) {
     expect(ret).toBe(jump);
   });
 
+  it("a yield followed by a labelled block's break is one boundary: the yield resumes where the break goes", () => {
+    const src = `export function* g(k, a) {
+  done: {
+    if (test_bit(k, 0, a)) {
+      yield;
+      break done;
+    }
+    yield* h(k);
+    if (test_bit(k, 1, a)) {
+      yield* h2(k);
+      break done;
+    }
+    return 1;
+  }
+  yield* h3(k);
+  return 0;
+}`;
+    const { text } = compileModule(src, 'x.ts', REL);
+    const target = /case (\d+): \{\n\s+(return )?k\.call\(\d+, h3\)/.exec(text)![1];
+    // (a dead-word reset may stand before the jump)
+    expect(text).toMatch(new RegExp(`(if \\(k\\.deadReset\\) k\\.dead\\(f\\.base, DEAD_g\\[\\d+\\]\\); )?f\\.pc = ${target}; return;`));
+    expect(text).toMatch(new RegExp(`k\\.call\\(${target}, h2\\)`));
+    expect(text).not.toMatch(/case \d+: \{\n\s+\{ f\.pc = \d+; continue step; \}\n\s+\}/); // no case left that only jumps on
+  });
+
+  it('no kernel source is written in the resumable form by hand any more: no kfn(...) and no switch (f.pc) in src/kernel', () => {
+    const srcs = compileAll().map((m) => ({ src: m.src, text: readFileSync(m.src, 'utf8') }));
+    expect(srcs.length).toBeGreaterThan(0);
+    expect(srcs.filter((m) => /switch \(f\.pc\)/.test(m.text)).map((m) => m.src)).toEqual([]);
+    expect(srcs.filter((m) => /\bkfn\(/.test(m.text)).map((m) => m.src)).toEqual([]);
+  });
+
   it('a call reads its arguments before the dead words are reset', () => {
     const { text } = compileModule('export function* g(k, a) { yield; yield* h(k, a); return 0; }', 'x.ts', REL);
     expect(text).toMatch(/k\.call\(\d+, h, f\.a\); if \(k\.deadReset\) k\.dead\(f\.base, DEAD_g\[(\d+)\]\); return;/);

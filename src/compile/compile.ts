@@ -26,8 +26,9 @@
  *     control flow does;
  *     (a module whose first comment says `@jumps-end-steps` keeps the earlier rule, under
  *     which its port was checked: every jump ends a step);
- *   - a case that only falls or jumps on is the case it reaches: a call's return and a
- *     yield that go to the same place are one program point;
+ *   - a case that only falls or jumps on (also a `break label;` alone) is the case it reaches:
+ *     a call's return and a yield that go to the same place are one program point, and
+ *     `yield; break label;` is one boundary;
  *   - a lock acquire starts a case that is retried while the lock is busy;
  *   - a local becomes a frame word when it is used in two or more steps (or its address is
  *     taken); otherwise it stays a JavaScript local of its step;
@@ -227,7 +228,8 @@ class FnCompiler {
       const empty = c.id !== 0 && c.open && !c.acquire && code.length === 0 && i + 1 < ids.length;
       if (empty) alias.set(c.id, alias.get(ids[i + 1]) ?? ids[i + 1]);
       // a case that only jumps on within the step is the case it jumps to
-      const only = !c.open && !c.acquire && code.length === 1 ? /^f\.pc = (\d+); continue step;$/.exec(code[0].trim()) : null;
+      // (a `break label;` is emitted braced and leaves the case open: the code after it is unreachable)
+      const only = !c.acquire && code.length === 1 ? (!c.open ? /^f\.pc = (\d+); continue step;$/ : /^\{ f\.pc = (\d+); continue step; \}$/).exec(code[0].trim()) : null;
       if (only && c.id !== 0) aliasLater.push([c.id, Number(only[1])]);
     }
     // jump-only cases may point forward at cases aliased above, or at each other

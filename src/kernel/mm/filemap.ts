@@ -17,7 +17,7 @@
  * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
-import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, kfn, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
+import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
 import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
@@ -45,10 +45,13 @@ import {
 const sync_page_g = asKGen(sync_page);
 const lock_page_g = asKGen(lock_page);
 const unlock_page_g = asKGen(unlock_page);
+const readpage_g = asKGen(readpage);
+const wait_on_page_locked_g = asKGen(wait_on_page_locked);
 const balance_dirty_pages_g = asKGen(balance_dirty_pages);
 const __wait_on_buffer_g = asKGen(__wait_on_buffer);
 const get_request_wait_g = asKGen(get_request_wait);
 const handle_mm_fault_g = asKGen(handle_mm_fault);
+const blk_congestion_wait_g = asKGen(blk_congestion_wait);
 import {
   FS_ALLOC_CONGESTED,
   FS_DIRTY_THROTTLED,
@@ -286,27 +289,25 @@ export function* aio_wait_on_page_locked(k: Machine, page: number): KGen {
 
 // ------------------------------------------------------------------ page cache insertion
 /**
- * page_cache_alloc_cold(mapping) / page_cache_alloc(mapping) (include/linux/pagemap.h
- * -> alloc_pages): returns a private page (SPARE_PAGE). Under allocation congestion
- * (k.w.blocking.allocCongestion, once) __alloc_pages sleeps in blk_congestion_wait.
- * The allocation never fails in the model.
+ * page_cache_alloc_cold(mapping) (include/linux/pagemap.h -> alloc_pages): returns a
+ * private page (SPARE_PAGE). Under allocation congestion (k.w.blocking.allocCongestion,
+ * once) __alloc_pages sleeps in blk_congestion_wait. The allocation never fails in the model.
+ * @c include/linux/pagemap.h
  */
-function pageAllocKfn(name: string) {
-  return kfn(name, 'include/linux/pagemap.h', [], [], (k, f) => {
-    switch (f.pc) {
-      case 0:
-        // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
-        if (k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) return k.call(1, blk_congestion_wait);
-        f.pc = 1;
-        return;
-      case 1:
-        return k.ret(SPARE_PAGE);
-    }
-  });
+export function* page_cache_alloc_cold(k: Machine): KGen {
+  // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
+  if (k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) yield* blk_congestion_wait_g(k);
+  else yield;
+  return SPARE_PAGE;
 }
-export const page_cache_alloc_cold = pageAllocKfn('page_cache_alloc_cold');
-export const page_cache_alloc = pageAllocKfn('page_cache_alloc');
-const page_cache_alloc_g = asKGen(page_cache_alloc);
+
+/** page_cache_alloc(mapping): page_cache_alloc_cold's allocation (a hot page), the same in the model. @c include/linux/pagemap.h */
+export function* page_cache_alloc(k: Machine): KGen {
+  // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
+  if (k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) yield* blk_congestion_wait_g(k);
+  else yield;
+  return SPARE_PAGE;
+}
 
 /**
  * add_to_page_cache_lru(page, mapping, index, gfp) (mm/filemap.c), one step: the
@@ -374,57 +375,76 @@ function userAccess(k: Machine, addr: number, write: boolean, x: number): number
   return 0;
 }
 
+/** ((unsigned long)uaddr & PAGE_MASK) == ((unsigned long)end & PAGE_MASK): the two bytes are on one user page */
+function samePage(k: Machine, uaddr: number, end: number): boolean {
+  const ub = userBuf(k, uaddr);
+  return ub !== null && end < ub.base + ub.len && userPage(k, ub, uaddr) === userPage(k, ub, end);
+}
+
 /**
  * fault_in_pages_writeable(uaddr, size) (include/linux/pagemap.h): ret = __put_user(0, uaddr);
  * if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) !=
  * ((unsigned long)end & PAGE_MASK)) ret = __put_user(0, end); } return ret;
- * fault_in_pages_readable is the same with __get_user. A fault in either access sleeps
- * in handle_mm_fault (Suparna: "fault_in_writable_pages can block too"), then the
- * access is retried.
+ * A fault in either access sleeps in handle_mm_fault (Suparna: "fault_in_writable_pages
+ * can block too"), then the access is retried.
+ * @c include/linux/pagemap.h
  */
-function faultInKfn(name: string, write: boolean) {
-  return kfn(name, 'include/linux/pagemap.h', ['uaddr', 'size'], ['ret'], (k, f) => {
-    switch (f.pc) {
-      case 0: {
-        // ret = __put_user(0, uaddr);
-        const r = userAccess(k, f.uaddr, write, 0);
-        if (Array.isArray(r)) return k.call(k.v.asyncBlockingPoints ? 3 : 0, handle_mm_fault, r[0], r[1]);
-        f.ret = r;
-        f.pc = 1;
-        return;
-      }
-      // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-      case 3:
-        if (f.rv === aioRetryCode(k)) return k.ret(f.rv);
-        f.pc = 0;
-        return;
-      case 4:
-        if (f.rv === aioRetryCode(k)) return k.ret(f.rv);
-        f.pc = 2;
-        return;
-      case 1: {
-        // if (ret == 0) { char *end = uaddr + size - 1; if (((unsigned long)uaddr & PAGE_MASK) != ((unsigned long)end & PAGE_MASK))
-        if (f.ret !== 0) return k.ret(f.ret);
-        const end = f.uaddr + f.size - 1;
-        const ub = userBuf(k, f.uaddr);
-        const samePage = ub !== null && end < ub.base + ub.len && userPage(k, ub, f.uaddr) === userPage(k, ub, end);
-        if (samePage) return k.ret(0);
-        f.pc = 2;
-        return;
-      }
-      case 2: {
-        // ret = __put_user(0, end); } return ret;
-        const r = userAccess(k, f.uaddr + f.size - 1, write, 0);
-        if (Array.isArray(r)) return k.call(k.v.asyncBlockingPoints ? 4 : 2, handle_mm_fault, r[0], r[1]);
-        return k.ret(r);
-      }
+export function* fault_in_pages_writeable(k: Machine, uaddr: number, size: number): KGen {
+  let ret = 0;
+  // ret = __put_user(0, uaddr);
+  for (;;) {
+    const r = userAccess(k, uaddr, true, 0);
+    if (!Array.isArray(r)) {
+      ret = r;
+      break;
     }
-  });
+    const rv = yield* handle_mm_fault_g(k, r[0], r[1]);
+    // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
+    if (k.v.asyncBlockingPoints && rv === aioRetryCode(k)) return rv;
+  }
+  yield;
+  // if (ret == 0) { char *end = uaddr + size - 1; if ((uaddr & PAGE_MASK) != (end & PAGE_MASK))
+  if (ret !== 0) return ret;
+  if (samePage(k, uaddr, uaddr + size - 1)) return 0;
+  yield;
+  // ret = __put_user(0, end); } return ret;
+  for (;;) {
+    const e = userAccess(k, uaddr + size - 1, true, 0);
+    if (!Array.isArray(e)) return e;
+    const rv_end = yield* handle_mm_fault_g(k, e[0], e[1]);
+    // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
+    if (k.v.asyncBlockingPoints && rv_end === aioRetryCode(k)) return rv_end;
+  }
 }
-export const fault_in_pages_writeable = faultInKfn('fault_in_pages_writeable', true);
-export const fault_in_pages_readable = faultInKfn('fault_in_pages_readable', false);
-const fault_in_pages_writeable_g = asKGen(fault_in_pages_writeable);
-const fault_in_pages_readable_g = asKGen(fault_in_pages_readable);
+
+/** fault_in_pages_readable(uaddr, size) (include/linux/pagemap.h): fault_in_pages_writeable with __get_user. @c include/linux/pagemap.h */
+export function* fault_in_pages_readable(k: Machine, uaddr: number, size: number): KGen {
+  let ret = 0;
+  // volatile char c; ret = __get_user(c, uaddr);
+  for (;;) {
+    const r = userAccess(k, uaddr, false, 0);
+    if (!Array.isArray(r)) {
+      ret = r;
+      break;
+    }
+    const rv = yield* handle_mm_fault_g(k, r[0], r[1]);
+    // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
+    if (k.v.asyncBlockingPoints && rv === aioRetryCode(k)) return rv;
+  }
+  yield;
+  // if (ret == 0) { const char *end = uaddr + size - 1; if ((uaddr & PAGE_MASK) != (end & PAGE_MASK))
+  if (ret !== 0) return ret;
+  if (samePage(k, uaddr, uaddr + size - 1)) return 0;
+  yield;
+  // ret = __get_user(c, end); } return ret;
+  for (;;) {
+    const e = userAccess(k, uaddr + size - 1, false, 0);
+    if (!Array.isArray(e)) return e;
+    const rv_end = yield* handle_mm_fault_g(k, e[0], e[1]);
+    // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
+    if (k.v.asyncBlockingPoints && rv_end === aioRetryCode(k)) return rv_end;
+  }
+}
 
 /**
  * __copy_to_user(to, kaddr + offset, n): copies page `page` from byte `offset` to the
@@ -519,7 +539,7 @@ export function* file_read_actor(k: Machine, desc: number, page: number, offset:
   if (size > count) size = count;
   const buf = rdDesc(k, desc, 'buf');
   // if (!fault_in_pages_writeable(desc->buf, size)) {
-  const fault = yield* fault_in_pages_writeable_g(k, buf, size);
+  const fault = yield* fault_in_pages_writeable(k, buf, size);
   let left = 0;
   success: {
     if (fault === 0) {
@@ -556,239 +576,187 @@ export function* file_read_actor(k: Machine, desc: number, page: number, offset:
 }
 
 // ------------------------------------------------------------------ the buffered read
-const DG = {
-  LOOP: 1,
-  FIND_PAGE: 2,
-  PAGE_OK: 4,
-  NOT_UPTODATE: 7,
-  READPAGE: 13,
-  SYNC_ERROR: 19,
-  NO_CACHED: 20,
-  OUT: 23,
-  RESUME: 30, // [proposed: resumeReadpageWait]
-} as const;
-
 /**
- * do_generic_mapping_read(mapping, ra, filp, ppos, desc, actor) (mm/filemap.c), step
- * by step as in the reference (section 5.3), with the two aioread.patch hunks when
- * k.v.aioReadFilemap. `desc` is the address of the caller's read_descriptor_t,
- * `actor` a kernel function id (file_read_actor). do_generic_file_read(filp, ppos,
- * desc, actor) is the inline that calls it (include/linux/fs.h), so it has no frame.
+ * do_generic_mapping_read(mapping, ra, filp, ppos, desc, actor) (mm/filemap.c), with the
+ * two aioread.patch hunks when k.v.aioReadFilemap. `desc` is the address of the caller's
+ * read_descriptor_t, `actor` a kernel function id (file_read_actor). do_generic_file_read
+ * (filp, ppos, desc, actor) is the inline that calls it (include/linux/fs.h), so it has no frame.
+ * The C's labels: `page_ok: { ... break page_ok; }` is its `goto page_ok` (the code after
+ * the block is page_ok's), and so for readpage, the resumed wait and sync_error; find_page
+ * is the loop that no_cached_page's `goto find_page` repeats; `break out` is the C's
+ * `break` from inside it.
  * Not modelled: cond_resched() (every step boundary is already a possible switch),
  * page_cache_readahead / handle_ra_miss (no readahead: pages are read on demand),
  * flush_dcache_page / mark_page_accessed / UPDATE_ATIME (no effect here).
  */
-export const do_generic_mapping_read = kfn(
-  'do_generic_mapping_read',
-  'mm/filemap.c',
-  ['filp', 'ppos', 'desc', 'actor'],
-  ['index', 'offset', 'page', 'nr', 'error', 'cached_page', 'ret', 'resume'],
-  (k, f) => {
-    const PS = k.w.pageSize;
-    switch (f.pc) {
-      case 0: {
-        // index = *ppos >> PAGE_CACHE_SHIFT; offset = *ppos & ~PAGE_CACHE_MASK; struct page *cached_page = NULL;
-        const pos = readPos(k, f.ppos);
-        f.index = Math.floor(pos / PS);
-        f.offset = pos % PS;
-        f.cached_page = 0;
-        f.pc = k.v.resumeReadpageWait && currentIocb(k) ? DG.RESUME : DG.LOOP;
-        return;
-      }
-      case DG.RESUME:
-        // [proposed: resumeReadpageWait] resume = test_and_clear_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
-        f.resume = test_and_clear_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
-        f.pc = DG.LOOP;
-        return;
-      case DG.LOOP: {
-        // for (;;) { unsigned long end_index, nr, ret; end_index = inode->i_size >> PAGE_CACHE_SHIFT;
-        const isize = k.w.fileSize;
-        const end_index = Math.floor(isize / PS);
-        // if (index > end_index) break;
-        if (f.index > end_index) {
-          f.pc = DG.OUT;
-          return;
-        }
-        // nr = PAGE_CACHE_SIZE; if (index == end_index) { nr = inode->i_size & ~PAGE_CACHE_MASK; if (nr <= offset) break; }
-        let nr = PS;
-        if (f.index === end_index) {
-          nr = isize % PS;
-          if (nr <= f.offset) {
-            f.pc = DG.OUT;
-            return;
+export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number, desc: number, actor: number): KGen {
+  // index = *ppos >> PAGE_CACHE_SHIFT; offset = *ppos & ~PAGE_CACHE_MASK; cached_page = NULL;
+  const pos = readPos(k, ppos);
+  let index = Math.floor(pos / k.w.pageSize);
+  let offset = pos % k.w.pageSize;
+  let page = 0;
+  let nr = 0;
+  let error = 0;
+  let cached_page = 0;
+  let ret = 0;
+  let resume = 0;
+  // [proposed: resumeReadpageWait] resume = test_and_clear_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
+  if (k.v.resumeReadpageWait && currentIocb(k)) {                 yield;
+    resume = test_and_clear_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+  }
+  yield;
+  out: for (;;) {
+    // end_index = inode->i_size >> PAGE_CACHE_SHIFT; if (index > end_index) break;
+    const isize = k.w.fileSize;
+    const end_index = Math.floor(isize / k.w.pageSize);
+    if (index > end_index) break;
+    // nr = PAGE_CACHE_SIZE; if (index == end_index) { nr = inode->i_size & ~PAGE_CACHE_MASK; if (nr <= offset) break; }
+    // (in `bytes` until nr - offset: the frame's nr keeps its value on the way out)
+    let bytes = k.w.pageSize;
+    if (index === end_index) {
+      bytes = isize % k.w.pageSize;
+      if (bytes <= offset) break;
+    }
+    // cond_resched(); page_cache_readahead(mapping, ra, filp, index); nr = nr - offset;
+    nr = bytes - offset;                                           yield;
+    page_ok: {
+      sync_error: {
+        resume_wait: {
+          readpage: {
+            find_page: for (;;) {
+              // find_page: read_lock(&mapping->page_lock); page = radix_tree_lookup(&mapping->page_tree, index);
+              // if (!page) { read_unlock(&mapping->page_lock); handle_ra_miss(mapping, ra, index); goto no_cached_page; }
+              // page_cache_get(page); read_unlock(&mapping->page_lock);
+              const found = find_get_page(k, index);
+              // [proposed: resumeReadpageWait] the last run stopped waiting for its own readpage of this
+              // page: go back to that wait (wait_on_page_locked; if (PageUptodate) goto page_ok; error = -EIO)
+              const back = resume;
+              resume = 0;
+              if (found) {
+                page = found;
+                if (back) break resume_wait;
+                break find_page;
+              }
+              yield;
+              // no_cached_page: /* Ok, it wasn't cached, so we need to create a new page.. */
+              // if (!cached_page) { cached_page = page_cache_alloc_cold(mapping); if (!cached_page) { desc->error = -ENOMEM; break; } }
+              if (!cached_page) {
+                cached_page = yield* page_cache_alloc_cold(k);
+                if (!cached_page) {
+                  wrDesc(k, desc, 'error', -ENOMEM);
+                  break out;
+                }
+              }
+              yield;
+              // error = add_to_page_cache_lru(cached_page, mapping, index, GFP_KERNEL);
+              error = add_to_page_cache_lru(k, cached_page, index);
+              // if (error) { if (error == -EEXIST) goto find_page; desc->error = error; break; }
+              if (error) {
+                if (error === -EEXIST) continue find_page;
+                wrDesc(k, desc, 'error', error);
+                break out;
+              }
+              // page = cached_page; cached_page = NULL; goto readpage;
+              page = k.A.pages[index];
+              cached_page = 0;                                     yield;
+              break readpage;
+            }
+            yield;
+            // if (!PageUptodate(page)) goto page_not_up_to_date;
+            if (PageUptodate(k, page)) {                           yield;
+              break page_ok;
+            }
+            yield;
+            // page_not_up_to_date: if (PageUptodate(page)) goto page_ok;
+            if (PageUptodate(k, page)) {                           yield;
+              break page_ok;
+            }
+            yield;
+            // /* Get exclusive access to the page ... */
+            // [aioread.patch] - lock_page(page);
+            // [aioread.patch] + if (aio_lock_page(page)) { pr_debug("queued lock page \n"); error = -EIOCBQUEUED; goto sync_error; }
+            if (k.v.aioReadFilemap) {
+              const queued_lock = yield* aio_lock_page(k, page);
+              if (queued_lock) {
+                // [aioread.patch] /* TBD: should we hold on to the cached page ? */
+                // [proposed: eiocbRetry] error = -EIOCBRETRY;
+                error = aioRetryCode(k);
+                break sync_error;
+              }
+              yield;
+            } else yield* lock_page_g(k, page);
+            // /* Did it get unhashed before we got the lock? */ if (!page->mapping) {
+            if (!k.page(page).mapping) {                           yield;
+              // unlock_page(page); page_cache_release(page); continue; }
+              yield* unlock_page_g(k, page);
+              page_cache_release(k, page);
+              continue;
+            }
+            yield;
+            // /* Did somebody else fill it already? */ if (PageUptodate(page)) { unlock_page(page); goto page_ok; }
+            if (PageUptodate(k, page)) {
+              yield* unlock_page_g(k, page);
+              break page_ok;
+            }
+            yield;
+          }
+          // readpage: /* ... and start the actual read. The read will unlock the page. */
+          // error = mapping->a_ops->readpage(filp, page);
+          error = yield* readpage_g(k, filp, page);
+          // if (!error) { if (PageUptodate(page)) goto page_ok;
+          if (error) break sync_error;                             yield;
+          if (PageUptodate(k, page)) {                             yield;
+            break page_ok;
           }
         }
-        // cond_resched(); page_cache_readahead(mapping, ra, filp, index);
-        // nr = nr - offset;
-        f.nr = nr - f.offset;
-        f.pc = DG.FIND_PAGE;
-        return;
-      }
-      case DG.FIND_PAGE: {
-        // find_page: read_lock(&mapping->page_lock); page = radix_tree_lookup(&mapping->page_tree, index);
-        // if (!page) { read_unlock(&mapping->page_lock); handle_ra_miss(mapping, ra, index); goto no_cached_page; }
-        // page_cache_get(page); read_unlock(&mapping->page_lock);
-        const page = find_get_page(k, f.index);
-        // [proposed: resumeReadpageWait] the last run stopped waiting for its own readpage of this
-        // page: go back to that wait (wait_on_page_locked; if (PageUptodate) goto page_ok; error = -EIO)
-        const resume = f.resume;
-        f.resume = 0;
-        if (!page) {
-          f.pc = DG.NO_CACHED;
-          return;
-        }
-        f.page = page;
-        f.pc = resume ? 16 : 3;
-        return;
-      }
-      case 3:
-        // if (!PageUptodate(page)) goto page_not_up_to_date;
-        f.pc = PageUptodate(k, f.page) ? DG.PAGE_OK : DG.NOT_UPTODATE;
-        return;
-      case DG.PAGE_OK:
-        // page_ok: if (!list_empty(&mapping->i_mmap_shared)) flush_dcache_page(page); if (!offset) mark_page_accessed(page);
-        // ret = actor(desc, page, offset, nr);
-        return k.callPtr(5, f.actor, f.desc, f.page, f.offset, f.nr);
-      case 5:
-        // offset += ret; index += offset >> PAGE_CACHE_SHIFT; offset &= ~PAGE_CACHE_MASK;
-        f.ret = f.rv;
-        f.offset += f.ret;
-        f.index += Math.floor(f.offset / PS);
-        f.offset %= PS;
-        f.pc = 6;
-        return;
-      case 6:
-        // page_cache_release(page); if (ret == nr && desc->count) continue; break;
-        page_cache_release(k, f.page);
-        f.pc = f.ret === f.nr && rdDesc(k, f.desc, 'count') ? DG.LOOP : DG.OUT;
-        return;
-      case DG.NOT_UPTODATE:
-        // page_not_up_to_date: if (PageUptodate(page)) goto page_ok;
-        f.pc = PageUptodate(k, f.page) ? DG.PAGE_OK : 8;
-        return;
-      case 8:
-        // /* Get exclusive access to the page ... */
-        // [aioread.patch] - lock_page(page);
-        // [aioread.patch] + if (aio_lock_page(page)) { pr_debug("queued lock page \n"); error = -EIOCBQUEUED; goto sync_error; }
-        if (k.v.aioReadFilemap) return k.call(9, fnref(aio_lock_page), f.page);
-        return k.call(10, lock_page, f.page);
-      case 9:
-        if (f.rv) {
-          // [aioread.patch] /* TBD: should we hold on to the cached page ? */
-          // [proposed: eiocbRetry] error = -EIOCBRETRY;
-          f.error = aioRetryCode(k);
-          f.pc = DG.SYNC_ERROR;
-          return;
-        }
-        f.pc = 10;
-        return;
-      case 10:
-        // /* Did it get unhashed before we got the lock? */ if (!page->mapping) {
-        f.pc = k.page(f.page).mapping ? 12 : 11;
-        return;
-      case 11:
-        // unlock_page(page); page_cache_release(page); continue; }
-        return k.call(24, unlock_page, f.page);
-      case 24:
-        page_cache_release(k, f.page);
-        f.pc = DG.LOOP;
-        return;
-      case 12:
-        // /* Did somebody else fill it already? */ if (PageUptodate(page)) { unlock_page(page); goto page_ok; }
-        if (PageUptodate(k, f.page)) return k.call(DG.PAGE_OK, unlock_page, f.page);
-        f.pc = DG.READPAGE;
-        return;
-      case DG.READPAGE:
-        // readpage: /* ... and start the actual read. The read will unlock the page. */
-        // error = mapping->a_ops->readpage(filp, page);
-        return k.call(14, readpage, f.filp, f.page);
-      case 14:
-        f.error = f.rv;
-        // if (!error) {
-        f.pc = f.error ? DG.SYNC_ERROR : 15;
-        return;
-      case 15:
-        // if (PageUptodate(page)) goto page_ok;
-        f.pc = PageUptodate(k, f.page) ? DG.PAGE_OK : 16;
-        return;
-      case 16:
+        // (resume_wait: [proposed: resumeReadpageWait] a resumed run goes on here)
+        yield;
         // [aioread.patch] - wait_on_page_locked(page);
         // [aioread.patch] + if (aio_wait_on_page_locked(page)) { pr_debug("queued wait_on_page \n"); error = -EIOCBQUEUED; goto sync_error; }
-        if (k.v.aioReadFilemap) return k.call(17, fnref(aio_wait_on_page_locked), f.page);
-        return k.call(18, wait_on_page_locked, f.page);
-      case 17:
-        if (f.rv) {
-          // [aioread.patch] /*TBD:should we hold on to the cached page ?*/
-          // [proposed: eiocbRetry] error = -EIOCBRETRY;
-          f.error = aioRetryCode(k);
-          f.pc = DG.SYNC_ERROR;
-          // [proposed: resumeReadpageWait] set_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
-          if (k.v.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
-          return;
-        }
-        f.pc = 18;
-        return;
-      case 18:
-        // if (PageUptodate(page)) goto page_ok; error = -EIO; }
-        if (PageUptodate(k, f.page)) {
-          f.pc = DG.PAGE_OK;
-          return;
-        }
-        f.error = -EIO;
-        f.pc = DG.SYNC_ERROR;
-        return;
-      case DG.SYNC_ERROR:
-        // [aioread.patch] + sync_error:
-        // /* UHHUH! A synchronous read error occurred. Report it */ desc->error = error; page_cache_release(page); break;
-        wrDesc(k, f.desc, 'error', f.error);
-        page_cache_release(k, f.page);
-        f.pc = DG.OUT;
-        return;
-      case DG.NO_CACHED:
-        // no_cached_page: /* Ok, it wasn't cached, so we need to create a new page.. */
-        // if (!cached_page) { cached_page = page_cache_alloc_cold(mapping); if (!cached_page) { desc->error = -ENOMEM; break; } }
-        if (!f.cached_page) return k.call(21, page_cache_alloc_cold);
-        f.pc = 22;
-        return;
-      case 21:
-        f.cached_page = f.rv;
-        if (!f.cached_page) {
-          wrDesc(k, f.desc, 'error', -ENOMEM);
-          f.pc = DG.OUT;
-          return;
-        }
-        f.pc = 22;
-        return;
-      case 22:
-        // error = add_to_page_cache_lru(cached_page, mapping, index, GFP_KERNEL);
-        f.error = add_to_page_cache_lru(k, f.cached_page, f.index);
-        if (f.error) {
-          // if (error == -EEXIST) goto find_page; desc->error = error; break;
-          if (f.error === -EEXIST) {
-            f.pc = DG.FIND_PAGE;
-            return;
+        if (k.v.aioReadFilemap) {
+          const queued_wait = yield* aio_wait_on_page_locked(k, page);
+          if (queued_wait) {
+            // [aioread.patch] /*TBD:should we hold on to the cached page ?*/
+            // [proposed: eiocbRetry] error = -EIOCBRETRY;
+            error = aioRetryCode(k);
+            // [proposed: resumeReadpageWait] set_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
+            if (k.v.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+            break sync_error;
           }
-          wrDesc(k, f.desc, 'error', f.error);
-          f.pc = DG.OUT;
-          return;
+          yield;
+        } else yield* wait_on_page_locked_g(k, page);
+        // if (PageUptodate(page)) goto page_ok; error = -EIO; }
+        if (PageUptodate(k, page)) {                               yield;
+          break page_ok;
         }
-        // page = cached_page; cached_page = NULL; goto readpage;
-        f.page = k.A.pages[f.index];
-        f.cached_page = 0;
-        f.pc = DG.READPAGE;
-        return;
-      case DG.OUT:
-        // } *ppos = ((loff_t) index << PAGE_CACHE_SHIFT) + offset;
-        writePos(k, f.ppos, f.index * PS + f.offset);
-        f.pc = 25;
-        return;
-      case 25:
-        // if (cached_page) page_cache_release(cached_page); UPDATE_ATIME(inode);
-        if (f.cached_page) releaseSparePage(f.cached_page);
-        return k.ret(0);
+        error = -EIO;
+      }
+      // [aioread.patch] + sync_error: (later kernels' readpage_error)
+      // /* UHHUH! A synchronous read error occurred. Report it */ desc->error = error; page_cache_release(page); break;
+      yield;
+      wrDesc(k, desc, 'error', error);
+      page_cache_release(k, page);
+      break;
     }
-  },
-);
+    // page_ok: if (!list_empty(&mapping->i_mmap_shared)) flush_dcache_page(page); if (!offset) mark_page_accessed(page);
+    // ret = actor(desc, page, offset, nr);
+    ret = yield* call_ptr(k, actor, desc, page, offset, nr);
+    // offset += ret; index += offset >> PAGE_CACHE_SHIFT; offset &= ~PAGE_CACHE_MASK;
+    offset += ret;
+    index += Math.floor(offset / k.w.pageSize);
+    offset %= k.w.pageSize;                                        yield;
+    // page_cache_release(page); if (ret == nr && desc->count) continue; break;
+    page_cache_release(k, page);
+    if (ret === nr && rdDesc(k, desc, 'count')) continue;
+    break;
+  }
+  // } *ppos = ((loff_t) index << PAGE_CACHE_SHIFT) + offset;   (every way out of the loop ends its step first)
+  yield;
+  writePos(k, ppos, index * k.w.pageSize + offset);                yield;
+  // if (cached_page) page_cache_release(cached_page); UPDATE_ATIME(inode);
+  if (cached_page) releaseSparePage(cached_page);
+  return 0;
+}
 
 /** do_generic_file_read(filp, ppos, desc, actor) (include/linux/fs.h, inline) = do_generic_mapping_read(...) */
 export const do_generic_file_read = do_generic_mapping_read;
@@ -799,7 +767,6 @@ export const do_generic_file_read = do_generic_mapping_read;
  * in this frame (the locals desc_written..desc_error), returning desc.error only if
  * nothing at all was copied. access_ok() on the model's user buffers always passes.
  */
-const do_generic_mapping_read_g = asKGen(do_generic_mapping_read);
 export function* __generic_file_aio_read(k: Machine, iocb: number, buf: number, count: number, ppos: number): KGen {
   // count += iv->iov_len; if (unlikely((ssize_t)(count|iv->iov_len) < 0)) return -EINVAL;
   // if (access_ok(VERIFY_WRITE, iv->iov_base, iv->iov_len)) continue;  (passes)
@@ -836,7 +803,7 @@ export function* __generic_file_aio_read(k: Machine, iocb: number, buf: number, 
   // (the read_descriptor_t is these four consecutive frame words)
   void [addressOf(desc_count), addressOf(desc_buf), addressOf(desc_error)];
   // do_generic_file_read(filp, ppos, &desc, file_read_actor);
-  yield* do_generic_mapping_read_g(k, filp, ppos, addressOf(desc_written), fnptr(file_read_actor));
+  yield* do_generic_mapping_read(k, filp, ppos, addressOf(desc_written), fnptr(file_read_actor));
   // retval += desc.written; if (!retval) { retval = desc.error; break; } } }
   retval += desc_written;
   if (!retval) retval = desc_error;
@@ -1071,7 +1038,7 @@ export function* __grab_cache_page(k: Machine, index: number, cachedp: number): 
     }
     // if (!page) { if (!*cached_page) { *cached_page = page_cache_alloc(mapping); if (!*cached_page) return NULL; }
     if (!k.rd(cachedp, 'cached_page')) {
-      const newpage = yield* page_cache_alloc_g(k);
+      const newpage = yield* page_cache_alloc(k);
       k.wr(cachedp, newpage, 'cached_page');
       if (!newpage) return 0;
     }
@@ -1123,7 +1090,7 @@ export function* generic_file_aio_write_nolock(k: Machine, iocb: number, buf: nu
         pos += bytes;                                           yield;
       } else {
         // fault_in_pages_readable(buf, bytes);
-        const fault = yield* fault_in_pages_readable_g(k, buf + written, bytes);
+        const fault = yield* fault_in_pages_readable(k, buf + written, bytes);
         // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
         if (k.v.asyncBlockingPoints && fault === aioRetryCode(k)) {
           status = fault;                                       yield;
