@@ -50,8 +50,8 @@ const IRQ_KIND = IRQ_SRC.off.kind;
 const TASK_STATE = TASK.off.state;
 const STRUCT_IDS = [KIOCB, KIOCTX, TASK, PAGE, FILE, WAITQ, WORK, USER_IOCB, IO_EVENT] as unknown as StructDef<FieldSpec>[];
 
-/** dead-variable reduction on by default (off until every kernel module is compiled) */
-const DEAD_DEFAULT = false;
+/** dead-variable reduction on by default (every kernel function is compiled; --no-reduce=dead turns it off) */
+const DEAD_DEFAULT = true;
 
 type KFnLike = { name: string; atomicAt?: (string | undefined)[] };
 
