@@ -141,11 +141,15 @@ const CASES: Case[] = [
     variant: '2.5.62+fixes',
     workload: 'cached-read',
     mutant: 'io_submit_one touches the kiocb after aio_complete freed it',
-    apply: () =>
+    apply: () => {
+      // the dead-variable reduction resets `req` once the C no longer reads it, so the mutant keeps its own copy
+      let req = 0;
       mutate('io_submit_one', (orig) => (k, f) => {
-        if (f.req && k.m[f.req - 1] === H_FREED) void k.kiocb(f.req).ki_users;
+        if (f.req) req = f.req;
+        if (req && k.m[req - 1] === H_FREED) void k.kiocb(req).ki_users;
         orig(k, f);
-      }),
+      });
+    },
   },
   {
     inv: 'lock-discipline',
