@@ -116,7 +116,7 @@ describe('footprints', () => {
     return { fields: fs, classes: cs };
   }
   function allowed(fn: KFn, pc: number, w: ReturnType<typeof classify>, points = fn.points): boolean {
-    const key = `${fn.name}@${pc}${points === fn.points ? '' : '*'}`;
+    const key = `${fn.id}@${pc}${points === fn.points ? '' : '*'}`;
     let c = closure.get(key);
     if (!c) {
       const p = points.find((x) => x.pc === pc)!;
@@ -167,7 +167,7 @@ describe('footprints', () => {
             steps++;
             for (const a of ws) {
               const w = classify(kk, a, kk.cur);
-              if (!allowed(fn, pc, w, override?.fn === fn.name ? override.points : fn.points)) outside.set(`${fn.name}@${pc}: ${w.kind}${w.field ? ` ${w.field}` : ''}`, c.id);
+              if (!allowed(fn, pc, w, override?.fn === fn.name ? override.points : fn.points)) outside.set(`${fn.name}${fn.body ? `[${fn.body}]` : ''}@${pc}: ${w.kind}${w.field ? ` ${w.field}` : ''}`, c.id);
             }
           }
         };

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check/run.ts';
-import { fnByName, type Frame } from '../src/engine/fn.ts';
+import { fnBodies, fnByName, type Frame } from '../src/engine/fn.ts';
 import type { Machine } from '../src/engine/machine.ts';
 import { VARIANTS } from '../src/engine/variants.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';
@@ -22,13 +22,23 @@ afterEach(() => {
   while (restore.length) restore.pop()!();
 });
 
-/** replaces the step of kernel function `name` with `wrap(orig)` until the test ends */
-function mutate(name: string, wrap: (orig: Step) => Step): void {
-  const fn = fnByName(name);
-  if (!fn) throw new Error(`no kernel function ${name}`);
-  const orig = fn.step as Step;
-  (fn as { step: Step }).step = wrap(orig);
-  restore.push(() => ((fn as { step: Step }).step = orig));
+/** replaces the step of kernel function `name` (each of its bodies, or the one patch `body` gives it) with `wrap(orig)` until the test ends */
+function mutate(name: string, wrap: (orig: Step) => Step, body?: string): void {
+  const fns = fnBodies(name).filter((f) => body === undefined || f.body === body);
+  if (!fns.length) throw new Error(`no kernel function ${name}${body ? ` with a ${body} body` : ''}`);
+  for (const fn of fns) {
+    const orig = fn.step as Step;
+    (fn as { step: Step }).step = wrap(orig);
+    restore.push(() => ((fn as { step: Step }).step = orig));
+  }
+}
+
+/** the program point of `name`'s `body` whose step calls `call` (the compiler's numbering, found rather than hard-coded) */
+function pcCalling(name: string, body: string | undefined, call: string): number {
+  const fn = fnBodies(name).find((f) => f.body === body)!;
+  const p = fn.points.find((x) => x.footprint.calls.includes(call));
+  if (!p) throw new Error(`${name}: no step calls ${call}`);
+  return p.pc;
 }
 
 function verdict(variant: string, workload: string, inv: InvariantName, maxStates = 300_000) {
@@ -119,11 +129,18 @@ const CASES: Case[] = [
     workload: 'rdwr-fd-read',
     mutant: 'aio_run_iocbs puts the iocb back on the run list after running it',
     apply: () =>
-      mutate('aio_run_iocbs', (orig) => (k, f) => {
-        // at the __aio_put_req after the retry (ctx_lock held): a stray __queue_kicked_iocb
-        if (f.pc === 22 && k.m[f.iocb + KIOCB.off.ki_run_list] === f.iocb + KIOCB.off.ki_run_list) list_add_tail(k, f.iocb + KIOCB.off.ki_run_list, f.ctx + KIOCTX.off.run_list);
-        orig(k, f);
-      }),
+      mutate(
+        'aio_run_iocbs',
+        (orig) => {
+          // at the step after the retry that tests KIF_KICKED (ctx_lock held): a stray __queue_kicked_iocb
+          const pc = pcCalling('aio_run_iocbs', 'mar05', 'kiocbIsKicked');
+          return (k, f) => {
+            if (f.pc === pc && k.m[f.iocb + KIOCB.off.ki_run_list] === f.iocb + KIOCB.off.ki_run_list) list_add_tail(k, f.iocb + KIOCB.off.ki_run_list, f.ctx + KIOCTX.off.run_list);
+            orig(k, f);
+          };
+        },
+        'mar05',
+      ),
   },
   {
     inv: 'read-result',

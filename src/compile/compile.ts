@@ -35,7 +35,10 @@
  *   - for each program point the compiler computes the frame words live there; the
  *     generated code resets the dead ones at each jump and call (SPIN's dead-variable
  *     reduction; Machine.deadReset switches it);
- *   - each step's footprint: the shared operations it may perform (src/compile/footprint.ts).
+ *   - each step's footprint: the shared operations it may perform (src/compile/footprint.ts);
+ *   - `@body <label>` in a function's doc comment (or the module's first comment, for all of
+ *     its functions) makes it a patch's own body of a function of that name (KFn.body): the
+ *     machine runs the body its variant chooses (fn.ts bodyTable).
  */
 import { parse } from '@babel/parser';
 import type * as B from '@babel/types';
@@ -655,7 +658,7 @@ class FnCompiler {
     return live;
   }
 
-  compile(file: string): CompiledFn {
+  compile(file: string, bodyLabel?: string): CompiledFn {
     // pass 1: the cases, and the steps each local is used in
     this.compileBody();
     const params = [...this.vars.values()].filter((v) => v.param).map((v) => v.name);
@@ -706,7 +709,7 @@ class FnCompiler {
       '  step: for (;;) switch (f.pc) {',
       ...body,
       '  }',
-      `}, POINTS_${this.name});`,
+      `}, POINTS_${this.name}${bodyLabel ? `, ${JSON.stringify(bodyLabel)}` : ''});`,
     ].join('\n');
     return { name: this.name, file, params, locals, points, text };
   }
@@ -742,6 +745,9 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
   };
   const defaultFile = cFile(src.slice(0, 2000)) ?? '?';
   const jumpsEndSteps = /@jumps-end-steps\b/.test(src.slice(0, 2000));
+  // `@body mar05`: whose body of a function this is (a function's own tag, else the module's first comment)
+  const bodyOf = (text: string) => /@body\s+(\S+)/.exec(text)?.[1];
+  const moduleBody = bodyOf(ast.comments?.[0]?.value ?? '');
   const fns: CompiledFn[] = [];
   const edits: { start: number; end: number; text: string }[] = [];
   for (const st of ast.program.body) {
@@ -751,7 +757,7 @@ export function compileModule(src: string, srcPath: string, rel: { fn: string; s
     const doc = (st.leadingComments ?? []).map((c) => c.value).join('\n');
     const file = cFile(doc) ?? defaultFile;
     const fc = new FnCompiler(src, decl, name, lineOf, jumpsEndSteps);
-    const out = fc.compile(file);
+    const out = fc.compile(file, bodyOf(doc) ?? moduleBody);
     fns.push(out);
     const exported = st.type === 'ExportNamedDeclaration';
     const pts = `const POINTS_${name} = ${JSON.stringify(out.points)};\nconst DEAD_${name}: readonly (readonly number[])[] = [${fc.deadLists.join(', ')}];\n`;

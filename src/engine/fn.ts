@@ -53,6 +53,12 @@ export interface KFn<L extends string = string> {
   points: readonly ProgramPoint[];
   /** compiled functions: per pc, the reason a step is declared atomic (undefined: not declared) */
   atomicAt?: (string | undefined)[];
+  /**
+   * a patch's own body of a function that has several (`@body <label>` in the source): a core
+   * ('mar05', 'mar14'), 'aioretry' (both postings) or a change name. The machine calls the body its
+   * variant chooses (bodyTable); undefined: the function as 2.5.62 has it, or its only body.
+   */
+  body?: string;
 }
 
 /** what the compiler knows of a program point (src/compile/compile.ts) */
@@ -92,6 +98,8 @@ export interface FnRef {
 
 export const FNS: KFn[] = [];
 const BY_NAME = new Map<string, KFn>();
+/** every body of each function name (one, unless patches give it bodies of their own) */
+const BODIES = new Map<string, KFn[]>();
 
 export function kfn<const P extends readonly string[], const L extends readonly string[]>(
   name: string,
@@ -100,10 +108,12 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   locals: L,
   step: (k: Machine, f: Frame<P[number] | L[number]>) => void,
   points: readonly ProgramPoint[] = [],
+  body?: string,
 ): KFn<P[number] | L[number]> {
   const all = [...params, ...locals];
   if (all.length > MAX_LOCALS) throw new Error(`${name}: too many locals (${all.length} > ${MAX_LOCALS})`);
-  if (BY_NAME.has(name)) throw new Error(`kfn ${name} defined twice`);
+  const same = BODIES.get(name) ?? [];
+  if (same.some((g) => g.body === body)) throw new Error(body ? `kfn ${name}: body ${body} defined twice` : `kfn ${name} defined twice`);
   const frame = {} as Frame<string>;
   const def = (o: number) => ({
     get() {
@@ -117,14 +127,43 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   Object.defineProperty(frame, 'pc', def(FR_PC));
   Object.defineProperty(frame, 'rv', def(FR_RV));
   all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));
-  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length, points };
+  const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length, points, ...(body ? { body } : {}) };
   if (points.length) {
     fn.atomicAt = [];
     for (const p of points) fn.atomicAt[p.pc] = p.atomic;
   }
   FNS[fn.id] = fn;
-  BY_NAME.set(name, fn);
+  // by name: the unlabelled body (2.5.62's) if there is one, else the first registered
+  if (!BY_NAME.has(name) || (BY_NAME.get(name)!.body && !body)) BY_NAME.set(name, fn);
+  BODIES.set(name, [...same, fn]);
   return fn as unknown as KFn<P[number] | L[number]>;
+}
+
+/** every body of kernel function `name` (tests that wrap a function wrap them all) */
+export function fnBodies(name: string): readonly KFn[] {
+  return BODIES.get(name) ?? [];
+}
+
+/**
+ * The body table of a variant: for each function id, the id of the body a call runs.
+ * `labels` are the bodies the variant chooses, in order of precedence (its core's
+ * 'aioretry', its core, its changes: a later label wins); a function with a chosen body
+ * runs it whichever of its bodies the caller names, else each body is itself.
+ */
+export function bodyTable(labels: readonly string[]): Int32Array {
+  const t = new Int32Array(FNS.length);
+  for (let i = 0; i < t.length; i++) t[i] = i;
+  for (const fns of BODIES.values()) {
+    if (fns.length < 2) continue;
+    let best: KFn | undefined;
+    let rank = -1;
+    for (const f of fns) {
+      const r = f.body === undefined ? -1 : labels.indexOf(f.body);
+      if (r > rank) [best, rank] = [f, r];
+    }
+    if (best) for (const f of fns) t[f.id] = best.id;
+  }
+  return t;
 }
 
 export function fnById(id: number): KFn {

@@ -6,7 +6,7 @@
  * delivered on a CPU), and the state is the whole truth: thread stacks (function,
  * program point, locals) included. The same actions always give the same run.
  */
-import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, fnById, type FnRef } from './fn.ts';
+import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, bodyTable, fnById, type FnRef } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
 import { WordHash } from './fingerprint.ts';
 import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
@@ -587,14 +587,14 @@ export class Machine implements MemCtx {
 
   /** pushes a frame for `fn(args)` on thread i (not a step: used by setup and irq delivery) */
   pushFrame(i: number, fn: FnRef, args: number[]): void {
-    const f = FNS[fn.id];
+    const f = FNS[this.bodies[fn.id]];
     const size = f.frameSize;
     const m = this.m;
     const ta = this.threads[i].addr;
     const sp = m[ta + TH_SP];
     if (sp + size > STACK_WORDS) this.panic(PANIC_ENGINE, `stack overflow calling ${fn.name}`);
     const fr = this.threads[i].stack + sp;
-    this.store(fr + FR_FN, fn.id);
+    this.store(fr + FR_FN, f.id);
     this.store(fr + FR_PC, 0);
     this.store(fr + FR_RV, 0);
     this.store(fr + FR_PREV, m[ta + TH_FP]);
@@ -602,6 +602,13 @@ export class Machine implements MemCtx {
     this.store(ta + TH_FP, fr);
     this.store(ta + TH_SP, sp + size);
     this.store(ta + TH_DEPTH, m[ta + TH_DEPTH] + 1);
+  }
+
+  /** per function id, the body a call runs (fn.ts bodyTable; identity until useBodies) */
+  private bodies: Int32Array = bodyTable([]);
+  /** calls run the bodies of `table` (the variant's patch bodies, chosen when the machine is built) */
+  useBodies(table: Int32Array): void {
+    this.bodies = table;
   }
 
   /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */

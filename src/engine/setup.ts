@@ -8,7 +8,7 @@ import { kfn } from './fn.ts';
  * threads) and each thread's main function, i.e. the user program it runs.
  * @c 'user: aio program'
  */
-import { addressOf, call_ptr, fnByName, fnptr, fnref, type FnRef, type KGen } from '../engine/fn.ts';
+import { addressOf, bodyTable, call_ptr, fnByName, fnptr, fnref, type FnRef, type KGen } from '../engine/fn.ts';
 import { G, IRQ, Machine, type MachineOptions, type ThreadRole } from '../engine/machine.ts';
 import { H_LIVE } from '../engine/mem.ts';
 import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptodate, TASK_RUNNING, T_IDLE, T_RUN, USER_IOCB, WQ_HEAD } from '../engine/structs.ts';
@@ -16,8 +16,10 @@ import { INIT_LIST_HEAD } from '../engine/kernel/list.ts';
 import { worker_thread } from './kernel/workqueue.ts';
 import { declare_waitqueue } from './kernel/wait.ts';
 import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
+import './aio/mar14.ts'; // the patch bodies (aio.ts loads aioretry.ts and mar05.ts itself)
+import './aio/proposed.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from '../engine/fs/fops.ts';
-import type { Variant } from '../engine/variants.ts';
+import { bodyLabels, type Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
 
 const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
@@ -25,7 +27,7 @@ const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
 /**
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
  */
-const POINTS_submitter_main = [{"pc":0,"line":25,"live":[],"footprint":{"calls":["sys_io_submit"],"fields":[]}},{"pc":1,"line":26,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":3,"line":27,"live":[],"footprint":{"calls":["io_destroy"],"fields":[]}},{"pc":5,"line":32,"live":[],"footprint":{"calls":["exit_aio"],"fields":[]}},{"pc":7,"line":35,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_submitter_main = [{"pc":0,"line":27,"live":[],"footprint":{"calls":["sys_io_submit"],"fields":[]}},{"pc":1,"line":28,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":3,"line":29,"live":[],"footprint":{"calls":["io_destroy"],"fields":[]}},{"pc":5,"line":34,"live":[],"footprint":{"calls":["exit_aio"],"fields":[]}},{"pc":7,"line":37,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_submitter_main: readonly (readonly number[])[] = [];
 export const submitter_main = kfn("submitter_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -55,7 +57,7 @@ export const submitter_main = kfn("submitter_main", "user: aio program", [], [],
 }, POINTS_submitter_main);
 
 /** a separate io_getevents caller */
-const POINTS_getevents_main = [{"pc":0,"line":40,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":1,"line":43,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_getevents_main = [{"pc":0,"line":42,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":1,"line":45,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_getevents_main: readonly (readonly number[])[] = [];
 export const getevents_main = kfn("getevents_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -71,7 +73,7 @@ export const getevents_main = kfn("getevents_main", "user: aio program", [], [],
 }, POINTS_getevents_main);
 
 /** a process doing read(fd, buf, n) at an offset: generic_file_read on a sync kiocb @c 'user: read(2)' */
-const POINTS_sync_reader_main = [{"pc":0,"line":48,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":53,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
+const POINTS_sync_reader_main = [{"pc":0,"line":50,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":55,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
 const DEAD_sync_reader_main: readonly (readonly number[])[] = [];
 export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["ppos"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -92,7 +94,7 @@ export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["p
 }, POINTS_sync_reader_main);
 
 /** a workqueue worker: worker_thread(cwq) with its DECLARE_WAITQUEUE entry @c kernel/workqueue.c */
-const POINTS_worker_main = [{"pc":0,"line":60,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":65,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_worker_main = [{"pc":0,"line":62,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":67,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_worker_main: readonly (readonly number[])[] = [[4]];
 export const worker_main = kfn("worker_main", "kernel/workqueue.c", ["cwq"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -137,6 +139,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
   const err = checkWorkload(w);
   if (err) throw new Error(err);
   const k = new Machine(w, v, MAIN, opts);
+  k.useBodies(bodyTable(bodyLabels(v)));
   const init = k.initState((k) => {
     const A = k.A;
     // io_setup(nr_events): ioctx_alloc

@@ -112,6 +112,18 @@ export const PROPOSED_CHANGES = CHANGE_NAMES.filter((c) => (CHANGES[c] as Change
 /** the docs of every change (reviews) */
 export const CHANGE_DOCS: Record<ChangeName, ChangeDoc> = CHANGES;
 
+/**
+ * The function bodies a variant chooses (KFn.body, `@body` in src/kernel/aio/), in order of
+ * precedence: 'aioretry' for either posting, its core, then each change that is on (a
+ * change's body wins over its core's, the core's over the one both postings share).
+ */
+export function bodyLabels(v: Variant): string[] {
+  const labels: string[] = v.core === 'baseline' ? [] : ['aioretry'];
+  labels.push(v.core);
+  for (const c of CHANGE_NAMES) if (v[c]) labels.push(c);
+  return labels;
+}
+
 export interface Variant extends Changes {
   name: string;
   description: string;

@@ -5,7 +5,7 @@
  * threads) and each thread's main function, i.e. the user program it runs.
  * @c 'user: aio program'
  */
-import { addressOf, call_ptr, fnByName, fnptr, fnref, type FnRef, type KGen } from '../engine/fn.ts';
+import { addressOf, bodyTable, call_ptr, fnByName, fnptr, fnref, type FnRef, type KGen } from '../engine/fn.ts';
 import { G, IRQ, Machine, type MachineOptions, type ThreadRole } from '../engine/machine.ts';
 import { H_LIVE } from '../engine/mem.ts';
 import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptodate, TASK_RUNNING, T_IDLE, T_RUN, USER_IOCB, WQ_HEAD } from '../engine/structs.ts';
@@ -13,8 +13,10 @@ import { INIT_LIST_HEAD } from '../engine/kernel/list.ts';
 import { worker_thread } from './kernel/workqueue.ts';
 import { declare_waitqueue } from './kernel/wait.ts';
 import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE, exit_aio, io_destroy, ioctx_alloc, sys_io_getevents, sys_io_submit } from './aio/aio.ts';
+import './aio/mar14.ts'; // the patch bodies (aio.ts loads aioretry.ts and mar05.ts itself)
+import './aio/proposed.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from '../engine/fs/fops.ts';
-import type { Variant } from '../engine/variants.ts';
+import { bodyLabels, type Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
 
 const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
@@ -94,6 +96,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
   const err = checkWorkload(w);
   if (err) throw new Error(err);
   const k = new Machine(w, v, MAIN, opts);
+  k.useBodies(bodyTable(bodyLabels(v)));
   const init = k.initState((k) => {
     const A = k.A;
     // io_setup(nr_events): ioctx_alloc

@@ -3,15 +3,15 @@
 import { kfn } from '../fn.ts';
 import { acquire as $acquire } from '../kernel/spinlock.ts';
 /**
- * fs/aio.c (2.5.62) and the seed patches' changes to it, function by function.
- *
- * The baseline code is the default; each patch hunk is guarded by the variant's core
- * (`k.v.core`: 'baseline' | 'mar05' | 'mar14') or by a named change (`k.v.<change>`,
- * see src/engine/variants.ts), and tagged with the patch it comes from:
+ * fs/aio.c (2.5.62), function by function, and the seed patches' hunks of a few lines in
+ * place, each tagged with the patch it comes from and guarded by its change (`k.v.<change>`,
+ * src/engine/variants.ts) or the variant's core (`k.v.core`: 'baseline' | 'mar05' | 'mar14'):
  *   [fix1] / [fix2]        the two fixes (folded into mar05, posted separately Mar 14)
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
+ * Where a patch replaces a whole body, its body is in a file of its own (`@body`): aioretry.ts
+ * (both postings), mar05.ts, mar14.ts, proposed.ts; the machine runs the one its variant chooses.
  * @c fs/aio.c
  */
 import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
@@ -43,6 +43,7 @@ import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../kernel/workqueue.ts';
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
+import { aio_run_iocbs } from './mar05.ts';
 
 // hand-written kernel functions of modules not ported yet, typed for `yield*`
 
@@ -53,21 +54,21 @@ export const IOCB_CMD_FDSYNC = 3;
 export const KIOCB_SYNC_KEY = -1; // ~0U
 
 // ------------------------------------------------------------------ addresses
-const ctxLock = (ctx: number) => ctx + KIOCTX.off.ctx_lock;
-const ctxWait = (ctx: number) => ctx + KIOCTX.off.wait;
-const runList = (ctx: number) => ctx + KIOCTX.off.run_list;
-const activeReqs = (ctx: number) => ctx + KIOCTX.off.active_reqs;
-const ctxWq = (ctx: number) => ctx + KIOCTX.off.wq;
-const kiRunList = (iocb: number) => iocb + KIOCB.off.ki_run_list;
-const kiList = (iocb: number) => iocb + KIOCB.off.ki_list;
-const kiWait = (iocb: number) => iocb + KIOCB.off.ki_wait;
-const kiWaitList = (iocb: number) => iocb + KI_WAIT_TASK_LIST;
-const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
+export const ctxLock = (ctx: number) => ctx + KIOCTX.off.ctx_lock;
+export const ctxWait = (ctx: number) => ctx + KIOCTX.off.wait;
+export const runList = (ctx: number) => ctx + KIOCTX.off.run_list;
+export const activeReqs = (ctx: number) => ctx + KIOCTX.off.active_reqs;
+export const ctxWq = (ctx: number) => ctx + KIOCTX.off.wq;
+export const kiRunList = (iocb: number) => iocb + KIOCB.off.ki_run_list;
+export const kiList = (iocb: number) => iocb + KIOCB.off.ki_list;
+export const kiWait = (iocb: number) => iocb + KIOCB.off.ki_wait;
+export const kiWaitList = (iocb: number) => iocb + KI_WAIT_TASK_LIST;
+export const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
 /** list_entry(p, struct kiocb, ki_run_list) */
-const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
+export const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
 
 // ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
-function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
+export function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
   if (!k.modelEvents) return;
   const i = k.iocbIndex(iocb);
   if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
@@ -193,12 +194,12 @@ function aio_ring_avail(k: Machine, ctx: number): number {
 }
 
 /** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
-function retryCode(k: Machine): number {
+export function retryCode(k: Machine): number {
   return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
 /** __aio_get_req(ctx) */
-const POINTS___aio_get_req = [{"pc":0,"line":197,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":212,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":213,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":213,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":222,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS___aio_get_req = [{"pc":0,"line":198,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":213,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":214,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":214,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":223,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD___aio_get_req: readonly (readonly number[])[] = [];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -247,7 +248,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 }, POINTS___aio_get_req);
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-const POINTS_aio_get_req = [{"pc":0,"line":228,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":229,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":231,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
+const POINTS_aio_get_req = [{"pc":0,"line":229,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":230,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":232,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
 const DEAD_aio_get_req: readonly (readonly number[])[] = [[4]];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -290,7 +291,7 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-const POINTS___aio_put_req = [{"pc":0,"line":259,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":267,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":268,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":277,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___aio_put_req = [{"pc":0,"line":260,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":268,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":269,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":278,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD___aio_put_req: readonly (readonly number[])[] = [[4,5]];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -329,7 +330,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 }, POINTS___aio_put_req);
 
 /** aio_put_req(req) */
-const POINTS_aio_put_req = [{"pc":0,"line":282,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":284,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":285,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_put_req = [{"pc":0,"line":283,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":285,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":286,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 const DEAD_aio_put_req: readonly (readonly number[])[] = [[4]];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -370,7 +371,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":311,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":315,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":318,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":319,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":315,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":315,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":324,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":326,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":312,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":316,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":319,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":320,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":325,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":327,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 const DEAD_wait_on_sync_kiocb: readonly (readonly number[])[] = [];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -421,7 +422,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-const POINTS_aio_complete = [{"pc":0,"line":339,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":350,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":350,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":345,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":342,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":367,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":368,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":378,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":370,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":396,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":397,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":400,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":399,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_aio_complete = [{"pc":0,"line":340,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":351,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":346,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":343,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":369,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":379,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":371,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":370,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":397,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":398,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":401,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":400,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_aio_complete: readonly (readonly number[])[] = [[5,6,7,9], [5,6,8,9], [8,9], [8], [4,5,6,8], [4,5,6,9]];
 export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -535,7 +536,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
-const POINTS_aio_read_evt = [{"pc":0,"line":407,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":409,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":410,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
+const POINTS_aio_read_evt = [{"pc":0,"line":408,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":411,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
 const DEAD_aio_read_evt: readonly (readonly number[])[] = [];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -575,7 +576,7 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-const POINTS_read_events = [{"pc":0,"line":431,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":435,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":436,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":435,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":450,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":452,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":459,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":450,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":450,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":467,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":470,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":448,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+const POINTS_read_events = [{"pc":0,"line":432,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":437,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":449,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":451,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":453,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":461,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":468,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":471,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":449,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
 const DEAD_read_events: readonly (readonly number[])[] = [[9]];
 export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -662,7 +663,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
 }, POINTS_read_events);
 
 /** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
-const POINTS_timeout_func = [{"pc":0,"line":481,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
+const POINTS_timeout_func = [{"pc":0,"line":482,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
 const DEAD_timeout_func: readonly (readonly number[])[] = [];
 export const timeout_func = kfn("timeout_func", "fs/aio.c", ["task","timed_out"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -680,7 +681,7 @@ registerIrq(IRQ.TIMER, fnref(timeout_func));
  * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
  * @c kernel/signal.c
  */
-const POINTS_signal_wake_up = [{"pc":0,"line":493,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
+const POINTS_signal_wake_up = [{"pc":0,"line":494,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
 const DEAD_signal_wake_up: readonly (readonly number[])[] = [];
 export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -706,7 +707,7 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-const POINTS_queue_kicked_iocb = [{"pc":0,"line":513,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":517,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":518,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":518,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":519,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":520,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":525,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":528,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":523,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_queue_kicked_iocb = [{"pc":0,"line":514,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":518,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":519,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":519,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":520,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":521,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":526,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":529,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":524,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_queue_kicked_iocb: readonly (readonly number[])[] = [[6,7], [6], [4], [4,7], [4,5,6,7]];
 export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -753,9 +754,9 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
   }
 }, POINTS_queue_kicked_iocb);
 
-/** kick_iocb(iocb) */
-const POINTS_kick_iocb = [{"pc":0,"line":533,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":2,"line":537,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":536,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick","pr_debug_kicked"],"fields":[]}},{"pc":4,"line":544,"live":["iocb"],"footprint":{"calls":["kiocbIsStarted","pr_debug_kicked","queue_kicked_iocb"],"fields":[]}},{"pc":5,"line":545,"live":["iocb"],"footprint":{"calls":["queue_kicked_iocb"],"fields":[]}},{"pc":7,"line":548,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":541,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":8,"line":552,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":9,"line":553,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":553,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":11,"line":555,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":12,"line":557,"live":[],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_kick_iocb: readonly (readonly number[])[] = [[5,6], [4,5,6], [6], [4]];
+/** kick_iocb(iocb) (the patches' body, through queue_kicked_iocb: aioretry.ts) */
+const POINTS_kick_iocb = [{"pc":0,"line":534,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick"],"fields":[]}},{"pc":2,"line":538,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":537,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":3,"line":543,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":544,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":544,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":6,"line":546,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":7,"line":549,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_kick_iocb: readonly (readonly number[])[] = [[5,6], [6], [4], [4,5,6]];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -770,415 +771,105 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
       return k.ret(0);
     }
     case 1: {
-      if (!(k.v.queueKickedIocb)) { f.pc = 3; continue step; }
-      // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
-      // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
-      if (kiocbTryKick(k, f.iocb)) return k.ret(pr_debug_kicked(k));
-      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[0]); f.pc = 4; return;
-    }
-    case 4: {
-      if (!(k.v.kickStartedCheck)) { f.pc = 5; continue step; }
-      if (kiocbIsStarted(k, f.iocb)) return k.ret(pr_debug_kicked(k));
-      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[0]); f.pc = 5; return;
-    }
-    case 5: {
-      k.call(7, queue_kicked_iocb, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[1]); return;
-    }
-    case 7: {
-      return k.ret(0);
+      // if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
+      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[1]); f.pc = 3; return;
     }
     case 3: {
-      // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
-      if (kiocbTryKick(k, f.iocb)) return k.ret(0);
-      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[1]); f.pc = 4;
     }
-    case 8: {
-      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 9;
+    case 4: {
+      const $acq4 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq4 < 0) return;
+      f.flags = $acq4;
+      f.pc = 5; return;
     }
-    case 9: {
-      const $acq9 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq9 < 0) return;
-      f.flags = $acq9;
-      f.pc = 10; return;
-    }
-    case 10: {
+    case 5: {
       list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
       ev(k, f.iocb, 'run_list_add');
-      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[3]); f.pc = 11; return;
+      if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 6; return;
     }
-    case 11: {
+    case 6: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      k.call(12, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[1]); return;
+      // [aioretry: aioWq] queue_work(aio_wq, &ctx->wq) instead of schedule_work(&ctx->wq)
+      k.call(7, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[3]); return;
     }
-    case 12: {
+    case 7: {
       return k.ret(0);
     }
   }
 }, POINTS_kick_iocb);
 
-/** pr_debug("iocb already kicked or in progress\n"); return */
-function pr_debug_kicked(k: Machine): number {
-  k.note('pr_debug: iocb already kicked or in progress');
-  return 0;
-}
-
-/** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-const POINTS_aio_wake_function = [{"pc":0,"line":568,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","k.onWaitDequeued","kiWaitList","list_del_init","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":574,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":3,"line":575,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":572,"live":["iocb","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":584,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":584,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":6,"line":586,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":7,"line":588,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":8,"line":589,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":594,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":10,"line":591,"live":[],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_aio_wake_function: readonly (readonly number[])[] = [[4,5,7,8,9], [4,5,6,7,8,9], [5,9], [5], [4,5], [4,5,6], [4,5,6,9]];
-export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      void f.mode;
-      // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
-      f.iocb = f.wait - KIOCB.off.ki_wait;
-      if (!(!k.v.wakeUnderCtxLock)) { f.pc = 1; continue step; }
-      list_del_init(k, kiWaitList(f.iocb));
-      k.onWaitDequeued(f.wait);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[0]); f.pc = 2; return;
-    }
-    case 2: {
-      k.call(3, kick_iocb, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); return;
-    }
-    case 3: {
-      return k.ret(1);
-    }
-    case 1: {
-      // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
-      //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
-      //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
-      //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
-      f.ctx = k.kiocb(f.iocb).ki_ctx;
-      f.run = 0;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[2]); f.pc = 4;
-    }
-    case 4: {
-      const $acq4 = $acquire(k, ctxLock(f.ctx), 'save'); if ($acq4 < 0) return;
-      f.flags = $acq4;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[3]); f.pc = 5; return;
-    }
-    case 5: {
-      list_del_init(k, kiWaitList(f.iocb));
-      k.onWaitDequeued(f.wait);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[4]); f.pc = 6; return;
-    }
-    case 6: {
-      if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
-        else k.note('pr_debug: iocb already kicked or in progress');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[5]); f.pc = 7; return;
-    }
-    case 7: {
-      spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[6]); f.pc = 8; return;
-    }
-    case 8: {
-      if (!f.run) return k.ret(1);
-      if (!(!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
-      if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-      k.call(10, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); return;
-    }
-    case 9: {
-      k.call(10, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); return;
-    }
-    case 10: {
-      return k.ret(1);
-    }
-  }
-}, POINTS_aio_wake_function);
-
-/** the retry-cap printks shared by aio_process_iocb (mar05) and aio_run_iocb (mar14) */
-function retryCountCheck(k: Machine, iocb: number): boolean {
-  const i = k.kiocb(iocb);
-  const r = i.ki_retried++;
-  if (r > k.w.retryCap) {
-    k.printk(`Maximal retry count. Bytes done ${i.ki_nbytes - i.ki_left}`);
-    return false;
-  }
-  if (!(i.ki_retried & 0xff)) k.printk(`${i.ki_retried} aio retries completed ${i.ki_nbytes - i.ki_left} bytes of ${i.ki_nbytes}`);
-  return true;
-}
-
 /**
- * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
- * (spin_lock_irq form); drops it around retry().
+ * aio_kick_handler(data = ctx): the work function of ctx->wq. 2.5.62 runs the retries
+ * itself, on keventd (the patches call aio_run_iocbs: aioretry.ts).
  */
-const POINTS_aio_run_iocb = [{"pc":0,"line":614,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":622,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":624,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":625,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":631,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":634,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":639,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":641,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":640,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":642,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":637,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":646,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":646,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":649,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":652,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":652,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":658,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_aio_run_iocb: readonly (readonly number[])[] = [[7,8], [8], [6,8], [4,5,6,8]];
-export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      f.ctx = k.kiocb(f.iocb).ki_ctx;
-      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
-      // if (!(retry = iocb->ki_retry)) return 0;
-      f.retry = k.kiocb(f.iocb).ki_retry;
-      if (!f.retry) return k.ret(0);
-      k.pp(f.iocb + KIOCB.off.ki_users);
-      k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 1; return;
-    }
-    case 1: {
-      kiocbClearKicked(k, f.iocb);
-      k.kiocb(f.iocb).ki_retry = 0;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 2; return;
-    }
-    case 2: {
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 3; return;
-    }
-    case 3: {
-      // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
-      k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
-      k.task(k.current).iocb = f.iocb;
-      retryEnter(k, f.iocb);
-      k.pp();
-      k.callPtr(4, f.retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); return;
-    }
-    case 4: {
-      f.ret = f.rv;
-      k.task(k.current).iocb = 0;
-      retryExit(k, f.iocb, f.ret);
-      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
-      f.pc = 5; return;
-    }
-    case 5: {
-      // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
-      // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-      if (!(k.v.eiocbRetry && f.ret === -EIOCBQUEUED)) { f.pc = 6; continue step; }
-      {
-          // nothing
-        }
-      f.pc = 7; continue step;
-    }
-    case 6: {
-      if (!(f.ret !== retryCode(k))) { f.pc = 8; continue step; }
-      if (!(f.waitEmpty)) { f.pc = 10; continue step; }
-      k.call(7, aio_complete, f.iocb, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); return;
-    }
-    case 10: {
-      k.printk("can't delete iocb in use");
-    }
-    case 11: {
-      f.pc = 7; continue step;
-    }
-    case 8: {
-      if (!(f.waitEmpty)) { f.pc = 7; continue step; }
-      kiocbSetKicked(k, f.iocb);
-      ev(k, f.iocb, 'kicked_set');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 7; return;
-    }
-    case 7: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 15;
-    }
-    case 15: {
-      const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 16; return;
-    }
-    case 16: {
-      // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
-      k.kiocb(f.iocb).ki_retry = f.retry;
-      INIT_LIST_HEAD(k, kiRunList(f.iocb));
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 17; return;
-    }
-    case 17: {
-      // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
-      // (a kick that came while a retry which then finished was running is stale)
-      if (!(!(k.v.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { f.pc = 18; continue step; }
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 19; return;
-    }
-    case 19: {
-      // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
-      if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
-          else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
-      __queue_kicked_iocb(k, f.iocb);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 18; return;
-    }
-    case 18: {
-      k.call(21, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[3]); return;
-    }
-    case 21: {
-      return k.ret(f.ret);
-    }
-  }
-}, POINTS_aio_run_iocb);
-
-/** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":663,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":665,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":666,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":667,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del","list_del_init"],"fields":[]}},{"pc":7,"line":672,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":668,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":8,"line":677,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":9,"line":680,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":10,"line":683,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":683,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":13,"line":684,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":14,"line":686,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":16,"line":689,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":17,"line":688,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":687,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":20,"line":691,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":21,"line":691,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":22,"line":692,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":24,"line":693,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":11,"line":682,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":26,"line":697,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":666,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":27,"line":698,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
-const DEAD_aio_run_iocbs: readonly (readonly number[])[] = [[5], [5,6]];
-export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      ;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 1;
-    }
-    case 1: {
-      const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 3; return;
-    }
-    case 3: {
-      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 4; continue step; }
-      f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 5; return;
-    }
-    case 5: {
-      if (!(k.v.core === 'mar14')) { f.pc = 6; continue step; }
-      // ---- [mar14 aioretry]
-      list_del(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
-      k.call(7, aio_run_iocb, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
-    }
-    case 7: {
-      { if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 3; return; }
-    }
-    case 6: {
-      // ---- [mar05 aioretry]
-      list_del_init(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 8; return;
-    }
-    case 8: {
-      k.pp(f.iocb + KIOCB.off.ki_users);
-      k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 9; return;
-    }
-    case 9: {
-      // if (!kiocbTryStart(iocb)) {
-      if (!(kiocbTryStart(k, f.iocb))) { f.pc = 10; continue step; }
-      k.printk('iocb already started');
-      f.pc = 11; continue step;
-    }
-    case 10: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 12; return;
-    }
-    case 12: {
-      kiocbClearKicked(k, f.iocb);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 13; return;
-    }
-    case 13: {
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      k.callPtr(14, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
-    }
-    case 14: {
-      f.ret = f.rv;
-      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 15; continue step; }
-      if (!(list_empty(k, kiWaitList(f.iocb)))) { f.pc = 16; continue step; }
-      k.call(17, aio_complete, f.iocb, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
-    }
-    case 16: {
-      k.printk("can't delete iocb in use");
-    }
-    case 17: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 15; return;
-    }
-    case 15: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 20;
-    }
-    case 20: {
-      const $acq20 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq20 < 0) return;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 21; return;
-    }
-    case 21: {
-      kiocbClearStarted(k, f.iocb);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 22; return;
-    }
-    case 22: {
-      if (!(kiocbIsKicked(k, f.iocb))) { f.pc = 11; continue step; }
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 24; return;
-    }
-    case 24: {
-      __queue_kicked_iocb(k, f.iocb);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 11; return;
-    }
-    case 11: {
-      k.call(26, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
-    }
-    case 26: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 3; return;
-    }
-    case 4: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[1]); f.pc = 27; return;
-    }
-    case 27: {
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      return k.ret(0);
-    }
-  }
-}, POINTS_aio_run_iocbs);
-
-/**
- * aio_kick_handler(data = ctx): the work function of ctx->wq.
- * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
- */
-const POINTS_aio_kick_handler = [{"pc":0,"line":707,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocbs","ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":712,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":4,"line":713,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":714,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":8,"line":715,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":9,"line":717,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":10,"line":721,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":722,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":12,"line":725,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":13,"line":727,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":732,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":733,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":714,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":18,"line":734,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":2,"line":711,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
-const DEAD_aio_kick_handler: readonly (readonly number[])[] = [[4,5,6], [5], [5,6]];
+const POINTS_aio_kick_handler = [{"pc":0,"line":557,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":561,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":562,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":563,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":6,"line":565,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":7,"line":569,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":8,"line":570,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":9,"line":573,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":10,"line":575,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":12,"line":580,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":13,"line":581,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":562,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":582,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":16,"line":583,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const DEAD_aio_kick_handler: readonly (readonly number[])[] = [[5], [5,6], [4,5,6]];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       ;
       // use_mm(ctx->mm);
       k.task(k.current).mm = 1;
-      if (!(k.v.core !== 'baseline')) { f.pc = 1; continue step; }
-      k.call(2, aio_run_iocbs, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 1;
     }
     case 1: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 4;
+      const $acq1 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq1 < 0) return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 3; return;
     }
-    case 4: {
-      const $acq4 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq4 < 0) return;
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 6; return;
-    }
-    case 6: {
-      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 7; continue step; }
+    case 3: {
+      if (!(!list_empty(k, runList(f.ctx)))) { f.pc = 4; continue step; }
       f.iocb = runListEntry(list_first(k, runList(f.ctx)));
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 8; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 5; return;
     }
-    case 8: {
+    case 5: {
       list_del(k, kiRunList(f.iocb));
       ev(k, f.iocb, 'run_list_del');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 9; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 6; return;
     }
-    case 9: {
+    case 6: {
       k.pp(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
       ev(k, f.iocb, 'get_ref');
       spin_unlock_irq(k, ctxLock(f.ctx));
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 10; return;
-    }
-    case 10: {
-      kiocbClearKicked(k, f.iocb);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 11; return;
-    }
-    case 11: {
-      // ret = iocb->ki_retry(iocb);  (no NULL check)
-      retryEnter(k, f.iocb);
-      k.callPtr(12, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); return;
-    }
-    case 12: {
-      f.ret = f.rv;
-      retryExit(k, f.iocb, f.ret);
-      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 13; continue step; }
-      const done = f.iocb;
-      f.iocb = 0;
-      k.call(13, aio_complete, done, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); return;
-    }
-    case 13: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 15;
-    }
-    case 15: {
-      const $acq15 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq15 < 0) return;
-      if (!(f.iocb)) { f.pc = 16; continue step; }
-      k.call(16, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); return;
-    }
-    case 16: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 6; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 7; return;
     }
     case 7: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[2]); f.pc = 18; return;
+      kiocbClearKicked(k, f.iocb);
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 8; return;
     }
-    case 18: {
+    case 8: {
+      // ret = iocb->ki_retry(iocb);  (no NULL check)
+      retryEnter(k, f.iocb);
+      k.callPtr(9, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
+    }
+    case 9: {
+      f.ret = f.rv;
+      retryExit(k, f.iocb, f.ret);
+      if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 10; continue step; }
+      const done = f.iocb;
+      f.iocb = 0;
+      k.call(10, aio_complete, done, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
+    }
+    case 10: {
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 12;
+    }
+    case 12: {
+      const $acq12 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq12 < 0) return;
+      if (!(f.iocb)) { f.pc = 13; continue step; }
+      k.call(13, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
+    }
+    case 13: {
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 3; return;
+    }
+    case 4: {
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[1]); f.pc = 15; return;
+    }
+    case 15: {
       spin_unlock_irq(k, ctxLock(f.ctx));
-      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 2; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[2]); f.pc = 16; return;
     }
-    case 2: {
+    case 16: {
       // unuse_mm(ctx->mm);
       k.task(k.current).mm = 0;
       return k.ret(0);
@@ -1186,210 +877,9 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
   }
 }, POINTS_aio_kick_handler);
 
-// ------------------------------------------------------------------ the retry methods
-/** the f_op arguments of aio_read/aio_write after the iocb: ki_buf, ki_left, ki_pos */
-function rwArgs(k: Machine, iocb: number): number[] {
-  const i = k.kiocb(iocb);
-  return [i.ki_buf, i.ki_left, i.ki_pos];
-}
-const filpOf = (k: Machine, iocb: number) => k.kiocb(iocb).ki_filp;
-
-/** aio_process_iocb's switch on ki_opcode: [ret, method, ...args after the iocb] (method 0: none, ret is the error) */
-function aio_process_method(k: Machine, iocb: number): number[] {
-  const i = k.kiocb(iocb);
-  const file = k.file(i.ki_filp);
-  switch (i.ki_opcode) {
-    case IOCB_CMD_PREAD:
-      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_read'), ...rwArgs(k, iocb)];
-    case IOCB_CMD_PWRITE:
-      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_write'), ...rwArgs(k, iocb)];
-    case IOCB_CMD_FDSYNC:
-    case IOCB_CMD_FSYNC:
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_fsync'), i.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
-    default:
-      return [-EINVAL, 0];
-  }
-}
-
-/** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-const POINTS_aio_process_iocb = [{"pc":0,"line":770,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":781,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":782,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":781,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":777,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":797,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":6,"line":801,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
-const DEAD_aio_process_iocb: readonly (readonly number[])[] = [[5,6], [6]];
-export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      f.ret = 0;
-      if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
-      k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
-      k.task(k.current).iocb = f.iocb;
-      retryEnter(k, f.iocb);
-      k.pp();
-      // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
-      const m = aio_process_method(k, f.iocb);
-      f.ret = m[0];
-      if (!(m[1])) { f.pc = 2; continue step; }
-      k.callPtr(4, m[1], f.iocb, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_aio_process_iocb[0]); return;
-    }
-    case 4: {
-      f.ret = f.rv;
-      f.pc = 3; continue step;
-    }
-    case 2: {
-      if (f.ret === -EBADF) { f.pc = 1; continue step; }
-    }
-    case 3: {
-      // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
-      if (f.ret === -EIOCBQUEUED) { f.pc = 1; continue step; }
-      const p = k.kiocb(f.iocb);
-      if (f.ret > 0) {
-            p.ki_buf += f.ret;
-            p.ki_left -= f.ret;
-            // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
-            if (p.ki_left || (p.ki_left === 0 && (p.ki_opcode = IOCB_CMD_PWRITE))) {
-              // /* Force an extra retry to determine if we're done */
-              f.ret = -EIOCBQUEUED;
-              { f.pc = 1; continue step; }
-            }
-          }
-      if (f.ret >= 0) f.ret = p.ki_nbytes - p.ki_left;
-    }
-    case 1: {
-      if (k.deadReset) k.dead(f.base, DEAD_aio_process_iocb[1]); f.pc = 5; return;
-    }
-    case 5: {
-      // out: current->iocb = NULL;
-      k.task(k.current).iocb = 0;
-      retryExit(k, f.iocb, f.ret);
-      f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
-      f.pc = 6; return;
-    }
-    case 6: {
-      if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
-          kiocbSetKicked(k, f.iocb);
-          ev(k, f.iocb, 'kicked_set');
-        }
-      return k.ret(f.ret);
-    }
-  }
-}, POINTS_aio_process_iocb);
-
-/** what aio_pread/aio_pwrite do with the method's result */
-function aio_rw_result(k: Machine, req: number, res: number): number {
-  const iocb = k.kiocb(req);
-  let ret = res;
-  // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
-  if (ret > 0) {
-    iocb.ki_buf += ret;
-    iocb.ki_left -= ret;
-    // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-    if (k.v.retryCapProgress) iocb.ki_retried = 0;
-    // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
-  }
-  // /* This means we must have transferred all that we could */
-  if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;
-  return ret;
-}
-
-/** [mar14 aioretry] aio_pread(iocb) */
-const POINTS_aio_pread = [{"pc":0,"line":828,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":829,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
-const DEAD_aio_pread: readonly (readonly number[])[] = [];
-export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_read'), f.iocb, ...rwArgs(k, f.iocb));
-    }
-    case 1: {
-      const ret = f.rv;
-      return k.ret(aio_rw_result(k, f.iocb, ret));
-    }
-  }
-}, POINTS_aio_pread);
-
-/** [mar14 aioretry] aio_pwrite(iocb) */
-const POINTS_aio_pwrite = [{"pc":0,"line":834,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":835,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
-const DEAD_aio_pwrite: readonly (readonly number[])[] = [];
-export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_write'), f.iocb, ...rwArgs(k, f.iocb));
-    }
-    case 1: {
-      const ret = f.rv;
-      return k.ret(aio_rw_result(k, f.iocb, ret));
-    }
-  }
-}, POINTS_aio_pwrite);
-
-/** [mar14 aioretry] aio_fdsync(iocb) */
-const POINTS_aio_fdsync = [{"pc":0,"line":840,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":843,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
-const DEAD_aio_fdsync: readonly (readonly number[])[] = [[4]];
-export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      const fs = fop(k, filpOf(k, f.iocb), 'aio_fsync');
-      if (!fs) return k.ret(-EINVAL);
-      k.callPtr(1, fs, f.iocb, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_fdsync[0]); return;
-    }
-    case 1: {
-      return k.ret(f.rv);
-    }
-  }
-}, POINTS_aio_fdsync);
-
-/** [mar14 aioretry] aio_fsync(iocb) */
-const POINTS_aio_fsync = [{"pc":0,"line":847,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":850,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
-const DEAD_aio_fsync: readonly (readonly number[])[] = [[4]];
-export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
-  step: for (;;) switch (f.pc) {
-    case 0: {
-      const fsync = fop(k, filpOf(k, f.iocb), 'aio_fsync');
-      if (!fsync) return k.ret(-EINVAL);
-      k.callPtr(1, fsync, f.iocb, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_fsync[0]); return;
-    }
-    case 1: {
-      return k.ret(f.rv);
-    }
-  }
-}, POINTS_aio_fsync);
-
-/** [mar14 aioretry] aio_setup_iocb(iocb): choose the retry method once */
-export function aio_setup_iocb(k: Machine, req: number): number {
-  const iocb = k.kiocb(req);
-  const file = k.file(iocb.ki_filp);
-  let ret = 0;
-  switch (iocb.ki_opcode) {
-    case IOCB_CMD_PREAD:
-      ret = -EBADF;
-      if (!(file.f_mode & FMODE_READ)) break;
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = fnptr(aio_pread);
-      break;
-    case IOCB_CMD_PWRITE:
-      ret = -EBADF;
-      if (!(file.f_mode & FMODE_WRITE)) break;
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = fnptr(aio_pwrite);
-      break;
-    case IOCB_CMD_FDSYNC:
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fdsync);
-      break;
-    case IOCB_CMD_FSYNC:
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fsync);
-      break;
-    default:
-      ret = -EINVAL;
-  }
-  if (!iocb.ki_retry) return ret;
-  return 0;
-}
-
 // ------------------------------------------------------------------ submission
 /** fget(fd): the kiocb's own f_count reference */
-function fget(k: Machine, fd: number): number {
+export function fget(k: Machine, fd: number): number {
   const filp = k.A.files[fd];
   if (!filp) return 0;
   k.pp();
@@ -1397,14 +887,36 @@ function fget(k: Machine, fd: number): number {
   return filp;
 }
 
-/** io_submit_one(ctx, user_iocb, iocb) */
-const POINTS_io_submit_one = [{"pc":0,"line":897,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":903,"live":["ctx","file","ret","run","user_iocb"],"footprint":{"calls":["INIT_LIST_HEAD","aio_complete","aio_get_req","aio_setup_iocb","ev","fnptr","init_waitqueue_func_entry","k.file","k.iocbIndex","k.kiocb","k.setGhost","k.uiocb","k.wr","kiRunList","kiWait","kiWaitList"],"fields":["aio_key","f_count","ki_buf","ki_filp","ki_left","ki_nbytes","ki_opcode","ki_pos","ki_retried","ki_retry","ki_user_data","ki_user_obj"]}},{"pc":6,"line":939,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":938,"live":["ctx","req"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":942,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":943,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":9,"line":944,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":10,"line":945,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":11,"line":947,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":930,"live":["ctx","req","run"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":949,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":14,"line":951,"live":["ctx","req","run"],"footprint":{"calls":["aio_complete","aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":954,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":17,"line":954,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":18,"line":955,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":20,"line":956,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":19,"line":956,"live":["ctx","run"],"footprint":{"calls":[],"fields":[]}},{"pc":21,"line":958,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":22,"line":960,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":952,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":24,"line":964,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":919,"live":["file","req","user_iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":966,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":28,"line":972,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":26,"line":974,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":27,"line":970,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":30,"line":977,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":918,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":31,"line":979,"live":["req","ret"],"footprint":{"calls":["aio_put_req","k.iocbIndex","k.setGhost"],"fields":[]}},{"pc":32,"line":983,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_io_submit_one: readonly (readonly number[])[] = [[9], [4,5,6,7,8,9], [5,6,7,8], [5,6,7,8,9], [5,7,8,9], [5,6,8], [5,6,8,9], [4,6,7], [4,5,6,7,8], [4,5,7,8], [4,5,7,8,9]];
-export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","run","file","req"], (k, f) => {
+/**
+ * The first half of io_submit_one, the same in 2.5.62 and both patches: after the
+ * kiocb is allocated, fill it in from the user iocb (put_user of aio_key included).
+ */
+export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, file: number): void {
+  const u = k.uiocb(user_iocb);
+  const r = k.kiocb(req);
+  r.ki_filp = file;
+  u.aio_key = r.ki_key; // put_user(req->ki_key, &user_iocb->aio_key)
+  r.ki_user_obj = user_iocb;
+  r.ki_user_data = u.aio_data;
+  r.ki_pos = u.aio_offset;
+  const gi = k.iocbIndex(req);
+  if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
+  ev(k, req, 'io_submit_one');
+}
+
+/** out_put_req: the iocb is rejected (io_submit returns the error, no event is owed) */
+export function io_submit_one_rejected(k: Machine, req: number): void {
+  const gj = k.iocbIndex(req);
+  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
+}
+
+/** io_submit_one(ctx, user_iocb, iocb) (the patches' bodies: mar05.ts, mar14.ts) */
+const POINTS_io_submit_one = [{"pc":0,"line":623,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":628,"live":["file","user_iocb"],"footprint":{"calls":["aio_get_req","io_submit_one_fill","k.file"],"fields":["f_count"]}},{"pc":2,"line":633,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":6,"line":640,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":4,"line":642,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":5,"line":638,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":8,"line":645,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":634,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":647,"live":["req","ret"],"footprint":{"calls":["aio_put_req","io_submit_one_rejected"],"fields":[]}},{"pc":10,"line":650,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_io_submit_one: readonly (readonly number[])[] = [[4,6,8], [4,6], [4,5,6,7], [4,5,7], [4,5,6,7,8], [4,5,7,8]];
+export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","file","req"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       f.ret = 0;
-      f.run = 0;
       if (k.uiocb(f.user_iocb).aio_reserved1) return k.ret(-EINVAL);
       f.file = fget(k, k.uiocb(f.user_iocb).aio_fildes);
       if (!f.file) return k.ret(-EBADF);
@@ -1416,150 +928,43 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
           k.file(f.file).f_count--; // fput(file)
           return k.ret(-EAGAIN);
         }
-      const u = k.uiocb(f.user_iocb);
-      const r = k.kiocb(f.req);
-      r.ki_filp = f.file;
-      u.aio_key = r.ki_key;
-      // put_user(req->ki_key, &user_iocb->aio_key)
-      r.ki_user_obj = f.user_iocb;
-      r.ki_user_data = u.aio_data;
-      r.ki_pos = u.aio_offset;
-      const gi = k.iocbIndex(f.req);
-      if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
-      ev(k, f.req, 'io_submit_one');
-      if (!(k.v.core !== 'baseline')) { f.pc = 3; continue step; }
-      // [aioretry] remember what a retry needs
-      const rq = k.kiocb(f.req);
-      rq.ki_buf = k.uiocb(f.user_iocb).aio_buf;
-      rq.ki_left = rq.ki_nbytes = k.uiocb(f.user_iocb).aio_nbytes;
-      rq.ki_opcode = k.uiocb(f.user_iocb).aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(f.req), aio_wake_function.id);
-      INIT_LIST_HEAD(k, kiWaitList(f.req));
-      rq.ki_retried = 0;
-      // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
-      if (k.v.core === 'mar05') rq.ki_retry = aio_process_iocb.id;
-      if (!(k.v.core !== 'mar05')) { f.pc = 4; continue step; }
-      // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
-      k.wr(kiRunList(f.req), 0, 'ki_run_list.next');
-      k.wr(kiRunList(f.req) + 1, 0, 'ki_run_list.prev');
-      k.kiocb(f.req).ki_retry = 0;
-      f.ret = aio_setup_iocb(k, f.req);
-      if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
-      // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (!(k.v.setupErrorComplete && f.ret)) { f.pc = 5; continue step; }
-      k.call(6, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
+      io_submit_one_fill(k, f.user_iocb, f.req, f.file);
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); f.pc = 2; return;
+    }
+    case 2: {
+      // switch (iocb->aio_lio_opcode): the f_op method and its arguments
+      const m = submit_method(k, f.user_iocb, f.req, f.file);
+      f.ret = m[0];
+      if (!(m[1])) { f.pc = 4; continue step; }
+      retryEnter(k, f.req);
+      // the method runs for the async kiocb: aio context
+      k.callPtr(6, m[1], f.req, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); return;
     }
     case 6: {
-      return k.ret(0);
-    }
-    case 5: {
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); f.pc = 7; return;
-    }
-    case 7: {
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); f.pc = 8;
-    }
-    case 8: {
-      const $acq8 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq8 < 0) return;
-      k.call(9, aio_run_iocb, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); return;
-    }
-    case 9: {
       f.ret = f.rv;
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[4]); f.pc = 10; return;
-    }
-    case 10: {
-      // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-      if (!(f.ret === retryCode(k))) { f.pc = 11; continue step; }
-      k.call(11, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
-    }
-    case 11: {
-      return k.ret(0);
+      retryExit(k, f.req, f.ret);
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); f.pc = 5; return;
     }
     case 4: {
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 13; return;
+      if (f.ret === -EBADF) { f.pc = 3; continue step; }
     }
-    case 13: {
-      kiocbSetStarted(k, f.req);
-      k.call(14, aio_process_iocb, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); return;
+    case 5: {
+      // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
+      if (f.ret === -EIOCBQUEUED) return k.ret(0);
+      k.call(8, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[4]); return;
     }
-    case 14: {
-      f.ret = f.rv;
-      if (!(f.ret === -EIOCBQUEUED)) { f.pc = 15; continue step; }
-      f.run = 0;
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 16;
-    }
-    case 16: {
-      const $acq16 = $acquire(k, ctxLock(f.ctx), 'irq'); if ($acq16 < 0) return;
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 17; return;
-    }
-    case 17: {
-      kiocbClearStarted(k, f.req);
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); f.pc = 18; return;
-    }
-    case 18: {
-      if (!(kiocbIsKicked(k, f.req))) { f.pc = 19; continue step; }
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); f.pc = 20; return;
-    }
-    case 20: {
-      f.run = __queue_kicked_iocb(k, f.req);
-    }
-    case 19: {
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[6]); f.pc = 21; return;
-    }
-    case 21: {
-      spin_unlock_irq(k, ctxLock(f.ctx));
-      if (!(f.run)) { f.pc = 22; continue step; }
-      k.call(22, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
-    }
-    case 22: {
-      return k.ret(0);
-    }
-    case 15: {
-      if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
-      k.call(24, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
-    }
-    case 24: {
+    case 8: {
       return k.ret(0);
     }
     case 3: {
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[7]); f.pc = 25; return;
+      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); f.pc = 9; return;
     }
-    case 25: {
-      // ---- 2.5.62: the switch calls the f_op directly
-      const m = submit_method(k, f.user_iocb, f.req, f.file);
-      f.ret = m[0];
-      if (!(m[1])) { f.pc = 26; continue step; }
-      retryEnter(k, f.req);
-      // the method runs for the async kiocb: aio context
-      k.callPtr(28, m[1], f.req, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[8]); return;
+    case 9: {
+      // out_put_req:
+      io_submit_one_rejected(k, f.req);
+      k.call(10, aio_put_req, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); return;
     }
-    case 28: {
-      f.ret = f.rv;
-      retryExit(k, f.req, f.ret);
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[9]); f.pc = 27; return;
-    }
-    case 26: {
-      if (f.ret === -EBADF) { f.pc = 2; continue step; }
-    }
-    case 27: {
-      // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
-      if (f.ret === -EIOCBQUEUED) return k.ret(0);
-      k.call(30, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
-    }
-    case 30: {
-      return k.ret(0);
-    }
-    case 2: {
-      if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[9]); f.pc = 31; return;
-    }
-    case 31: {
-      // ---- out_put_req:
-      const gj = k.iocbIndex(f.req);
-      if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
-      // rejected: io_submit returns the error, no event is owed
-      k.call(32, aio_put_req, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[10]); return;
-    }
-    case 32: {
+    case 10: {
       return k.ret(f.ret);
     }
   }
@@ -1585,7 +990,7 @@ function submit_method(k: Machine, user_iocb: number, req: number, filp: number)
 }
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":1007,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":1012,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":1013,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":1012,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":674,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":679,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":680,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":679,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_submit: readonly (readonly number[])[] = [[6]];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1615,7 +1020,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":1023,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":1029,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":1030,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":1029,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":690,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":696,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":697,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":696,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_getevents: readonly (readonly number[])[] = [[5,6,7,8], [5,6,7]];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1645,7 +1050,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":1037,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":1039,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":1039,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":706,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":706,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 const DEAD_sys_io_cancel: readonly (readonly number[])[] = [];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1674,7 +1079,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":1054,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":1060,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":1062,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":1065,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":1062,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":1062,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":1067,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":1069,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":721,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":727,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":729,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":732,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":729,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":729,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":734,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":736,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_wait_for_all_aios: readonly (readonly number[])[] = [[4]];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1716,7 +1121,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 }, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-const POINTS_io_destroy = [{"pc":0,"line":1075,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":1081,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1083,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":1084,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":1086,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_io_destroy = [{"pc":0,"line":742,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":748,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":750,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":751,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":753,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_io_destroy: readonly (readonly number[])[] = [];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1757,7 +1162,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":1098,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":1100,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":1101,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":1103,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const POINTS_exit_aio = [{"pc":0,"line":765,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":767,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":768,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":770,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 const DEAD_exit_aio: readonly (readonly number[])[] = [];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {

@@ -1,13 +1,13 @@
 /**
- * fs/aio.c (2.5.62) and the seed patches' changes to it, function by function.
- *
- * The baseline code is the default; each patch hunk is guarded by the variant's core
- * (`k.v.core`: 'baseline' | 'mar05' | 'mar14') or by a named change (`k.v.<change>`,
- * see src/engine/variants.ts), and tagged with the patch it comes from:
+ * fs/aio.c (2.5.62), function by function, and the seed patches' hunks of a few lines in
+ * place, each tagged with the patch it comes from and guarded by its change (`k.v.<change>`,
+ * src/engine/variants.ts) or the variant's core (`k.v.core`: 'baseline' | 'mar05' | 'mar14'):
  *   [fix1] / [fix2]        the two fixes (folded into mar05, posted separately Mar 14)
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
  *   [proposed: <change>]   the review's proposed fixes to mar14 (not posted; src/engine/variants.ts)
+ * Where a patch replaces a whole body, its body is in a file of its own (`@body`): aioretry.ts
+ * (both postings), mar05.ts, mar14.ts, proposed.ts; the machine runs the one its variant chooses.
  * @c fs/aio.c
  */
 import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
@@ -39,6 +39,7 @@ import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../kernel/workqueue.ts';
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
+import { aio_run_iocbs } from './mar05.ts';
 
 // hand-written kernel functions of modules not ported yet, typed for `yield*`
 
@@ -49,21 +50,21 @@ export const IOCB_CMD_FDSYNC = 3;
 export const KIOCB_SYNC_KEY = -1; // ~0U
 
 // ------------------------------------------------------------------ addresses
-const ctxLock = (ctx: number) => ctx + KIOCTX.off.ctx_lock;
-const ctxWait = (ctx: number) => ctx + KIOCTX.off.wait;
-const runList = (ctx: number) => ctx + KIOCTX.off.run_list;
-const activeReqs = (ctx: number) => ctx + KIOCTX.off.active_reqs;
-const ctxWq = (ctx: number) => ctx + KIOCTX.off.wq;
-const kiRunList = (iocb: number) => iocb + KIOCB.off.ki_run_list;
-const kiList = (iocb: number) => iocb + KIOCB.off.ki_list;
-const kiWait = (iocb: number) => iocb + KIOCB.off.ki_wait;
-const kiWaitList = (iocb: number) => iocb + KI_WAIT_TASK_LIST;
-const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
+export const ctxLock = (ctx: number) => ctx + KIOCTX.off.ctx_lock;
+export const ctxWait = (ctx: number) => ctx + KIOCTX.off.wait;
+export const runList = (ctx: number) => ctx + KIOCTX.off.run_list;
+export const activeReqs = (ctx: number) => ctx + KIOCTX.off.active_reqs;
+export const ctxWq = (ctx: number) => ctx + KIOCTX.off.wq;
+export const kiRunList = (iocb: number) => iocb + KIOCB.off.ki_run_list;
+export const kiList = (iocb: number) => iocb + KIOCB.off.ki_list;
+export const kiWait = (iocb: number) => iocb + KIOCB.off.ki_wait;
+export const kiWaitList = (iocb: number) => iocb + KI_WAIT_TASK_LIST;
+export const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
 /** list_entry(p, struct kiocb, ki_run_list) */
-const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
+export const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
 
 // ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
-function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
+export function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
   if (!k.modelEvents) return;
   const i = k.iocbIndex(iocb);
   if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
@@ -189,7 +190,7 @@ function aio_ring_avail(k: Machine, ctx: number): number {
 }
 
 /** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
-function retryCode(k: Machine): number {
+export function retryCode(k: Machine): number {
   return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
@@ -529,7 +530,7 @@ export function* queue_kicked_iocb(k: Machine, iocb: number): KGen {
   return 0;
 }
 
-/** kick_iocb(iocb) */
+/** kick_iocb(iocb) (the patches' body, through queue_kicked_iocb: aioretry.ts) */
 export function* kick_iocb(k: Machine, iocb: number): KGen {
   const ctx = k.kiocb(iocb).ki_ctx;
   // /* sync iocbs are easy: they can only ever be executing from a single context. */
@@ -538,354 +539,56 @@ export function* kick_iocb(k: Machine, iocb: number): KGen {
     wake_up_process(k, k.kiocb(iocb).ki_user_obj);
     return 0;
   }
-  if (k.v.queueKickedIocb) {
-    // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
-    // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
-    if (kiocbTryKick(k, iocb)) return pr_debug_kicked(k);                       yield;
-    if (k.v.kickStartedCheck) {
-      if (kiocbIsStarted(k, iocb)) return pr_debug_kicked(k);                   yield;
-    }
-    yield* queue_kicked_iocb(k, iocb);
-    return 0;
-  }
-  // 2.5.62: if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
+  // if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
   if (kiocbTryKick(k, iocb)) return 0;                                          yield;
   const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
   list_add_tail(k, kiRunList(iocb), runList(ctx));
   ev(k, iocb, 'run_list_add');                                                  yield;
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);
+  // [aioretry: aioWq] queue_work(aio_wq, &ctx->wq) instead of schedule_work(&ctx->wq)
   yield* queue_work(k, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(ctx));
   return 0;
 }
 
-/** pr_debug("iocb already kicked or in progress\n"); return */
-function pr_debug_kicked(k: Machine): number {
-  k.note('pr_debug: iocb already kicked or in progress');
-  return 0;
-}
-
-/** [aioretry] aio_wake_function(wait, mode, sync): the func of iocb->ki_wait */
-export function* aio_wake_function(k: Machine, wait: number, mode: number): KGen {
-  void mode;
-  // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
-  const iocb = wait - KIOCB.off.ki_wait;
-  if (!k.v.wakeUnderCtxLock) {
-    list_del_init(k, kiWaitList(iocb));
-    k.onWaitDequeued(wait);                                                     yield;
-    yield* kick_iocb(k, iocb);
-    return 1;
-  }
-  // ---- [proposed: wakeUnderCtxLock] dequeue and kick in one ctx_lock section:
-  //   spin_lock_irqsave(&ctx->ctx_lock, flags); list_del_init(&wait->task_list);
-  //   if (!kiocbTryKick(iocb)) run = __queue_kicked_iocb(iocb);
-  //   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
-  const ctx = k.kiocb(iocb).ki_ctx;
-  let run = 0;
-  const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  list_del_init(k, kiWaitList(iocb));
-  k.onWaitDequeued(wait);                                                       yield;
-  if (!kiocbTryKick(k, iocb)) run = __queue_kicked_iocb(k, iocb);
-  else k.note('pr_debug: iocb already kicked or in progress');                  yield;
-  spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
-  if (!run) return 1;
-  if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) {
-    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
-  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-  return 1;
-}
-
-/** the retry-cap printks shared by aio_process_iocb (mar05) and aio_run_iocb (mar14) */
-function retryCountCheck(k: Machine, iocb: number): boolean {
-  const i = k.kiocb(iocb);
-  const r = i.ki_retried++;
-  if (r > k.w.retryCap) {
-    k.printk(`Maximal retry count. Bytes done ${i.ki_nbytes - i.ki_left}`);
-    return false;
-  }
-  if (!(i.ki_retried & 0xff)) k.printk(`${i.ki_retried} aio retries completed ${i.ki_nbytes - i.ki_left} bytes of ${i.ki_nbytes}`);
-  return true;
-}
-
 /**
- * [mar14 aioretry] aio_run_iocb(iocb): entered and left with ctx_lock held
- * (spin_lock_irq form); drops it around retry().
- */
-export function* aio_run_iocb(k: Machine, iocb: number): KGen {
-  const ctx = k.kiocb(iocb).ki_ctx;
-  if (!retryCountCheck(k, iocb)) return -EAGAIN;
-  // if (!(retry = iocb->ki_retry)) return 0;
-  const retry = k.kiocb(iocb).ki_retry;
-  if (!retry) return 0;
-  k.pp(iocb + KIOCB.off.ki_users);
-  k.kiocb(iocb).ki_users++;
-  ev(k, iocb, 'get_ref');                                                       yield;
-  kiocbClearKicked(k, iocb);
-  k.kiocb(iocb).ki_retry = 0;                                                   yield;
-  spin_unlock_irq(k, ctxLock(ctx));                                             yield;
-  // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
-  k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
-  k.task(k.current).iocb = iocb;
-  retryEnter(k, iocb);
-  k.pp();
-  const ret = yield* call_ptr(k, retry, iocb);
-  k.task(k.current).iocb = 0;
-  retryExit(k, iocb, ret);
-  const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
-  // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
-  // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-  if (k.v.eiocbRetry && ret === -EIOCBQUEUED) {
-    // nothing
-  } else if (ret !== retryCode(k)) {
-    if (waitEmpty) yield* aio_complete(k, iocb, ret, 0);
-    else k.printk("can't delete iocb in use");
-  } else if (waitEmpty) {
-    kiocbSetKicked(k, iocb);
-    ev(k, iocb, 'kicked_set');                                                  yield;
-  }
-  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
-  // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
-  k.kiocb(iocb).ki_retry = retry;
-  INIT_LIST_HEAD(k, kiRunList(iocb));                                           yield;
-  // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
-  // (a kick that came while a retry which then finished was running is stale)
-  if (!(k.v.kickedOnlyIfRetry && ret !== retryCode(k)) && kiocbIsKicked(k, iocb)) { yield;
-    // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
-    if (k.v.eiocbRetry) k.BUG_ON(ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
-    else k.BUG_ON(ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
-    __queue_kicked_iocb(k, iocb);                                               yield;
-  }
-  yield* __aio_put_req(k, ctx, iocb);
-  return ret;
-}
-
-/** aio_run_iocbs(ctx): mar05 and mar14 bodies */
-export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
-  let ret: number;
-  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
-  while (!list_empty(k, runList(ctx))) {
-    const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
-    if (k.v.core === 'mar14') {
-      // ---- [mar14 aioretry]
-      list_del(k, kiRunList(iocb));
-      ev(k, iocb, 'run_list_del');
-      yield* aio_run_iocb(k, iocb);
-      continue;
-    }
-    // ---- [mar05 aioretry]
-    list_del_init(k, kiRunList(iocb));
-    ev(k, iocb, 'run_list_del');                                                yield;
-    k.pp(iocb + KIOCB.off.ki_users);
-    k.kiocb(iocb).ki_users++;
-    ev(k, iocb, 'get_ref');                                                     yield;
-    // if (!kiocbTryStart(iocb)) {
-    if (kiocbTryStart(k, iocb)) k.printk('iocb already started');
-    else {                                                                      yield;
-      kiocbClearKicked(k, iocb);                                                yield;
-      spin_unlock_irq(k, ctxLock(ctx));
-      ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
-      if (ret !== -EIOCBQUEUED) {
-        if (list_empty(k, kiWaitList(iocb))) yield* aio_complete(k, iocb, ret, 0);
-        else k.printk("can't delete iocb in use");                              yield;
-      }
-      yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
-      kiocbClearStarted(k, iocb);                                               yield;
-      if (kiocbIsKicked(k, iocb)) {                                             yield;
-        __queue_kicked_iocb(k, iocb);                                           yield;
-      }
-    }
-    yield* __aio_put_req(k, ctx, iocb);
-  }                                                                             yield;
-  spin_unlock_irq(k, ctxLock(ctx));
-  return 0;
-}
-
-/**
- * aio_kick_handler(data = ctx): the work function of ctx->wq.
- * 2.5.62 runs the retries itself on keventd; the patches call aio_run_iocbs.
+ * aio_kick_handler(data = ctx): the work function of ctx->wq. 2.5.62 runs the retries
+ * itself, on keventd (the patches call aio_run_iocbs: aioretry.ts).
  */
 export function* aio_kick_handler(k: Machine, ctx: number): KGen {
   let ret: number;
   // use_mm(ctx->mm);
   k.task(k.current).mm = 1;
-  if (k.v.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
-  else {
-    yield* spin_lock_irq(k, ctxLock(ctx));                                      yield;
-    while (!list_empty(k, runList(ctx))) {
-      let iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
-      list_del(k, kiRunList(iocb));
-      ev(k, iocb, 'run_list_del');                                              yield;
-      k.pp(iocb + KIOCB.off.ki_users);
-      k.kiocb(iocb).ki_users++;
-      ev(k, iocb, 'get_ref');
-      spin_unlock_irq(k, ctxLock(ctx));                                         yield;
-      kiocbClearKicked(k, iocb);                                                yield;
-      // ret = iocb->ki_retry(iocb);  (no NULL check)
-      retryEnter(k, iocb);
-      ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
-      retryExit(k, iocb, ret);
-      if (ret !== -EIOCBQUEUED) {
-        const done = iocb;
-        iocb = 0;
-        yield* aio_complete(k, done, ret, 0);
-      }
-      yield* spin_lock_irq(k, ctxLock(ctx));
-      if (iocb) yield* __aio_put_req(k, ctx, iocb);
-    }                                                                           yield;
+  yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
+  while (!list_empty(k, runList(ctx))) {
+    let iocb = runListEntry(list_first(k, runList(ctx)));                       yield;
+    list_del(k, kiRunList(iocb));
+    ev(k, iocb, 'run_list_del');                                                yield;
+    k.pp(iocb + KIOCB.off.ki_users);
+    k.kiocb(iocb).ki_users++;
+    ev(k, iocb, 'get_ref');
     spin_unlock_irq(k, ctxLock(ctx));                                           yield;
-  }
+    kiocbClearKicked(k, iocb);                                                  yield;
+    // ret = iocb->ki_retry(iocb);  (no NULL check)
+    retryEnter(k, iocb);
+    ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
+    retryExit(k, iocb, ret);
+    if (ret !== -EIOCBQUEUED) {
+      const done = iocb;
+      iocb = 0;
+      yield* aio_complete(k, done, ret, 0);
+    }
+    yield* spin_lock_irq(k, ctxLock(ctx));
+    if (iocb) yield* __aio_put_req(k, ctx, iocb);
+  }                                                                             yield;
+  spin_unlock_irq(k, ctxLock(ctx));                                             yield;
   // unuse_mm(ctx->mm);
   k.task(k.current).mm = 0;
   return 0;
 }
 
-// ------------------------------------------------------------------ the retry methods
-/** the f_op arguments of aio_read/aio_write after the iocb: ki_buf, ki_left, ki_pos */
-function rwArgs(k: Machine, iocb: number): number[] {
-  const i = k.kiocb(iocb);
-  return [i.ki_buf, i.ki_left, i.ki_pos];
-}
-const filpOf = (k: Machine, iocb: number) => k.kiocb(iocb).ki_filp;
-
-/** aio_process_iocb's switch on ki_opcode: [ret, method, ...args after the iocb] (method 0: none, ret is the error) */
-function aio_process_method(k: Machine, iocb: number): number[] {
-  const i = k.kiocb(iocb);
-  const file = k.file(i.ki_filp);
-  switch (i.ki_opcode) {
-    case IOCB_CMD_PREAD:
-      if (!(file.f_mode & FMODE_READ)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_read'), ...rwArgs(k, iocb)];
-    case IOCB_CMD_PWRITE:
-      if (!(file.f_mode & FMODE_WRITE)) return [-EBADF, 0];
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_write'), ...rwArgs(k, iocb)];
-    case IOCB_CMD_FDSYNC:
-    case IOCB_CMD_FSYNC:
-      return [-EINVAL, fop(k, i.ki_filp, 'aio_fsync'), i.ki_opcode === IOCB_CMD_FDSYNC ? 1 : 0];
-    default:
-      return [-EINVAL, 0];
-  }
-}
-
-/** [mar05 aioretry] aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-export function* aio_process_iocb(k: Machine, iocb: number): KGen {
-  let ret = 0;
-  if (!retryCountCheck(k, iocb)) return -EAGAIN;
-  k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
-  k.task(k.current).iocb = iocb;
-  retryEnter(k, iocb);
-  k.pp();
-  out: {
-    // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
-    const m = aio_process_method(k, iocb);
-    ret = m[0];
-    if (m[1]) ret = yield* call_ptr(k, m[1], iocb, ...m.slice(2));
-    else if (ret === -EBADF) break out;
-    // if (likely(-EIOCBQUEUED == ret)) { blk_run_queues(); goto out; }
-    if (ret === -EIOCBQUEUED) break out;
-    const p = k.kiocb(iocb);
-    if (ret > 0) {
-      p.ki_buf += ret;
-      p.ki_left -= ret;
-      // if (iocb->ki_left || ((iocb->ki_left == 0) && (iocb->ki_opcode = IOCB_CMD_PWRITE)))  -- an assignment, as posted
-      if (p.ki_left || (p.ki_left === 0 && (p.ki_opcode = IOCB_CMD_PWRITE))) {
-        // /* Force an extra retry to determine if we're done */
-        ret = -EIOCBQUEUED;
-        break out;
-      }
-    }
-    if (ret >= 0) ret = p.ki_nbytes - p.ki_left;
-  }                                                                             yield;
-  // out: current->iocb = NULL;
-  k.task(k.current).iocb = 0;
-  retryExit(k, iocb, ret);
-  const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
-  if (ret === -EIOCBQUEUED && waitEmpty) {
-    kiocbSetKicked(k, iocb);
-    ev(k, iocb, 'kicked_set');
-  }
-  return ret;
-}
-
-/** what aio_pread/aio_pwrite do with the method's result */
-function aio_rw_result(k: Machine, req: number, res: number): number {
-  const iocb = k.kiocb(req);
-  let ret = res;
-  // /* Can't just depend on iocb->ki_left to determine whether we are done. This may have been a short read. */
-  if (ret > 0) {
-    iocb.ki_buf += ret;
-    iocb.ki_left -= ret;
-    // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-    if (k.v.retryCapProgress) iocb.ki_retried = 0;
-    // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
-  }
-  // /* This means we must have transferred all that we could */
-  if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;
-  return ret;
-}
-
-/** [mar14 aioretry] aio_pread(iocb) */
-export function* aio_pread(k: Machine, iocb: number): KGen {
-  const ret = yield* call_ptr(k, fop(k, filpOf(k, iocb), 'aio_read'), iocb, ...rwArgs(k, iocb));
-  return aio_rw_result(k, iocb, ret);
-}
-
-/** [mar14 aioretry] aio_pwrite(iocb) */
-export function* aio_pwrite(k: Machine, iocb: number): KGen {
-  const ret = yield* call_ptr(k, fop(k, filpOf(k, iocb), 'aio_write'), iocb, ...rwArgs(k, iocb));
-  return aio_rw_result(k, iocb, ret);
-}
-
-/** [mar14 aioretry] aio_fdsync(iocb) */
-export function* aio_fdsync(k: Machine, iocb: number): KGen {
-  const fs = fop(k, filpOf(k, iocb), 'aio_fsync');
-  if (!fs) return -EINVAL;
-  return yield* call_ptr(k, fs, iocb, 1);
-}
-
-/** [mar14 aioretry] aio_fsync(iocb) */
-export function* aio_fsync(k: Machine, iocb: number): KGen {
-  const fsync = fop(k, filpOf(k, iocb), 'aio_fsync');
-  if (!fsync) return -EINVAL;
-  return yield* call_ptr(k, fsync, iocb, 0);
-}
-
-/** [mar14 aioretry] aio_setup_iocb(iocb): choose the retry method once */
-export function aio_setup_iocb(k: Machine, req: number): number {
-  const iocb = k.kiocb(req);
-  const file = k.file(iocb.ki_filp);
-  let ret = 0;
-  switch (iocb.ki_opcode) {
-    case IOCB_CMD_PREAD:
-      ret = -EBADF;
-      if (!(file.f_mode & FMODE_READ)) break;
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_read')) iocb.ki_retry = fnptr(aio_pread);
-      break;
-    case IOCB_CMD_PWRITE:
-      ret = -EBADF;
-      if (!(file.f_mode & FMODE_WRITE)) break;
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_write')) iocb.ki_retry = fnptr(aio_pwrite);
-      break;
-    case IOCB_CMD_FDSYNC:
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fdsync);
-      break;
-    case IOCB_CMD_FSYNC:
-      ret = -EINVAL;
-      if (fop(k, iocb.ki_filp, 'aio_fsync')) iocb.ki_retry = fnptr(aio_fsync);
-      break;
-    default:
-      ret = -EINVAL;
-  }
-  if (!iocb.ki_retry) return ret;
-  return 0;
-}
-
 // ------------------------------------------------------------------ submission
 /** fget(fd): the kiocb's own f_count reference */
-function fget(k: Machine, fd: number): number {
+export function fget(k: Machine, fd: number): number {
   const filp = k.A.files[fd];
   if (!filp) return 0;
   k.pp();
@@ -893,18 +596,11 @@ function fget(k: Machine, fd: number): number {
   return filp;
 }
 
-/** io_submit_one(ctx, user_iocb, iocb) */
-export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen {
-  let ret = 0;
-  let run = 0;
-  if (k.uiocb(user_iocb).aio_reserved1) return -EINVAL;
-  const file = fget(k, k.uiocb(user_iocb).aio_fildes);
-  if (!file) return -EBADF;
-  const req = yield* aio_get_req(k, ctx);
-  if (!req) {
-    k.file(file).f_count--; // fput(file)
-    return -EAGAIN;
-  }
+/**
+ * The first half of io_submit_one, the same in 2.5.62 and both patches: after the
+ * kiocb is allocated, fill it in from the user iocb (put_user of aio_key included).
+ */
+export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, file: number): void {
   const u = k.uiocb(user_iocb);
   const r = k.kiocb(req);
   r.ki_filp = file;
@@ -915,56 +611,28 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
   const gi = k.iocbIndex(req);
   if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
   ev(k, req, 'io_submit_one');
+}
+
+/** out_put_req: the iocb is rejected (io_submit returns the error, no event is owed) */
+export function io_submit_one_rejected(k: Machine, req: number): void {
+  const gj = k.iocbIndex(req);
+  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
+}
+
+/** io_submit_one(ctx, user_iocb, iocb) (the patches' bodies: mar05.ts, mar14.ts) */
+export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen {
+  let ret = 0;
+  if (k.uiocb(user_iocb).aio_reserved1) return -EINVAL;
+  const file = fget(k, k.uiocb(user_iocb).aio_fildes);
+  if (!file) return -EBADF;
+  const req = yield* aio_get_req(k, ctx);
+  if (!req) {
+    k.file(file).f_count--; // fput(file)
+    return -EAGAIN;
+  }
+  io_submit_one_fill(k, user_iocb, req, file);                                  yield;
   out_put_req: {
-    if (k.v.core !== 'baseline') {
-      // [aioretry] remember what a retry needs
-      const rq = k.kiocb(req);
-      rq.ki_buf = k.uiocb(user_iocb).aio_buf;
-      rq.ki_left = rq.ki_nbytes = k.uiocb(user_iocb).aio_nbytes;
-      rq.ki_opcode = k.uiocb(user_iocb).aio_lio_opcode;
-      init_waitqueue_func_entry(k, kiWait(req), fnptr(aio_wake_function));
-      INIT_LIST_HEAD(k, kiWaitList(req));
-      rq.ki_retried = 0;
-      // [mar05 aioretry] req->ki_retry = aio_process_iocb; ... kiocbSetStarted(req); ret = aio_process_iocb(req);
-      if (k.v.core === 'mar05') rq.ki_retry = fnptr(aio_process_iocb);
-      if (k.v.core !== 'mar05') {
-        // [mar14 aioretry] req->ki_run_list.next = req->ki_run_list.prev = NULL; req->ki_retry = NULL;
-        k.wr(kiRunList(req), 0, 'ki_run_list.next');
-        k.wr(kiRunList(req) + 1, 0, 'ki_run_list.prev');
-        k.kiocb(req).ki_retry = 0;
-        ret = aio_setup_iocb(k, req);
-        if (ret === -EBADF || ret === -EFAULT) break out_put_req;
-        // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-        if (k.v.setupErrorComplete && ret) {
-          yield* aio_complete(k, req, ret, 0);
-          return 0;
-        }
-                                                                                yield;
-        yield* spin_lock_irq(k, ctxLock(ctx));
-        ret = yield* aio_run_iocb(k, req);
-        spin_unlock_irq(k, ctxLock(ctx));                                       yield;
-        // [proposed: eiocbRetry] if (-EIOCBRETRY == ret) queue_work(aio_wq, &ctx->wq);
-        if (ret === retryCode(k)) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-        return 0;
-      }                                                                         yield;
-      kiocbSetStarted(k, req);
-      ret = yield* aio_process_iocb(k, req);
-      if (ret === -EIOCBQUEUED) {
-        run = 0;
-        yield* spin_lock_irq(k, ctxLock(ctx));                                  yield;
-        kiocbClearStarted(k, req);                                              yield;
-        if (kiocbIsKicked(k, req)) {                                            yield;
-          run = __queue_kicked_iocb(k, req);
-        }                                                                       yield;
-        spin_unlock_irq(k, ctxLock(ctx));
-        if (run) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
-        return 0;
-      }
-      if (ret === -EBADF || ret === -EFAULT) break out_put_req;
-      yield* aio_complete(k, req, ret, 0);
-      return 0;
-    }                                                                           yield;
-    // ---- 2.5.62: the switch calls the f_op directly
+    // switch (iocb->aio_lio_opcode): the f_op method and its arguments
     const m = submit_method(k, user_iocb, req, file);
     ret = m[0];
     if (m[1]) {
@@ -977,9 +645,8 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
     yield* aio_complete(k, req, ret, 0);
     return 0;
   }                                                                             yield;
-  // ---- out_put_req:
-  const gj = k.iocbIndex(req);
-  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0); // rejected: io_submit returns the error, no event is owed
+  // out_put_req:
+  io_submit_one_rejected(k, req);
   yield* aio_put_req(k, req);
   return ret;
 }
