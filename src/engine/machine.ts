@@ -6,7 +6,7 @@
  * delivered on a CPU), and the state is the whole truth: thread stacks (function,
  * program point, locals) included. The same actions always give the same run.
  */
-import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, bodyTable, fnById, type FnRef } from './fn.ts';
+import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, bodyTable, fnById, type FnRef, type KFn } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
 import { WordHash } from './fingerprint.ts';
 import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
@@ -609,6 +609,10 @@ export class Machine implements MemCtx {
   /** calls run the bodies of `table` (the variant's patch bodies, chosen when the machine is built) */
   useBodies(table: Int32Array): void {
     this.bodies = table;
+  }
+  /** the body a call to fn runs on this machine */
+  bodyOf(fn: FnRef): KFn {
+    return FNS[this.bodies[fn.id]];
   }
 
   /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */
