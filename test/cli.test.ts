@@ -279,3 +279,14 @@ describe('npm run check --models', () => {
     expect(r.out).toContain('never reached:');
   });
 });
+
+describe('npm run bench', () => {
+  it('--against a revision that is not a commit: one line, exit 2, and no worktree left behind', () => {
+    const r = run('bench.ts', ['--against', 'no-such-revision']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toEqual(['error: --against: no commit "no-such-revision" in ' + process.cwd()]);
+    expect(r.out).toBe('');
+    const wt = spawnSync('git', ['worktree', 'list'], { encoding: 'utf8' });
+    if (wt.status === 0) expect(wt.stdout.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -22,15 +22,16 @@ import { explore, type ExploreResult } from '../explore/bfs.ts';
 import { checkModel, checkModelSpec, checkPool, runCheck, runCheckAsync } from '../check/run.ts';
 import { exploreParallel, type ExplorerPool } from '../explore/parallel.ts';
 import { availableParallelism } from 'node:os';
-import { parseArgs, runCli } from './args.ts';
+import { parseArgs, runCli, UsageError } from './args.ts';
 import { BENCH_WORKLOADS, scalingWorkload } from '../bench/workloads.ts';
 import { forcedGc, xstateExplore, type XstateKey, type XstateRun } from '../bench/xstate.ts';
 import { loadClaims } from '../check/claims.ts';
-import { DEFAULT_CLAIMS_PATH } from '../check/paths.ts';
+import { DEFAULT_CLAIMS_PATH, PROJECT_ROOT } from '../check/paths.ts';
 import { timeCheck, type CheckTiming } from '../bench/check.ts';
 import { cpuSecondsSince, machineInfo, maxRss, mib, ratio, RssSampler, secs, si, table, type MachineInfo } from '../bench/measure.ts';
 import { collectExpanded, engineCost, type EngineCost } from '../bench/split.ts';
 import { reductionTable, type ReductionTable } from '../bench/reductions.ts';
+import { AGAINST_CLAIMS, benchAgainst, resolveCommit, type AgainstSide } from '../bench/against.ts';
 
 /** the issue's targets */
 const TARGET_STATES_PER_SECOND = 200_000;
@@ -47,6 +48,9 @@ a scaling table (1..3 iocbs x 1..2 pages on mar14) and peak memory, and prints t
 against the targets. A full run takes 5-7 minutes on 2 cores; --quick 10-20 seconds.
   --quick       small caps, for a smoke run
   --reductions  only section 6: every claim with each reduction on and off (about 3 minutes)
+  --against REV only this: the engine of this tree and of commit REV side by side (the same
+                claims, every invariant, alternately 3 times; about 1 minute), e.g. before
+                and after a refactor
   --json        one JSON object on stdout instead of the text report
 `;
 
@@ -375,13 +379,21 @@ function verdict(met: boolean): string {
 }
 
 runCli(async () => {
-  const p = parseArgs(process.argv.slice(2), { values: [], flags: ['quick', 'json', 'help', 'reductions'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['against'], flags: ['quick', 'json', 'help', 'reductions'] });
   if (p.flags.has('help')) {
     process.stdout.write(HELP);
     return 0;
   }
   const quick = p.flags.has('quick');
   const json = p.flags.has('json');
+  const against = p.values.get('against')?.at(-1);
+  if (against !== undefined) {
+    try {
+      resolveCommit(PROJECT_ROOT, against);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const caps = quick ? QUICK : FULL;
   const t0 = performance.now();
   const info: MachineInfo = machineInfo();
@@ -398,6 +410,23 @@ runCli(async () => {
   out(`npm run bench${quick ? ' --quick' : ''}: ${info.date.slice(0, 10)}, ${info.cpus} CPUs (${info.cpuModel}), ${info.totalMemGiB} GiB, node ${info.node}, ${info.os}`);
   out(`load average at start: ${info.loadAvg.join(' ')} (rates are wall-clock; states per CPU-second are also shown, as other load on the machine slows the wall clock)`);
   out('');
+  if (against !== undefined) {
+    const reps = quick ? 1 : 3;
+    let r: { here: AgainstSide; there: AgainstSide };
+    try {
+      r = benchAgainst(PROJECT_ROOT, against, reps, quick ? AGAINST_CLAIMS.slice(0, 2) : AGAINST_CLAIMS, status);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    statusDone();
+    out(`the engine of this tree (${r.here.rev}) against commit ${r.there.rev}: ${(quick ? AGAINST_CLAIMS.slice(0, 2) : AGAINST_CLAIMS).map(([v, w]) => `${v} ${w}`).join(', ')}; every invariant; fastest CPU time of ${reps}, runs alternated`);
+    const row = (x: AgainstSide) => [x.rev, x.states.toLocaleString('en-US'), secs(x.cpuSeconds), x.allCpuSeconds.map((c) => c.toFixed(2)).join(' / '), si(x.statesPerCpuSecond)];
+    out(table(['engine', 'states', 'CPU', 'each run (CPU s)', 'states/CPU-s'], [row(r.there), row(r.here)]));
+    out(`this tree / that commit: ${ratio(r.there.cpuSeconds / r.here.cpuSeconds)} the speed (states per CPU-second)${r.here.states === r.there.states ? ', the same states' : `; states differ: ${r.there.states.toLocaleString('en-US')} -> ${r.here.states.toLocaleString('en-US')}`}`);
+    out(`bench took ${secs((performance.now() - t0) / 1000)}; load average at the end: ${machineInfo().loadAvg.join(' ')}`);
+    if (json) process.stdout.write(JSON.stringify({ machine: info, quick, against: r }, null, 1) + '\n');
+    return 0;
+  }
   if (p.flags.has('reductions')) {
     const reductions = reductionsSection(out, quick);
     out(`bench took ${secs((performance.now() - t0) / 1000)}; load average at the end: ${machineInfo().loadAvg.join(' ')}`);
