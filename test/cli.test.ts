@@ -123,8 +123,10 @@ describe('npm run check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'save-'));
     const r = run('check.ts', ['--claim', 'mar14.no-aio-read', '--save', dir]);
     expect(r.code).toBe(0);
-    const files = readdirSync(dir).sort();
+    const files = readdirSync(dir).filter((f) => f !== 'MANIFEST.json').sort();
     expect(files).toEqual(['mar14.no-aio-read.ki-users-accounting.json', 'mar14.no-aio-read.one-completion.json', 'mar14.no-aio-read.progress.json']);
+    // written last, it names the whole set
+    expect(JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8')).files.sort()).toEqual(files);
     for (const f of files) {
       const rr = run('replay.ts', [join(dir, f)]);
       expect(rr.code, rr.out + rr.err).toBe(0);

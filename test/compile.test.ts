@@ -15,7 +15,7 @@ describe('kernel compiler', () => {
     expect(stale, 'run npm run compile').toEqual([]);
   });
 
-  it('a yield ends a step; a call resumes at its own point with the value in f.rv; a lock starts a retried case', () => {
+  it('a yield ends a step; a call resumes at its own point with the value in f.returned; a lock starts a retried case', () => {
     const src = `/** @c x.c */
 export function* g(k, a) {
   const flags = yield* spin_lock_irqsave(k, a);
@@ -30,7 +30,7 @@ export function* g(k, a) {
     expect(text).toContain("const $acq1 = $acquire(k, f.a, 'save'); if ($acq1 < 0) return;");
     expect(text).toMatch(/f\.a = f\.a \+ 1;\n\s+(if \(k\.deadReset\) k\.dead\(f\.base, DEAD_g\[\d+\]\); )?f\.pc = \d+; return;/);
     expect(text).toMatch(/return k\.call\(\d+, h, f\.a\);/);
-    expect(text).toContain('const r = f.rv;');
+    expect(text).toContain('const r = f.returned;');
     expect(text).toContain('return k.ret(r);');
   });
 
@@ -120,7 +120,7 @@ export function* g(k, a) {
   });
 
   it('a function that starts with a loop still has its entry case 0', () => {
-    const { text } = compileModule('export function* g(k) { for (;;) { k.pp(); yield; } }', 'x.ts', REL);
+    const { text } = compileModule('export function* g(k) { for (;;) { k.sharedAccess(); yield; } }', 'x.ts', REL);
     expect(text).toMatch(/case 0: \{/);
   });
 

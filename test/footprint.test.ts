@@ -14,7 +14,7 @@ import { FNS, type KFn } from '../src/engine/fn.ts';
 import { loadClaims } from '../src/check/claims.ts';
 import { checkModel } from '../src/check/run.ts';
 import { explore } from '../src/explore/bfs.ts';
-import { STACK_WORDS, G, GH, type Machine } from '../src/engine/machine.ts';
+import { STACK_WORDS, GLOBAL, GHOST, type Machine } from '../src/engine/machine.ts';
 import { CPU, THREAD, WAITQ, WORK, WQ_HEAD, IRQ_SRC } from '../src/engine/structs.ts';
 import type { FieldSpec, StructDef } from '../src/engine/mem.ts';
 
@@ -50,7 +50,7 @@ const CLASSES: Record<string, string[]> = {
   set_bit: ['bits'], clear_bit: ['bits'], test_and_set_bit: ['bits'], test_and_clear_bit: ['bits'],
   acquire: ['lock'], spin_lock: ['lock'], spin_lock_irq: ['lock'], spin_lock_irqsave: ['lock'],
   spin_unlock: ['lock'], spin_unlock_irq: ['lock'], spin_unlock_irqrestore: ['lock'], $acquire: ['lock'],
-  'k.setTw': ['thread'], 'k.setCpuWord': ['cpu'], 'k.setG': ['globals'], 'k.panic': ['globals'], 'k.BUG_ON': ['globals'], 'k.fault': ['globals'], 'k.rd': ['globals'],
+  'k.setThreadWord': ['thread'], 'k.setCpuWord': ['cpu'], 'k.setG': ['globals'], 'k.panic': ['globals'], 'k.BUG_ON': ['globals'], 'k.fault': ['globals'], 'k.rd': ['globals'],
   'k.setGhost': ['ghost'], 'k.raiseIrq': ['irqsrc'], 'k.cancelIrq': ['irqsrc'],
   'k.call': ['frames'], 'k.callPtr': ['frames'], 'k.ret': ['frames'], 'k.dead': [],
   'k.setStackObj': ['header'], 'k.store': ['raw'], 'k.wr': ['globals', 'raw'], // k.wr is checkAddr + store: any word (handle_mm_fault's pte)
@@ -62,11 +62,11 @@ const ALWAYS = ['k.ret', 'k.call'];
 const EMBED: Record<string, StructDef<FieldSpec>> = { ki_wait: WAITQ as never, wait: WQ_HEAD as never, wq: WORK as never, more_work: WQ_HEAD as never };
 
 function classify(k: Machine, addr: number, thread: number): { kind: string; field?: string; size?: number } {
-  const A = k.A;
+  const A = k.addr;
   // a panic (a NULL or freed access, BUG_ON) may end any step: it records itself in these words
-  if (addr >= A.globals + G.PANIC && addr <= A.globals + G.PANIC_PC) return { kind: 'panic' };
-  if (addr >= A.globals && addr < A.globals + G.SIZE) return { kind: 'globals' };
-  if (addr >= A.ghost && addr < A.ghost + GH.SIZE * Math.max(1, A.kiocbs.length)) return { kind: 'ghost' };
+  if (addr >= A.globals + GLOBAL.PANIC && addr <= A.globals + GLOBAL.PANIC_PC) return { kind: 'panic' };
+  if (addr >= A.globals && addr < A.globals + GLOBAL.SIZE) return { kind: 'globals' };
+  if (addr >= A.ghost && addr < A.ghost + GHOST.SIZE * Math.max(1, A.kiocbs.length)) return { kind: 'ghost' };
   for (let i = 0; i < k.threads.length; i++) {
     const t = k.threads[i];
     if (addr >= t.stack && addr < t.stack + STACK_WORDS) return { kind: i === thread ? 'own-stack' : 'other-stack' };

@@ -2,7 +2,7 @@
  * Test harness for the kernel primitives: a machine with zeroed memory, every task
  * RUNNING, and helpers to run a kernel function on a chosen thread to completion.
  */
-import { Machine, KernelStop, G } from '../src/engine/machine.ts';
+import { Machine, KernelStop, GLOBAL } from '../src/engine/machine.ts';
 import type { FnRef } from '../src/engine/fn.ts';
 import { VARIANTS, type Variant } from '../src/engine/variants.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';
@@ -15,20 +15,20 @@ export function harness(v: Variant = VARIANTS.mar14, w: Workload = WORKLOADS['tw
   const k = new Machine(w, v, {}, { reduce: false });
   k.initState((k) => {
     k.threads.forEach((t, i) => {
-      k.setTw('cpu', t.cpu, i);
-      k.setTw('status', t.role === 'irq' ? T_IDLE : T_DONE, i);
+      k.setThreadWord('cpu', t.cpu, i);
+      k.setThreadWord('status', t.role === 'irq' ? T_IDLE : T_DONE, i);
       if (t.task) k.m[t.task] = TASK_RUNNING;
     });
-    for (const b of k.A.buckets) INIT_LIST_HEAD(k, b + WQ_HEAD.off.task_list);
-    for (const a of k.A.kiocbs) k.m[a - 1] = H_LIVE;
-    k.m[k.A.ctx - 1] = H_LIVE;
+    for (const b of k.addr.buckets) INIT_LIST_HEAD(k, b + WQ_HEAD.off.task_list);
+    for (const a of k.addr.kiocbs) k.m[a - 1] = H_LIVE;
+    k.m[k.addr.ctx - 1] = H_LIVE;
   });
   return k;
 }
 
 /** runs `fn` on process thread i (0 = io_submit on cpu0, then aio/0, aio/1 ...) until it returns or blocks */
 export function start(k: Machine, i: number, fn: FnRef, ...args: number[]): void {
-  k.setTw('status', T_RUN, i);
+  k.setThreadWord('status', T_RUN, i);
   k.pushFrame(i, fn, args);
 }
 
@@ -58,4 +58,4 @@ export function asThread<T>(k: Machine, i: number, f: () => T): T | KernelStop {
   }
 }
 
-export const panicCode = (k: Machine) => k.g(G.PANIC);
+export const panicCode = (k: Machine) => k.g(GLOBAL.PANIC);

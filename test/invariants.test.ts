@@ -178,7 +178,7 @@ const CASES: Case[] = [
         // pc 9: the step that starts the async branch's spin_lock_irqsave(&ctx->ctx_lock) (compiled numbering); ret is still 0 there
         if (f.pc === 9 && !f.ret) {
           f.ret = 1;
-          spin_lock_irq(k, k.A.ctx + KIOCTX.off.ctx_lock);
+          spin_lock_irq(k, k.addr.ctx + KIOCTX.off.ctx_lock);
           return;
         }
         orig(k, f);

@@ -284,7 +284,7 @@ describe('lockstep explorations', () => {
   it('describeAction, lastLabels and the engine properties pass through', () => {
     const v = VARIANTS['2.5.62+fixes']!;
     const w = WORKLOADS['uncached-read']!;
-    const lock = new LockstepModel(v, w, { props: (k) => [{ name: 'engine-prop', kind: 'always', check: (s) => (s[k.A.globals] === 12345 ? 'x' : null) }] });
+    const lock = new LockstepModel(v, w, { props: (k) => [{ name: 'engine-prop', kind: 'always', check: (s) => (s[k.addr.globals] === 12345 ? 'x' : null) }] });
     const plain = new EngineModel(v, w);
     expect(lock.properties.map((p) => p.name)).toEqual(['engine-prop', 'model-conformance', 'model-quiescence:kiocb', 'model-quiescence:kickProtocol', 'model-quiescence:pageWait']);
     let s = lock.init()[0]!;

@@ -17,8 +17,8 @@ const W1 = 2; // aio/1, cpu1
 describe('list_head at pointer level', () => {
   it('list_del leaves NULL pointers, and list_empty says "not empty" for them', () => {
     const k = harness();
-    const head = k.A.ctx + KIOCTX.off.run_list;
-    const e = k.A.kiocbs[0]; // &kiocb0->ki_run_list
+    const head = k.addr.ctx + KIOCTX.off.run_list;
+    const e = k.addr.kiocbs[0]; // &kiocb0->ki_run_list
     asThread(k, SUB, () => {
       INIT_LIST_HEAD(k, head);
       list_add_tail(k, e, head);
@@ -33,7 +33,7 @@ describe('list_head at pointer level', () => {
 
   it('list_del_init on an entry with NULL pointers is an oops, reported not thrown', () => {
     const k = harness();
-    const e = k.A.kiocbs[0];
+    const e = k.addr.kiocbs[0];
     const r = asThread(k, SUB, () => list_del_init(k, e));
     expect(r).toBeInstanceOf(KernelStop);
     expect(panicCode(k)).toBe(PANIC_OOPS_NULL);
@@ -41,11 +41,11 @@ describe('list_head at pointer level', () => {
 
   it('list_add_tail of an entry that is still linked corrupts the list it was on', () => {
     const k = harness();
-    const h1 = k.A.buckets[0] + WQ_HEAD.off.task_list;
-    const e = k.A.kiocbs[0];
+    const h1 = k.addr.buckets[0] + WQ_HEAD.off.task_list;
+    const e = k.addr.kiocbs[0];
     asThread(k, SUB, () => {
       list_add_tail(k, e, h1);
-      list_add_tail(k, k.A.kiocbs[1], h1);
+      list_add_tail(k, k.addr.kiocbs[1], h1);
       list_add_tail(k, e, h1); // again, without removing it first
     });
     expect(listEntries(k.m, h1)).toBeNull();
@@ -53,7 +53,7 @@ describe('list_head at pointer level', () => {
 
   it('touching a freed kiocb is a use-after-free at the access site', () => {
     const k = harness();
-    const a = k.A.kiocbs[0];
+    const a = k.addr.kiocbs[0];
     k.m[a - 1] = H_FREED;
     const r = asThread(k, SUB, () => k.kiocb(a).ki_users++);
     expect(r).toBeInstanceOf(KernelStop);
@@ -65,8 +65,8 @@ describe('list_head at pointer level', () => {
 describe('wait queues', () => {
   it('prepare_to_wait sets the state unconditionally but does not add an entry that is already queued', () => {
     const k = harness();
-    const q = k.A.buckets[0];
-    const w = k.A.stackWaits[0][0];
+    const q = k.addr.buckets[0];
+    const w = k.addr.stackWaits[0][0];
     k.m[w - 1] = H_LIVE;
     asThread(k, SUB, () => init_wait(k, w));
     start(k, SUB, prepare_to_wait, q, w, TASK_UNINTERRUPTIBLE, 0);
@@ -81,9 +81,9 @@ describe('wait queues', () => {
 
   it('wake_up wakes the non-exclusive waiters and only the first exclusive one whose task was asleep', () => {
     const k = harness();
-    const q = k.A.buckets[0];
+    const q = k.addr.buckets[0];
     const tasks = [0, 1, 2].map((i) => k.threads[i].task);
-    const waits = [0, 1, 2].map((i) => k.A.stackWaits[i][2]);
+    const waits = [0, 1, 2].map((i) => k.addr.stackWaits[i][2]);
     waits.forEach((w) => (k.m[w - 1] = H_LIVE));
     // waiter 0 non-exclusive (head), waiters 1 and 2 exclusive (tail), all asleep
     [0, 1, 2].forEach((i) => {
@@ -102,9 +102,9 @@ describe('wait queues', () => {
 
   it('an exclusive waiter whose task is already RUNNING does not use up the wake_up count', () => {
     const k = harness();
-    const q = k.A.buckets[0];
+    const q = k.addr.buckets[0];
     const tasks = [0, 1].map((i) => k.threads[i].task);
-    const waits = [0, 1].map((i) => k.A.stackWaits[i][2]);
+    const waits = [0, 1].map((i) => k.addr.stackWaits[i][2]);
     waits.forEach((w) => (k.m[w - 1] = H_LIVE));
     [0, 1].forEach((i) => {
       asThread(k, i, () => init_wait(k, waits[i]));
@@ -119,8 +119,8 @@ describe('wait queues', () => {
 
   it('wake_up_all calls every entry', () => {
     const k = harness();
-    const q = k.A.buckets[0];
-    const waits = [0, 1].map((i) => k.A.stackWaits[i][2]);
+    const q = k.addr.buckets[0];
+    const waits = [0, 1].map((i) => k.addr.stackWaits[i][2]);
     waits.forEach((w) => (k.m[w - 1] = H_LIVE));
     [0, 1].forEach((i) => {
       asThread(k, i, () => init_wait(k, waits[i]));
@@ -138,9 +138,9 @@ describe('wait queues', () => {
 describe('spinlocks, irqs and sleeping', () => {
   it('an interrupt cannot run on a CPU whose irqs are off, but can on another CPU', () => {
     const k = harness();
-    const l = k.A.ctx + KIOCTX.off.ctx_lock;
+    const l = k.addr.ctx + KIOCTX.off.ctx_lock;
     asThread(k, SUB, () => spin_lock_irq(k, l));
-    k.raiseIrq(1, k.A.pages[0], 1);
+    k.raiseIrq(1, k.addr.pages[0], 1);
     const out: number[] = [];
     k.actions(out);
     const irqActions = out.filter((a) => a >= k.nThreads).map((a) => k.decode(a));
@@ -156,16 +156,16 @@ describe('spinlocks, irqs and sleeping', () => {
 
   it('holding a spinlock makes the CPU non-preemptible; a contender spins until release', () => {
     const k = harness();
-    const l = k.A.ctx + KIOCTX.off.ctx_lock;
+    const l = k.addr.ctx + KIOCTX.off.ctx_lock;
     asThread(k, SUB, () => spin_lock(k, l));
-    k.setTw('status', 1, SUB);
+    k.setThreadWord('status', 1, SUB);
     // aio/0 is on the same CPU: it may not run while io_submit holds the lock
-    k.setTw('status', 1, W0);
+    k.setThreadWord('status', 1, W0);
     expect(k.threadEnabled(W0)).toBe(false);
     // aio/1 on cpu1 tries and spins
-    k.setTw('status', 1, W1);
+    k.setThreadWord('status', 1, W1);
     expect(asThread(k, W1, () => spin_lock(k, l))).toBe(false);
-    expect(k.tw('status', W1)).toBe(T_SPIN);
+    expect(k.threadWord('status', W1)).toBe(T_SPIN);
     expect(k.threadEnabled(W1)).toBe(false);
     asThread(k, SUB, () => spin_unlock_irq(k, l));
     expect(k.threadEnabled(W1)).toBe(true);
@@ -173,7 +173,7 @@ describe('spinlocks, irqs and sleeping', () => {
 
   it('unlocking a lock held by another thread and sleeping while atomic are lock-discipline violations', () => {
     const k = harness();
-    const l = k.A.ctx + KIOCTX.off.ctx_lock;
+    const l = k.addr.ctx + KIOCTX.off.ctx_lock;
     asThread(k, SUB, () => spin_lock(k, l));
     expect(asThread(k, W1, () => spin_unlock_irq(k, l))).toBeInstanceOf(KernelStop);
     expect(panicCode(k)).toBe(PANIC_LOCK);
@@ -192,7 +192,7 @@ describe('spinlocks, irqs and sleeping', () => {
     asThread(k, SUB, () => set_current_state(k, TASK_UNINTERRUPTIBLE));
     start(k, SUB, schedule, -1);
     step(k, SUB);
-    expect(k.tw('status', SUB)).toBe(T_SLEEP);
+    expect(k.threadWord('status', SUB)).toBe(T_SLEEP);
     expect(k.threadEnabled(SUB)).toBe(false);
     k.m[t + TASK.off.state] = TASK_RUNNING;
     expect(k.threadEnabled(SUB)).toBe(true);
@@ -202,14 +202,14 @@ describe('spinlocks, irqs and sleeping', () => {
     k2.m[k2.threads[SUB].task + TASK.off.state] = TASK_RUNNING; // the wakeup came first
     start(k2, SUB, schedule, -1);
     step(k2, SUB);
-    expect(k2.tw('depth', SUB)).toBe(0);
+    expect(k2.threadWord('depth', SUB)).toBe(0);
   });
 });
 
 describe('bitops and workqueues', () => {
   it('test_and_set_bit returns the old value', () => {
     const k = harness();
-    const a = k.A.kiocbs[0] + KIOCB.off.ki_flags;
+    const a = k.addr.kiocbs[0] + KIOCB.off.ki_flags;
     expect(asThread(k, SUB, () => test_and_set_bit(k, 1, a))).toBe(0);
     expect(asThread(k, SUB, () => test_and_set_bit(k, 1, a))).toBe(1);
     expect(k.m[a]).toBe(2);
@@ -217,8 +217,8 @@ describe('bitops and workqueues', () => {
 
   it('queue_work does not queue a pending work item twice', () => {
     const k = harness();
-    const work = k.A.ctx + KIOCTX.off.wq;
-    const cwq = k.A.cwq.aio[0];
+    const work = k.addr.ctx + KIOCTX.off.wq;
+    const cwq = k.addr.cwq.aio[0];
     asThread(k, SUB, () => {
       INIT_LIST_HEAD(k, cwqList(cwq));
       INIT_LIST_HEAD(k, cwq + CWQ.off.more_work + WQ_HEAD.off.task_list);

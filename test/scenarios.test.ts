@@ -69,7 +69,7 @@ describe('one seeded run: the user buffer holds the file bytes', () => {
     const k = model.load(run.final);
     const sum = summarize(k);
     expect(sum.sync).toEqual({ done: true, result: w.syncReader!.nbytes });
-    expect(Array.from(k.m.subarray(k.A.syncBuf, k.A.syncBuf + w.syncReader!.nbytes))).toEqual(Array.from({ length: w.syncReader!.nbytes }, (_, j) => fileByte(w.syncReader!.offset + j)));
+    expect(Array.from(k.m.subarray(k.addr.syncBuf, k.addr.syncBuf + w.syncReader!.nbytes))).toEqual(Array.from({ length: w.syncReader!.nbytes }, (_, j) => fileByte(w.syncReader!.offset + j)));
   });
 });
 

@@ -54,7 +54,7 @@ export function parseClaims(text: string, file = 'claims'): ResolvedClaim[] {
     const b = c.bounds;
     if (!b || !Number.isInteger(b.maxStates) || b.maxStates < 1 || b.maxStates > 100_000_000) throw new ClaimFileError(`${where}: bounds.maxStates must be 1..100000000`);
     if (typeof b.maxSeconds !== 'number' || !(b.maxSeconds > 0) || b.maxSeconds > 3600) throw new ClaimFileError(`${where}: bounds.maxSeconds must be in (0, 3600]`);
-    if (!c.expect || typeof c.expect !== 'object') throw new ClaimFileError(`${where}: "expect" must map invariants to verdicts`);
+    if (!c.expect || typeof c.expect !== 'object' || Array.isArray(c.expect)) throw new ClaimFileError(`${where}: "expect" must map invariants to verdicts (an object; {} for none)`);
     for (const [inv, verdict] of Object.entries(c.expect)) {
       if (!isInvariant(inv)) throw new ClaimFileError(`${where}: unknown invariant "${inv}" (one of: ${INVARIANTS.join(', ')})`);
       if (!VERDICTS.includes(verdict as Verdict)) throw new ClaimFileError(`${where}: verdict for ${inv} must be holds, violated or bounded`);

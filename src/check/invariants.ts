@@ -4,7 +4,7 @@
  * words the engine keeps for them; none of them knows about any particular bug.
  */
 import type { Property, State } from '../explore/model.ts';
-import { G, GH, PANIC_BUG, PANIC_DEAD_FRAME, PANIC_ENGINE, PANIC_LOCK, PANIC_NAMES, PANIC_OOPS_NULL, PANIC_UAF, BLOCKING_POINTS, type Machine } from '../engine/machine.ts';
+import { GLOBAL, GHOST, PANIC_BUG, PANIC_DEAD_FRAME, PANIC_ENGINE, PANIC_LOCK, PANIC_NAMES, PANIC_OOPS_NULL, PANIC_UAF, BLOCKING_POINTS, type Machine } from '../engine/machine.ts';
 import { FNS, FR_FN, FR_PREV } from '../engine/fn.ts';
 import { errnoName } from '../engine/fs/errno.ts';
 import { H_FREED, H_LIVE } from '../engine/mem.ts';
@@ -65,12 +65,12 @@ export function isInvariant(n: string): n is InvariantName {
 
 /** the invariants as Properties over the states of machine k */
 export function invariants(k: Machine): Property[] {
-  const A = k.A;
-  const w = k.w;
+  const A = k.addr;
+  const w = k.workload;
   const n = w.iocbs.length;
-  const gh = (s: State, i: number, word: number) => s[A.ghost + i * GH.SIZE + word];
-  const panic = (s: State) => s[A.globals + G.PANIC];
-  const panicIn = (s: State) => FNS[s[A.globals + G.PANIC_FN]]?.name ?? '?';
+  const gh = (s: State, i: number, word: number) => s[A.ghost + i * GHOST.SIZE + word];
+  const panic = (s: State) => s[A.globals + GLOBAL.PANIC];
+  const panicIn = (s: State) => FNS[s[A.globals + GLOBAL.PANIC_FN]]?.name ?? '?';
   const userThreads = k.threads.map((t, i) => ({ t, i })).filter(({ t }) => t.role === 'submitter' || t.role === 'sync-reader' || t.role === 'getevents');
   const status = (s: State, i: number) => s[k.threads[i].addr + THREAD.off.status];
   // where thread i is: asleep or spinning, in its innermost functions (innermost first)
@@ -84,8 +84,8 @@ export function invariants(k: Machine): Property[] {
   // what a correct kernel completes each iocb with (null: io_submit rejects it, no event)
   const expected = w.iocbs.map((io) => expectedAioResult(w, io));
   // what each 'always' check reads when it holds (Property.reads)
-  const ghosts = (...words: number[]) => A.kiocbs.flatMap((_, i) => words.map((x) => A.ghost + i * GH.SIZE + x));
-  const panicWords = [A.globals + G.PANIC, A.globals + G.PANIC_FN];
+  const ghosts = (...words: number[]) => A.kiocbs.flatMap((_, i) => words.map((x) => A.ghost + i * GHOST.SIZE + x));
+  const panicWords = [A.globals + GLOBAL.PANIC, A.globals + GLOBAL.PANIC_FN];
   const range = (a: number, n: number) => Array.from({ length: n }, (_, j) => a + j);
   const runList = A.ctx + KIOCTX.off.run_list;
 
@@ -93,11 +93,11 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'no-double-retry',
       kind: 'always',
-      reads: ghosts(GH.MAX_RUNNING, GH.LATE_RETRY),
+      reads: ghosts(GHOST.MAX_RUNNING, GHOST.LATE_RETRY),
       check(s) {
         for (let i = 0; i < n; i++) {
-          if (gh(s, i, GH.MAX_RUNNING) > 1) return `iocb${i}: the retry method runs in two contexts at once`;
-          if (gh(s, i, GH.LATE_RETRY)) return `iocb${i}: the retry method ran after aio_complete`;
+          if (gh(s, i, GHOST.MAX_RUNNING) > 1) return `iocb${i}: the retry method runs in two contexts at once`;
+          if (gh(s, i, GHOST.LATE_RETRY)) return `iocb${i}: the retry method ran after aio_complete`;
         }
         return null;
       },
@@ -105,22 +105,22 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'no-complete-while-waiting',
       kind: 'always',
-      reads: ghosts(GH.COMPLETE_WHILE_WAITING),
+      reads: ghosts(GHOST.COMPLETE_WHILE_WAITING),
       check(s) {
-        for (let i = 0; i < n; i++) if (gh(s, i, GH.COMPLETE_WHILE_WAITING)) return `iocb${i}: aio_complete while ki_wait is on a wait queue`;
+        for (let i = 0; i < n; i++) if (gh(s, i, GHOST.COMPLETE_WHILE_WAITING)) return `iocb${i}: aio_complete while ki_wait is on a wait queue`;
         return null;
       },
     },
     {
       name: 'ki-users-accounting',
       kind: 'always',
-      reads: [...panicWords, ...A.kiocbs.flatMap((a) => [a - 1, a + KIOCB.off.ki_users]), ...ghosts(GH.FREED)],
+      reads: [...panicWords, ...A.kiocbs.flatMap((a) => [a - 1, a + KIOCB.off.ki_users]), ...ghosts(GHOST.FREED)],
       check(s) {
         if (panic(s) === PANIC_BUG && panicIn(s) === '__aio_put_req') return 'ki_users went negative (BUG in __aio_put_req)';
         for (let i = 0; i < n; i++) {
           const a = A.kiocbs[i];
           if (s[a - 1] === H_LIVE && s[a + KIOCB.off.ki_users] < 0) return `kiocb${i}: ki_users = ${s[a + KIOCB.off.ki_users]}`;
-          if (gh(s, i, GH.FREED) > 1) return `kiocb${i} freed twice`;
+          if (gh(s, i, GHOST.FREED) > 1) return `kiocb${i} freed twice`;
         }
         return null;
       },
@@ -141,9 +141,9 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'one-completion',
       kind: 'always',
-      reads: ghosts(GH.COMPLETIONS),
+      reads: ghosts(GHOST.COMPLETIONS),
       check(s) {
-        for (let i = 0; i < n; i++) if (gh(s, i, GH.COMPLETIONS) > 1) return `iocb${i} completed ${gh(s, i, GH.COMPLETIONS)} times`;
+        for (let i = 0; i < n; i++) if (gh(s, i, GHOST.COMPLETIONS) > 1) return `iocb${i} completed ${gh(s, i, GHOST.COMPLETIONS)} times`;
         return null;
       },
     },
@@ -152,7 +152,7 @@ export function invariants(k: Machine): Property[] {
       kind: 'at-quiescence',
       check(s) {
         if (panic(s)) return null;
-        for (let i = 0; i < n; i++) if (gh(s, i, GH.SUBMITTED) && gh(s, i, GH.COMPLETIONS) !== 1) return `iocb${i} submitted but completed ${gh(s, i, GH.COMPLETIONS)} times`;
+        for (let i = 0; i < n; i++) if (gh(s, i, GHOST.SUBMITTED) && gh(s, i, GHOST.COMPLETIONS) !== 1) return `iocb${i} submitted but completed ${gh(s, i, GHOST.COMPLETIONS)} times`;
         return null;
       },
     },
@@ -162,14 +162,14 @@ export function invariants(k: Machine): Property[] {
       check(s) {
         if (panic(s)) return null;
         for (const { t, i } of userThreads) if (status(s, i) !== T_DONE) return `stuck: the ${t.name} thread is ${whereIs(s, i)}, and nothing is left to wake it`;
-        for (let i = 0; i < n; i++) if (gh(s, i, GH.SUBMITTED) && !gh(s, i, GH.COMPLETIONS)) return `iocb${i} stranded: submitted, never completed, nothing left to run it`;
+        for (let i = 0; i < n; i++) if (gh(s, i, GHOST.SUBMITTED) && !gh(s, i, GHOST.COMPLETIONS)) return `iocb${i} stranded: submitted, never completed, nothing left to run it`;
         return null;
       },
     },
     {
       name: 'run-list-integrity',
       kind: 'always',
-      reads: [runList, runList + 1, ...A.kiocbs.flatMap((a) => [a - 1, a + KIOCB.off.ki_run_list, a + KIOCB.off.ki_run_list + 1]), ...ghosts(GH.COMPLETIONS)],
+      reads: [runList, runList + 1, ...A.kiocbs.flatMap((a) => [a - 1, a + KIOCB.off.ki_run_list, a + KIOCB.off.ki_run_list + 1]), ...ghosts(GHOST.COMPLETIONS)],
       check(s) {
         const head = runList;
         if (s[head] === head && s[head + 1] === head) return null; // empty and well-formed: the common case
@@ -180,7 +180,7 @@ export function invariants(k: Machine): Property[] {
           const i = A.kiocbs.indexOf(a);
           if (i < 0) return 'ctx->run_list holds something that is not a kiocb';
           if (s[a - 1] === H_FREED) return `freed kiocb${i} on the run list`;
-          if (gh(s, i, GH.COMPLETIONS)) return `kiocb${i} on the run list after completion`;
+          if (gh(s, i, GHOST.COMPLETIONS)) return `kiocb${i} on the run list after completion`;
         }
         return null;
       },
@@ -188,12 +188,12 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'read-result',
       kind: 'always',
-      reads: [...ghosts(GH.COMPLETIONS, GH.RES), ...w.iocbs.flatMap((io, i) => range(A.userBufs[i], io.nbytes)), A.globals + G.SYNC_DONE, A.globals + G.SYNC_RESULT],
+      reads: [...ghosts(GHOST.COMPLETIONS, GHOST.RES), ...w.iocbs.flatMap((io, i) => range(A.userBufs[i], io.nbytes)), A.globals + GLOBAL.SYNC_DONE, A.globals + GLOBAL.SYNC_RESULT],
       check(s) {
         for (let i = 0; i < n; i++) {
           const e = expected[i];
-          if (e === null || !gh(s, i, GH.COMPLETIONS)) continue;
-          const res = gh(s, i, GH.RES);
+          if (e === null || !gh(s, i, GHOST.COMPLETIONS)) continue;
+          const res = gh(s, i, GHOST.RES);
           if (res !== e) return `iocb${i} completed with ${errnoName(res)}, expected ${errnoName(e)}`;
           const io = w.iocbs[i];
           if (io.op !== 'pread') continue;
@@ -203,9 +203,9 @@ export function invariants(k: Machine): Property[] {
           }
         }
         const sr = w.syncReader;
-        if (sr && s[A.globals + G.SYNC_DONE]) {
+        if (sr && s[A.globals + GLOBAL.SYNC_DONE]) {
           const e = expectedRead(w, sr.offset, sr.nbytes);
-          const got = s[A.globals + G.SYNC_RESULT];
+          const got = s[A.globals + GLOBAL.SYNC_RESULT];
           if (got !== e) return `sync read returned ${errnoName(got)}, expected ${errnoName(e)}`;
         }
         return null;
@@ -252,9 +252,9 @@ export function invariants(k: Machine): Property[] {
     {
       name: 'aio-never-blocks',
       kind: 'always',
-      reads: [A.globals + G.AIO_BLOCKED],
+      reads: [A.globals + GLOBAL.AIO_BLOCKED],
       check(s) {
-        const b = s[A.globals + G.AIO_BLOCKED];
+        const b = s[A.globals + GLOBAL.AIO_BLOCKED];
         if (!b) return null;
         return `slept synchronously in aio context at ${BLOCKING_POINTS.filter((_, i) => b & (1 << i)).join(', ')}`;
       },

@@ -44,7 +44,7 @@ import { coverage as modelCoverage, type CoverageReport, type ModelName } from '
 import { explore, type ExploreOptions, type ExploreResult } from '../explore/bfs.ts';
 import { allocState } from '../explore/alloc.ts';
 import type { Model, Property, State } from '../explore/model.ts';
-import { G, PANIC_NONE, type Machine, type MachineOptions } from '../engine/machine.ts';
+import { GLOBAL, PANIC_NONE, type Machine, type MachineOptions } from '../engine/machine.ts';
 import { THREAD } from '../engine/structs.ts';
 import { EngineModel } from '../engine/model.ts';
 import { initialPageEvents } from '../engine/mm/page.ts';
@@ -182,8 +182,8 @@ export class LockstepModel implements Model {
     this.kiocbCols = cols(KIOCB);
     this.kickCols = cols(KICK);
     this.pageCols = cols(PAGE);
-    this.nIocbs = this.k.A.kiocbs.length;
-    this.nPages = this.k.A.pages.length;
+    this.nIocbs = this.k.addr.kiocbs.length;
+    this.nPages = this.k.addr.pages.length;
     this.waiters = this.k.threads.map((t, i) => (t.role === 'irq' ? -1 : i)).filter((i) => i >= 0);
     this.extra = 2 * this.nIocbs + this.nPages * this.waiters.length + FAIL_WORDS;
 
@@ -438,7 +438,7 @@ export class LockstepModel implements Model {
     qs.forEach((c, i) => {
       if (checks.includes(c.name)) mask |= 1 << i;
     });
-    const panicWord = this.k.A.globals + G.PANIC;
+    const panicWord = this.k.addr.globals + GLOBAL.PANIC;
     const words: { w: number; at: string }[] = [];
     if (m === PAGE) {
       for (let p = 0; p < this.nPages; p++) {

@@ -6,7 +6,7 @@ import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle
 import { ExplorerPool, exploreParallel, type ModelSpec } from '../explore/parallel.ts';
 import type { State } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
-import { BLOCKING_POINTS, G, type Machine } from '../engine/machine.ts';
+import { BLOCKING_POINTS, GLOBAL, type Machine } from '../engine/machine.ts';
 import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, invariants, type InvariantName } from './invariants.ts';
@@ -123,7 +123,7 @@ class CheckSetup {
   ) {
     this.arg = { variant: v, workload: w, noReduce: opts.noReduce };
     this.model = checkModel(this.arg);
-    const g = this.model.k.A.globals;
+    const g = this.model.k.addr.globals;
     const { noReduce: _n, workers: _w, pool: _p, ...eo } = opts;
     this.options = {
       storeEdges: true,
@@ -133,8 +133,8 @@ class CheckSetup {
       maxCycles: 20,
       // the blocking points reached, and those that slept in aio context, over every state
       onNewState: (s: State) => {
-        this.reached |= s[g + G.BLOCKED_REACHED];
-        this.slept |= s[g + G.AIO_BLOCKED];
+        this.reached |= s[g + GLOBAL.BLOCKED_REACHED];
+        this.slept |= s[g + GLOBAL.AIO_BLOCKED];
       },
       ...eo,
     };

@@ -16,6 +16,12 @@ const isDir = (p: string) => {
     return false;
   }
 };
+/** a failed write's reason in words, with its errno name */
+const reason = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOENT: 'no such file or directory (the file system does not let it be made)', ENOSPC: 'no space left on device', ENOTDIR: 'a part of the path is not a directory', EISDIR: 'it is a directory' };
+  return code ? `${words[code] ?? 'write failed'} (${code})` : (e as Error).message;
+};
 const exists = (p: string) => {
   try {
     statSync(p);
@@ -61,6 +67,15 @@ export function checkOutputDir(dir: string, what = 'output directory'): void {
   } catch {
     throw new UsageError(`cannot make ${what} ${dir}: permission denied in ${up}`);
   }
+  // and the file system lets a directory be made there (/proc, /sys, a read-only mount do not): try it, then take it away
+  let first = abs;
+  while (dirname(first) !== up) first = dirname(first);
+  try {
+    mkdirSync(first);
+  } catch (e) {
+    throw new UsageError(`cannot make ${what} ${dir}: ${reason(e)}`);
+  }
+  rmSync(first, { recursive: true, force: true });
 }
 
 /** writes `text` to `file` whole: a temporary file beside it, renamed over it; removed on failure */
@@ -73,17 +88,34 @@ export function writeOutputFile(file: string, text: string, what = 'output'): vo
     renameSync(tmp, abs);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new UsageError(`cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot write ${what} ${file}: ${reason(e)}`);
   }
 }
 
-/** makes `dir` (checked first) and writes each file into it whole */
+/** mkdir -p one level at a time (Node's recursive mkdirSync never returns for some paths, e.g. under /proc) */
+function makeDirs(abs: string): void {
+  if (isDir(abs)) return;
+  const up = dirname(abs);
+  if (up !== abs) makeDirs(up);
+  mkdirSync(abs);
+}
+
+/** the file writeOutputDir writes last: a set of files without it (or with an older one removed first) was interrupted */
+export const MANIFEST = 'MANIFEST.json';
+
+/**
+ * makes `dir` (checked first) and writes each file into it whole, then MANIFEST.json
+ * naming them: a manifest from an earlier run is removed before the first file, so a
+ * directory whose manifest is missing or does not name a file holds an interrupted set
+ */
 export function writeOutputDir(dir: string, files: { name: string; text: string }[], what = 'output directory'): void {
   checkOutputDir(dir, what);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(resolve(dir));
+    rmSync(join(dir, MANIFEST), { force: true });
   } catch (e) {
-    throw new UsageError(`cannot make ${what} ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot make ${what} ${dir}: ${reason(e)}`);
   }
   for (const f of files) writeOutputFile(join(dir, f.name), f.text);
+  writeOutputFile(join(dir, MANIFEST), JSON.stringify({ complete: true, written: new Date().toISOString(), files: files.map((f) => f.name) }, null, 1) + '\n');
 }

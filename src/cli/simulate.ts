@@ -11,7 +11,7 @@ import { summarize } from '../engine/inspect.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
 import { runSchedule, uniformChooser } from '../sim/run.ts';
-import { G, PANIC_NAMES } from '../engine/machine.ts';
+import { GLOBAL, PANIC_NAMES } from '../engine/machine.ts';
 
 const HELP = `usage: npm run simulate -- --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) [--seed N] [--max-steps N] [--json]
 
@@ -38,8 +38,8 @@ runCli(() => {
   const run = runSchedule(model, uniformChooser(seed), maxSteps);
   k.load(run.final);
   const sum = summarize(k);
-  const panic = k.g(G.PANIC);
-  const userDone = k.threads.every((t, i) => t.role === 'irq' || t.role === 'aio-worker' || t.role === 'keventd' || k.tw('status', i) === 4);
+  const panic = k.g(GLOBAL.PANIC);
+  const userDone = k.threads.every((t, i) => t.role === 'irq' || t.role === 'aio-worker' || t.role === 'keventd' || k.threadWord('status', i) === 4);
   const end = panic ? `panic: ${PANIC_NAMES[panic]}` : run.outcome === 'step-limit' ? `step limit (${maxSteps}) reached` : userDone ? 'quiescent: every user thread finished' : 'stuck: no thread can run but a user thread has not finished';
   const steps = (k.trace ?? []).map((t) => ({ thread: k.threads[t.thread].name, fn: t.fn, pc: t.pc, text: t.text }));
   if (p.flags.has('json')) {

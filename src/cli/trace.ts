@@ -11,7 +11,7 @@ import { resolveVariant } from '../check/variantSpec.ts';
 import { findCounterexample } from '../trace/find.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { renderTrace, TRACE_FORMATS, type TraceFormat } from '../trace/format.ts';
-import { parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
+import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 
 const FORMATS = TRACE_FORMATS;
 
@@ -43,6 +43,7 @@ runCli(() => {
     return t.divergedAt >= 0 ? 1 : 0;
   }
   const claimId = p.values.get('claim')?.at(-1);
+  if (p.values.has('claims') && !claimId) throw new UsageError('--claims names the file of --claim C: give --claim too');
   if (claimId) {
     const claims = claimsArg(p.values.get('claims')?.at(-1));
     const c = claims.find((x) => x.id === claimId);
@@ -63,11 +64,7 @@ runCli(() => {
     inv = invName as InvariantName;
     bounds = { maxStates: 2_000_000, maxSeconds: 120 };
   }
-  const ms = p.values.get('max-states')?.at(-1);
-  if (ms !== undefined) {
-    if (!/^\d+$/.test(ms) || Number(ms) < 1) throw new UsageError('--max-states must be a positive whole number');
-    bounds = { ...bounds, maxStates: Number(ms) };
-  }
+  if (p.values.has('max-states')) bounds = { ...bounds, maxStates: intOpt(p, 'max-states', 0, 1, 100_000_000) };
   if (out) checkOutputFile(out, '--out file');
   const found = findCounterexample(v, w, inv, bounds, noReduce);
   if (!found.path) {

@@ -19,7 +19,7 @@
  *                                   than one operation on unprotected shared data (else an error)
  *   if / while / for / do / labelled blocks with break and continue, return
  * Compile rules:
- *   - `yield;` becomes `f.pc = N; return; case N:`; a call `return k.call(N, f, ...); case N: x = f.rv;`
+ *   - `yield;` becomes `f.pc = N; return; case N:`; a call `return k.call(N, f, ...); case N: x = f.returned;`
  *   - the preemption points are exactly: `yield`, calls, lock acquires and a loop's repetition
  *     (its back-edge); if/else, a loop's exit and break/continue forward jump on within the
  *     step (`f.pc = L; continue step;` inside `step: for (;;) switch (f.pc)`), as the C's
@@ -460,7 +460,7 @@ class FnCompiler {
     this.cur.succ.add(r);
     this.close();
     this.place(ret, this.line(stmt));
-    if (assign) this.emit(assign('f.rv'), stmt);
+    if (assign) this.emit(assign('f.returned'), stmt);
   }
 
   stmt(n: B.Statement): void {

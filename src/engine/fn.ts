@@ -9,7 +9,7 @@
  * The step contract (enforced by Machine.runThread):
  * - a step sets `f.pc` (or calls `k.call`, `k.ret`) and returns;
  * - a step that performed a visible operation (lock, atomic bitop, shared list or
- *   wait-queue operation, refcount change marked with `k.pp()`, I/O, sleep, wakeup)
+ *   wait-queue operation, refcount change marked with `k.sharedAccess()`, I/O, sleep, wakeup)
  *   ends the thread's transition: the scheduler may switch threads after it;
  * - steps that touched only the frame (locals, branches, calls, returns) run on
  *   without a scheduling point: they commute with every other thread's steps.
@@ -17,7 +17,7 @@
 import type { Machine } from './machine.ts';
 
 export const MAX_LOCALS = 12;
-/** frame layout: fn id, pc, rv (value returned by the last callee), the caller's frame, locals */
+/** frame layout: fn id, pc, returned (the value the last callee returned), the caller's frame, locals */
 export const FR_FN = 0;
 export const FR_PC = 1;
 export const FR_RV = 2;
@@ -31,7 +31,7 @@ export function frameWords(fn: { params: readonly string[]; locals: readonly str
 export interface FrameBase {
   pc: number;
   /** the value the last callee returned */
-  rv: number;
+  returned: number;
   /** address of the frame (for stack objects of this frame) */
   readonly base: number;
 }
@@ -125,7 +125,7 @@ export function kfn<const P extends readonly string[], const L extends readonly 
   });
   Object.defineProperty(frame, 'base', { get: () => CUR.base });
   Object.defineProperty(frame, 'pc', def(FR_PC));
-  Object.defineProperty(frame, 'rv', def(FR_RV));
+  Object.defineProperty(frame, 'returned', def(FR_RV));
   all.forEach((n, i) => Object.defineProperty(frame, n, def(FR_LOCALS + i)));
   const fn: KFn = { id: FNS.length + 1, name, file, params, locals, step: step as KFn['step'], frame, frameSize: FR_LOCALS + all.length, points, ...(body ? { body } : {}) };
   if (points.length) {

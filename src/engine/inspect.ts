@@ -3,7 +3,7 @@
  * of a run and what traces show at each step. Reads memory directly (no checks, no
  * steps), so it works on any state, including one after a panic.
  */
-import { BLOCKING_POINTS, G, GH, PANIC_NAMES, type Machine } from './machine.ts';
+import { BLOCKING_POINTS, GLOBAL, GHOST, PANIC_NAMES, type Machine } from './machine.ts';
 import { H_FREED, H_LIVE } from './mem.ts';
 import { listEntries } from './kernel/list.ts';
 import { IO_EVENT, KIOCB, KIOCTX, KI_WAIT_TASK_LIST, PAGE, PG_error, PG_locked, PG_uptodate, TASK, THREAD, WQ_HEAD, T_DONE, T_IDLE, T_RUN, T_SLEEP, T_SPIN } from './structs.ts';
@@ -39,9 +39,9 @@ export interface StateSummary {
 
 export function summarize(k: Machine): StateSummary {
   const m = k.m;
-  const A = k.A;
+  const A = k.addr;
   const g = A.globals;
-  const panicCode = m[g + G.PANIC];
+  const panicCode = m[g + GLOBAL.PANIC];
   const ctx = A.ctx;
   const rl = listEntries(m, ctx + KIOCTX.off.run_list);
   const slotOf = (a: number) => A.kiocbs.indexOf(a);
@@ -80,14 +80,14 @@ export function summarize(k: Machine): StateSummary {
         ki_left: m[a + KIOCB.off.ki_left],
       } as const;
     }),
-    iocbs: k.w.iocbs.map((io, i) => ({
+    iocbs: k.workload.iocbs.map((io, i) => ({
       slot: i,
-      submitted: !!k.ghost(i, GH.SUBMITTED),
-      completions: k.ghost(i, GH.COMPLETIONS),
-      res: k.ghost(i, GH.COMPLETIONS) ? k.ghost(i, GH.RES) : null,
-      eventsRead: k.ghost(i, GH.EVENTS_READ),
-      maxRunning: k.ghost(i, GH.MAX_RUNNING),
-      retries: k.ghost(i, GH.RETRIES),
+      submitted: !!k.ghost(i, GHOST.SUBMITTED),
+      completions: k.ghost(i, GHOST.COMPLETIONS),
+      res: k.ghost(i, GHOST.COMPLETIONS) ? k.ghost(i, GHOST.RES) : null,
+      eventsRead: k.ghost(i, GHOST.EVENTS_READ),
+      maxRunning: k.ghost(i, GHOST.MAX_RUNNING),
+      retries: k.ghost(i, GHOST.RETRIES),
       buffer: Array.from(m.subarray(A.userBufs[i], A.userBufs[i] + io.nbytes)),
     })),
     pages: A.pages.map((p, i) => ({ index: i, flags: pageFlags(m[p + PAGE.off.flags]), in_cache: !!m[p + PAGE.off.in_cache] })),
@@ -99,8 +99,8 @@ export function summarize(k: Machine): StateSummary {
       stack: k.stack(i).map((s) => `${s.fn}@${s.pc}`),
       iocb: t.task ? slotOf(m[t.task + TASK.off.iocb]) : -1,
     })),
-    blocking: BLOCKING_POINTS.map((p, i) => ({ point: p, reached: !!(m[g + G.BLOCKED_REACHED] & (1 << i)), sleptInAio: !!(m[g + G.AIO_BLOCKED] & (1 << i)) })),
-    sync: k.w.syncReader ? { done: !!m[g + G.SYNC_DONE], result: m[g + G.SYNC_RESULT] } : null,
+    blocking: BLOCKING_POINTS.map((p, i) => ({ point: p, reached: !!(m[g + GLOBAL.BLOCKED_REACHED] & (1 << i)), sleptInAio: !!(m[g + GLOBAL.AIO_BLOCKED] & (1 << i)) })),
+    sync: k.workload.syncReader ? { done: !!m[g + GLOBAL.SYNC_DONE], result: m[g + GLOBAL.SYNC_RESULT] } : null,
   };
   void tasks;
   void IO_EVENT;

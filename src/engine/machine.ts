@@ -130,7 +130,7 @@ export interface Addrs {
 }
 
 /** global words */
-export const G = {
+export const GLOBAL = {
   PANIC: 0,
   PANIC_ARG: 1,
   PANIC_FN: 2,
@@ -147,7 +147,7 @@ export const G = {
 } as const;
 
 /** ghost words per iocb (not kernel state: what the invariants observe) */
-export const GH = {
+export const GHOST = {
   SUBMITTED: 0,
   RUNNING: 1, // contexts currently inside the retry method
   RETRIES: 2, // times the retry method has been entered
@@ -199,7 +199,7 @@ export class Machine implements MemCtx {
   m: Int32Array;
   readonly owner: Int32Array;
   readonly size: number;
-  readonly A: Addrs;
+  readonly addr: Addrs;
   readonly threads: ThreadInfo[];
   readonly names: { addr: number; size: number; name: string; def?: StructDef<FieldSpec> }[];
   /** words before the first stack region */
@@ -214,16 +214,18 @@ export class Machine implements MemCtx {
   private stepCount = 0;
 
   constructor(
-    readonly w: Workload,
-    readonly v: Variant,
+    readonly workload: Workload,
+    readonly variant: Variant,
     readonly main: Partial<Record<ThreadRole, FnRef>>,
     opts: MachineOptions = {},
   ) {
+    const w = workload;
+    const v = variant;
     this.trace = opts.trace ? [] : null;
     this.modelEvents = opts.modelEvents ? [] : null;
     const L = new LayoutBuilder();
     const nIocbs = w.iocbs.length;
-    const globals = L.alloc(G.SIZE, 'globals');
+    const globals = L.alloc(GLOBAL.SIZE, 'globals');
     const ctx = L.allocStruct(KIOCTX, 'ctx', true);
     const kiocbs = w.iocbs.map((_, i) => L.allocStruct(KIOCB, `kiocb${i}`, true));
     const userIocbs = w.iocbs.map((_, i) => L.allocStruct(USER_IOCB, `iocb${i}`));
@@ -272,7 +274,7 @@ export class Machine implements MemCtx {
     // disk reads in flight, one per page, plus one per retry of each iocb (a retried O_DIRECT read resubmits), timers, signals
     const nIrq = w.irqSources ?? nPages + nIocbs * (w.retryCap + 2) + 3;
     const irqSrcs = Array.from({ length: nIrq }, (_, i) => L.allocStruct(IRQ_SRC, `irqsrc${i}`));
-    const ghost = L.alloc(GH.SIZE * Math.max(1, nIocbs), 'ghost');
+    const ghost = L.alloc(GHOST.SIZE * Math.max(1, nIocbs), 'ghost');
     const reqWait = L.allocStruct(WQ_HEAD, 'q->wait_for_request');
     const congestionWait = L.allocStruct(WQ_HEAD, 'congestion_wqh');
     const iSem = L.alloc(1, 'inode->i_sem');
@@ -281,7 +283,7 @@ export class Machine implements MemCtx {
     // the stacks come last: a state is packed as the heap plus each stack's words in use
     this.heapEnd = L.size;
     for (const t of threads) t.stack = L.alloc(STACK_WORDS, `stack:${t.name}`);
-    this.A = {
+    this.addr = {
       globals, ctx, kiocbs, syncKiocbs, userIocbs, userBufs, userBufPresent, ringEvents, pages, buckets, files, tasks, stackWaits,
       threads: threads.map((t) => t.addr), cpus, cwq, fputWork, irqSrcs, ghost, reqWait, congestionWait, iSem, iSemWait, syncBuf,
     };
@@ -328,16 +330,16 @@ export class Machine implements MemCtx {
 
   /** records a violation in the state and ends the run (no action is enabled after it) */
   panic(code: number, text: string, arg = 0): never {
-    const g = this.A.globals;
-    if (this.m[g + G.PANIC] === PANIC_NONE) {
-      this.store(g + G.PANIC, code);
-      this.store(g + G.PANIC_ARG, arg);
+    const g = this.addr.globals;
+    if (this.m[g + GLOBAL.PANIC] === PANIC_NONE) {
+      this.store(g + GLOBAL.PANIC, code);
+      this.store(g + GLOBAL.PANIC_ARG, arg);
       const t = this.cur >= 0 ? this.threads[this.cur] : null;
       if (t) {
         const fr = this.m[t.addr + TH_FP];
         if (fr) {
-          this.store(g + G.PANIC_FN, this.m[fr + FR_FN]);
-          this.store(g + G.PANIC_PC, this.m[fr + FR_PC]);
+          this.store(g + GLOBAL.PANIC_FN, this.m[fr + FR_FN]);
+          this.store(g + GLOBAL.PANIC_PC, this.m[fr + FR_PC]);
         }
       }
     }
@@ -376,7 +378,7 @@ export class Machine implements MemCtx {
 
   /** &ctx->wq (model events name its queue_work / work_run) */
   get ctxWorkAddr(): number {
-    return this.A.ctx + KIOCTX.off.wq;
+    return this.addr.ctx + KIOCTX.off.wq;
   }
 
   /** offset of ki_wait inside a kiocb */
@@ -385,7 +387,7 @@ export class Machine implements MemCtx {
   /** the kiocb whose ki_wait is at w, or 0 */
   kiocbOfWait(w: number): number {
     const a = w - KIOCB.off.ki_wait;
-    return this.A.kiocbs.includes(a) || this.A.syncKiocbs.includes(a) ? a : 0;
+    return this.addr.kiocbs.includes(a) || this.addr.syncKiocbs.includes(a) ? a : 0;
   }
 
   /** prepare_to_wait linked `wait` on `q` (model events) */
@@ -413,7 +415,7 @@ export class Machine implements MemCtx {
    * The protection table is an assumption, checked on every protected access: an
    * access without the lock ends the run as an engine error.
    */
-  pp(...addrs: number[]): void {
+  sharedAccess(...addrs: number[]): void {
     this.visible = true;
     if (addrs.length === 0) {
       this.opN = true;
@@ -470,10 +472,10 @@ export class Machine implements MemCtx {
   }
 
   g(word: number): number {
-    return this.m[this.A.globals + word];
+    return this.m[this.addr.globals + word];
   }
   setG(word: number, v: number): void {
-    this.store(this.A.globals + word, v);
+    this.store(this.addr.globals + word, v);
   }
 
   // ---------------------------------------------------------------- views
@@ -496,7 +498,7 @@ export class Machine implements MemCtx {
   kiocb(addr: number): View<typeof KIOCB.fields> {
     return this.cachedView(KIOCB, 0, addr);
   }
-  ctx(addr = this.A.ctx): View<typeof KIOCTX.fields> {
+  ctx(addr = this.addr.ctx): View<typeof KIOCTX.fields> {
     return this.cachedView(KIOCTX, 1, addr);
   }
   task(addr: number): View<typeof TASK.fields> {
@@ -523,23 +525,23 @@ export class Machine implements MemCtx {
 
   /** index of a kiocb among the workload's slab slots (-1 for a sync kiocb) */
   iocbIndex(addr: number): number {
-    return this.A.kiocbs.indexOf(addr);
+    return this.addr.kiocbs.indexOf(addr);
   }
   ghost(i: number, word: number): number {
-    return this.m[this.A.ghost + i * GH.SIZE + word];
+    return this.m[this.addr.ghost + i * GHOST.SIZE + word];
   }
   setGhost(i: number, word: number, v: number): void {
-    this.store(this.A.ghost + i * GH.SIZE + word, v);
+    this.store(this.addr.ghost + i * GHOST.SIZE + word, v);
   }
 
   // ---------------------------------------------------------------- threads
   t(i = this.cur): ThreadInfo {
     return this.threads[i];
   }
-  tw(field: keyof typeof THREAD.fields, i = this.cur): number {
+  threadWord(field: keyof typeof THREAD.fields, i = this.cur): number {
     return this.m[this.threads[i].addr + THREAD.off[field]];
   }
-  setTw(field: keyof typeof THREAD.fields, v: number, i = this.cur): void {
+  setThreadWord(field: keyof typeof THREAD.fields, v: number, i = this.cur): void {
     this.store(this.threads[i].addr + THREAD.off[field], v);
   }
   /** the task_struct of the running context (`current`); 0 in interrupt context */
@@ -553,16 +555,16 @@ export class Machine implements MemCtx {
     return this.threads[this.cur].cpu;
   }
   cpuWord(c: number, field: keyof typeof CPU.fields): number {
-    return this.m[this.A.cpus[c] + CPU.off[field]];
+    return this.m[this.addr.cpus[c] + CPU.off[field]];
   }
   setCpuWord(c: number, field: keyof typeof CPU.fields, v: number): void {
-    this.store(this.A.cpus[c] + CPU.off[field], v);
+    this.store(this.addr.cpus[c] + CPU.off[field], v);
   }
 
   /** the call stack of thread i, outermost first: "fn@pc" names */
   stack(i: number): { fn: string; pc: number }[] {
     const out: { fn: string; pc: number }[] = [];
-    for (let fr = this.tw('fp', i); fr; fr = this.m[fr + FR_PREV]) out.unshift({ fn: FNS[this.m[fr + FR_FN]]?.name ?? '?', pc: this.m[fr + FR_PC] });
+    for (let fr = this.threadWord('fp', i); fr; fr = this.m[fr + FR_PREV]) out.unshift({ fn: FNS[this.m[fr + FR_FN]]?.name ?? '?', pc: this.m[fr + FR_PC] });
     return out;
   }
 
@@ -574,7 +576,7 @@ export class Machine implements MemCtx {
 
   /** the handler that would run for interrupt source slot s */
   irqName(s: number): string {
-    const kind = this.m[this.A.irqSrcs[s] + IRQ_KIND];
+    const kind = this.m[this.addr.irqSrcs[s] + IRQ_KIND];
     return IRQ_HANDLERS[kind]?.name ?? `irq kind ${kind}`;
   }
 
@@ -582,7 +584,7 @@ export class Machine implements MemCtx {
   decode(a: number): { thread: number } | { src: number; cpu: number } {
     const n = this.threads.length;
     if (a < n) return { thread: a };
-    return { src: Math.floor((a - n) / this.w.cpus), cpu: (a - n) % this.w.cpus };
+    return { src: Math.floor((a - n) / this.workload.cpus), cpu: (a - n) % this.workload.cpus };
   }
 
   /** pushes a frame for `fn(args)` on thread i (not a step: used by setup and irq delivery) */
@@ -615,7 +617,7 @@ export class Machine implements MemCtx {
     return FNS[this.bodies[fn.id]];
   }
 
-  /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.rv` */
+  /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.returned` */
   call(retPc: number, fn: FnRef, ...args: number[]): void {
     this.store(this.m[this.threads[this.cur].addr + TH_FP] + FR_PC, retPc);
     this.pushFrame(this.cur, fn, args);
@@ -627,7 +629,7 @@ export class Machine implements MemCtx {
     this.call(retPc, fnById(fnId), ...args);
   }
 
-  /** `return k.ret(v)`: returns v to the caller (`f.rv`) */
+  /** `return k.ret(v)`: returns v to the caller (`f.returned`) */
   ret(v = 0): void {
     const m = this.m;
     const ta = this.threads[this.cur].addr;
@@ -647,7 +649,7 @@ export class Machine implements MemCtx {
     const t = this.threads[i];
     if (t.role === 'irq') return true;
     const c = t.cpu;
-    if (this.m[this.A.cpus[c] + CPU_IRQ_THREAD] !== 0) return false;
+    if (this.m[this.addr.cpus[c] + CPU_IRQ_THREAD] !== 0) return false;
     const peers = this.cpuPeers[c];
     for (let j = 0; j < peers.length; j++) {
       const u = peers[j];
@@ -679,15 +681,15 @@ export class Machine implements MemCtx {
 
   /** appends the enabled actions: thread indices, then irq deliveries */
   actions(out: number[]): void {
-    if (this.m[this.A.globals + G.PANIC] !== PANIC_NONE) return;
+    if (this.m[this.addr.globals + GLOBAL.PANIC] !== PANIC_NONE) return;
     const n = this.threads.length;
     for (let i = 0; i < n; i++) if (this.threadEnabled(i)) out.push(i);
-    const nc = this.w.cpus;
-    for (let s = 0; s < this.A.irqSrcs.length; s++) {
-      const src = this.A.irqSrcs[s];
+    const nc = this.workload.cpus;
+    for (let s = 0; s < this.addr.irqSrcs.length; s++) {
+      const src = this.addr.irqSrcs[s];
       if (this.m[src + IRQ_KIND] === 0) continue;
       for (let c = 0; c < nc; c++) {
-        const ca = this.A.cpus[c];
+        const ca = this.addr.cpus[c];
         if (this.m[ca + CPU_IRQS_OFF] || this.m[ca + CPU_IRQ_THREAD]) continue;
         out.push(n + s * nc + c);
       }
@@ -696,12 +698,12 @@ export class Machine implements MemCtx {
 
   /** raises an interrupt source (it becomes deliverable on any CPU with irqs on) */
   raiseIrq(kind: number, arg: number, arg2 = 0): void {
-    for (const src of this.A.irqSrcs) {
+    for (const src of this.addr.irqSrcs) {
       if (this.m[src + IRQ_KIND] === 0) {
         this.store(src + IRQ_KIND, kind);
         this.store(src + IRQ_SRC.off.arg, arg);
         this.store(src + IRQ_SRC.off.arg2, arg2);
-        this.pp();
+        this.sharedAccess();
         return;
       }
     }
@@ -710,19 +712,19 @@ export class Machine implements MemCtx {
 
   /** cancels a pending interrupt source (del_timer) */
   cancelIrq(kind: number, arg: number): void {
-    for (const src of this.A.irqSrcs) {
+    for (const src of this.addr.irqSrcs) {
       if (this.m[src + IRQ_KIND] === kind && this.m[src + IRQ_SRC.off.arg] === arg) {
         this.zero(src, IRQ_SRC.size);
-        this.pp();
+        this.sharedAccess();
       }
     }
   }
 
   /** the current task's stack wait entry `slot` (0: page waits, 1: read_events, 2: workers / others) */
   myWait(slot: number): number {
-    const ti = this.A.tasks.indexOf(this.current);
+    const ti = this.addr.tasks.indexOf(this.current);
     if (ti < 0) this.panic(PANIC_ENGINE, 'myWait outside process context');
-    return this.A.stackWaits[ti][slot];
+    return this.addr.stackWaits[ti][slot];
   }
 
   /** runs action a on the loaded state (which it modifies) */
@@ -733,10 +735,10 @@ export class Machine implements MemCtx {
       this.runThread(a);
       return;
     }
-    const nc = this.w.cpus;
+    const nc = this.workload.cpus;
     const s = Math.floor((a - n) / nc);
     const c = (a - n) % nc;
-    const src = this.A.irqSrcs[s];
+    const src = this.addr.irqSrcs[s];
     const kind = this.m[src + IRQ_KIND];
     const arg = this.m[src + IRQ_SRC.off.arg];
     const arg2 = this.m[src + IRQ_SRC.off.arg2];
@@ -744,7 +746,7 @@ export class Machine implements MemCtx {
     const ti = n - nc + c; // irq slots are the last threads, one per CPU
     const h = IRQ_HANDLERS[kind];
     if (!h) throw new Error(`no irq handler for kind ${kind}`);
-    this.setTw('status', T_RUN, ti);
+    this.setThreadWord('status', T_RUN, ti);
     this.setCpuWord(c, 'irq_thread', ti + 1);
     this.pushFrame(ti, h, [arg, arg2]);
     if (this.trace) this.trace.push({ thread: ti, fn: h.name, pc: -1, text: `interrupt on cpu${c}` });

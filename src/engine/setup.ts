@@ -9,7 +9,7 @@ import { kfn } from './fn.ts';
  * @c 'user: aio program'
  */
 import { addressOf, bodyTable, call_ptr, fnByName, fnptr, fnref, type FnRef, type KGen } from '../engine/fn.ts';
-import { G, IRQ, Machine, type MachineOptions, type ThreadRole } from '../engine/machine.ts';
+import { GLOBAL, IRQ, Machine, type MachineOptions, type ThreadRole } from '../engine/machine.ts';
 import { H_LIVE } from '../engine/mem.ts';
 import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptodate, TASK_RUNNING, T_IDLE, T_RUN, USER_IOCB, WQ_HEAD } from '../engine/structs.ts';
 import { INIT_LIST_HEAD } from '../engine/kernel/list.ts';
@@ -32,23 +32,23 @@ const DEAD_submitter_main: readonly (readonly number[])[] = [];
 export const submitter_main = kfn("submitter_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      if (!(k.w.iocbs.length !== 0)) { f.pc = 1; return; }
-      return k.call(1, sys_io_submit, k.A.ctx, k.w.iocbs.length);
+      if (!(k.workload.iocbs.length !== 0)) { f.pc = 1; return; }
+      return k.call(1, sys_io_submit, k.addr.ctx, k.workload.iocbs.length);
     }
     case 1: {
-      if (!(k.w.getevents && !k.w.getevents.thread)) { f.pc = 3; return; }
-      const g = k.w.getevents;
+      if (!(k.workload.getevents && !k.workload.getevents.thread)) { f.pc = 3; return; }
+      const g = k.workload.getevents;
       if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-      return k.call(3, sys_io_getevents, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+      return k.call(3, sys_io_getevents, k.addr.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
     }
     case 3: {
-      if (!(k.w.destroy)) { f.pc = 5; return; }
-      return k.call(5, io_destroy, k.A.ctx);
+      if (!(k.workload.destroy)) { f.pc = 5; return; }
+      return k.call(5, io_destroy, k.addr.ctx);
     }
     case 5: {
       // the process exits: mmput -> exit_aio(mm) for its contexts
-      if (!(k.w.exit && !k.w.destroy)) return k.ret(0);
-      return k.call(7, exit_aio, k.A.ctx);
+      if (!(k.workload.exit && !k.workload.destroy)) return k.ret(0);
+      return k.call(7, exit_aio, k.addr.ctx);
     }
     case 7: {
       return k.ret(0);
@@ -62,9 +62,9 @@ const DEAD_getevents_main: readonly (readonly number[])[] = [];
 export const getevents_main = kfn("getevents_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      const g = k.w.getevents!;
+      const g = k.workload.getevents!;
       if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-      return k.call(1, sys_io_getevents, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+      return k.call(1, sys_io_getevents, k.addr.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
     }
     case 1: {
       return k.ret(0);
@@ -78,16 +78,16 @@ const DEAD_sync_reader_main: readonly (readonly number[])[] = [];
 export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["ppos"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      const r = k.w.syncReader!;
+      const r = k.workload.syncReader!;
       const gfr = fnByName('generic_file_read');
       if (!gfr) throw new Error('generic_file_read is not defined');
       f.ppos = r.offset;
-      return k.callPtr(1, gfr.id, k.A.files[0], k.A.syncBuf, r.nbytes, (f.base + 4));
+      return k.callPtr(1, gfr.id, k.addr.files[0], k.addr.syncBuf, r.nbytes, (f.base + 4));
     }
     case 1: {
-      const rv = f.rv;
-      k.setG(G.SYNC_RESULT, rv);
-      k.setG(G.SYNC_DONE, 1);
+      const rv = f.returned;
+      k.setG(GLOBAL.SYNC_RESULT, rv);
+      k.setG(GLOBAL.SYNC_DONE, 1);
       return k.ret(0);
     }
   }
@@ -141,7 +141,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
   const k = new Machine(w, v, MAIN, opts);
   k.useBodies(bodyTable(bodyLabels(v)));
   const init = k.initState((k) => {
-    const A = k.A;
+    const A = k.addr;
     // io_setup(nr_events): ioctx_alloc
     ioctx_alloc(k, A.ctx, w.iocbs.length + 1);
     // the open file
@@ -167,7 +167,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
         pg.flags = 1 << PG_locked;
         pg.count = 1;
         k.raiseIrq(IRQ.DISK_READ, p, st === 'locked-io' && !(w.ioError ?? []).includes(i) ? 1 : 0);
-        k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+        k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) + 1);
       } else pg.in_cache = 0;
     });
     for (const b of A.buckets) INIT_LIST_HEAD(k, b + WQ_HEAD.off.task_list);
@@ -191,16 +191,16 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
     }
     // tasks and threads
     k.threads.forEach((t, i) => {
-      k.setTw('cpu', t.cpu, i);
+      k.setThreadWord('cpu', t.cpu, i);
       if (t.role === 'irq') {
-        k.setTw('status', T_IDLE, i);
+        k.setThreadWord('status', T_IDLE, i);
         return;
       }
       const task = k.task(t.task);
       task.state = TASK_RUNNING;
       task.pid = i + 1;
       task.mm = t.role === 'submitter' || t.role === 'sync-reader' || t.role === 'getevents' ? 1 : 0;
-      k.setTw('status', T_RUN, i);
+      k.setThreadWord('status', T_RUN, i);
       const main = MAIN[t.role]!;
       const args = t.role === 'aio-worker' ? [A.cwq.aio[t.cpu]] : t.role === 'keventd' ? [A.cwq.keventd[t.cpu]] : [];
       k.pushFrame(i, main, args);

@@ -6,7 +6,7 @@
  * @c 'user: aio program'
  */
 import { addressOf, bodyTable, call_ptr, fnByName, fnptr, fnref, type FnRef, type KGen } from '../engine/fn.ts';
-import { G, IRQ, Machine, type MachineOptions, type ThreadRole } from '../engine/machine.ts';
+import { GLOBAL, IRQ, Machine, type MachineOptions, type ThreadRole } from '../engine/machine.ts';
 import { H_LIVE } from '../engine/mem.ts';
 import { CWQ, FILE, FMODE_READ, FMODE_WRITE, O_DIRECT, PAGE, PG_locked, PG_uptodate, TASK_RUNNING, T_IDLE, T_RUN, USER_IOCB, WQ_HEAD } from '../engine/structs.ts';
 import { INIT_LIST_HEAD } from '../engine/kernel/list.ts';
@@ -25,36 +25,36 @@ const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
  */
 export function* submitter_main(k: Machine): KGen {
-  if (k.w.iocbs.length !== 0) yield* sys_io_submit(k, k.A.ctx, k.w.iocbs.length);
-  if (k.w.getevents && !k.w.getevents.thread) {
-    const g = k.w.getevents;
+  if (k.workload.iocbs.length !== 0) yield* sys_io_submit(k, k.addr.ctx, k.workload.iocbs.length);
+  if (k.workload.getevents && !k.workload.getevents.thread) {
+    const g = k.workload.getevents;
     if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-    yield* sys_io_getevents(k, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+    yield* sys_io_getevents(k, k.addr.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
   }
-  if (k.w.destroy) yield* io_destroy(k, k.A.ctx);
+  if (k.workload.destroy) yield* io_destroy(k, k.addr.ctx);
   // the process exits: mmput -> exit_aio(mm) for its contexts
-  if (!(k.w.exit && !k.w.destroy)) return 0;
-  yield* exit_aio(k, k.A.ctx);
+  if (!(k.workload.exit && !k.workload.destroy)) return 0;
+  yield* exit_aio(k, k.addr.ctx);
   return 0;
 }
 
 /** a separate io_getevents caller */
 export function* getevents_main(k: Machine): KGen {
-  const g = k.w.getevents!;
+  const g = k.workload.getevents!;
   if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
-  yield* sys_io_getevents(k, k.A.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
+  yield* sys_io_getevents(k, k.addr.ctx, g.min_nr, g.nr, TIMEOUT_CODE[g.timeout]);
   return 0;
 }
 
 /** a process doing read(fd, buf, n) at an offset: generic_file_read on a sync kiocb @c 'user: read(2)' */
 export function* sync_reader_main(k: Machine): KGen {
-  const r = k.w.syncReader!;
+  const r = k.workload.syncReader!;
   const gfr = fnByName('generic_file_read');
   if (!gfr) throw new Error('generic_file_read is not defined');
   const ppos = r.offset;
-  const rv = yield* call_ptr(k, fnptr(gfr), k.A.files[0], k.A.syncBuf, r.nbytes, addressOf(ppos));
-  k.setG(G.SYNC_RESULT, rv);
-  k.setG(G.SYNC_DONE, 1);
+  const rv = yield* call_ptr(k, fnptr(gfr), k.addr.files[0], k.addr.syncBuf, r.nbytes, addressOf(ppos));
+  k.setG(GLOBAL.SYNC_RESULT, rv);
+  k.setG(GLOBAL.SYNC_DONE, 1);
   return 0;
 }
 
@@ -98,7 +98,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
   const k = new Machine(w, v, MAIN, opts);
   k.useBodies(bodyTable(bodyLabels(v)));
   const init = k.initState((k) => {
-    const A = k.A;
+    const A = k.addr;
     // io_setup(nr_events): ioctx_alloc
     ioctx_alloc(k, A.ctx, w.iocbs.length + 1);
     // the open file
@@ -124,7 +124,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
         pg.flags = 1 << PG_locked;
         pg.count = 1;
         k.raiseIrq(IRQ.DISK_READ, p, st === 'locked-io' && !(w.ioError ?? []).includes(i) ? 1 : 0);
-        k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+        k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) + 1);
       } else pg.in_cache = 0;
     });
     for (const b of A.buckets) INIT_LIST_HEAD(k, b + WQ_HEAD.off.task_list);
@@ -148,16 +148,16 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
     }
     // tasks and threads
     k.threads.forEach((t, i) => {
-      k.setTw('cpu', t.cpu, i);
+      k.setThreadWord('cpu', t.cpu, i);
       if (t.role === 'irq') {
-        k.setTw('status', T_IDLE, i);
+        k.setThreadWord('status', T_IDLE, i);
         return;
       }
       const task = k.task(t.task);
       task.state = TASK_RUNNING;
       task.pid = i + 1;
       task.mm = t.role === 'submitter' || t.role === 'sync-reader' || t.role === 'getevents' ? 1 : 0;
-      k.setTw('status', T_RUN, i);
+      k.setThreadWord('status', T_RUN, i);
       const main = MAIN[t.role]!;
       const args = t.role === 'aio-worker' ? [A.cwq.aio[t.cpu]] : t.role === 'keventd' ? [A.cwq.keventd[t.cpu]] : [];
       k.pushFrame(i, main, args);

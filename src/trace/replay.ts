@@ -43,6 +43,7 @@ export function parseTraceFile(
   if (!w) throw new TraceFileError(`unknown workload ${String(d.workload)}`);
   if (d.invariant !== null && (typeof d.invariant !== 'string' || !lookup.isInvariant(d.invariant))) throw new TraceFileError(`unknown invariant ${String(d.invariant)}`);
   if (!Array.isArray(d.actions) || !d.actions.every((a) => Number.isInteger(a) && a >= 0 && a < 10000)) throw new TraceFileError('"actions" must be a list of scheduler actions (small non-negative integers)');
+  if (d.steps !== undefined && !(Array.isArray(d.steps) && d.steps.every((s) => s && typeof s === 'object'))) throw new TraceFileError('"steps" must be a list of steps (objects)');
   return { file: d as TraceFile, v: lookup.resolveVariant(d.variant)!, w, invariant: (d.invariant as InvariantName | null) ?? null };
 }
 

@@ -4,8 +4,8 @@ import { kfn } from '../fn.ts';
 import { acquire as $acquire } from '../kernel/spinlock.ts';
 /**
  * fs/aio.c (2.5.62), function by function, and the seed patches' hunks of a few lines in
- * place, each tagged with the patch it comes from and guarded by its change (`k.v.<change>`,
- * src/engine/variants.ts) or the variant's core (`k.v.core`: 'baseline' | 'mar05' | 'mar14'):
+ * place, each tagged with the patch it comes from and guarded by its change (`k.variant.<change>`,
+ * src/engine/variants.ts) or the variant's core (`k.variant.core`: 'baseline' | 'mar05' | 'mar14'):
  *   [fix1] / [fix2]        the two fixes (folded into mar05, posted separately Mar 14)
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
@@ -16,7 +16,7 @@ import { acquire as $acquire } from '../kernel/spinlock.ts';
  */
 import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
+import { GLOBAL, GHOST, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -36,7 +36,7 @@ import {
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
-import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { blockingPoint, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
 import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
@@ -68,7 +68,7 @@ export const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
 export const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
 
 // ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
-export function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
+export function kiocbEvent(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
   if (!k.modelEvents) return;
   const i = k.iocbIndex(iocb);
   if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
@@ -77,7 +77,7 @@ export function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0
 /** kiocbTryKick(iocb) = test_and_set_bit(KIF_KICKED): returns the old bit */
 export function kiocbTryKick(k: Machine, iocb: number): number {
   const old = test_and_set_bit(k, KIF_KICKED, kiFlags(iocb));
-  if (!old) ev(k, iocb, 'kick_iocb');
+  if (!old) kiocbEvent(k, iocb, 'kick_iocb');
   return old;
 }
 export function kiocbSetKicked(k: Machine, iocb: number): void {
@@ -85,8 +85,8 @@ export function kiocbSetKicked(k: Machine, iocb: number): void {
 }
 /** 2.5.62: kiocbClearKicked is set_bit(KIF_KICKED) (the defect); [fix1] clear_bit */
 export function kiocbClearKicked(k: Machine, iocb: number): void {
-  if (k.v.clearBitFix) {
-    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) ev(k, iocb, 'kicked_clear');
+  if (k.variant.clearBitFix) {
+    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) kiocbEvent(k, iocb, 'kicked_clear');
     clear_bit(k, KIF_KICKED, kiFlags(iocb));
   } else set_bit(k, KIF_KICKED, kiFlags(iocb));
 }
@@ -101,7 +101,7 @@ export function kiocbSetStarted(k: Machine, iocb: number): void {
   set_bit(k, KIF_STARTED, kiFlags(iocb));
 }
 export function kiocbClearStarted(k: Machine, iocb: number): void {
-  if (k.v.clearBitFix) clear_bit(k, KIF_STARTED, kiFlags(iocb));
+  if (k.variant.clearBitFix) clear_bit(k, KIF_STARTED, kiFlags(iocb));
   else set_bit(k, KIF_STARTED, kiFlags(iocb));
 }
 export function kiocbIsStarted(k: Machine, iocb: number): number {
@@ -119,23 +119,23 @@ function ghostIdx(k: Machine, iocb: number): number {
 export function retryEnter(k: Machine, iocb: number): void {
   k.task(k.current).g_aio = iocb;
   const i = ghostIdx(k, iocb);
-  ev(k, iocb, 'retry_enter');
+  kiocbEvent(k, iocb, 'retry_enter');
   if (i < 0) return;
-  const r = k.ghost(i, GH.RUNNING) + 1;
-  k.setGhost(i, GH.RUNNING, r);
-  k.setGhost(i, GH.RETRIES, k.ghost(i, GH.RETRIES) + 1);
-  if (r > k.ghost(i, GH.MAX_RUNNING)) k.setGhost(i, GH.MAX_RUNNING, r);
-  if (k.ghost(i, GH.COMPLETIONS) > 0) k.setGhost(i, GH.LATE_RETRY, 1);
+  const r = k.ghost(i, GHOST.RUNNING) + 1;
+  k.setGhost(i, GHOST.RUNNING, r);
+  k.setGhost(i, GHOST.RETRIES, k.ghost(i, GHOST.RETRIES) + 1);
+  if (r > k.ghost(i, GHOST.MAX_RUNNING)) k.setGhost(i, GHOST.MAX_RUNNING, r);
+  if (k.ghost(i, GHOST.COMPLETIONS) > 0) k.setGhost(i, GHOST.LATE_RETRY, 1);
 }
 export function retryExit(k: Machine, iocb: number, ret: number): void {
   k.task(k.current).g_aio = 0;
   const i = ghostIdx(k, iocb);
-  ev(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
-  if (i >= 0) k.setGhost(i, GH.RUNNING, k.ghost(i, GH.RUNNING) - 1);
+  kiocbEvent(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
+  if (i >= 0) k.setGhost(i, GHOST.RUNNING, k.ghost(i, GHOST.RUNNING) - 1);
 }
 /** is the entry at task_list address `tl` linked on any wait queue head of the machine? */
 export function onSomeWaitQueue(k: Machine, tl: number): boolean {
-  const heads = [...k.A.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.A.ctx) + WQ_HEAD.off.task_list];
+  const heads = [...k.addr.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.addr.ctx) + WQ_HEAD.off.task_list];
   for (const h of heads) {
     const e = listEntries(k.m, h);
     if (e && e.includes(tl)) return true;
@@ -146,14 +146,14 @@ export function onSomeWaitQueue(k: Machine, tl: number): boolean {
 // ------------------------------------------------------------------ contexts
 /** get_ioctx(ctx): BUG if users <= 0, else atomic_inc */
 export function get_ioctx(k: Machine, ctx: number): void {
-  k.pp();
+  k.sharedAccess();
   const c = k.ctx(ctx);
   k.BUG_ON(c.users <= 0, 'atomic_read(&kioctx->users) <= 0');
   c.users++;
 }
 /** put_ioctx(ctx): atomic_dec_and_test -> __put_ioctx (BUG if reqs_active) */
 export function put_ioctx(k: Machine, ctx: number): void {
-  k.pp();
+  k.sharedAccess();
   const c = k.ctx(ctx);
   c.users--;
   if (c.users === 0) {
@@ -174,7 +174,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
   INIT_LIST_HEAD(k, activeReqs(ctx));
   INIT_LIST_HEAD(k, runList(ctx));
   INIT_WORK(k, ctxWq(ctx), fnptr(aio_kick_handler), ctx);
-  c.info_nr = k.A.ringEvents.length;
+  c.info_nr = k.addr.ringEvents.length;
   c.info_tail = 0;
   c.ring_head = 0;
   c.ring_tail = 0;
@@ -183,7 +183,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
 // ------------------------------------------------------------------ allocation and reference counting
 /** kmem_cache_alloc(kiocb_cachep): the next slab slot of the workload */
 function kmem_cache_alloc(k: Machine): number {
-  for (const a of k.A.kiocbs) if (k.m[a - 1] === 0) return a;
+  for (const a of k.addr.kiocbs) if (k.m[a - 1] === 0) return a;
   return 0;
 }
 
@@ -195,11 +195,11 @@ function aio_ring_avail(k: Machine, ctx: number): number {
 
 /** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
 export function retryCode(k: Machine): number {
-  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+  return k.variant.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
 /** __aio_get_req(ctx) */
-const POINTS___aio_get_req = [{"pc":0,"line":198,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","ev","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":213,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":214,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":214,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":223,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS___aio_get_req = [{"pc":0,"line":198,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","k.store","kiRunList","kiocbEvent","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":213,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":214,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":214,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":223,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD___aio_get_req: readonly (readonly number[])[] = [];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -217,8 +217,8 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
       r.ki_user_obj = 0;
       // ki_run_list holds whatever the slab memory held (zeroes here) ...
       // [aioretry] ... unless the patch initialises it:
-      if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(f.req));
-      ev(k, f.req, 'aio_get_req');
+      if (k.variant.initRunList) INIT_LIST_HEAD(k, kiRunList(f.req));
+      kiocbEvent(k, f.req, 'aio_get_req');
       f.pc = 1; return;
     }
     case 1: {
@@ -256,12 +256,12 @@ export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) =>
       return k.call(1, __aio_get_req, f.ctx);
     }
     case 1: {
-      const req = f.rv;
+      const req = f.returned;
       if (req) return k.ret(req);
       k.call(2, __aio_get_req, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_aio_get_req[0]); return;
     }
     case 2: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_aio_get_req);
@@ -276,10 +276,10 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
   r.ki_ctx = 0;
   r.ki_filp = 0;
   r.ki_user_obj = 0;
-  ev(k, req, 'really_put_req');
+  kiocbEvent(k, req, 'really_put_req');
   k.store(req - 1, H_FREED); // kmem_cache_free(kiocb_cachep, req)
   const i = k.iocbIndex(req);
-  if (i >= 0) k.setGhost(i, GH.FREED, k.ghost(i, GH.FREED) + 1);
+  if (i >= 0) k.setGhost(i, GHOST.FREED, k.ghost(i, GHOST.FREED) + 1);
   const c = k.ctx(ctx);
   c.reqs_active--;
   // if (unlikely(!ctx->reqs_active && ctx->dead)) wake_up(&ctx->wait);
@@ -291,17 +291,17 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-const POINTS___aio_put_req = [{"pc":0,"line":260,"live":["ctx","req"],"footprint":{"calls":["ev","k.kiocb","k.panic","k.pp"],"fields":["ki_users"]}},{"pc":1,"line":268,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":269,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.pp","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":278,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___aio_put_req = [{"pc":0,"line":260,"live":["ctx","req"],"footprint":{"calls":["k.kiocb","k.panic","k.sharedAccess","kiocbEvent"],"fields":["ki_users"]}},{"pc":1,"line":268,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":269,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.sharedAccess","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":278,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD___aio_put_req: readonly (readonly number[])[] = [[4,5]];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.pp(f.req + KIOCB.off.ki_users);
+      k.sharedAccess(f.req + KIOCB.off.ki_users);
       const r = k.kiocb(f.req);
       r.ki_users--;
       if (r.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
       if (r.ki_users > 0) {
-          ev(k, f.req, 'put_ref');
+          kiocbEvent(k, f.req, 'put_ref');
           return k.ret(0);
         }
       f.pc = 1; return;
@@ -316,7 +316,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
       r2.ki_retry = 0;
       // atomic_dec_and_test(&req->ki_filp->f_count)
       const file = k.file(r2.ki_filp);
-      k.pp();
+      k.sharedAccess();
       file.f_count--;
       if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
       if (!(really_put_req(k, f.ctx, f.req))) { f.pc = 3; continue step; }
@@ -343,7 +343,7 @@ export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, 
       k.call(2, __aio_put_req, f.ctx, f.req); if (k.deadReset) k.dead(f.base, DEAD_aio_put_req[0]); return;
     }
     case 2: {
-      const ret = f.rv;
+      const ret = f.returned;
       spin_unlock_irq(k, ctxLock(f.ctx));
       if (ret) put_ioctx(k, f.ctx);
       return k.ret(ret);
@@ -360,10 +360,10 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
   i.ki_users = 1;
   i.ki_key = KIOCB_SYNC_KEY;
   i.ki_filp = filp;
-  i.ki_ctx = k.A.ctx; // &current->active_mm->default_kioctx (never locked by async paths here)
+  i.ki_ctx = k.addr.ctx; // &current->active_mm->default_kioctx (never locked by async paths here)
   i.ki_cancel = 0;
   i.ki_user_obj = k.current;
-  if (k.v.syncKiocbInitWait) {
+  if (k.variant.syncKiocbInitWait) {
     // [aioretry] (x)->ki_user_data = 0; init_wait((&(x)->ki_wait));
     i.ki_user_data = 0;
     init_wait(k, kiWait(x));
@@ -371,19 +371,19 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":312,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":316,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.pp","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":319,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":320,"live":["iocb"],"footprint":{"calls":["bp","k.kiocb","k.pp","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":325,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":327,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":312,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":316,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":319,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":320,"live":["iocb"],"footprint":{"calls":["blockingPoint","k.kiocb","k.sharedAccess","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":316,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":325,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":327,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 const DEAD_wait_on_sync_kiocb: readonly (readonly number[])[] = [];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // [mar05 aioretry] printk("wait_on_sync_iocb\n");
-      if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');
+      if (k.variant.waitSyncKicked) k.printk('wait_on_sync_iocb');
       f.pc = 2; return;
     }
     case 2: {
-      k.pp();
+      k.sharedAccess();
       if (!k.kiocb(f.iocb).ki_users) { f.pc = 4; continue step; }
-      if (k.v.waitSyncKicked && kiocbIsKicked(k, f.iocb)) { f.pc = 4; continue step; }
+      if (k.variant.waitSyncKicked && kiocbIsKicked(k, f.iocb)) { f.pc = 4; continue step; }
       f.pc = 5; return;
     }
     case 5: {
@@ -392,9 +392,9 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
     }
     case 6: {
       // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
-      k.pp();
-      if (!k.kiocb(f.iocb).ki_users || (k.v.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) { f.pc = 4; continue step; }
-      return k.call(3, schedule, bp('wait_on_sync_kiocb'));
+      k.sharedAccess();
+      if (!k.kiocb(f.iocb).ki_users || (k.variant.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) { f.pc = 4; continue step; }
+      return k.call(3, schedule, blockingPoint('wait_on_sync_kiocb'));
     }
     case 3: {
       f.pc = 2; return;
@@ -409,7 +409,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
     }
     case 9: {
       // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
-      if (k.v.waitSyncKicked && k.kiocb(f.iocb).ki_users) return k.ret(-EIOCBQUEUED);
+      if (k.variant.waitSyncKicked && k.kiocb(f.iocb).ki_users) return k.ret(-EIOCBQUEUED);
       return k.ret(k.kiocb(f.iocb).ki_user_data);
     }
   }
@@ -422,7 +422,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-const POINTS_aio_complete = [{"pc":0,"line":340,"live":["iocb","res","res2","ret"],"footprint":{"calls":["ev","is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.pp","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":351,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":346,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":343,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ev","k.ghost","k.iocbIndex","k.setGhost","kiWaitList","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":369,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp","k.rd","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":379,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":371,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":370,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.pp"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":397,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":398,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":401,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":400,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_aio_complete = [{"pc":0,"line":340,"live":["iocb","res","res2","ret"],"footprint":{"calls":["is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.setGhost","k.sharedAccess","kiWaitList","kiocbEvent","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":351,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":351,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":352,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.sharedAccess","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":346,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":343,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["k.ghost","k.iocbIndex","k.setGhost","kiWaitList","kiocbEvent","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":368,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":369,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":369,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.rd","k.sharedAccess","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":379,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["kiRunList","kiocbEvent","list_del_init"],"fields":[]}},{"pc":13,"line":371,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":370,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.sharedAccess"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":397,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":398,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":401,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":400,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_aio_complete: readonly (readonly number[])[] = [[5,6,7,9], [5,6,8,9], [8,9], [8], [4,5,6,8], [4,5,6,9]];
 export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -431,11 +431,11 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       ;
       if (!(is_sync_kiocb(k, f.iocb))) { f.pc = 1; continue step; }
       k.kiocb(f.iocb).ki_user_data = f.res;
-      k.pp();
+      k.sharedAccess();
       if (!(k.kiocb(f.iocb).ki_users === 1)) { f.pc = 2; continue step; }
       k.kiocb(f.iocb).ki_users = 0;
       f.ret = 1;
-      if (!k.v.syncWakeFix) return k.ret(1);
+      if (!k.variant.syncWakeFix) return k.ret(1);
       // 2.5.62: return 1 without waking anyone
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[0]); f.pc = 3; return;
     }
@@ -450,7 +450,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[1]); f.pc = 7; return;
     }
     case 7: {
-      k.pp();
+      k.sharedAccess();
       k.kiocb(f.iocb).ki_users--;
       f.ret = k.kiocb(f.iocb).ki_users === 0 ? 1 : 0;
       spin_unlock_irq(k, ctxLock(f.ctx));
@@ -464,11 +464,11 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
     case 1: {
       const i = k.iocbIndex(f.iocb);
       if (i >= 0) {
-          k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
-          if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, f.res);
-          if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
+          k.setGhost(i, GHOST.COMPLETIONS, k.ghost(i, GHOST.COMPLETIONS) + 1);
+          if (k.ghost(i, GHOST.COMPLETIONS) === 1) k.setGhost(i, GHOST.RES, f.res);
+          if (k.variant.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(i, GHOST.COMPLETE_WHILE_WAITING, 1);
         }
-      ev(k, f.iocb, 'aio_complete');
+      kiocbEvent(k, f.iocb, 'aio_complete');
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[2]); f.pc = 9; return;
     }
     case 9: {
@@ -480,11 +480,11 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[3]); f.pc = 11; return;
     }
     case 11: {
-      if (!(k.v.completeDelRunList)) { f.pc = 12; continue step; }
+      if (!(k.variant.completeDelRunList)) { f.pc = 12; continue step; }
       // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
       // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
-      if (k.v.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
-              k.pp(kiRunList(f.iocb));
+      if (k.variant.runListNullCheck && !k.rd(kiRunList(f.iocb) + 1, 'ki_run_list.prev')) {
+              k.sharedAccess(kiRunList(f.iocb));
               { f.pc = 13; continue step; }
             }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
@@ -493,17 +493,17 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
     }
     case 14: {
       list_del_init(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
+      kiocbEvent(k, f.iocb, 'run_list_del');
     }
     case 13: {
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[3]); f.pc = 12; return;
     }
     case 12: {
       // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
-      k.pp();
+      k.sharedAccess();
       const c = k.ctx(f.ctx);
       const t = c.info_tail;
-      const e = k.event(k.A.ringEvents[t]);
+      const e = k.event(k.addr.ringEvents[t]);
       e.obj = k.kiocb(f.iocb).ki_user_obj;
       e.data = k.kiocb(f.iocb).ki_user_data;
       e.res = f.res;
@@ -515,7 +515,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       k.call(16, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_complete[4]); return;
     }
     case 16: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[5]); f.pc = 17; return;
     }
@@ -536,12 +536,12 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
-const POINTS_aio_read_evt = [{"pc":0,"line":408,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp"],"fields":[]}},{"pc":1,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":411,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.pp","k.setGhost","spin_unlock_irq"],"fields":["ring_head"]}}];
+const POINTS_aio_read_evt = [{"pc":0,"line":408,"live":["ctx"],"footprint":{"calls":["k.ctx","k.sharedAccess"],"fields":[]}},{"pc":1,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":411,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":411,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.setGhost","k.sharedAccess","spin_unlock_irq"],"fields":["ring_head"]}}];
 const DEAD_aio_read_evt: readonly (readonly number[])[] = [];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.pp();
+      k.sharedAccess();
       if (k.ctx(f.ctx).ring_head === k.ctx(f.ctx).ring_tail) return k.ret(0);
       f.pc = 1; return;
     }
@@ -554,15 +554,15 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
       f.pc = 3; return;
     }
     case 3: {
-      k.pp();
+      k.sharedAccess();
       const c = k.ctx(f.ctx);
       const head = c.ring_head % c.info_nr;
       let got = 0;
       if (head !== c.ring_tail) {
-          const e = k.event(k.A.ringEvents[head]);
+          const e = k.event(k.addr.ringEvents[head]);
           // deliver to user space: the event for the user iocb e.obj
-          const ui = k.A.userIocbs.indexOf(e.obj);
-          if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
+          const ui = k.addr.userIocbs.indexOf(e.obj);
+          if (ui >= 0) k.setGhost(ui, GHOST.EVENTS_READ, k.ghost(ui, GHOST.EVENTS_READ) + 1);
           c.ring_head = (head + 1) % c.info_nr;
           got = 1;
         }
@@ -576,7 +576,7 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-const POINTS_read_events = [{"pc":0,"line":432,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":437,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":449,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":451,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":453,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.pp","schedule"],"fields":[]}},{"pc":12,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":461,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.pp","k.task"],"fields":[]}},{"pc":9,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":468,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":471,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":449,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+const POINTS_read_events = [{"pc":0,"line":432,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":437,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":436,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":449,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":451,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":453,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.sharedAccess","schedule"],"fields":[]}},{"pc":12,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":461,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.sharedAccess","k.task"],"fields":[]}},{"pc":9,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":451,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":468,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":471,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":449,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
 const DEAD_read_events: readonly (readonly number[])[] = [[9]];
 export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -590,7 +590,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
       k.call(3, aio_read_evt, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_read_events[0]); return;
     }
     case 3: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       if (f.ret <= 0) { f.pc = 2; continue step; }
       f.i++;
       f.pc = 1; return;
@@ -616,14 +616,14 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
       k.call(11, aio_read_evt, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_read_events[0]); return;
     }
     case 11: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       if (f.ret) { f.pc = 10; continue step; }
       if (f.min_nr <= f.i) { f.pc = 10; continue step; }
       f.ret = 0;
-      k.pp();
+      k.sharedAccess();
       if (f.timed_out) { f.pc = 10; continue step; }
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (!(k.v.readEventsRunIocbs && k.v.core !== 'baseline')) { f.pc = 12; continue step; }
+      if (!(k.variant.readEventsRunIocbs && k.variant.core !== 'baseline')) { f.pc = 12; continue step; }
       return k.call(12, aio_run_iocbs, f.ctx);
     }
     case 12: {
@@ -631,7 +631,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
     }
     case 14: {
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
-      k.pp();
+      k.sharedAccess();
       if (k.task(k.current).sigpending) {
               f.ret = -EINTR;
               { f.pc = 10; continue step; }
@@ -700,7 +700,7 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
   const ctx = k.kiocb(iocb).ki_ctx;
   if (list_empty(k, kiRunList(iocb))) {
     list_add_tail(k, kiRunList(iocb), runList(ctx));
-    ev(k, iocb, 'run_list_add');
+    kiocbEvent(k, iocb, 'run_list_add');
     return 1;
   }
   return 0;
@@ -737,7 +737,7 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
     case 5: {
       if (!f.run) return k.ret(0);
       // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
-      if (!(k.v.kickQueueWork)) { f.pc = 6; continue step; }
+      if (!(k.variant.kickQueueWork)) { f.pc = 6; continue step; }
       k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[4]); return;
     }
     case 6: {
@@ -755,7 +755,7 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
 }, POINTS_queue_kicked_iocb);
 
 /** kick_iocb(iocb) (the patches' body, through queue_kicked_iocb: aioretry.ts) */
-const POINTS_kick_iocb = [{"pc":0,"line":534,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick"],"fields":[]}},{"pc":2,"line":538,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":537,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":3,"line":543,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":544,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":544,"live":["ctx","flags","iocb"],"footprint":{"calls":["ev","kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":6,"line":546,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":7,"line":549,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_kick_iocb = [{"pc":0,"line":534,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick"],"fields":[]}},{"pc":2,"line":538,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":537,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":3,"line":543,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":544,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":544,"live":["ctx","flags","iocb"],"footprint":{"calls":["kiRunList","kiocbEvent","list_add_tail","runList"],"fields":[]}},{"pc":6,"line":546,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":7,"line":549,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_kick_iocb: readonly (readonly number[])[] = [[5,6], [6], [4], [4,5,6]];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -785,13 +785,13 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
     }
     case 5: {
       list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
-      ev(k, f.iocb, 'run_list_add');
+      kiocbEvent(k, f.iocb, 'run_list_add');
       if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 6; return;
     }
     case 6: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
       // [aioretry: aioWq] queue_work(aio_wq, &ctx->wq) instead of schedule_work(&ctx->wq)
-      k.call(7, queue_work, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[3]); return;
+      k.call(7, queue_work, k.variant.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[3]); return;
     }
     case 7: {
       return k.ret(0);
@@ -803,7 +803,7 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
  * aio_kick_handler(data = ctx): the work function of ctx->wq. 2.5.62 runs the retries
  * itself, on keventd (the patches call aio_run_iocbs: aioretry.ts).
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":557,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":561,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":562,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":563,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del"],"fields":[]}},{"pc":6,"line":565,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","ev","k.kiocb","k.pp","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":7,"line":569,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":8,"line":570,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":9,"line":573,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":10,"line":575,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":12,"line":580,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":13,"line":581,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":562,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":582,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":16,"line":583,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":557,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":561,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":562,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":563,"live":["ctx","iocb"],"footprint":{"calls":["kiRunList","kiocbEvent","list_del"],"fields":[]}},{"pc":6,"line":565,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.sharedAccess","kiocbEvent","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":7,"line":569,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":8,"line":570,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":9,"line":573,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":10,"line":575,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":12,"line":580,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":13,"line":581,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":562,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":582,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":16,"line":583,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 const DEAD_aio_kick_handler: readonly (readonly number[])[] = [[5], [5,6], [4,5,6]];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -824,13 +824,13 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
     }
     case 5: {
       list_del(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
+      kiocbEvent(k, f.iocb, 'run_list_del');
       if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 6; return;
     }
     case 6: {
-      k.pp(f.iocb + KIOCB.off.ki_users);
+      k.sharedAccess(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
+      kiocbEvent(k, f.iocb, 'get_ref');
       spin_unlock_irq(k, ctxLock(f.ctx));
       if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 7; return;
     }
@@ -844,7 +844,7 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
       k.callPtr(9, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
     }
     case 9: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       retryExit(k, f.iocb, f.ret);
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 10; continue step; }
       const done = f.iocb;
@@ -880,9 +880,9 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
 // ------------------------------------------------------------------ submission
 /** fget(fd): the kiocb's own f_count reference */
 export function fget(k: Machine, fd: number): number {
-  const filp = k.A.files[fd];
+  const filp = k.addr.files[fd];
   if (!filp) return 0;
-  k.pp();
+  k.sharedAccess();
   k.file(filp).f_count++;
   return filp;
 }
@@ -900,14 +900,14 @@ export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, f
   r.ki_user_data = u.aio_data;
   r.ki_pos = u.aio_offset;
   const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
-  ev(k, req, 'io_submit_one');
+  if (gi >= 0) k.setGhost(gi, GHOST.SUBMITTED, 1);
+  kiocbEvent(k, req, 'io_submit_one');
 }
 
 /** out_put_req: the iocb is rejected (io_submit returns the error, no event is owed) */
 export function io_submit_one_rejected(k: Machine, req: number): void {
   const gj = k.iocbIndex(req);
-  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
+  if (gj >= 0) k.setGhost(gj, GHOST.SUBMITTED, 0);
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) (the patches' bodies: mar05.ts, mar14.ts) */
@@ -923,7 +923,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.call(1, aio_get_req, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[0]); return;
     }
     case 1: {
-      f.req = f.rv;
+      f.req = f.returned;
       if (!f.req) {
           k.file(f.file).f_count--; // fput(file)
           return k.ret(-EAGAIN);
@@ -941,7 +941,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.callPtr(6, m[1], f.req, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); return;
     }
     case 6: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       retryExit(k, f.req, f.ret);
       if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); f.pc = 5; return;
     }
@@ -1003,30 +1003,30 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
     }
     case 2: {
       if (!(f.i < f.nr)) { f.pc = 3; continue step; }
-      k.call(4, io_submit_one, f.ctx, k.A.userIocbs[f.i]); if (k.deadReset) k.dead(f.base, DEAD_sys_io_submit[0]); return;
+      k.call(4, io_submit_one, f.ctx, k.addr.userIocbs[f.i]); if (k.deadReset) k.dead(f.base, DEAD_sys_io_submit[0]); return;
     }
     case 4: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       if (f.ret) { f.pc = 3; continue step; }
       f.i++;
       f.pc = 2; return;
     }
     case 3: {
       put_ioctx(k, f.ctx);
-      k.setG(G.SUBMIT_RET, f.i ? f.i : f.ret);
+      k.setG(GLOBAL.SUBMIT_RET, f.i ? f.i : f.ret);
       return k.ret(f.i ? f.i : f.ret);
     }
   }
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":690,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.pp","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":696,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":697,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":696,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":690,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.sharedAccess","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":696,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":697,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":696,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_getevents: readonly (readonly number[])[] = [[5,6,7,8], [5,6,7]];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // atomic: lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)
-      k.pp();
+      k.sharedAccess();
       if (k.ctx(f.ctx).dead) return k.ret(-EINVAL);
       // lookup_ioctx skips dead contexts
       get_ioctx(k, f.ctx);
@@ -1035,7 +1035,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
       k.call(3, read_events, f.ctx, f.min_nr, f.nr, f.timeout); if (k.deadReset) k.dead(f.base, DEAD_sys_io_getevents[0]); return;
     }
     case 3: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       f.pc = 2; continue step;
     }
     case 1: {
@@ -1043,14 +1043,14 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
     }
     case 2: {
       put_ioctx(k, f.ctx);
-      k.setG(G.GETEVENTS_RET, f.ret);
+      k.setG(GLOBAL.GETEVENTS_RET, f.ret);
       return k.ret(f.ret);
     }
   }
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":706,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":706,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.pp","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":706,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":706,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.sharedAccess","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 const DEAD_sys_io_cancel: readonly (readonly number[])[] = [];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1066,7 +1066,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
       // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
       const reqs = listEntries(k.m, activeReqs(f.ctx)) ?? [];
       let found = 0;
-      k.pp();
+      k.sharedAccess();
       for (const l of reqs) {
           const req = k.kiocb(l - KIOCB.off.ki_list);
           if (req.ki_user_obj === f.user_iocb && req.ki_cancel) found = l - KIOCB.off.ki_list;
@@ -1079,12 +1079,12 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":721,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.pp","k.setStackObj"],"fields":[]}},{"pc":1,"line":727,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":729,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.pp","schedule"],"fields":[]}},{"pc":6,"line":732,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":729,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":729,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":734,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":736,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":721,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.setStackObj","k.sharedAccess"],"fields":[]}},{"pc":1,"line":727,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":729,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.sharedAccess","schedule"],"fields":[]}},{"pc":6,"line":732,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":729,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":729,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":734,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":736,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_wait_for_all_aios: readonly (readonly number[])[] = [[4]];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.pp();
+      k.sharedAccess();
       if (!k.ctx(f.ctx).reqs_active) return k.ret(0);
       f.wait = k.myWait(2);
       k.setStackObj(f.wait, true);
@@ -1096,7 +1096,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
       f.pc = 3; return;
     }
     case 3: {
-      k.pp();
+      k.sharedAccess();
       if (!k.ctx(f.ctx).reqs_active) { f.pc = 5; continue step; }
       return k.call(6, schedule, -1);
     }
@@ -1162,7 +1162,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":765,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":767,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":768,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":770,"live":["ctx"],"footprint":{"calls":["k.ctx","k.pp","k.printk","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const POINTS_exit_aio = [{"pc":0,"line":765,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":767,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":768,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":770,"live":["ctx"],"footprint":{"calls":["k.ctx","k.printk","k.sharedAccess","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 const DEAD_exit_aio: readonly (readonly number[])[] = [];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1182,7 +1182,7 @@ export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
     case 3: {
       // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
       // atomic: exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put
-      k.pp();
+      k.sharedAccess();
       if (k.ctx(f.ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(f.ctx).users} ${k.ctx(f.ctx).dead} ${k.ctx(f.ctx).reqs_active}`);
       put_ioctx(k, f.ctx);
       return k.ret(0);

@@ -14,7 +14,7 @@ import { KIOCB } from '../../engine/structs.ts';
 import { INIT_LIST_HEAD, list_del_init } from '../../engine/kernel/list.ts';
 import { init_waitqueue_func_entry } from '../kernel/wait.ts';
 import { aio_run_iocbs } from './mar05.ts';
-import { ev, is_sync_kiocb, kiocbIsStarted, kiocbSetKicked, kiocbTryKick, kiWait, kiWaitList, queue_kicked_iocb } from './aio.ts';
+import { kiocbEvent, is_sync_kiocb, kiocbIsStarted, kiocbSetKicked, kiocbTryKick, kiWait, kiWaitList, queue_kicked_iocb } from './aio.ts';
 import { wake_up_process } from '../kernel/sched.ts';
 
 /** pr_debug("iocb already kicked or in progress\n"); return */
@@ -48,7 +48,7 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], [], (k, f) => {
       f.pc = 3; return;
     }
     case 3: {
-      if (!(k.v.kickStartedCheck)) { f.pc = 4; continue step; }
+      if (!(k.variant.kickStartedCheck)) { f.pc = 4; continue step; }
       if (kiocbIsStarted(k, f.iocb)) return k.ret(pr_debug_kicked(k));
       f.pc = 4; return;
     }
@@ -123,7 +123,7 @@ export function io_submit_one_retry_fields(k: Machine, req: number, user_iocb: n
 export function retryCountCheck(k: Machine, iocb: number): boolean {
   const i = k.kiocb(iocb);
   const r = i.ki_retried++;
-  if (r > k.w.retryCap) {
+  if (r > k.workload.retryCap) {
     k.printk(`Maximal retry count. Bytes done ${i.ki_nbytes - i.ki_left}`);
     return false;
   }

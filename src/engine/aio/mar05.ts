@@ -29,7 +29,7 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  ev,
+  kiocbEvent,
   fget,
   io_submit_one_fill,
   io_submit_one_rejected,
@@ -62,7 +62,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.call(1, aio_get_req, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[0]); return;
     }
     case 1: {
-      f.req = f.rv;
+      f.req = f.returned;
       if (!f.req) {
           k.file(f.file).f_count--; // fput(file)
           return k.ret(-EAGAIN);
@@ -78,7 +78,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.call(4, aio_process_iocb, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 4: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       if (!(f.ret === -EIOCBQUEUED)) { f.pc = 5; continue step; }
       f.run = 0;
       if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); f.pc = 6;
@@ -131,7 +131,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_io_submit_one, "mar05");
 
 /** aio_run_iocbs(ctx): runs each kicked iocb once, under KIF_STARTED */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":90,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":91,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":92,"live":["ctx","iocb"],"footprint":{"calls":["ev","kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":94,"live":["ctx","iocb"],"footprint":{"calls":["ev","k.kiocb","k.pp"],"fields":["ki_users"]}},{"pc":7,"line":97,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":8,"line":100,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":100,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":101,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":12,"line":103,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":14,"line":106,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":15,"line":105,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":104,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":108,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":19,"line":108,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":20,"line":109,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":22,"line":110,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":9,"line":99,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":24,"line":114,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":91,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":115,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":90,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":91,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":92,"live":["ctx","iocb"],"footprint":{"calls":["kiRunList","kiocbEvent","list_del_init"],"fields":[]}},{"pc":6,"line":94,"live":["ctx","iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbEvent"],"fields":["ki_users"]}},{"pc":7,"line":97,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":8,"line":100,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":100,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":101,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":12,"line":103,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":14,"line":106,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":15,"line":105,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":104,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":108,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":19,"line":108,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":20,"line":109,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":22,"line":110,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":9,"line":99,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":24,"line":114,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":91,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":115,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD_aio_run_iocbs: readonly (readonly number[])[] = [[5], [5,6]];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -150,13 +150,13 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
     }
     case 5: {
       list_del_init(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
+      kiocbEvent(k, f.iocb, 'run_list_del');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 6; return;
     }
     case 6: {
-      k.pp(f.iocb + KIOCB.off.ki_users);
+      k.sharedAccess(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
+      kiocbEvent(k, f.iocb, 'get_ref');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 7; return;
     }
     case 7: {
@@ -177,7 +177,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
       k.callPtr(12, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
     }
     case 12: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 13; continue step; }
       if (!(list_empty(k, kiWaitList(f.iocb)))) { f.pc = 14; continue step; }
       k.call(15, aio_complete, f.iocb, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); return;
@@ -243,7 +243,7 @@ function aio_process_method(k: Machine, iocb: number): number[] {
 }
 
 /** aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-const POINTS_aio_process_iocb = [{"pc":0,"line":140,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.pp","k.task","retryCountCheck","retryEnter"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":151,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":152,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":151,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":147,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":167,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":6,"line":171,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["ev","kiocbSetKicked"],"fields":[]}}];
+const POINTS_aio_process_iocb = [{"pc":0,"line":140,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.sharedAccess","k.task","retryCountCheck","retryEnter"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":151,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":152,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":151,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":147,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":167,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":6,"line":171,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["kiocbEvent","kiocbSetKicked"],"fields":[]}}];
 const DEAD_aio_process_iocb: readonly (readonly number[])[] = [[5,6], [6]];
 export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -253,7 +253,7 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
       k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
       k.task(k.current).iocb = f.iocb;
       retryEnter(k, f.iocb);
-      k.pp();
+      k.sharedAccess();
       // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
       const m = aio_process_method(k, f.iocb);
       f.ret = m[0];
@@ -261,7 +261,7 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
       k.callPtr(4, m[1], f.iocb, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_aio_process_iocb[0]); return;
     }
     case 4: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       f.pc = 3; continue step;
     }
     case 2: {
@@ -296,7 +296,7 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
     case 6: {
       if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
           kiocbSetKicked(k, f.iocb);
-          ev(k, f.iocb, 'kicked_set');
+          kiocbEvent(k, f.iocb, 'kicked_set');
         }
       return k.ret(f.ret);
     }

@@ -30,7 +30,7 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  ev,
+  kiocbEvent,
   fget,
   io_submit_one_fill,
   io_submit_one_rejected,
@@ -60,7 +60,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.call(1, aio_get_req, f.ctx); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[0]); return;
     }
     case 1: {
-      f.req = f.rv;
+      f.req = f.returned;
       if (!f.req) {
           k.file(f.file).f_count--; // fput(file)
           return k.ret(-EAGAIN);
@@ -74,7 +74,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       f.ret = aio_setup_iocb(k, f.req);
       if (f.ret === -EBADF || f.ret === -EFAULT) { f.pc = 2; continue step; }
       // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-      if (!(k.v.setupErrorComplete && f.ret)) { f.pc = 3; continue step; }
+      if (!(k.variant.setupErrorComplete && f.ret)) { f.pc = 3; continue step; }
       k.call(4, aio_complete, f.req, f.ret, 0); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[1]); return;
     }
     case 4: {
@@ -91,7 +91,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       k.call(7, aio_run_iocb, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); return;
     }
     case 7: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       spin_unlock_irq(k, ctxLock(f.ctx));
       if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[4]); f.pc = 8; return;
     }
@@ -118,7 +118,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_io_submit_one, "mar14");
 
 /** aio_run_iocbs(ctx): runs each kicked iocb through aio_run_iocb */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":85,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":86,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":87,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","ev","kiRunList","list_del"],"fields":[]}},{"pc":6,"line":91,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":87,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":92,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":85,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":86,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":87,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","kiRunList","kiocbEvent","list_del"],"fields":[]}},{"pc":6,"line":91,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":87,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":92,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD_aio_run_iocbs: readonly (readonly number[])[] = [[5]];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -136,7 +136,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["iocb"],
     }
     case 5: {
       list_del(k, kiRunList(f.iocb));
-      ev(k, f.iocb, 'run_list_del');
+      kiocbEvent(k, f.iocb, 'run_list_del');
       return k.call(6, aio_run_iocb, f.iocb);
     }
     case 6: {
@@ -156,7 +156,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["iocb"],
  * aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-const POINTS_aio_run_iocb = [{"pc":0,"line":101,"live":["iocb","retry"],"footprint":{"calls":["ev","k.kiocb","k.pp","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":109,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":111,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":112,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.pp","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":118,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":121,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":126,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","ev","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":128,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":127,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":129,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","ev","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":124,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":133,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":133,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":136,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":139,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":139,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":145,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_run_iocb = [{"pc":0,"line":101,"live":["iocb","retry"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbEvent","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":109,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":111,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":112,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.sharedAccess","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":118,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":121,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","k.printk","kiocbEvent","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":126,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","k.printk","kiocbEvent","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":128,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":127,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":129,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","kiocbEvent","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":124,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":133,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":133,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":136,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":139,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":139,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":145,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_aio_run_iocb: readonly (readonly number[])[] = [[7,8], [8], [6,8], [4,5,6,8]];
 export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -166,9 +166,9 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       // if (!(retry = iocb->ki_retry)) return 0;
       f.retry = k.kiocb(f.iocb).ki_retry;
       if (!f.retry) return k.ret(0);
-      k.pp(f.iocb + KIOCB.off.ki_users);
+      k.sharedAccess(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
-      ev(k, f.iocb, 'get_ref');
+      kiocbEvent(k, f.iocb, 'get_ref');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 1; return;
     }
     case 1: {
@@ -185,11 +185,11 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
       k.task(k.current).iocb = f.iocb;
       retryEnter(k, f.iocb);
-      k.pp();
+      k.sharedAccess();
       k.callPtr(4, f.retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); return;
     }
     case 4: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       k.task(k.current).iocb = 0;
       retryExit(k, f.iocb, f.ret);
       f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
@@ -198,7 +198,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 5: {
       // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
       // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-      if (!(k.v.eiocbRetry && f.ret === -EIOCBQUEUED)) { f.pc = 6; continue step; }
+      if (!(k.variant.eiocbRetry && f.ret === -EIOCBQUEUED)) { f.pc = 6; continue step; }
       {
           // nothing
         }
@@ -218,7 +218,7 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 8: {
       if (!(f.waitEmpty)) { f.pc = 7; continue step; }
       kiocbSetKicked(k, f.iocb);
-      ev(k, f.iocb, 'kicked_set');
+      kiocbEvent(k, f.iocb, 'kicked_set');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 7; return;
     }
     case 7: {
@@ -237,12 +237,12 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 17: {
       // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
       // (a kick that came while a retry which then finished was running is stale)
-      if (!(!(k.v.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { f.pc = 18; continue step; }
+      if (!(!(k.variant.kickedOnlyIfRetry && f.ret !== retryCode(k)) && kiocbIsKicked(k, f.iocb))) { f.pc = 18; continue step; }
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 19; return;
     }
     case 19: {
       // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
-      if (k.v.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
+      if (k.variant.eiocbRetry) k.BUG_ON(f.ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
           else k.BUG_ON(f.ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
       __queue_kicked_iocb(k, f.iocb);
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[2]); f.pc = 18; return;
@@ -267,9 +267,9 @@ function aio_rw_result(k: Machine, req: number, res: number): number {
     iocb.ki_buf += ret;
     iocb.ki_left -= ret;
     // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-    if (k.v.retryCapProgress) iocb.ki_retried = 0;
+    if (k.variant.retryCapProgress) iocb.ki_retried = 0;
     // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+    ret = k.variant.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
   }
   // /* This means we must have transferred all that we could */
   if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;
@@ -285,7 +285,7 @@ export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
       return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_read'), f.iocb, ...rwArgs(k, f.iocb));
     }
     case 1: {
-      const ret = f.rv;
+      const ret = f.returned;
       return k.ret(aio_rw_result(k, f.iocb, ret));
     }
   }
@@ -300,7 +300,7 @@ export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => 
       return k.callPtr(1, fop(k, filpOf(k, f.iocb), 'aio_write'), f.iocb, ...rwArgs(k, f.iocb));
     }
     case 1: {
-      const ret = f.rv;
+      const ret = f.returned;
       return k.ret(aio_rw_result(k, f.iocb, ret));
     }
   }
@@ -317,7 +317,7 @@ export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => 
       k.callPtr(1, fs, f.iocb, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_fdsync[0]); return;
     }
     case 1: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_aio_fdsync, "mar14");
@@ -333,7 +333,7 @@ export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
       k.callPtr(1, fsync, f.iocb, 0); if (k.deadReset) k.dead(f.base, DEAD_aio_fsync[0]); return;
     }
     case 1: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_aio_fsync, "mar14");

@@ -57,7 +57,7 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
     }
     case 5: {
       if (!f.run) return k.ret(1);
-      if (!(!k.v.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 6; continue step; }
+      if (!(!k.variant.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 6; continue step; }
       if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
       k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[5]); return;
     }

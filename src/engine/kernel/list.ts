@@ -27,13 +27,13 @@ function __list_add(k: Machine, n: number, p: number, nx: number): void {
 
 /** list_add(new, head): insert right after head. Does not look at new's own pointers. */
 export function list_add(k: Machine, n: number, head: number): void {
-  k.pp(n, head);
+  k.sharedAccess(n, head);
   __list_add(k, n, head, next(k, head));
 }
 
 /** list_add_tail(new, head): insert right before head */
 export function list_add_tail(k: Machine, n: number, head: number): void {
-  k.pp(n, head);
+  k.sharedAccess(n, head);
   __list_add(k, n, prev(k, head), head);
 }
 
@@ -45,7 +45,7 @@ function __list_del(k: Machine, p: number, nx: number): void {
 
 /** list_del(e): unlink, then e->next = e->prev = NULL (0) */
 export function list_del(k: Machine, e: number): void {
-  k.pp(e);
+  k.sharedAccess(e);
   __list_del(k, prev(k, e), next(k, e));
   setNext(k, e, 0);
   setPrev(k, e, 0);
@@ -53,7 +53,7 @@ export function list_del(k: Machine, e: number): void {
 
 /** list_del_init(e): unlink, then INIT_LIST_HEAD(e). On NULL pointers the first store oopses. */
 export function list_del_init(k: Machine, e: number): void {
-  k.pp(e);
+  k.sharedAccess(e);
   __list_del(k, prev(k, e), next(k, e));
   setNext(k, e, e);
   setPrev(k, e, e);
@@ -61,7 +61,7 @@ export function list_del_init(k: Machine, e: number): void {
 
 /** list_empty(h): h->next == h (an unlocked read; NULL pointers are "not empty") */
 export function list_empty(k: Machine, h: number): boolean {
-  k.pp(h);
+  k.sharedAccess(h);
   return next(k, h) === h;
 }
 

@@ -7,14 +7,14 @@ import { kfn } from '../fn.ts';
  */
 import type { KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { BLOCKING_POINTS, G, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
+import { BLOCKING_POINTS, GLOBAL, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
 import { TASK, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, T_SLEEP } from '../../engine/structs.ts';
 
 export { TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE };
 
 /** set_current_state(s) / set_task_state(current, s): a store with a full barrier */
 export function set_current_state(k: Machine, s: number): void {
-  k.pp();
+  k.sharedAccess();
   k.task(k.current).state = s;
 }
 /** __set_current_state(s): the same store without the barrier (same effect here) */
@@ -25,7 +25,7 @@ export const __set_current_state = set_current_state;
  * The mask bits: TASK_INTERRUPTIBLE (1) | TASK_UNINTERRUPTIBLE (2).
  */
 export function try_to_wake_up(k: Machine, p: number, mask: number): number {
-  k.pp();
+  k.sharedAccess();
   const t = k.task(p);
   if (t.state & mask) {
     t.state = TASK_RUNNING;
@@ -40,7 +40,7 @@ export function wake_up_process(k: Machine, p: number): number {
 }
 
 /** blocking point index, for io_schedule's bookkeeping */
-export function bp(name: BlockingPoint): number {
+export function blockingPoint(name: BlockingPoint): number {
   return BLOCKING_POINTS.indexOf(name);
 }
 
@@ -52,28 +52,28 @@ export function bp(name: BlockingPoint): number {
  * or a retry: the engine's ghost `g_aio`, which is where the patches set current->iocb)
  * is recorded as a synchronous block in aio context.
  */
-const POINTS_schedule = [{"pc":0,"line":52,"live":["point"],"footprint":{"calls":["k.g","k.note","k.panic","k.pp","k.setG","k.setTw","k.t","k.task","k.tw"],"fields":["state"]}},{"pc":1,"line":69,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_schedule = [{"pc":0,"line":52,"live":["point"],"footprint":{"calls":["k.g","k.note","k.panic","k.setG","k.setThreadWord","k.sharedAccess","k.t","k.task","k.threadWord"],"fields":["state"]}},{"pc":1,"line":69,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_schedule: readonly (readonly number[])[] = [[4]];
 export const schedule = kfn("schedule", "kernel/sched.c", ["point"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (k.inInterrupt) k.panic(PANIC_LOCK, 'scheduling in interrupt context');
       const t = k.task(k.current);
-      k.pp();
+      k.sharedAccess();
       if (t.state === TASK_RUNNING) return k.ret(0);
       if (t.state === TASK_INTERRUPTIBLE && t.sigpending) {
           t.state = TASK_RUNNING;
           return k.ret(0);
         }
-      if (k.tw('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
+      if (k.threadWord('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
       if (f.point >= 0) {
-          k.setG(G.BLOCKED_REACHED, k.g(G.BLOCKED_REACHED) | (1 << f.point));
+          k.setG(GLOBAL.BLOCKED_REACHED, k.g(GLOBAL.BLOCKED_REACHED) | (1 << f.point));
           if (t.g_aio) {
-            k.setG(G.AIO_BLOCKED, k.g(G.AIO_BLOCKED) | (1 << f.point));
+            k.setG(GLOBAL.AIO_BLOCKED, k.g(GLOBAL.AIO_BLOCKED) | (1 << f.point));
             k.note(`sleeps synchronously in aio context at ${BLOCKING_POINTS[f.point]}`);
           }
         }
-      k.setTw('status', T_SLEEP);
+      k.setThreadWord('status', T_SLEEP);
       if (k.deadReset) k.dead(f.base, DEAD_schedule[0]); f.pc = 1; return;
     }
     case 1: {

@@ -21,26 +21,26 @@ import { PANIC_LOCK } from '../machine.ts';
  */
 export function acquire(k: Machine, l: number, irq: 'none' | 'irq' | 'save'): number {
   const me = k.cur;
-  const spinning = k.tw('spin_on') === l;
+  const spinning = k.threadWord('spin_on') === l;
   if (!spinning) {
     // first attempt: local_irq_disable / local_irq_save, preempt_disable
     const saved = k.cpuWord(k.cpuId, 'irqs_off');
     if (irq !== 'none') k.setCpuWord(k.cpuId, 'irqs_off', 1);
-    k.setTw('preempt', k.tw('preempt') + 1);
-    k.setTw('spin_flags', saved);
+    k.setThreadWord('preempt', k.threadWord('preempt') + 1);
+    k.setThreadWord('spin_flags', saved);
   }
   const owner = k.rd(l, 'spinlock');
   k.ppAcquire();
   if (owner === me + 1) k.panic(PANIC_LOCK, `recursive spin_lock of ${k.describe(l)} (deadlock)`);
   if (owner !== 0) {
-    k.setTw('spin_on', l);
-    k.setTw('status', 2 /* T_SPIN */);
+    k.setThreadWord('spin_on', l);
+    k.setThreadWord('status', 2 /* T_SPIN */);
     return -1;
   }
   k.wr(l, me + 1, 'spinlock');
-  k.setTw('spin_on', 0);
-  const saved = k.tw('spin_flags');
-  k.setTw('spin_flags', 0);
+  k.setThreadWord('spin_on', 0);
+  const saved = k.threadWord('spin_flags');
+  k.setThreadWord('spin_flags', 0);
   return saved;
 }
 
@@ -50,7 +50,7 @@ function release(k: Machine, l: number): void {
   if (owner !== k.cur + 1)
     k.panic(PANIC_LOCK, `spin_unlock of ${k.describe(l)} not held by ${k.t().name} (owner ${owner ? k.threads[owner - 1].name : 'none'})`);
   k.wr(l, 0, 'spinlock');
-  k.setTw('preempt', k.tw('preempt') - 1);
+  k.setThreadWord('preempt', k.threadWord('preempt') - 1);
 }
 
 /** spin_lock(l): true once held; false while spinning */

@@ -164,7 +164,7 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
           if (f.exclusive) list_add_tail(k, wList(f.wait), qList(f.q));
           else list_add(k, wList(f.wait), qList(f.q));
           k.onWaitQueued(f.wait, f.q);
-        } else if (k.v.prepareToWaitPrintk) {
+        } else if (k.variant.prepareToWaitPrintk) {
           // [mar05 aioretry.patch, kernel/fork.c] report a reused, still-queued ki_wait
           const cur = k.task(k.current).iocb;
           if (cur && f.wait === cur + k.kiWaitOff) k.printk('prepare_to_wait: iocb->ki_wait in use');
@@ -239,7 +239,7 @@ export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_excl
       return k.callPtr(5, k.waitq(wEntry(f.curr)).func, wEntry(f.curr), f.mode);
     }
     case 5: {
-      const woke = f.rv;
+      const woke = f.returned;
       if (woke && f.eflags & WQ_FLAG_EXCLUSIVE && !--f.nr_exclusive) { f.pc = 4; continue step; }
       f.curr = f.next;
       f.pc = 3; return;

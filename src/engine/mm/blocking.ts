@@ -16,12 +16,12 @@ import { kfn } from '../fn.ts';
  * The event is an interrupt (IRQ.EVENT_DONE, arg = the waiting task, arg2 = the
  * blocking point) whose handler clears the pending condition and wakes the queue.
  * None of these sleeps knows about current->iocb: with the retry patches they sleep
- * synchronously in aio context, and schedule() records that in G.AIO_BLOCKED.
+ * synchronously in aio context, and schedule() records that in GLOBAL.AIO_BLOCKED.
  *
- * State kept in the globals word G_FS (G.FS_FLAGS):
+ * State kept in the globals word G_FS (GLOBAL.FS_FLAGS):
  *   bits 0..3  "once" flags (the indirect block has been read, the request queue /
  *              allocator congestion and the dirty throttling have been met once);
- *   bit 8+t    task t (index in k.A.tasks) waits for its event (the "buffer locked"
+ *   bit 8+t    task t (index in k.addr.tasks) waits for its event (the "buffer locked"
  *              condition of the loop above);
  *   bits 20+2i, 21+2i  [proposed: asyncBlockingPoints] iocb i's asynchronous event is
  *              pending / has happened and not been consumed by a retry yet.
@@ -35,14 +35,14 @@ import { kfn } from '../fn.ts';
  */
 import type { KGen } from '../../engine/fn.ts';
 import { atomic, fnref } from '../../engine/fn.ts';
-import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
-import { io_schedule, bp, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { GLOBAL, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { io_schedule, blockingPoint, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { TASK } from '../../engine/structs.ts';
 import { EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 
 /** the globals word the fs/mm model keeps its flags in */
-export const G_FS = G.FS_FLAGS;
+export const G_FS = GLOBAL.FS_FLAGS;
 export const FS_INDIRECT_READ = 1 << 0; // the file's indirect block has been read (metadata)
 export const FS_REQ_CONGESTED = 1 << 1; // get_request_wait has been met once (requestCongestion)
 export const FS_ALLOC_CONGESTED = 1 << 2; // blk_congestion_wait in the page allocator met once (allocCongestion)
@@ -51,7 +51,7 @@ const FS_PENDING_SHIFT = 8;
 
 /** test-and-set of a once flag: true for the first caller. One visible step. */
 export function fsOnce(k: Machine, bit: number): boolean {
-  k.pp();
+  k.sharedAccess();
   const g = k.g(G_FS);
   if (g & bit) return false;
   k.setG(G_FS, g | bit);
@@ -59,18 +59,18 @@ export function fsOnce(k: Machine, bit: number): boolean {
 }
 
 function pendingBit(k: Machine, task: number): number {
-  const ti = k.A.tasks.indexOf(task);
+  const ti = k.addr.tasks.indexOf(task);
   if (ti < 0 || ti + FS_PENDING_SHIFT > 30) k.panic(PANIC_ENGINE, `no event-pending bit for task @${task}`);
   return 1 << (ti + FS_PENDING_SHIFT);
 }
 /** is task's event still pending? (one visible read) */
 export function eventPending(k: Machine, task: number): boolean {
-  k.pp();
+  k.sharedAccess();
   return (k.g(G_FS) & pendingBit(k, task)) !== 0;
 }
 /** marks task's event pending / done (one visible write) */
 export function setEventPending(k: Machine, task: number, on: boolean): void {
-  k.pp();
+  k.sharedAccess();
   const b = pendingBit(k, task);
   k.setG(G_FS, on ? k.g(G_FS) | b : k.g(G_FS) & ~b);
 }
@@ -85,11 +85,11 @@ export function setEventPending(k: Machine, task: number, on: boolean): void {
  */
 export function eventQueue(k: Machine, point: number): number {
   switch (point) {
-    case bp('blk_congestion_wait'):
-    case bp('balance_dirty_pages'):
-      return k.A.congestionWait;
+    case blockingPoint('blk_congestion_wait'):
+    case blockingPoint('balance_dirty_pages'):
+      return k.addr.congestionWait;
     default:
-      return k.A.reqWait;
+      return k.addr.reqWait;
   }
 }
 
@@ -99,7 +99,7 @@ export function eventQueue(k: Machine, point: number): number {
  * "-EIOCBQUEUED: I will call aio_complete myself".
  */
 export function aioRetryCode(k: Machine): number {
-  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+  return k.variant.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
 // ------------------------------------------------------------------ [proposed: asyncBlockingPoints]
@@ -115,7 +115,7 @@ function aioEvBits(k: Machine, iocb: number): { pending: number; done: number } 
 }
 /** [proposed: asyncBlockingPoints] the blocking points convert to async waits in this context */
 export function aioAsyncContext(k: Machine): boolean {
-  return k.v.asyncBlockingPoints && curIocb(k) !== 0;
+  return k.variant.asyncBlockingPoints && curIocb(k) !== 0;
 }
 /**
  * [proposed: asyncBlockingPoints] does current->iocb have an async event outstanding (started and
@@ -124,13 +124,13 @@ export function aioAsyncContext(k: Machine): boolean {
  */
 export function aioEventOutstanding(k: Machine): boolean {
   if (!aioAsyncContext(k)) return false;
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, curIocb(k));
   return (k.g(G_FS) & (b.pending | b.done)) !== 0;
 }
 /** [proposed: asyncBlockingPoints] the event of an iocb happened (the interrupt, one visible step) */
 function aioEventDone(k: Machine, iocb: number): void {
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, iocb);
   k.setG(G_FS, (k.g(G_FS) & ~b.pending) | b.done);
 }
@@ -142,7 +142,7 @@ function aioEventDone(k: Machine, iocb: number): void {
  */
 function aioEventBegin(k: Machine, point: number): boolean {
   const iocb = curIocb(k);
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, iocb);
   const g = k.g(G_FS);
   if (g & b.done) {
@@ -164,7 +164,7 @@ function aioEventBegin(k: Machine, point: number): boolean {
  */
 function aioEventPending(k: Machine): boolean {
   const iocb = curIocb(k);
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, iocb);
   const g = k.g(G_FS);
   if (g & b.pending) return true;
@@ -175,16 +175,16 @@ function aioEventPending(k: Machine): boolean {
 /** the end of the DEFINE_WAIT's scope */
 export function eventWaitEnd(k: Machine, wait: number): void {
   // [proposed: asyncBlockingPoints] an async wait used current->iocb->ki_wait, not a stack entry
-  if (k.v.asyncBlockingPoints && k.iocbIndex(wait - k.kiWaitOff) >= 0) return;
+  if (k.variant.asyncBlockingPoints && k.iocbIndex(wait - k.kiWaitOff) >= 0) return;
   k.setStackObj(wait, false);
 }
 
 /* The blocking points below are wait_for_event's body with their own point, as in the kernel each has its own loop. */
-const WAIT_ON_BUFFER = bp('wait_on_buffer');
-const GET_REQUEST_WAIT = bp('get_request_wait');
-const BLK_CONGESTION_WAIT = bp('blk_congestion_wait');
-const BALANCE_DIRTY_PAGES = bp('balance_dirty_pages');
-const COPY_TO_USER_FAULT = bp('copy_to_user_fault');
+const WAIT_ON_BUFFER = blockingPoint('wait_on_buffer');
+const GET_REQUEST_WAIT = blockingPoint('get_request_wait');
+const BLK_CONGESTION_WAIT = blockingPoint('blk_congestion_wait');
+const BALANCE_DIRTY_PAGES = blockingPoint('balance_dirty_pages');
+const COPY_TO_USER_FAULT = blockingPoint('copy_to_user_fault');
 
 /**
  * wait_for_event(point): the generic blocking point. Raises IRQ.EVENT_DONE for the
@@ -534,7 +534,7 @@ export const balance_dirty_pages = kfn("balance_dirty_pages", "mm/page-writeback
  * `buf` is the iocb index, `upage` the page of its buffer.
  * @c mm/memory.c
  */
-const POINTS_handle_mm_fault = [{"pc":0,"line":369,"live":["buf","q","upage","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":377,"live":["buf","q","upage","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":378,"live":["buf","q","upage","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":376,"live":["buf","q","upage","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":381,"live":["buf","upage"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":385,"live":["buf","q","upage","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":387,"live":["buf","q","upage","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":391,"live":["buf","q","upage","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":372,"live":["buf","q","upage","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":396,"live":["buf","upage","wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}},{"pc":18,"line":397,"live":["buf","upage"],"footprint":{"calls":["k.pp","k.wr"],"fields":[]}}];
+const POINTS_handle_mm_fault = [{"pc":0,"line":369,"live":["buf","q","upage","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":377,"live":["buf","q","upage","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":378,"live":["buf","q","upage","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":376,"live":["buf","q","upage","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":381,"live":["buf","upage"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":385,"live":["buf","q","upage","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":387,"live":["buf","q","upage","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":391,"live":["buf","q","upage","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":389,"live":["buf","q","upage","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":372,"live":["buf","q","upage","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":396,"live":["buf","upage","wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}},{"pc":18,"line":397,"live":["buf","upage"],"footprint":{"calls":["k.sharedAccess","k.wr"],"fields":[]}}];
 const DEAD_handle_mm_fault: readonly (readonly number[])[] = [[6,7], [7]];
 export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upage"], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -598,8 +598,8 @@ export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upa
     }
     case 18: {
       // set_pte(page_table, entry): the user page is present
-      k.pp();
-      k.wr(k.A.userBufPresent[f.buf] + f.upage, 1, 'pte');
+      k.sharedAccess();
+      k.wr(k.addr.userBufPresent[f.buf] + f.upage, 1, 'pte');
       return k.ret(0);
     }
   }
@@ -619,7 +619,7 @@ export const blocking_event_done = kfn("blocking_event_done", "model: interrupt 
     case 0: {
       f.q = eventQueue(k, f.point);
       // [proposed: asyncBlockingPoints] an iocb's async event (arg: the kiocb)
-      if (k.v.asyncBlockingPoints && k.iocbIndex(f.task) >= 0) aioEventDone(k, f.task);
+      if (k.variant.asyncBlockingPoints && k.iocbIndex(f.task) >= 0) aioEventDone(k, f.task);
         else setEventPending(k, f.task, false);
       if (k.deadReset) k.dead(f.base, DEAD_blocking_event_done[0]); f.pc = 1; return;
     }

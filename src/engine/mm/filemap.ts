@@ -6,25 +6,25 @@ import { kfn } from '../fn.ts';
  * aioread.patch ("Patch 2/2", seed thread) tagged [aioread.patch]:
  *   aio_schedule, aio_wait_on_page_bit, __aio_lock_page (new in mm/filemap.c),
  *   aio_lock_page, aio_wait_on_page_locked (new inlines in include/linux/pagemap.h),
- *   do_generic_mapping_read's two `goto sync_error` hunks (k.v.aioReadFilemap),
- *   generic_file_read's BUG_ON(current->iocb != NULL) (k.v.syncReadBugOn).
+ *   do_generic_mapping_read's two `goto sync_error` hunks (k.variant.aioReadFilemap),
+ *   generic_file_read's BUG_ON(current->iocb != NULL) (k.variant.syncReadBugOn).
  * Plus the user copies (file_read_actor, fault_in_pages_*, __copy_*_user), the
  * O_DIRECT read path (generic_file_direct_IO -> fs/direct-io.c) and the write
  * path (generic_file_aio_write: i_sem, the page cache, dirty throttling), which
  * stays synchronous in every variant.
  *
- * Model of the file: one address_space, i_size = k.w.fileSize, PAGE_CACHE_SIZE =
- * k.w.pageSize, one struct page per page index (k.A.pages[i]); `in_cache` says
+ * Model of the file: one address_space, i_size = k.workload.fileSize, PAGE_CACHE_SIZE =
+ * k.workload.pageSize, one struct page per page index (k.addr.pages[i]); `in_cache` says
  * whether the radix tree holds it. Contents are fileByte(offset) (fs/file.ts).
  * User buffers are one word per byte; a user page is present when its word in
- * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
+ * k.addr.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
 import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
-import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { GLOBAL, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
+import { blockingPoint, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
 import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
@@ -83,7 +83,7 @@ export const MAPPING = 1;
 /**
  * A freshly allocated page that is not in the page cache yet (page_cache_alloc_cold's
  * result). The model has one struct page per file index, so a private page has no
- * struct of its own: add_to_page_cache_lru turns it into k.A.pages[index].
+ * struct of its own: add_to_page_cache_lru turns it into k.addr.pages[index].
  */
 export const SPARE_PAGE = 1;
 
@@ -108,11 +108,11 @@ export function localAddr(fn: Pick<KFn, 'name' | 'params' | 'locals'>, f: FrameB
 
 /** *ppos: a loff_t somewhere (iocb->ki_pos, or the caller's stack); one visible access */
 function readPos(k: Machine, ppos: number): number {
-  k.pp();
+  k.sharedAccess();
   return k.rd(ppos, '*ppos');
 }
 function writePos(k: Machine, ppos: number, v: number): void {
-  k.pp();
+  k.sharedAccess();
   k.wr(ppos, v, '*ppos');
 }
 
@@ -128,23 +128,23 @@ interface UBuf {
   len: number;
 }
 function userBuf(k: Machine, addr: number): UBuf | null {
-  const A = k.A;
+  const A = k.addr;
   for (let i = 0; i < A.userBufs.length; i++) {
     const base = A.userBufs[i];
-    const len = k.w.iocbs[i].nbytes;
+    const len = k.workload.iocbs[i].nbytes;
     if (addr >= base && addr < base + len) return { i, base, len };
   }
-  const sr = k.w.syncReader;
+  const sr = k.workload.syncReader;
   if (sr && addr >= A.syncBuf && addr < A.syncBuf + sr.nbytes) return { i: -1, base: A.syncBuf, len: sr.nbytes };
   return null;
 }
 /** is the user page present (its pte valid)? One visible read. */
 function userPresent(k: Machine, ub: UBuf, upage: number): boolean {
-  k.pp();
+  k.sharedAccess();
   if (ub.i < 0) return true;
-  return k.rd(k.A.userBufPresent[ub.i] + upage, 'pte') !== 0;
+  return k.rd(k.addr.userBufPresent[ub.i] + upage, 'pte') !== 0;
 }
-const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.base) / k.w.pageSize);
+const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.base) / k.workload.pageSize);
 
 // ------------------------------------------------------------------ [aioread.patch] the async waits
 /**
@@ -173,7 +173,7 @@ export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":165,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":188,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":191,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":181,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":203,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":205,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":165,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":188,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","blockingPoint","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":191,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","blockingPoint","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":181,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":203,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":205,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD_aio_wait_on_page_bit: readonly (readonly number[])[] = [[5,9], [5,6,8,9]];
 export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -211,10 +211,10 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
     case 8: {
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
-      return k.call(9, aio_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      return k.call(9, aio_schedule, f.bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
     }
     case 9: {
-      const rv = f.rv;
+      const rv = f.returned;
       // [proposed: eiocbRetry] -EIOCBRETRY
       if (rv === aioRetryCode(k)) {
               pageEvent(k, 'aio_schedule_queued', f.page);
@@ -250,7 +250,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-const POINTS___aio_lock_page = [{"pc":0,"line":217,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":244,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":246,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","bp","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":249,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","bp","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":233,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":259,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":261,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___aio_lock_page = [{"pc":0,"line":217,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":244,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":246,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","blockingPoint","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":249,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","blockingPoint","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":233,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":259,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":261,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD___aio_lock_page: readonly (readonly number[])[] = [[8], [5,7,8]];
 export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], ["wqh","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -294,10 +294,10 @@ export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], 
     case 8: {
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } }
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
-      return k.call(9, aio_schedule, bp('lock_page'));
+      return k.call(9, aio_schedule, blockingPoint('lock_page'));
     }
     case 9: {
-      const rv = f.rv;
+      const rv = f.returned;
       // [proposed: eiocbRetry] -EIOCBRETRY
       if (rv === aioRetryCode(k)) {
               pageEvent(k, 'aio_schedule_queued', f.page);
@@ -342,7 +342,7 @@ export const aio_lock_page = kfn("aio_lock_page", "include/linux/pagemap.h", ["p
       k.call(1, __aio_lock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_aio_lock_page[0]); return;
     }
     case 1: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_aio_lock_page);
@@ -360,7 +360,7 @@ export const aio_wait_on_page_locked = kfn("aio_wait_on_page_locked", "include/l
       k.call(1, aio_wait_on_page_bit, f.page, PG_locked); if (k.deadReset) k.dead(f.base, DEAD_aio_wait_on_page_locked[0]); return;
     }
     case 1: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_aio_wait_on_page_locked);
@@ -368,7 +368,7 @@ export const aio_wait_on_page_locked = kfn("aio_wait_on_page_locked", "include/l
 // ------------------------------------------------------------------ page cache insertion
 /**
  * page_cache_alloc_cold(mapping) (include/linux/pagemap.h -> alloc_pages): returns a
- * private page (SPARE_PAGE). Under allocation congestion (k.w.blocking.allocCongestion,
+ * private page (SPARE_PAGE). Under allocation congestion (k.workload.blocking.allocCongestion,
  * once) __alloc_pages sleeps in blk_congestion_wait. The allocation never fails in the model.
  * @c include/linux/pagemap.h
  */
@@ -378,7 +378,7 @@ export const page_cache_alloc_cold = kfn("page_cache_alloc_cold", "include/linux
   step: for (;;) switch (f.pc) {
     case 0: {
       // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
-      if (!(k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED))) { f.pc = 1; continue step; }
+      if (!(k.workload.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED))) { f.pc = 1; continue step; }
       return k.call(2, blk_congestion_wait_g);
     }
     case 1: {
@@ -397,7 +397,7 @@ export const page_cache_alloc = kfn("page_cache_alloc", "include/linux/pagemap.h
   step: for (;;) switch (f.pc) {
     case 0: {
       // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
-      if (!(k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED))) { f.pc = 1; continue step; }
+      if (!(k.workload.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED))) { f.pc = 1; continue step; }
       return k.call(2, blk_congestion_wait_g);
     }
     case 1: {
@@ -421,7 +421,7 @@ export const page_cache_alloc = kfn("page_cache_alloc", "include/linux/pagemap.h
  */
 export function add_to_page_cache_lru(k: Machine, cached_page: number, index: number): number {
   if (cached_page !== SPARE_PAGE) k.panic(PANIC_ENGINE, 'add_to_page_cache_lru of a page that is not a fresh one');
-  const page = k.A.pages[index];
+  const page = k.addr.pages[index];
   const p = k.page(page);
   if (p.in_cache) return -EEXIST;
   if (p.count !== 0) k.panic(PANIC_ENGINE, `page${index} is not in the cache but has references (${p.count})`);
@@ -439,11 +439,11 @@ export function add_to_page_cache_lru(k: Machine, cached_page: number, index: nu
  * page = radix_tree_lookup(&mapping->page_tree, index); if (page) page_cache_get(page);
  */
 export function find_get_page(k: Machine, index: number): number {
-  if (index < 0 || index >= k.A.pages.length) {
-    k.pp();
+  if (index < 0 || index >= k.addr.pages.length) {
+    k.sharedAccess();
     return 0;
   }
-  const page = k.A.pages[index];
+  const page = k.addr.pages[index];
   if (!k.page(page).in_cache) return 0;
   page_cache_get(k, page);
   return page;
@@ -466,7 +466,7 @@ function releaseSparePage(cached_page: number): void {
 function userAccess(k: Machine, addr: number, write: boolean, x: number): number | [number, number] {
   const ub = userBuf(k, addr);
   if (!ub) {
-    k.pp();
+    k.sharedAccess();
     return -EFAULT;
   }
   const up = userPage(k, ub, addr);
@@ -506,9 +506,9 @@ export const fault_in_pages_writeable = kfn("fault_in_pages_writeable", "include
       return k.call(4, handle_mm_fault_g, r[0], r[1]);
     }
     case 4: {
-      const rv = f.rv;
+      const rv = f.returned;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-      if (k.v.asyncBlockingPoints && rv === aioRetryCode(k)) return k.ret(rv);
+      if (k.variant.asyncBlockingPoints && rv === aioRetryCode(k)) return k.ret(rv);
     }
     case 2: {
       f.pc = 1; return;
@@ -528,9 +528,9 @@ export const fault_in_pages_writeable = kfn("fault_in_pages_writeable", "include
       k.call(10, handle_mm_fault_g, e[0], e[1]); if (k.deadReset) k.dead(f.base, DEAD_fault_in_pages_writeable[0]); return;
     }
     case 10: {
-      const rv_end = f.rv;
+      const rv_end = f.returned;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-      if (k.v.asyncBlockingPoints && rv_end === aioRetryCode(k)) return k.ret(rv_end);
+      if (k.variant.asyncBlockingPoints && rv_end === aioRetryCode(k)) return k.ret(rv_end);
     }
     case 8: {
       if (k.deadReset) k.dead(f.base, DEAD_fault_in_pages_writeable[0]); f.pc = 7; return;
@@ -559,9 +559,9 @@ export const fault_in_pages_readable = kfn("fault_in_pages_readable", "include/l
       return k.call(4, handle_mm_fault_g, r[0], r[1]);
     }
     case 4: {
-      const rv = f.rv;
+      const rv = f.returned;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-      if (k.v.asyncBlockingPoints && rv === aioRetryCode(k)) return k.ret(rv);
+      if (k.variant.asyncBlockingPoints && rv === aioRetryCode(k)) return k.ret(rv);
     }
     case 2: {
       f.pc = 1; return;
@@ -581,9 +581,9 @@ export const fault_in_pages_readable = kfn("fault_in_pages_readable", "include/l
       k.call(10, handle_mm_fault_g, e[0], e[1]); if (k.deadReset) k.dead(f.base, DEAD_fault_in_pages_readable[0]); return;
     }
     case 10: {
-      const rv_end = f.rv;
+      const rv_end = f.returned;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-      if (k.v.asyncBlockingPoints && rv_end === aioRetryCode(k)) return k.ret(rv_end);
+      if (k.variant.asyncBlockingPoints && rv_end === aioRetryCode(k)) return k.ret(rv_end);
     }
     case 8: {
       if (k.deadReset) k.dead(f.base, DEAD_fault_in_pages_readable[0]); f.pc = 7; return;
@@ -605,7 +605,7 @@ export const fault_in_pages_readable = kfn("fault_in_pages_readable", "include/l
  * too") and the copy goes on. An address outside the user buffers stops it short.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_to_user = [{"pc":0,"line":460,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":462,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.pp","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":485,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":488,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":462,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":462,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_to_user = [{"pc":0,"line":460,"live":["in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.sharedAccess","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":1,"line":462,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["PageUptodate","fileByte","handle_mm_fault_g","k.sharedAccess","k.wr","pageIndex","userBuf","userPage","userPresent"],"fields":[]},"atomic":"the user pte check and the copy into the present user page are one step (the fault is taken at the first absent page)"},{"pc":6,"line":485,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":488,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":462,"live":["done","in_atomic","n","offset","page","to","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":462,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD___copy_to_user: readonly (readonly number[])[] = [];
 export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h", ["to","page","offset","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -618,10 +618,10 @@ export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h"
       const a = f.to + f.done;
       const ub = userBuf(k, a);
       if (!ub) {
-            k.pp();
+            k.sharedAccess();
             return k.ret(f.n - f.done);
           }
-      const PS = k.w.pageSize;
+      const PS = k.workload.pageSize;
       f.up = userPage(k, ub, a);
       const chunk = Math.min(f.n - f.done, (f.up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
       f.ubi = ub.i;
@@ -634,11 +634,11 @@ export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h"
             { f.pc = 2; continue step; }
           }
       if (f.in_atomic) return k.ret(f.n - f.done);
-      if (!(k.v.asyncBlockingPoints)) { f.pc = 4; continue step; }
+      if (!(k.variant.asyncBlockingPoints)) { f.pc = 4; continue step; }
       return k.call(6, handle_mm_fault_g, f.ubi, f.up);
     }
     case 6: {
-      const rv = f.rv;
+      const rv = f.returned;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
       if (rv === aioRetryCode(k)) return k.ret(f.n - f.done);
       f.pc = 2; continue step;
@@ -661,7 +661,7 @@ export const __copy_to_user = kfn("__copy_to_user", "include/asm-i386/uaccess.h"
  * matters: same faulting rules as __copy_to_user; returns the bytes not copied.
  * @c include/asm-i386/uaccess.h
  */
-const POINTS___copy_from_user = [{"pc":0,"line":500,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":504,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.pp","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":522,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":525,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":504,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":504,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___copy_from_user = [{"pc":0,"line":500,"live":["from","in_atomic","n","offset","page","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.sharedAccess","userBuf","userPage","userPresent"],"fields":[]}},{"pc":1,"line":504,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g","k.sharedAccess","userBuf","userPage","userPresent"],"fields":[]}},{"pc":6,"line":522,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["aioRetryCode","handle_mm_fault_g"],"fields":[]}},{"pc":4,"line":525,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":["handle_mm_fault_g"],"fields":[]}},{"pc":2,"line":504,"live":["done","from","in_atomic","n","ubi","up"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":504,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD___copy_from_user: readonly (readonly number[])[] = [[4,5]];
 export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uaccess.h", ["page","offset","from","n","in_atomic"], ["done","up","ubi"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -675,10 +675,10 @@ export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uacces
       const a = f.from + f.done;
       const ub = userBuf(k, a);
       if (!ub) {
-            k.pp();
+            k.sharedAccess();
             return k.ret(f.n - f.done);
           }
-      const PS = k.w.pageSize;
+      const PS = k.workload.pageSize;
       f.up = userPage(k, ub, a);
       const chunk = Math.min(f.n - f.done, (f.up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
       f.ubi = ub.i;
@@ -687,11 +687,11 @@ export const __copy_from_user = kfn("__copy_from_user", "include/asm-i386/uacces
             { f.pc = 2; continue step; }
           }
       if (f.in_atomic) return k.ret(f.n - f.done);
-      if (!(k.v.asyncBlockingPoints)) { f.pc = 4; continue step; }
+      if (!(k.variant.asyncBlockingPoints)) { f.pc = 4; continue step; }
       k.call(6, handle_mm_fault_g, f.ubi, f.up); if (k.deadReset) k.dead(f.base, DEAD___copy_from_user[0]); return;
     }
     case 6: {
-      const rv = f.rv;
+      const rv = f.returned;
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
       if (rv === aioRetryCode(k)) return k.ret(f.n - f.done);
       f.pc = 2; continue step;
@@ -726,14 +726,14 @@ export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","p
       k.call(1, fault_in_pages_writeable, f.buf, f.size); if (k.deadReset) k.dead(f.base, DEAD_file_read_actor[0]); return;
     }
     case 1: {
-      f.fault = f.rv;
+      f.fault = f.returned;
       f.left = 0;
       if (!(f.fault === 0)) { f.pc = 3; continue step; }
       // kaddr = kmap_atomic(page, KM_USER0); left = __copy_to_user(desc->buf, kaddr + offset, size); kunmap_atomic(kaddr, KM_USER0);
       k.call(5, __copy_to_user, f.buf, f.page, f.offset, f.size, 1); if (k.deadReset) k.dead(f.base, DEAD_file_read_actor[0]); return;
     }
     case 5: {
-      f.left = f.rv;
+      f.left = f.returned;
       if (k.deadReset) k.dead(f.base, DEAD_file_read_actor[1]); f.pc = 6; return;
     }
     case 6: {
@@ -744,7 +744,7 @@ export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","p
     case 3: {
       // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
       // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
-      if (!(k.v.asyncBlockingPoints && f.fault === aioRetryCode(k))) { f.pc = 7; continue step; }
+      if (!(k.variant.asyncBlockingPoints && f.fault === aioRetryCode(k))) { f.pc = 7; continue step; }
       f.size = 0;
       wrDesc(k, f.desc, 'error', f.fault);
       if (k.deadReset) k.dead(f.base, DEAD_file_read_actor[2]); f.pc = 2; return;
@@ -757,7 +757,7 @@ export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","p
       k.call(10, __copy_to_user, f.buf, f.page, f.offset, f.size, 0); if (k.deadReset) k.dead(f.base, DEAD_file_read_actor[2]); return;
     }
     case 10: {
-      f.left = f.rv;
+      f.left = f.returned;
       // if (left) { size -= left; desc->error = -EFAULT; }
       if (f.left) {
             f.size -= f.left;
@@ -779,7 +779,7 @@ export const file_read_actor = kfn("file_read_actor", "mm/filemap.c", ["desc","p
 // ------------------------------------------------------------------ the buffered read
 /**
  * do_generic_mapping_read(mapping, ra, filp, ppos, desc, actor) (mm/filemap.c), with the
- * two aioread.patch hunks when k.v.aioReadFilemap. `desc` is the address of the caller's
+ * two aioread.patch hunks when k.variant.aioReadFilemap. `desc` is the address of the caller's
  * read_descriptor_t, `actor` a kernel function id (file_read_actor). do_generic_file_read
  * (filp, ppos, desc, actor) is the inline that calls it (include/linux/fs.h), so it has no frame.
  * The C's labels: `page_ok: { ... break page_ok; }` is its `goto page_ok` (the code after
@@ -797,8 +797,8 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
     case 0: {
       // index = *ppos >> PAGE_CACHE_SHIFT; offset = *ppos & ~PAGE_CACHE_MASK; cached_page = NULL;
       const pos = readPos(k, f.ppos);
-      f.index = Math.floor(pos / k.w.pageSize);
-      f.offset = pos % k.w.pageSize;
+      f.index = Math.floor(pos / k.workload.pageSize);
+      f.offset = pos % k.workload.pageSize;
       f.page = 0;
       f.nr = 0;
       f.error = 0;
@@ -806,7 +806,7 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
       f.ret = 0;
       f.resume = 0;
       // [proposed: resumeReadpageWait] resume = test_and_clear_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
-      if (!(k.v.resumeReadpageWait && currentIocb(k))) { f.pc = 1; continue step; }
+      if (!(k.variant.resumeReadpageWait && currentIocb(k))) { f.pc = 1; continue step; }
       if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[0]); f.pc = 2; return;
     }
     case 2: {
@@ -817,14 +817,14 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
     }
     case 4: {
       // end_index = inode->i_size >> PAGE_CACHE_SHIFT; if (index > end_index) break;
-      const isize = k.w.fileSize;
-      const end_index = Math.floor(isize / k.w.pageSize);
+      const isize = k.workload.fileSize;
+      const end_index = Math.floor(isize / k.workload.pageSize);
       if (f.index > end_index) { f.pc = 6; continue step; }
       // nr = PAGE_CACHE_SIZE; if (index == end_index) { nr = inode->i_size & ~PAGE_CACHE_MASK; if (nr <= offset) break; }
       // (in `bytes` until nr - offset: the frame's nr keeps its value on the way out)
-      let bytes = k.w.pageSize;
+      let bytes = k.workload.pageSize;
       if (f.index === end_index) {
-            bytes = isize % k.w.pageSize;
+            bytes = isize % k.workload.pageSize;
             if (bytes <= f.offset) { f.pc = 6; continue step; }
           }
       // cond_resched(); page_cache_readahead(mapping, ra, filp, index); nr = nr - offset;
@@ -854,7 +854,7 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
       k.call(17, page_cache_alloc_cold); if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[3]); return;
     }
     case 17: {
-      f.cached_page = f.rv;
+      f.cached_page = f.returned;
       if (!f.cached_page) {
                         wrDesc(k, f.desc, 'error', -ENOMEM);
                         { f.pc = 6; continue step; }
@@ -873,7 +873,7 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
                       { f.pc = 6; continue step; }
                     }
       // page = cached_page; cached_page = NULL; goto readpage;
-      f.page = k.A.pages[f.index];
+      f.page = k.addr.pages[f.index];
       f.cached_page = 0;
       if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[2]); f.pc = 11; return;
     }
@@ -903,11 +903,11 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
       // /* Get exclusive access to the page ... */
       // [aioread.patch] - lock_page(page);
       // [aioread.patch] + if (aio_lock_page(page)) { pr_debug("queued lock page \n"); error = -EIOCBQUEUED; goto sync_error; }
-      if (!(k.v.aioReadFilemap)) { f.pc = 27; continue step; }
+      if (!(k.variant.aioReadFilemap)) { f.pc = 27; continue step; }
       k.call(29, aio_lock_page, f.page); if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[1]); return;
     }
     case 29: {
-      const queued_lock = f.rv;
+      const queued_lock = f.returned;
       if (queued_lock) {
                       // [aioread.patch] /* TBD: should we hold on to the cached page ? */
                       // [proposed: eiocbRetry] error = -EIOCBRETRY;
@@ -949,7 +949,7 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
       k.call(39, readpage_g, f.filp, f.page); if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[2]); return;
     }
     case 39: {
-      f.error = f.rv;
+      f.error = f.returned;
       // if (!error) { if (PageUptodate(page)) goto page_ok;
       if (f.error) { f.pc = 9; continue step; }
       if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[1]); f.pc = 40; return;
@@ -965,17 +965,17 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
     case 43: {
       // [aioread.patch] - wait_on_page_locked(page);
       // [aioread.patch] + if (aio_wait_on_page_locked(page)) { pr_debug("queued wait_on_page \n"); error = -EIOCBQUEUED; goto sync_error; }
-      if (!(k.v.aioReadFilemap)) { f.pc = 44; continue step; }
+      if (!(k.variant.aioReadFilemap)) { f.pc = 44; continue step; }
       k.call(46, aio_wait_on_page_locked, f.page); if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[1]); return;
     }
     case 46: {
-      const queued_wait = f.rv;
+      const queued_wait = f.returned;
       if (queued_wait) {
                   // [aioread.patch] /*TBD:should we hold on to the cached page ?*/
                   // [proposed: eiocbRetry] error = -EIOCBRETRY;
                   f.error = aioRetryCode(k);
                   // [proposed: resumeReadpageWait] set_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
-                  if (k.v.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+                  if (k.variant.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
                   { f.pc = 9; continue step; }
                 }
       if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[1]); f.pc = 45; return;
@@ -1007,11 +1007,11 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
       k.callPtr(52, f.actor, f.desc, f.page, f.offset, f.nr); if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[1]); return;
     }
     case 52: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       // offset += ret; index += offset >> PAGE_CACHE_SHIFT; offset &= ~PAGE_CACHE_MASK;
       f.offset += f.ret;
-      f.index += Math.floor(f.offset / k.w.pageSize);
-      f.offset %= k.w.pageSize;
+      f.index += Math.floor(f.offset / k.workload.pageSize);
+      f.offset %= k.workload.pageSize;
       f.pc = 53; return;
     }
     case 53: {
@@ -1028,7 +1028,7 @@ export const do_generic_mapping_read = kfn("do_generic_mapping_read", "mm/filema
       if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[4]); f.pc = 54; return;
     }
     case 54: {
-      writePos(k, f.ppos, f.index * k.w.pageSize + f.offset);
+      writePos(k, f.ppos, f.index * k.workload.pageSize + f.offset);
       if (k.deadReset) k.dead(f.base, DEAD_do_generic_mapping_read[5]); f.pc = 55; return;
     }
     case 55: {
@@ -1076,11 +1076,11 @@ export const __generic_file_aio_read = kfn("__generic_file_aio_read", "mm/filema
     case 4: {
       // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
       // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
-      if (!(f.pos < k.w.fileSize)) return k.ret(f.retval);
+      if (!(f.pos < k.workload.fileSize)) return k.ret(f.retval);
       k.call(5, generic_file_direct_IO, READ, f.iocb, f.buf, f.count, f.pos); if (k.deadReset) k.dead(f.base, DEAD___generic_file_aio_read[3]); return;
     }
     case 5: {
-      f.retval = f.rv;
+      f.retval = f.returned;
       // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
       if (f.retval >= 0 && k.kiocb(f.iocb).ki_key !== KIOCB_SYNC_KEY) f.retval = -EIOCBQUEUED;
       if (k.deadReset) k.dead(f.base, DEAD___generic_file_aio_read[4]); f.pc = 6; return;
@@ -1130,45 +1130,45 @@ export const generic_file_aio_read = kfn("generic_file_aio_read", "mm/filemap.c"
       k.call(1, __generic_file_aio_read, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_read[0]); return;
     }
     case 1: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_generic_file_aio_read);
 
 /**
  * generic_file_read(filp, buf, count, ppos) (mm/filemap.c): read(2) through a sync
- * kiocb in this stack frame (k.A.syncKiocbs[task]): init_sync_kiocb, [aioread.patch]
+ * kiocb in this stack frame (k.addr.syncKiocbs[task]): init_sync_kiocb, [aioread.patch]
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
-const POINTS_generic_file_read = [{"pc":0,"line":829,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.pp","k.t"],"fields":[]}},{"pc":1,"line":836,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":840,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":842,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":842,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":843,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_generic_file_read = [{"pc":0,"line":829,"live":["buf","count","filp","ppos"],"footprint":{"calls":["init_sync_kiocb","k.panic","k.sharedAccess","k.t"],"fields":[]}},{"pc":1,"line":836,"live":["buf","count","kiocb","ppos"],"footprint":{"calls":["__generic_file_aio_read","currentIocb","k.BUG_ON"],"fields":[]}},{"pc":2,"line":840,"live":["kiocb"],"footprint":{"calls":["__generic_file_aio_read","call_ptr","fnptr"],"fields":[]}},{"pc":4,"line":842,"live":["kiocb"],"footprint":{"calls":["call_ptr","fnptr"],"fields":[]}},{"pc":3,"line":842,"live":["kiocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":843,"live":["kiocb","ret"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_generic_file_read: readonly (readonly number[])[] = [[4,9], [4,5,6,7,9], [4,5,6,7]];
 export const generic_file_read = kfn("generic_file_read", "mm/filemap.c", ["filp","buf","count","ppos"], ["kiocb","ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // struct iovec local_iov = { .iov_base = buf, .iov_len = count }; struct kiocb kiocb;
-      const ti = k.A.tasks.indexOf(k.current);
-      f.kiocb = ti >= 0 ? k.A.syncKiocbs[ti] : 0;
+      const ti = k.addr.tasks.indexOf(k.current);
+      f.kiocb = ti >= 0 ? k.addr.syncKiocbs[ti] : 0;
       if (!f.kiocb) k.panic(PANIC_ENGINE, `generic_file_read: ${k.t().name} has no stack kiocb`);
       // init_sync_kiocb(&kiocb, filp);
       init_sync_kiocb(k, f.kiocb, f.filp);
-      k.pp();
+      k.sharedAccess();
       if (k.deadReset) k.dead(f.base, DEAD_generic_file_read[0]); f.pc = 1; return;
     }
     case 1: {
       // [aioread.patch] BUG_ON(current->iocb != NULL);
-      if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
+      if (k.variant.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
       // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
       k.call(2, __generic_file_aio_read, f.kiocb, f.buf, f.count, f.ppos); if (k.deadReset) k.dead(f.base, DEAD_generic_file_read[1]); return;
     }
     case 2: {
-      f.ret = f.rv;
+      f.ret = f.returned;
       // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
       if (!(f.ret === -EIOCBQUEUED)) { f.pc = 3; continue step; }
       k.callPtr(4, wait_on_sync_kiocb.id, f.kiocb); if (k.deadReset) k.dead(f.base, DEAD_generic_file_read[1]); return;
     }
     case 4: {
-      f.ret = f.rv;
+      f.ret = f.returned;
     }
     case 3: {
       if (k.deadReset) k.dead(f.base, DEAD_generic_file_read[2]); f.pc = 5; return;
@@ -1199,7 +1199,7 @@ export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.
       k.call(1, blockdev_direct_IO, f.rw, f.iocb, f.buf, f.count, f.offset); if (k.deadReset) k.dead(f.base, DEAD_generic_file_direct_IO[0]); return;
     }
     case 1: {
-      return k.ret(f.rv);
+      return k.ret(f.returned);
     }
   }
 }, POINTS_generic_file_direct_IO);
@@ -1209,7 +1209,7 @@ export const generic_file_direct_IO = kfn("generic_file_direct_IO", "mm/filemap.
  * get_user_pages pins (and faults in) each page of the user buffer; get_blocks may
  * read the indirect block (wait_on_buffer, once per file); submit_bio may wait for a
  * request (get_request_wait, once). The request stops at i_size; a disk page in
- * k.w.ioError fails it with -EIO. The model's DMA lands the file bytes in the pinned
+ * k.workload.ioError fails it with -EIO. The model's DMA lands the file bytes in the pinned
  * user pages at submission (the user cannot look at them before the completion).
  * Async kiocb (dio->is_async): returns the byte count at once; the last bio's
  * completion (IRQ.DIO_DONE) calls aio_complete. Sync kiocb: dio_await_completion
@@ -1222,11 +1222,11 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
   step: for (;;) switch (f.pc) {
     case 0: {
       void f.rw;
-      const end = Math.min(f.offset + f.count, k.w.fileSize);
+      const end = Math.min(f.offset + f.count, k.workload.fileSize);
       const bytes = Math.max(0, end - f.offset);
-      const bad = k.w.ioError ?? [];
+      const bad = k.workload.ioError ?? [];
       let err = false;
-      for (let p = Math.floor(f.offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
+      for (let p = Math.floor(f.offset / k.workload.pageSize); p * k.workload.pageSize < end; p++) if (bad.includes(p)) err = true;
       f.result = err ? -EIO : bytes;
       // dio->is_async = !is_sync_kiocb(iocb);
       f.is_sync = k.kiocb(f.iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
@@ -1258,7 +1258,7 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
     }
     case 6: {
       // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
-      if (!(k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ))) { f.pc = 7; continue step; }
+      if (!(k.workload.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ))) { f.pc = 7; continue step; }
       k.call(8, __wait_on_buffer_g); if (k.deadReset) k.dead(f.base, DEAD_blockdev_direct_IO[1]); return;
     }
     case 7: {
@@ -1266,7 +1266,7 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
     }
     case 8: {
       // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
-      if (!(k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED))) { f.pc = 11; continue step; }
+      if (!(k.workload.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED))) { f.pc = 11; continue step; }
       k.call(12, get_request_wait_g); if (k.deadReset) k.dead(f.base, DEAD_blockdev_direct_IO[1]); return;
     }
     case 11: {
@@ -1281,7 +1281,7 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
       // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
       for (let j = 0; j < f.result; j++) k.wr(f.buf + j, fileByte(f.offset + j), 'user byte');
       k.raiseIrq(IRQ.DIO_DONE, f.iocb, f.result);
-      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+      k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) + 1);
       // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
       if (!f.is_sync) return k.ret(f.result);
       if (k.deadReset) k.dead(f.base, DEAD_blockdev_direct_IO[2]); f.pc = 17; return;
@@ -1351,14 +1351,14 @@ export const dio_bio_end_io = kfn("dio_bio_end_io", "fs/direct-io.c", ["iocb"], 
  * for an async kiocb, dio_bio_end_io for a sync one).
  @c fs/bio.c
  */
-const POINTS_bio_endio = [{"pc":0,"line":954,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.pp","k.setG"],"fields":[]}},{"pc":1,"line":958,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":957,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_bio_endio = [{"pc":0,"line":954,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio","dio_bio_end_io","k.g","k.setG","k.sharedAccess"],"fields":[]}},{"pc":1,"line":958,"live":["iocb","result"],"footprint":{"calls":["dio_bio_end_aio"],"fields":[]}},{"pc":2,"line":957,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_bio_endio: readonly (readonly number[])[] = [[4,5]];
 export const bio_endio = kfn("bio_endio", "fs/bio.c", ["iocb","result"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.pp();
-      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
-      if (!(k.A.syncKiocbs.includes(f.iocb))) { f.pc = 1; continue step; }
+      k.sharedAccess();
+      k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) - 1);
+      if (!(k.addr.syncKiocbs.includes(f.iocb))) { f.pc = 1; continue step; }
       k.call(2, dio_bio_end_io, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_bio_endio[0]); return;
     }
     case 1: {
@@ -1374,19 +1374,19 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
 // ------------------------------------------------------------------ the write path
 /**
  * down(&inode->i_sem) (arch/i386/kernel/semaphore.c). The semaphore is modelled as a
- * sleeping mutex: k.A.iSem holds the owner thread + 1; a contended down sleeps
- * TASK_UNINTERRUPTIBLE on an exclusive entry of k.A.iSemWait (blocking point 'i_sem')
+ * sleeping mutex: k.addr.iSem holds the owner thread + 1; a contended down sleeps
+ * TASK_UNINTERRUPTIBLE on an exclusive entry of k.addr.iSemWait (blocking point 'i_sem')
  * until up() wakes one waiter. (The count/sleepers arithmetic of __down is not
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
-const POINTS_down = [{"pc":0,"line":972,"live":["sem"],"footprint":{"calls":["k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":979,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":985,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":987,"live":["sem","wait"],"footprint":{"calls":["bp","k.pp","k.rd","k.wr","schedule"],"fields":[]}},{"pc":4,"line":985,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":985,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":995,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":997,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_down = [{"pc":0,"line":972,"live":["sem"],"footprint":{"calls":["k.rd","k.sharedAccess","k.wr"],"fields":[]}},{"pc":1,"line":979,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":985,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":987,"live":["sem","wait"],"footprint":{"calls":["blockingPoint","k.rd","k.sharedAccess","k.wr","schedule"],"fields":[]}},{"pc":4,"line":985,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":985,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":995,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":997,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_down: readonly (readonly number[])[] = [[5], [4]];
 export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // atomic dec of sem->count: free -> ours
-      k.pp();
+      k.sharedAccess();
       if (k.rd(f.sem, 'i_sem') === 0) {
           k.wr(f.sem, k.cur + 1, 'i_sem');
           return k.ret(0);
@@ -1402,15 +1402,15 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
     }
     case 3: {
       // tsk->state = TASK_UNINTERRUPTIBLE; add_wait_queue_exclusive_locked(&sem->wait, &wait);
-      return k.call(6, prepare_to_wait, k.A.iSemWait, f.wait, TASK_UNINTERRUPTIBLE, 1);
+      return k.call(6, prepare_to_wait, k.addr.iSemWait, f.wait, TASK_UNINTERRUPTIBLE, 1);
     }
     case 6: {
-      k.pp();
+      k.sharedAccess();
       if (k.rd(f.sem, 'i_sem') === 0) {
             k.wr(f.sem, k.cur + 1, 'i_sem');
             { f.pc = 5; continue step; }
           }
-      return k.call(4, schedule, bp('i_sem'));
+      return k.call(4, schedule, blockingPoint('i_sem'));
     }
     case 4: {
       f.pc = 3; return;
@@ -1420,7 +1420,7 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
     }
     case 8: {
       // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;
-      k.call(9, finish_wait, k.A.iSemWait, f.wait); if (k.deadReset) k.dead(f.base, DEAD_down[1]); return;
+      k.call(9, finish_wait, k.addr.iSemWait, f.wait); if (k.deadReset) k.dead(f.base, DEAD_down[1]); return;
     }
     case 9: {
       k.setStackObj(f.wait, false);
@@ -1430,20 +1430,20 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
 }, POINTS_down);
 
 /** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
-const POINTS_up = [{"pc":0,"line":1003,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.pp","k.rd","k.wr"],"fields":[]}},{"pc":1,"line":1006,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1009,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_up = [{"pc":0,"line":1003,"live":["sem"],"footprint":{"calls":["k.WARN_ON","k.rd","k.sharedAccess","k.wr"],"fields":[]}},{"pc":1,"line":1006,"live":[],"footprint":{"calls":["__wake_up","waitqueue_active"],"fields":[]}},{"pc":2,"line":1009,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_up: readonly (readonly number[])[] = [[4]];
 export const up = kfn("up", "arch/i386/kernel/semaphore.c", ["sem"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.pp();
+      k.sharedAccess();
       if (k.rd(f.sem, 'i_sem') !== k.cur + 1) k.WARN_ON(true, 'up() of i_sem by a task that does not hold it');
       k.wr(f.sem, 0, 'i_sem');
       if (k.deadReset) k.dead(f.base, DEAD_up[0]); f.pc = 1; return;
     }
     case 1: {
-      if (!waitqueue_active(k, k.A.iSemWait)) return k.ret(0);
+      if (!waitqueue_active(k, k.addr.iSemWait)) return k.ret(0);
       // wake_up(&sem->wait)
-      k.call(2, __wake_up, k.A.iSemWait, TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_up[0]); return;
+      k.call(2, __wake_up, k.addr.iSemWait, TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_up[0]); return;
     }
     case 2: {
       return k.ret(0);
@@ -1493,7 +1493,7 @@ export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["inde
       k.call(8, page_cache_alloc); if (k.deadReset) k.dead(f.base, DEAD___grab_cache_page[1]); return;
     }
     case 8: {
-      const newpage = f.rv;
+      const newpage = f.returned;
       k.wr(f.cachedp, newpage, 'cached_page');
       if (!newpage) return k.ret(0);
     }
@@ -1507,7 +1507,7 @@ export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["inde
       if (err) return k.ret(0);
       // page = *cached_page; page_cache_get(page); pagevec_add(lru_pvec, page); *cached_page = NULL;
       k.wr(f.cachedp, 0, 'cached_page');
-      return k.ret(k.A.pages[f.index]);
+      return k.ret(k.addr.pages[f.index]);
     }
     case 2: {
       if (k.deadReset) k.dead(f.base, DEAD___grab_cache_page[1]); f.pc = 1; return;
@@ -1522,10 +1522,10 @@ export const __grab_cache_page = kfn("__grab_cache_page", "mm/filemap.c", ["inde
  * generic_file_aio_write_nolock(iocb, iov, nr_segs, ppos) (mm/filemap.c), one segment,
  * buffered (O_DIRECT writes also go through the page cache here). Per page:
  * fault_in_pages_readable, __grab_cache_page (the page locked), prepare_write (the
- * indirect block, k.w.blocking.metadata), filemap_copy_from_user (atomic, then the
+ * indirect block, k.workload.blocking.metadata), filemap_copy_from_user (atomic, then the
  * sleeping copy), commit_write (SetPageUptodate: the model's contents are fixed, so the
  * copied bytes are the file's), unlock_page, page_cache_release,
- * balance_dirty_pages_ratelimited (k.w.blocking.dirtyThrottle, once). Pages past the
+ * balance_dirty_pages_ratelimited (k.workload.blocking.dirtyThrottle, once). Pages past the
  * model's file are not materialised (i_size is fixed): their bytes count as written.
  * Not modelled: generic_write_checks, remove_suid, inode_update_time's journalling.
  */
@@ -1551,10 +1551,10 @@ export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock"
     case 3: {
       // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
       // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
-      f.index = Math.floor(f.pos / k.w.pageSize);
-      const offset = f.pos % k.w.pageSize;
-      f.bytes = Math.min(k.w.pageSize - offset, f.count - f.written);
-      if (!(f.index >= k.A.pages.length)) { f.pc = 6; continue step; }
+      f.index = Math.floor(f.pos / k.workload.pageSize);
+      const offset = f.pos % k.workload.pageSize;
+      f.bytes = Math.min(k.workload.pageSize - offset, f.count - f.written);
+      if (!(f.index >= k.addr.pages.length)) { f.pc = 6; continue step; }
       f.written += f.bytes;
       f.pos += f.bytes;
       if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[0]); f.pc = 4; return;
@@ -1564,9 +1564,9 @@ export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock"
       k.call(9, fault_in_pages_readable, f.buf + f.written, f.bytes); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[1]); return;
     }
     case 9: {
-      const fault = f.rv;
+      const fault = f.returned;
       // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
-      if (!(k.v.asyncBlockingPoints && fault === aioRetryCode(k))) { f.pc = 10; continue step; }
+      if (!(k.variant.asyncBlockingPoints && fault === aioRetryCode(k))) { f.pc = 10; continue step; }
       f.status = fault;
       if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[2]); f.pc = 2; return;
     }
@@ -1575,7 +1575,7 @@ export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock"
       k.call(12, __grab_cache_page, f.index, (f.base + 11)); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[3]); return;
     }
     case 12: {
-      f.page = f.rv;
+      f.page = f.returned;
       // if (!page) { status = -ENOMEM; break; }
       if (!(!f.page)) { f.pc = 13; continue step; }
       f.status = -ENOMEM;
@@ -1583,7 +1583,7 @@ export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock"
     }
     case 13: {
       // status = a_ops->prepare_write(file, page, offset, offset+bytes): block_prepare_write -> ext2_get_block
-      if (!(k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ))) { f.pc = 15; continue step; }
+      if (!(k.workload.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ))) { f.pc = 15; continue step; }
       k.call(16, __wait_on_buffer_g); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[4]); return;
     }
     case 15: {
@@ -1592,16 +1592,16 @@ export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock"
     case 16: {
       // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
       // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
-      k.call(19, __copy_from_user, f.page, f.pos % k.w.pageSize, f.buf + f.written, f.bytes, 1); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[4]); return;
+      k.call(19, __copy_from_user, f.page, f.pos % k.workload.pageSize, f.buf + f.written, f.bytes, 1); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[4]); return;
     }
     case 19: {
-      f.copied = f.rv;
+      f.copied = f.returned;
       // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
       if (!(f.copied !== 0)) { f.pc = 20; continue step; }
-      k.call(22, __copy_from_user, f.page, f.pos % k.w.pageSize, f.buf + f.written, f.bytes, 0); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[4]); return;
+      k.call(22, __copy_from_user, f.page, f.pos % k.workload.pageSize, f.buf + f.written, f.bytes, 0); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[4]); return;
     }
     case 22: {
-      f.copied = f.rv;
+      f.copied = f.returned;
       f.pc = 21; continue step;
     }
     case 20: {
@@ -1641,12 +1641,12 @@ export const generic_file_aio_write_nolock = kfn("generic_file_aio_write_nolock"
       if (f.status < 0) { f.pc = 2; continue step; }
       // balance_dirty_pages_ratelimited(mapping);
       // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
-      if (!(k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k)))) { f.pc = 28; continue step; }
-      if (!(k.v.asyncBlockingPoints)) { f.pc = 30; continue step; }
+      if (!(k.workload.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k)))) { f.pc = 28; continue step; }
+      if (!(k.variant.asyncBlockingPoints)) { f.pc = 30; continue step; }
       k.call(32, balance_dirty_pages_g); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write_nolock[0]); return;
     }
     case 32: {
-      const throttled = f.rv;
+      const throttled = f.returned;
       // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
       // the bytes written so far are the result and the retry writes the rest
       if (!(throttled === aioRetryCode(k))) { f.pc = 33; continue step; }
@@ -1692,14 +1692,14 @@ export const generic_file_aio_write = kfn("generic_file_aio_write", "mm/filemap.
   step: for (;;) switch (f.pc) {
     case 0: {
       k.BUG_ON(k.kiocb(f.iocb).ki_pos !== f.pos, 'iocb->ki_pos != pos');
-      k.call(1, down, k.A.iSem); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write[0]); return;
+      k.call(1, down, k.addr.iSem); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write[0]); return;
     }
     case 1: {
       k.call(2, generic_file_aio_write_nolock, f.iocb, f.buf, f.count, f.iocb + KIOCB.off.ki_pos); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write[1]); return;
     }
     case 2: {
-      f.err = f.rv;
-      k.call(3, up, k.A.iSem); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write[2]); return;
+      f.err = f.returned;
+      k.call(3, up, k.addr.iSem); if (k.deadReset) k.dead(f.base, DEAD_generic_file_aio_write[2]); return;
     }
     case 3: {
       return k.ret(f.err);

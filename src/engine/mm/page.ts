@@ -14,14 +14,14 @@ import { kfn } from '../fn.ts';
  * back from io_schedule (the wake functions themselves run in kernel/wait.ts and
  * fs/aio.c, which do not know the page).
  * Pages do not have wait queues of their own: page_waitqueue() hashes a page to one
- * of the zone's buckets (k.w.buckets), and two pages may share a bucket, so
+ * of the zone's buckets (k.workload.buckets), and two pages may share a bucket, so
  * unlock_page's wake_up_all also wakes the other page's waiters.
  */
 import { atomic, fnref, type KGen } from '../../engine/fn.ts';
-import { G, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { GLOBAL, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { PAGE, PG_error, PG_locked, PG_uptodate } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_clear_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { bp, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { blockingPoint, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import type { PageEvent, PageEventType } from '../../../models/events.ts';
 import type { Workload } from '../../engine/workload.ts';
@@ -30,7 +30,7 @@ import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, aioEventOutstandi
 // ------------------------------------------------------------------ helpers
 /** index of a page in the model's file (its radix-tree index), -1 if not a page */
 export function pageIndex(k: Machine, page: number): number {
-  return k.A.pages.indexOf(page);
+  return k.addr.pages.indexOf(page);
 }
 
 /** page-level model event (models/events.ts PAGE_EVENTS); waiter = thread index or -1 */
@@ -44,7 +44,7 @@ const flagsOf = (page: number) => page + PAGE.off.flags;
 export function page_waitqueue(k: Machine, page: number): number {
   const i = pageIndex(k, page);
   if (i < 0) k.panic(PANIC_ENGINE, `page_waitqueue of a non-page @${page}`);
-  return k.A.buckets[k.w.buckets[i]];
+  return k.addr.buckets[k.workload.buckets[i]];
 }
 
 // ------------------------------------------------------------------ page flags (include/linux/page-flags.h)
@@ -82,12 +82,12 @@ export function page_cache_release(k: Machine, page: number): void {
 
 // ------------------------------------------------------------------ mm/filemap.c
 /** sync_page(page): mapping->a_ops->sync_page (block_sync_page: blk_run_queues). I/O always progresses here. @c mm/filemap.c */
-const POINTS_sync_page = [{"pc":0,"line":82,"live":[],"footprint":{"calls":["k.pp"],"fields":[]}}];
+const POINTS_sync_page = [{"pc":0,"line":82,"live":[],"footprint":{"calls":["k.sharedAccess"],"fields":[]}}];
 const DEAD_sync_page: readonly (readonly number[])[] = [];
 export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.pp();
+      k.sharedAccess();
       return k.ret(0);
     }
   }
@@ -99,7 +99,7 @@ export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) =
  * io_schedule(); } } while (test_bit(bit_nr, &page->flags)); finish_wait(waitqueue, &wait);
  * @c mm/filemap.c
  */
-const POINTS_wait_on_page_bit = [{"pc":0,"line":93,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":101,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":105,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":107,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":110,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":99,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":115,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":117,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_wait_on_page_bit = [{"pc":0,"line":93,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":101,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":105,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":107,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["blockingPoint","io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":110,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":99,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":115,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":117,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD_wait_on_page_bit: readonly (readonly number[])[] = [[5], [5,6]];
 export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -128,7 +128,7 @@ export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page",
     case 8: {
       // io_schedule(); }
       pageEvent(k, 'io_schedule', f.page);
-      return k.call(9, io_schedule, f.bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      return k.call(9, io_schedule, f.bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
     }
     case 9: {
       // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
@@ -200,7 +200,7 @@ export const unlock_page = kfn("unlock_page", "mm/filemap.c", ["page"], ["waitqu
  * sync_page(page); io_schedule(); } } finish_wait(wqh, &wait);
  * @c mm/filemap.c
  */
-const POINTS___lock_page = [{"pc":0,"line":151,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":165,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":169,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":171,"live":["page","wait","wqh"],"footprint":{"calls":["bp","io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":174,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":179,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___lock_page = [{"pc":0,"line":151,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":165,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":169,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":171,"live":["page","wait","wqh"],"footprint":{"calls":["blockingPoint","io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":174,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":179,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD___lock_page: readonly (readonly number[])[] = [[5]];
 export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -235,7 +235,7 @@ export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","
     case 7: {
       // io_schedule(); } }
       pageEvent(k, 'io_schedule', f.page);
-      return k.call(8, io_schedule, bp('lock_page'));
+      return k.call(8, io_schedule, blockingPoint('lock_page'));
     }
     case 8: {
       // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
@@ -283,9 +283,9 @@ export const lock_page = kfn("lock_page", "include/linux/pagemap.h", ["page"], [
  * the page locked; starts the read and returns 0 before the data arrives. The bio's
  * completion (IRQ.DISK_READ) sets PG_uptodate or PG_error and unlocks the page.
  * Blocking points on the way (Andrew Morton's list): ext2_get_block may have to read
- * the indirect block first (wait_on_buffer, once per file, k.w.blocking.metadata);
+ * the indirect block first (wait_on_buffer, once per file, k.workload.blocking.metadata);
  * submit_bio may have to wait for a free request (get_request_wait, once,
- * k.w.blocking.requestCongestion). A page in k.w.ioError is read with an error.
+ * k.workload.blocking.requestCongestion). A page in k.workload.ioError is read with an error.
  * @c fs/ext2/inode.c
  */
 const POINTS_ext2_readpage = [{"pc":0,"line":208,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":3,"line":214,"live":["page"],"footprint":{"calls":["__wait_on_buffer"],"fields":[]}},{"pc":4,"line":215,"live":["page"],"footprint":{"calls":["__wait_on_buffer","aioEventOutstanding","aioRetryCode","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":2,"line":213,"live":["page"],"footprint":{"calls":["aioEventOutstanding","fsOnce"],"fields":[]},"atomic":"the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)"},{"pc":6,"line":222,"live":["page"],"footprint":{"calls":["get_request_wait"],"fields":[]}},{"pc":7,"line":223,"live":["page"],"footprint":{"calls":["aioRetryCode","get_request_wait","k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":5,"line":221,"live":["page"],"footprint":{"calls":["k.g","k.raiseIrq","k.setG","pageEvent","pageIndex"],"fields":[]}},{"pc":1,"line":209,"live":["page"],"footprint":{"calls":["unlock_page"],"fields":[]}},{"pc":8,"line":237,"live":[],"footprint":{"calls":["aioRetryCode"],"fields":[]}}];
@@ -296,38 +296,38 @@ export const ext2_readpage = kfn("ext2_readpage", "fs/ext2/inode.c", ["filp","pa
       // do_mpage_readpage -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
       // [proposed: asyncBlockingPoints] (or the retry after an async wait_on_buffer comes back to it)
       // atomic: the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)
-      if (!(k.w.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 2; return; }
+      if (!(k.workload.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 2; return; }
       if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 3; return;
     }
     case 3: {
       k.call(4, __wait_on_buffer); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 4: {
-      const err = f.rv;
-      if (k.v.asyncBlockingPoints && err === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
+      const err = f.returned;
+      if (k.variant.asyncBlockingPoints && err === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
     }
     case 2: {
       // mpage_bio_submit -> submit_bio -> __make_request -> get_request_wait
       // [proposed: asyncBlockingPoints] (or the retry after an async get_request_wait comes back to it)
       // atomic: the once flag and [proposed: asyncBlockingPoints] the iocb's outstanding event are tested in one step (as the model always had)
-      if (!(k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 5; return; }
+      if (!(k.workload.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k)))) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 5; return; }
       if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 6; return;
     }
     case 6: {
       k.call(7, get_request_wait); if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); return;
     }
     case 7: {
-      const err2 = f.rv;
-      if (k.v.asyncBlockingPoints && err2 === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
+      const err2 = f.returned;
+      if (k.variant.asyncBlockingPoints && err2 === aioRetryCode(k)) { if (k.deadReset) k.dead(f.base, DEAD_ext2_readpage[0]); f.pc = 1; return; }
     }
     case 5: {
       // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
       const i = pageIndex(k, f.page);
-      const ioError = k.w.ioError ?? [];
+      const ioError = k.workload.ioError ?? [];
       const ok = ioError.includes(i) ? 0 : 1;
       pageEvent(k, 'readpage', f.page, -1);
       k.raiseIrq(IRQ.DISK_READ, f.page, ok);
-      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+      k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) + 1);
       return k.ret(0);
     }
     case 1: {
@@ -354,7 +354,7 @@ const DEAD_mpage_end_io_read: readonly (readonly number[])[] = [[5], [4,5]];
 export const mpage_end_io_read = kfn("mpage_end_io_read", "fs/mpage.c", ["page","ok"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
-      k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
+      k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) - 1);
       if (!(f.ok)) { if (k.deadReset) k.dead(f.base, DEAD_mpage_end_io_read[0]); f.pc = 1; return; }
       {
           SetPageUptodate(k, f.page);

@@ -1,7 +1,7 @@
 /**
  * fs/aio.c (2.5.62), function by function, and the seed patches' hunks of a few lines in
- * place, each tagged with the patch it comes from and guarded by its change (`k.v.<change>`,
- * src/engine/variants.ts) or the variant's core (`k.v.core`: 'baseline' | 'mar05' | 'mar14'):
+ * place, each tagged with the patch it comes from and guarded by its change (`k.variant.<change>`,
+ * src/engine/variants.ts) or the variant's core (`k.variant.core`: 'baseline' | 'mar05' | 'mar14'):
  *   [fix1] / [fix2]        the two fixes (folded into mar05, posted separately Mar 14)
  *   [aioretry]             a hunk common to the Mar 5 and Mar 14 aioretry.patch
  *   [mar05 aioretry]       Mar 5 only;  [mar14 aioretry]  Mar 14 only
@@ -12,7 +12,7 @@
  */
 import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { G, GH, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
+import { GLOBAL, GHOST, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -32,7 +32,7 @@ import {
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
-import { bp, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { blockingPoint, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
 import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
@@ -64,7 +64,7 @@ export const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
 export const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
 
 // ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
-export function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
+export function kiocbEvent(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
   if (!k.modelEvents) return;
   const i = k.iocbIndex(iocb);
   if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
@@ -73,7 +73,7 @@ export function ev(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0
 /** kiocbTryKick(iocb) = test_and_set_bit(KIF_KICKED): returns the old bit */
 export function kiocbTryKick(k: Machine, iocb: number): number {
   const old = test_and_set_bit(k, KIF_KICKED, kiFlags(iocb));
-  if (!old) ev(k, iocb, 'kick_iocb');
+  if (!old) kiocbEvent(k, iocb, 'kick_iocb');
   return old;
 }
 export function kiocbSetKicked(k: Machine, iocb: number): void {
@@ -81,8 +81,8 @@ export function kiocbSetKicked(k: Machine, iocb: number): void {
 }
 /** 2.5.62: kiocbClearKicked is set_bit(KIF_KICKED) (the defect); [fix1] clear_bit */
 export function kiocbClearKicked(k: Machine, iocb: number): void {
-  if (k.v.clearBitFix) {
-    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) ev(k, iocb, 'kicked_clear');
+  if (k.variant.clearBitFix) {
+    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) kiocbEvent(k, iocb, 'kicked_clear');
     clear_bit(k, KIF_KICKED, kiFlags(iocb));
   } else set_bit(k, KIF_KICKED, kiFlags(iocb));
 }
@@ -97,7 +97,7 @@ export function kiocbSetStarted(k: Machine, iocb: number): void {
   set_bit(k, KIF_STARTED, kiFlags(iocb));
 }
 export function kiocbClearStarted(k: Machine, iocb: number): void {
-  if (k.v.clearBitFix) clear_bit(k, KIF_STARTED, kiFlags(iocb));
+  if (k.variant.clearBitFix) clear_bit(k, KIF_STARTED, kiFlags(iocb));
   else set_bit(k, KIF_STARTED, kiFlags(iocb));
 }
 export function kiocbIsStarted(k: Machine, iocb: number): number {
@@ -115,23 +115,23 @@ function ghostIdx(k: Machine, iocb: number): number {
 export function retryEnter(k: Machine, iocb: number): void {
   k.task(k.current).g_aio = iocb;
   const i = ghostIdx(k, iocb);
-  ev(k, iocb, 'retry_enter');
+  kiocbEvent(k, iocb, 'retry_enter');
   if (i < 0) return;
-  const r = k.ghost(i, GH.RUNNING) + 1;
-  k.setGhost(i, GH.RUNNING, r);
-  k.setGhost(i, GH.RETRIES, k.ghost(i, GH.RETRIES) + 1);
-  if (r > k.ghost(i, GH.MAX_RUNNING)) k.setGhost(i, GH.MAX_RUNNING, r);
-  if (k.ghost(i, GH.COMPLETIONS) > 0) k.setGhost(i, GH.LATE_RETRY, 1);
+  const r = k.ghost(i, GHOST.RUNNING) + 1;
+  k.setGhost(i, GHOST.RUNNING, r);
+  k.setGhost(i, GHOST.RETRIES, k.ghost(i, GHOST.RETRIES) + 1);
+  if (r > k.ghost(i, GHOST.MAX_RUNNING)) k.setGhost(i, GHOST.MAX_RUNNING, r);
+  if (k.ghost(i, GHOST.COMPLETIONS) > 0) k.setGhost(i, GHOST.LATE_RETRY, 1);
 }
 export function retryExit(k: Machine, iocb: number, ret: number): void {
   k.task(k.current).g_aio = 0;
   const i = ghostIdx(k, iocb);
-  ev(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
-  if (i >= 0) k.setGhost(i, GH.RUNNING, k.ghost(i, GH.RUNNING) - 1);
+  kiocbEvent(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
+  if (i >= 0) k.setGhost(i, GHOST.RUNNING, k.ghost(i, GHOST.RUNNING) - 1);
 }
 /** is the entry at task_list address `tl` linked on any wait queue head of the machine? */
 export function onSomeWaitQueue(k: Machine, tl: number): boolean {
-  const heads = [...k.A.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.A.ctx) + WQ_HEAD.off.task_list];
+  const heads = [...k.addr.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.addr.ctx) + WQ_HEAD.off.task_list];
   for (const h of heads) {
     const e = listEntries(k.m, h);
     if (e && e.includes(tl)) return true;
@@ -142,14 +142,14 @@ export function onSomeWaitQueue(k: Machine, tl: number): boolean {
 // ------------------------------------------------------------------ contexts
 /** get_ioctx(ctx): BUG if users <= 0, else atomic_inc */
 export function get_ioctx(k: Machine, ctx: number): void {
-  k.pp();
+  k.sharedAccess();
   const c = k.ctx(ctx);
   k.BUG_ON(c.users <= 0, 'atomic_read(&kioctx->users) <= 0');
   c.users++;
 }
 /** put_ioctx(ctx): atomic_dec_and_test -> __put_ioctx (BUG if reqs_active) */
 export function put_ioctx(k: Machine, ctx: number): void {
-  k.pp();
+  k.sharedAccess();
   const c = k.ctx(ctx);
   c.users--;
   if (c.users === 0) {
@@ -170,7 +170,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
   INIT_LIST_HEAD(k, activeReqs(ctx));
   INIT_LIST_HEAD(k, runList(ctx));
   INIT_WORK(k, ctxWq(ctx), fnptr(aio_kick_handler), ctx);
-  c.info_nr = k.A.ringEvents.length;
+  c.info_nr = k.addr.ringEvents.length;
   c.info_tail = 0;
   c.ring_head = 0;
   c.ring_tail = 0;
@@ -179,7 +179,7 @@ export function ioctx_alloc(k: Machine, ctx: number, nrEvents: number): void {
 // ------------------------------------------------------------------ allocation and reference counting
 /** kmem_cache_alloc(kiocb_cachep): the next slab slot of the workload */
 function kmem_cache_alloc(k: Machine): number {
-  for (const a of k.A.kiocbs) if (k.m[a - 1] === 0) return a;
+  for (const a of k.addr.kiocbs) if (k.m[a - 1] === 0) return a;
   return 0;
 }
 
@@ -191,7 +191,7 @@ function aio_ring_avail(k: Machine, ctx: number): number {
 
 /** the return code that asks for a retry: -EIOCBQUEUED, or -EIOCBRETRY with [proposed: eiocbRetry] */
 export function retryCode(k: Machine): number {
-  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+  return k.variant.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
 /** __aio_get_req(ctx) */
@@ -209,8 +209,8 @@ export function* __aio_get_req(k: Machine, ctx: number): KGen {
   r.ki_user_obj = 0;
   // ki_run_list holds whatever the slab memory held (zeroes here) ...
   // [aioretry] ... unless the patch initialises it:
-  if (k.v.initRunList) INIT_LIST_HEAD(k, kiRunList(req));
-  ev(k, req, 'aio_get_req');                                                    yield;
+  if (k.variant.initRunList) INIT_LIST_HEAD(k, kiRunList(req));
+  kiocbEvent(k, req, 'aio_get_req');                                                    yield;
   yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
   // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
   if (k.ctx(ctx).reqs_active < aio_ring_avail(k, ctx)) {
@@ -242,10 +242,10 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
   r.ki_ctx = 0;
   r.ki_filp = 0;
   r.ki_user_obj = 0;
-  ev(k, req, 'really_put_req');
+  kiocbEvent(k, req, 'really_put_req');
   k.store(req - 1, H_FREED); // kmem_cache_free(kiocb_cachep, req)
   const i = k.iocbIndex(req);
-  if (i >= 0) k.setGhost(i, GH.FREED, k.ghost(i, GH.FREED) + 1);
+  if (i >= 0) k.setGhost(i, GHOST.FREED, k.ghost(i, GHOST.FREED) + 1);
   const c = k.ctx(ctx);
   c.reqs_active--;
   // if (unlikely(!ctx->reqs_active && ctx->dead)) wake_up(&ctx->wait);
@@ -258,12 +258,12 @@ export function really_put_req(k: Machine, ctx: number, req: number): boolean {
  * reachable in the model: the submitter keeps its fd open throughout.
  */
 export function* __aio_put_req(k: Machine, ctx: number, req: number): KGen {
-  k.pp(req + KIOCB.off.ki_users);
+  k.sharedAccess(req + KIOCB.off.ki_users);
   const r = k.kiocb(req);
   r.ki_users--;
   if (r.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
   if (r.ki_users > 0) {
-    ev(k, req, 'put_ref');
+    kiocbEvent(k, req, 'put_ref');
     return 0;
   }                                                                             yield;
   list_del(k, kiList(req));                                                     yield;
@@ -272,7 +272,7 @@ export function* __aio_put_req(k: Machine, ctx: number, req: number): KGen {
   r2.ki_retry = 0;
   // atomic_dec_and_test(&req->ki_filp->f_count)
   const file = k.file(r2.ki_filp);
-  k.pp();
+  k.sharedAccess();
   file.f_count--;
   if (file.f_count === 0) k.panic(PANIC_ENGINE, 'not modelled: a kiocb dropped the last reference of its file (deferred fput)');
   if (really_put_req(k, ctx, req)) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1); // wake_up(&ctx->wait)
@@ -298,10 +298,10 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
   i.ki_users = 1;
   i.ki_key = KIOCB_SYNC_KEY;
   i.ki_filp = filp;
-  i.ki_ctx = k.A.ctx; // &current->active_mm->default_kioctx (never locked by async paths here)
+  i.ki_ctx = k.addr.ctx; // &current->active_mm->default_kioctx (never locked by async paths here)
   i.ki_cancel = 0;
   i.ki_user_obj = k.current;
-  if (k.v.syncKiocbInitWait) {
+  if (k.variant.syncKiocbInitWait) {
     // [aioretry] (x)->ki_user_data = 0; init_wait((&(x)->ki_wait));
     i.ki_user_data = 0;
     init_wait(k, kiWait(x));
@@ -311,22 +311,22 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 /** wait_on_sync_kiocb(iocb) */
 export function* wait_on_sync_kiocb(k: Machine, iocb: number): KGen {
   // [mar05 aioretry] printk("wait_on_sync_iocb\n");
-  if (k.v.waitSyncKicked) k.printk('wait_on_sync_iocb');                      yield;
+  if (k.variant.waitSyncKicked) k.printk('wait_on_sync_iocb');                      yield;
   // while (iocb->ki_users [mar05: && !kiocbIsKicked(iocb)]) {
   for (;;) {
-    k.pp();
+    k.sharedAccess();
     if (!k.kiocb(iocb).ki_users) break;
-    if (k.v.waitSyncKicked && kiocbIsKicked(k, iocb)) break;                   yield;
+    if (k.variant.waitSyncKicked && kiocbIsKicked(k, iocb)) break;                   yield;
     set_current_state(k, TASK_UNINTERRUPTIBLE);                                 yield;
     // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
-    k.pp();
-    if (!k.kiocb(iocb).ki_users || (k.v.waitSyncKicked && k.m[kiFlags(iocb)] & (1 << KIF_KICKED))) break;
-    yield* schedule(k, bp('wait_on_sync_kiocb'));
+    k.sharedAccess();
+    if (!k.kiocb(iocb).ki_users || (k.variant.waitSyncKicked && k.m[kiFlags(iocb)] & (1 << KIF_KICKED))) break;
+    yield* schedule(k, blockingPoint('wait_on_sync_kiocb'));
   }                                                                             yield;
   // __set_current_state(TASK_RUNNING);
   set_current_state(k, TASK_RUNNING);                                           yield;
   // return iocb->ki_user_data;  [mar05: return iocb->ki_users ? -EIOCBQUEUED : iocb->ki_user_data;]
-  if (k.v.waitSyncKicked && k.kiocb(iocb).ki_users) return -EIOCBQUEUED;
+  if (k.variant.waitSyncKicked && k.kiocb(iocb).ki_users) return -EIOCBQUEUED;
   return k.kiocb(iocb).ki_user_data;
 }
 
@@ -342,15 +342,15 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
   let ret: number;
   if (is_sync_kiocb(k, iocb)) {
     k.kiocb(iocb).ki_user_data = res;
-    k.pp();
+    k.sharedAccess();
     if (k.kiocb(iocb).ki_users === 1) {
       k.kiocb(iocb).ki_users = 0;
       ret = 1;
-      if (!k.v.syncWakeFix) return 1; // 2.5.62: return 1 without waking anyone
+      if (!k.variant.syncWakeFix) return 1; // 2.5.62: return 1 without waking anyone
       yield;
     } else {                                                                    yield;
       yield* spin_lock_irq(k, ctxLock(ctx));                                    yield;
-      k.pp();
+      k.sharedAccess();
       k.kiocb(iocb).ki_users--;
       ret = k.kiocb(iocb).ki_users === 0 ? 1 : 0;
       spin_unlock_irq(k, ctxLock(ctx));                                         yield;
@@ -361,31 +361,31 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
   }
   const i = k.iocbIndex(iocb);
   if (i >= 0) {
-    k.setGhost(i, GH.COMPLETIONS, k.ghost(i, GH.COMPLETIONS) + 1);
-    if (k.ghost(i, GH.COMPLETIONS) === 1) k.setGhost(i, GH.RES, res);
-    if (k.v.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(iocb))) k.setGhost(i, GH.COMPLETE_WHILE_WAITING, 1);
+    k.setGhost(i, GHOST.COMPLETIONS, k.ghost(i, GHOST.COMPLETIONS) + 1);
+    if (k.ghost(i, GHOST.COMPLETIONS) === 1) k.setGhost(i, GHOST.RES, res);
+    if (k.variant.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(iocb))) k.setGhost(i, GHOST.COMPLETE_WHILE_WAITING, 1);
   }
-  ev(k, iocb, 'aio_complete');                                                  yield;
+  kiocbEvent(k, iocb, 'aio_complete');                                                  yield;
   const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  if (k.v.completeDelRunList) {
+  if (k.variant.completeDelRunList) {
     run_list: {
       // [proposed: runListNullCheck] if (iocb->ki_run_list.prev && !list_empty(&iocb->ki_run_list))
       // NULL pointers: the iocb is running (aio_run_iocb re-initialises the entry after the retry)
-      if (k.v.runListNullCheck && !k.rd(kiRunList(iocb) + 1, 'ki_run_list.prev')) {
-        k.pp(kiRunList(iocb));
+      if (k.variant.runListNullCheck && !k.rd(kiRunList(iocb) + 1, 'ki_run_list.prev')) {
+        k.sharedAccess(kiRunList(iocb));
         break run_list;
       }
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
       if (list_empty(k, kiRunList(iocb))) break run_list;                       yield;
       list_del_init(k, kiRunList(iocb));
-      ev(k, iocb, 'run_list_del');
+      kiocbEvent(k, iocb, 'run_list_del');
     }                                                                           yield;
   }
   // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
-  k.pp();
+  k.sharedAccess();
   const c = k.ctx(ctx);
   const t = c.info_tail;
-  const e = k.event(k.A.ringEvents[t]);
+  const e = k.event(k.addr.ringEvents[t]);
   e.obj = k.kiocb(iocb).ki_user_obj;
   e.data = k.kiocb(iocb).ki_user_data;
   e.res = res;
@@ -406,18 +406,18 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
 export function* aio_read_evt(k: Machine, ctx: number): KGen {
-  k.pp();
+  k.sharedAccess();
   if (k.ctx(ctx).ring_head === k.ctx(ctx).ring_tail) return 0;                  yield;
   yield* spin_lock_irq(k, ctx + KIOCTX.off.ring_lock); /* spin_lock(&info->ring_lock) */ yield;
-  k.pp();
+  k.sharedAccess();
   const c = k.ctx(ctx);
   const head = c.ring_head % c.info_nr;
   let got = 0;
   if (head !== c.ring_tail) {
-    const e = k.event(k.A.ringEvents[head]);
+    const e = k.event(k.addr.ringEvents[head]);
     // deliver to user space: the event for the user iocb e.obj
-    const ui = k.A.userIocbs.indexOf(e.obj);
-    if (ui >= 0) k.setGhost(ui, GH.EVENTS_READ, k.ghost(ui, GH.EVENTS_READ) + 1);
+    const ui = k.addr.userIocbs.indexOf(e.obj);
+    if (ui >= 0) k.setGhost(ui, GHOST.EVENTS_READ, k.ghost(ui, GHOST.EVENTS_READ) + 1);
     c.ring_head = (head + 1) % c.info_nr;
     got = 1;
   }
@@ -454,13 +454,13 @@ export function* read_events(k: Machine, ctx: number, min_nr: number, nr: number
       if (ret) break;
       if (min_nr <= i) break;
       ret = 0;
-      k.pp();
+      k.sharedAccess();
       if (timed_out) break;
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
-      if (k.v.readEventsRunIocbs && k.v.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
+      if (k.variant.readEventsRunIocbs && k.variant.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
       yield* schedule(k, -1);
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
-      k.pp();
+      k.sharedAccess();
       if (k.task(k.current).sigpending) {
         ret = -EINTR;
         break;
@@ -504,7 +504,7 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
   const ctx = k.kiocb(iocb).ki_ctx;
   if (list_empty(k, kiRunList(iocb))) {
     list_add_tail(k, kiRunList(iocb), runList(ctx));
-    ev(k, iocb, 'run_list_add');
+    kiocbEvent(k, iocb, 'run_list_add');
     return 1;
   }
   return 0;
@@ -521,7 +521,7 @@ export function* queue_kicked_iocb(k: Machine, iocb: number): KGen {
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
   if (!run) return 0;
   // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
-  if (k.v.kickQueueWork) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+  if (k.variant.kickQueueWork) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
   // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
   else if (waitqueue_active(k, ctxWait(ctx))) {
     if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
@@ -543,10 +543,10 @@ export function* kick_iocb(k: Machine, iocb: number): KGen {
   if (kiocbTryKick(k, iocb)) return 0;                                          yield;
   const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
   list_add_tail(k, kiRunList(iocb), runList(ctx));
-  ev(k, iocb, 'run_list_add');                                                  yield;
+  kiocbEvent(k, iocb, 'run_list_add');                                                  yield;
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);
   // [aioretry: aioWq] queue_work(aio_wq, &ctx->wq) instead of schedule_work(&ctx->wq)
-  yield* queue_work(k, k.v.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(ctx));
+  yield* queue_work(k, k.variant.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(ctx));
   return 0;
 }
 
@@ -562,10 +562,10 @@ export function* aio_kick_handler(k: Machine, ctx: number): KGen {
   while (!list_empty(k, runList(ctx))) {
     let iocb = runListEntry(list_first(k, runList(ctx)));                       yield;
     list_del(k, kiRunList(iocb));
-    ev(k, iocb, 'run_list_del');                                                yield;
-    k.pp(iocb + KIOCB.off.ki_users);
+    kiocbEvent(k, iocb, 'run_list_del');                                                yield;
+    k.sharedAccess(iocb + KIOCB.off.ki_users);
     k.kiocb(iocb).ki_users++;
-    ev(k, iocb, 'get_ref');
+    kiocbEvent(k, iocb, 'get_ref');
     spin_unlock_irq(k, ctxLock(ctx));                                           yield;
     kiocbClearKicked(k, iocb);                                                  yield;
     // ret = iocb->ki_retry(iocb);  (no NULL check)
@@ -589,9 +589,9 @@ export function* aio_kick_handler(k: Machine, ctx: number): KGen {
 // ------------------------------------------------------------------ submission
 /** fget(fd): the kiocb's own f_count reference */
 export function fget(k: Machine, fd: number): number {
-  const filp = k.A.files[fd];
+  const filp = k.addr.files[fd];
   if (!filp) return 0;
-  k.pp();
+  k.sharedAccess();
   k.file(filp).f_count++;
   return filp;
 }
@@ -609,14 +609,14 @@ export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, f
   r.ki_user_data = u.aio_data;
   r.ki_pos = u.aio_offset;
   const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GH.SUBMITTED, 1);
-  ev(k, req, 'io_submit_one');
+  if (gi >= 0) k.setGhost(gi, GHOST.SUBMITTED, 1);
+  kiocbEvent(k, req, 'io_submit_one');
 }
 
 /** out_put_req: the iocb is rejected (io_submit returns the error, no event is owed) */
 export function io_submit_one_rejected(k: Machine, req: number): void {
   const gj = k.iocbIndex(req);
-  if (gj >= 0) k.setGhost(gj, GH.SUBMITTED, 0);
+  if (gj >= 0) k.setGhost(gj, GHOST.SUBMITTED, 0);
 }
 
 /** io_submit_one(ctx, user_iocb, iocb) (the patches' bodies: mar05.ts, mar14.ts) */
@@ -677,26 +677,26 @@ export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
   get_ioctx(k, ctx);
   let i = 0;                                                                    yield;
   while (i < nr) {
-    ret = yield* io_submit_one(k, ctx, k.A.userIocbs[i]);
+    ret = yield* io_submit_one(k, ctx, k.addr.userIocbs[i]);
     if (ret) break;
     i++;
   }
   put_ioctx(k, ctx);
-  k.setG(G.SUBMIT_RET, i ? i : ret);
+  k.setG(GLOBAL.SUBMIT_RET, i ? i : ret);
   return i ? i : ret;
 }
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
 export function* sys_io_getevents(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
   atomic('lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)');
-  k.pp();
+  k.sharedAccess();
   if (k.ctx(ctx).dead) return -EINVAL; // lookup_ioctx skips dead contexts
   get_ioctx(k, ctx);
   let ret = -EINVAL;
   if (min_nr >= 0 && nr >= 0 && nr >= min_nr) ret = yield* read_events(k, ctx, min_nr, nr, timeout);
   else yield;
   put_ioctx(k, ctx);
-  k.setG(G.GETEVENTS_RET, ret);
+  k.setG(GLOBAL.GETEVENTS_RET, ret);
   return ret;
 }
 
@@ -707,7 +707,7 @@ export function* sys_io_cancel(k: Machine, ctx: number, user_iocb: number): KGen
   // lookup_kiocb: search active_reqs for ki_user_obj == user_iocb with a ki_cancel
   const reqs = listEntries(k.m, activeReqs(ctx)) ?? [];
   let found = 0;
-  k.pp();
+  k.sharedAccess();
   for (const l of reqs) {
     const req = k.kiocb(l - KIOCB.off.ki_list);
     if (req.ki_user_obj === user_iocb && req.ki_cancel) found = l - KIOCB.off.ki_list;
@@ -719,7 +719,7 @@ export function* sys_io_cancel(k: Machine, ctx: number, user_iocb: number): KGen
 
 /** wait_for_all_aios(ctx) */
 export function* wait_for_all_aios(k: Machine, ctx: number): KGen {
-  k.pp();
+  k.sharedAccess();
   if (!k.ctx(ctx).reqs_active) return 0;
   const wait = k.myWait(2);
   k.setStackObj(wait, true);
@@ -727,7 +727,7 @@ export function* wait_for_all_aios(k: Machine, ctx: number): KGen {
   yield* add_wait_queue(k, ctxWait(ctx), wait, 0);
   set_current_state(k, TASK_UNINTERRUPTIBLE);                                   yield;
   for (;;) {
-    k.pp();
+    k.sharedAccess();
     if (!k.ctx(ctx).reqs_active) break;
     yield* schedule(k, -1);
     set_current_state(k, TASK_UNINTERRUPTIBLE);
@@ -770,7 +770,7 @@ export function* exit_aio(k: Machine, ctx: number): KGen {
   yield* wait_for_all_aios(k, ctx);
   // if (1 != atomic_read(&ctx->users)) printk(KERN_DEBUG "exit_aio:ioctx still alive: %d %d %d\n", ...);
   atomic('exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put');
-  k.pp();
+  k.sharedAccess();
   if (k.ctx(ctx).users !== 1) k.printk(`exit_aio:ioctx still alive: ${k.ctx(ctx).users} ${k.ctx(ctx).dead} ${k.ctx(ctx).reqs_active}`);
   put_ioctx(k, ctx);
   return 0;

@@ -11,7 +11,7 @@ import { KIOCB } from '../../engine/structs.ts';
 import { INIT_LIST_HEAD, list_del_init } from '../../engine/kernel/list.ts';
 import { init_waitqueue_func_entry } from '../kernel/wait.ts';
 import { aio_run_iocbs } from './mar05.ts';
-import { ev, is_sync_kiocb, kiocbIsStarted, kiocbSetKicked, kiocbTryKick, kiWait, kiWaitList, queue_kicked_iocb } from './aio.ts';
+import { kiocbEvent, is_sync_kiocb, kiocbIsStarted, kiocbSetKicked, kiocbTryKick, kiWait, kiWaitList, queue_kicked_iocb } from './aio.ts';
 import { wake_up_process } from '../kernel/sched.ts';
 
 /** pr_debug("iocb already kicked or in progress\n"); return */
@@ -34,7 +34,7 @@ export function* kick_iocb(k: Machine, iocb: number): KGen {
   // [mar05 aioretry] if (!kiocbTryKick(iocb) && !kiocbIsStarted(iocb)) queue_kicked_iocb(iocb);
   // [mar14 aioretry] if (!kiocbTryKick(iocb)) queue_kicked_iocb(iocb);
   if (kiocbTryKick(k, iocb)) return pr_debug_kicked(k);                         yield;
-  if (k.v.kickStartedCheck) {
+  if (k.variant.kickStartedCheck) {
     if (kiocbIsStarted(k, iocb)) return pr_debug_kicked(k);                     yield;
   }
   yield* queue_kicked_iocb(k, iocb);
@@ -84,7 +84,7 @@ export function io_submit_one_retry_fields(k: Machine, req: number, user_iocb: n
 export function retryCountCheck(k: Machine, iocb: number): boolean {
   const i = k.kiocb(iocb);
   const r = i.ki_retried++;
-  if (r > k.w.retryCap) {
+  if (r > k.workload.retryCap) {
     k.printk(`Maximal retry count. Bytes done ${i.ki_nbytes - i.ki_left}`);
     return false;
   }

@@ -25,7 +25,7 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  ev,
+  kiocbEvent,
   fget,
   io_submit_one_fill,
   io_submit_one_rejected,
@@ -91,10 +91,10 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
   while (!list_empty(k, runList(ctx))) {
     const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
     list_del_init(k, kiRunList(iocb));
-    ev(k, iocb, 'run_list_del');                                                yield;
-    k.pp(iocb + KIOCB.off.ki_users);
+    kiocbEvent(k, iocb, 'run_list_del');                                                yield;
+    k.sharedAccess(iocb + KIOCB.off.ki_users);
     k.kiocb(iocb).ki_users++;
-    ev(k, iocb, 'get_ref');                                                     yield;
+    kiocbEvent(k, iocb, 'get_ref');                                                     yield;
     // if (!kiocbTryStart(iocb)) {
     if (kiocbTryStart(k, iocb)) k.printk('iocb already started');
     else {                                                                      yield;
@@ -143,7 +143,7 @@ export function* aio_process_iocb(k: Machine, iocb: number): KGen {
   k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
   k.task(k.current).iocb = iocb;
   retryEnter(k, iocb);
-  k.pp();
+  k.sharedAccess();
   out: {
     // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
     const m = aio_process_method(k, iocb);
@@ -171,7 +171,7 @@ export function* aio_process_iocb(k: Machine, iocb: number): KGen {
   const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
   if (ret === -EIOCBQUEUED && waitEmpty) {
     kiocbSetKicked(k, iocb);
-    ev(k, iocb, 'kicked_set');
+    kiocbEvent(k, iocb, 'kicked_set');
   }
   return ret;
 }

@@ -26,7 +26,7 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  ev,
+  kiocbEvent,
   fget,
   io_submit_one_fill,
   io_submit_one_rejected,
@@ -64,7 +64,7 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
     ret = aio_setup_iocb(k, req);
     if (ret === -EBADF || ret === -EFAULT) break out_put_req;
     // [proposed: setupErrorComplete] no retry method (-EINVAL): if (ret) { aio_complete(req, ret, 0); return 0; }
-    if (k.v.setupErrorComplete && ret) {
+    if (k.variant.setupErrorComplete && ret) {
       yield* aio_complete(k, req, ret, 0);
       return 0;
     }                                                                           yield;
@@ -87,7 +87,7 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
   while (!list_empty(k, runList(ctx))) {
     const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
     list_del(k, kiRunList(iocb));
-    ev(k, iocb, 'run_list_del');
+    kiocbEvent(k, iocb, 'run_list_del');
     yield* aio_run_iocb(k, iocb);
   }                                                                             yield;
   spin_unlock_irq(k, ctxLock(ctx));
@@ -104,9 +104,9 @@ export function* aio_run_iocb(k: Machine, iocb: number): KGen {
   // if (!(retry = iocb->ki_retry)) return 0;
   const retry = k.kiocb(iocb).ki_retry;
   if (!retry) return 0;
-  k.pp(iocb + KIOCB.off.ki_users);
+  k.sharedAccess(iocb + KIOCB.off.ki_users);
   k.kiocb(iocb).ki_users++;
-  ev(k, iocb, 'get_ref');                                                       yield;
+  kiocbEvent(k, iocb, 'get_ref');                                                       yield;
   kiocbClearKicked(k, iocb);
   k.kiocb(iocb).ki_retry = 0;                                                   yield;
   spin_unlock_irq(k, ctxLock(ctx));                                             yield;
@@ -114,21 +114,21 @@ export function* aio_run_iocb(k: Machine, iocb: number): KGen {
   k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
   k.task(k.current).iocb = iocb;
   retryEnter(k, iocb);
-  k.pp();
+  k.sharedAccess();
   const ret = yield* call_ptr(k, retry, iocb);
   k.task(k.current).iocb = 0;
   retryExit(k, iocb, ret);
   const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
   // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
   // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
-  if (k.v.eiocbRetry && ret === -EIOCBQUEUED) {
+  if (k.variant.eiocbRetry && ret === -EIOCBQUEUED) {
     // nothing
   } else if (ret !== retryCode(k)) {
     if (waitEmpty) yield* aio_complete(k, iocb, ret, 0);
     else k.printk("can't delete iocb in use");
   } else if (waitEmpty) {
     kiocbSetKicked(k, iocb);
-    ev(k, iocb, 'kicked_set');                                                  yield;
+    kiocbEvent(k, iocb, 'kicked_set');                                                  yield;
   }
   yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
   // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);
@@ -136,9 +136,9 @@ export function* aio_run_iocb(k: Machine, iocb: number): KGen {
   INIT_LIST_HEAD(k, kiRunList(iocb));                                           yield;
   // [proposed: kickedOnlyIfRetry] if (ret == -EIOCBRETRY && kiocbIsKicked(iocb)) __queue_kicked_iocb(iocb);
   // (a kick that came while a retry which then finished was running is stale)
-  if (!(k.v.kickedOnlyIfRetry && ret !== retryCode(k)) && kiocbIsKicked(k, iocb)) { yield;
+  if (!(k.variant.kickedOnlyIfRetry && ret !== retryCode(k)) && kiocbIsKicked(k, iocb)) { yield;
     // [proposed: eiocbRetry] BUG_ON(ret != -EIOCBRETRY);
-    if (k.v.eiocbRetry) k.BUG_ON(ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
+    if (k.variant.eiocbRetry) k.BUG_ON(ret !== -EIOCBRETRY, 'ret != -EIOCBRETRY');
     else k.BUG_ON(ret !== -EIOCBQUEUED, 'ret != -EIOCBQUEUED');
     __queue_kicked_iocb(k, iocb);                                               yield;
   }
@@ -157,9 +157,9 @@ function aio_rw_result(k: Machine, req: number, res: number): number {
     iocb.ki_buf += ret;
     iocb.ki_left -= ret;
     // [proposed: retryCapProgress] iocb->ki_retried = 0;  (progress: the cap counts retries without it)
-    if (k.v.retryCapProgress) iocb.ki_retried = 0;
+    if (k.variant.retryCapProgress) iocb.ki_retried = 0;
     // [proposed: eiocbRetry] ret = -EIOCBRETRY;
-    ret = k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+    ret = k.variant.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
   }
   // /* This means we must have transferred all that we could */
   if (ret === 0) ret = iocb.ki_nbytes - iocb.ki_left;

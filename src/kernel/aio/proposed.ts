@@ -33,7 +33,7 @@ export function* aio_wake_function(k: Machine, wait: number, mode: number): KGen
   else k.note('pr_debug: iocb already kicked or in progress');                  yield;
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
   if (!run) return 1;
-  if (!k.v.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) {
+  if (!k.variant.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) {
     if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
     yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
   } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));

@@ -4,14 +4,14 @@
  */
 import type { KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { BLOCKING_POINTS, G, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
+import { BLOCKING_POINTS, GLOBAL, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
 import { TASK, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, T_SLEEP } from '../../engine/structs.ts';
 
 export { TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE };
 
 /** set_current_state(s) / set_task_state(current, s): a store with a full barrier */
 export function set_current_state(k: Machine, s: number): void {
-  k.pp();
+  k.sharedAccess();
   k.task(k.current).state = s;
 }
 /** __set_current_state(s): the same store without the barrier (same effect here) */
@@ -22,7 +22,7 @@ export const __set_current_state = set_current_state;
  * The mask bits: TASK_INTERRUPTIBLE (1) | TASK_UNINTERRUPTIBLE (2).
  */
 export function try_to_wake_up(k: Machine, p: number, mask: number): number {
-  k.pp();
+  k.sharedAccess();
   const t = k.task(p);
   if (t.state & mask) {
     t.state = TASK_RUNNING;
@@ -37,7 +37,7 @@ export function wake_up_process(k: Machine, p: number): number {
 }
 
 /** blocking point index, for io_schedule's bookkeeping */
-export function bp(name: BlockingPoint): number {
+export function blockingPoint(name: BlockingPoint): number {
   return BLOCKING_POINTS.indexOf(name);
 }
 
@@ -52,21 +52,21 @@ export function bp(name: BlockingPoint): number {
 export function* schedule(k: Machine, point: number): KGen {
   if (k.inInterrupt) k.panic(PANIC_LOCK, 'scheduling in interrupt context');
   const t = k.task(k.current);
-  k.pp();
+  k.sharedAccess();
   if (t.state === TASK_RUNNING) return 0;
   if (t.state === TASK_INTERRUPTIBLE && t.sigpending) {
     t.state = TASK_RUNNING;
     return 0;
   }
-  if (k.tw('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
+  if (k.threadWord('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
   if (point >= 0) {
-    k.setG(G.BLOCKED_REACHED, k.g(G.BLOCKED_REACHED) | (1 << point));
+    k.setG(GLOBAL.BLOCKED_REACHED, k.g(GLOBAL.BLOCKED_REACHED) | (1 << point));
     if (t.g_aio) {
-      k.setG(G.AIO_BLOCKED, k.g(G.AIO_BLOCKED) | (1 << point));
+      k.setG(GLOBAL.AIO_BLOCKED, k.g(GLOBAL.AIO_BLOCKED) | (1 << point));
       k.note(`sleeps synchronously in aio context at ${BLOCKING_POINTS[point]}`);
     }
   }
-  k.setTw('status', T_SLEEP);                                 yield;
+  k.setThreadWord('status', T_SLEEP);                                 yield;
   // woken: state is RUNNING again
   return 0;
 }

@@ -100,7 +100,7 @@ export function* prepare_to_wait(k: Machine, q: number, wait: number, state: num
     if (exclusive) list_add_tail(k, wList(wait), qList(q));
     else list_add(k, wList(wait), qList(q));
     k.onWaitQueued(wait, q);
-  } else if (k.v.prepareToWaitPrintk) {
+  } else if (k.variant.prepareToWaitPrintk) {
     // [mar05 aioretry.patch, kernel/fork.c] report a reused, still-queued ki_wait
     const cur = k.task(k.current).iocb;
     if (cur && wait === cur + k.kiWaitOff) k.printk('prepare_to_wait: iocb->ki_wait in use');

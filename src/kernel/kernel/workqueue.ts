@@ -11,7 +11,7 @@ import type { Machine } from '../../engine/machine.ts';
 import { CWQ, WORK } from '../../engine/structs.ts';
 import { clear_bit, test_and_set_bit } from '../../engine/kernel/bitops.ts';
 import { list_add_tail, list_del_init, list_empty, list_first } from '../../engine/kernel/list.ts';
-import { bp, schedule, set_current_state, TASK_INTERRUPTIBLE, TASK_RUNNING } from './sched.ts';
+import { blockingPoint, schedule, set_current_state, TASK_INTERRUPTIBLE, TASK_RUNNING } from './sched.ts';
 import { spin_lock_irqsave, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
 import { __wake_up, add_wait_queue, remove_wait_queue, TASK_NORMAL } from './wait.ts';
 
@@ -25,7 +25,7 @@ export const AIO_WQ = 0;
 export const KEVENTD_WQ = 1;
 
 export function cwqOf(k: Machine, wq: number, cpu: number): number {
-  return wq === AIO_WQ ? k.A.cwq.aio[cpu] : k.A.cwq.keventd[cpu];
+  return wq === AIO_WQ ? k.addr.cwq.aio[cpu] : k.addr.cwq.keventd[cpu];
 }
 
 /** INIT_WORK(w, func, data) */
@@ -109,4 +109,4 @@ export function* worker_thread(k: Machine, cwq: number, wait: number): KGen {
     next_item = 1;
   }
 }
-void bp;
+void blockingPoint;

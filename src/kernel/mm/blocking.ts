@@ -13,12 +13,12 @@
  * The event is an interrupt (IRQ.EVENT_DONE, arg = the waiting task, arg2 = the
  * blocking point) whose handler clears the pending condition and wakes the queue.
  * None of these sleeps knows about current->iocb: with the retry patches they sleep
- * synchronously in aio context, and schedule() records that in G.AIO_BLOCKED.
+ * synchronously in aio context, and schedule() records that in GLOBAL.AIO_BLOCKED.
  *
- * State kept in the globals word G_FS (G.FS_FLAGS):
+ * State kept in the globals word G_FS (GLOBAL.FS_FLAGS):
  *   bits 0..3  "once" flags (the indirect block has been read, the request queue /
  *              allocator congestion and the dirty throttling have been met once);
- *   bit 8+t    task t (index in k.A.tasks) waits for its event (the "buffer locked"
+ *   bit 8+t    task t (index in k.addr.tasks) waits for its event (the "buffer locked"
  *              condition of the loop above);
  *   bits 20+2i, 21+2i  [proposed: asyncBlockingPoints] iocb i's asynchronous event is
  *              pending / has happened and not been consumed by a retry yet.
@@ -32,14 +32,14 @@
  */
 import type { KGen } from '../../engine/fn.ts';
 import { atomic, fnref } from '../../engine/fn.ts';
-import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
-import { io_schedule, bp, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { GLOBAL, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { io_schedule, blockingPoint, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { TASK } from '../../engine/structs.ts';
 import { EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 
 /** the globals word the fs/mm model keeps its flags in */
-export const G_FS = G.FS_FLAGS;
+export const G_FS = GLOBAL.FS_FLAGS;
 export const FS_INDIRECT_READ = 1 << 0; // the file's indirect block has been read (metadata)
 export const FS_REQ_CONGESTED = 1 << 1; // get_request_wait has been met once (requestCongestion)
 export const FS_ALLOC_CONGESTED = 1 << 2; // blk_congestion_wait in the page allocator met once (allocCongestion)
@@ -48,7 +48,7 @@ const FS_PENDING_SHIFT = 8;
 
 /** test-and-set of a once flag: true for the first caller. One visible step. */
 export function fsOnce(k: Machine, bit: number): boolean {
-  k.pp();
+  k.sharedAccess();
   const g = k.g(G_FS);
   if (g & bit) return false;
   k.setG(G_FS, g | bit);
@@ -56,18 +56,18 @@ export function fsOnce(k: Machine, bit: number): boolean {
 }
 
 function pendingBit(k: Machine, task: number): number {
-  const ti = k.A.tasks.indexOf(task);
+  const ti = k.addr.tasks.indexOf(task);
   if (ti < 0 || ti + FS_PENDING_SHIFT > 30) k.panic(PANIC_ENGINE, `no event-pending bit for task @${task}`);
   return 1 << (ti + FS_PENDING_SHIFT);
 }
 /** is task's event still pending? (one visible read) */
 export function eventPending(k: Machine, task: number): boolean {
-  k.pp();
+  k.sharedAccess();
   return (k.g(G_FS) & pendingBit(k, task)) !== 0;
 }
 /** marks task's event pending / done (one visible write) */
 export function setEventPending(k: Machine, task: number, on: boolean): void {
-  k.pp();
+  k.sharedAccess();
   const b = pendingBit(k, task);
   k.setG(G_FS, on ? k.g(G_FS) | b : k.g(G_FS) & ~b);
 }
@@ -82,11 +82,11 @@ export function setEventPending(k: Machine, task: number, on: boolean): void {
  */
 export function eventQueue(k: Machine, point: number): number {
   switch (point) {
-    case bp('blk_congestion_wait'):
-    case bp('balance_dirty_pages'):
-      return k.A.congestionWait;
+    case blockingPoint('blk_congestion_wait'):
+    case blockingPoint('balance_dirty_pages'):
+      return k.addr.congestionWait;
     default:
-      return k.A.reqWait;
+      return k.addr.reqWait;
   }
 }
 
@@ -96,7 +96,7 @@ export function eventQueue(k: Machine, point: number): number {
  * "-EIOCBQUEUED: I will call aio_complete myself".
  */
 export function aioRetryCode(k: Machine): number {
-  return k.v.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
+  return k.variant.eiocbRetry ? -EIOCBRETRY : -EIOCBQUEUED;
 }
 
 // ------------------------------------------------------------------ [proposed: asyncBlockingPoints]
@@ -112,7 +112,7 @@ function aioEvBits(k: Machine, iocb: number): { pending: number; done: number } 
 }
 /** [proposed: asyncBlockingPoints] the blocking points convert to async waits in this context */
 export function aioAsyncContext(k: Machine): boolean {
-  return k.v.asyncBlockingPoints && curIocb(k) !== 0;
+  return k.variant.asyncBlockingPoints && curIocb(k) !== 0;
 }
 /**
  * [proposed: asyncBlockingPoints] does current->iocb have an async event outstanding (started and
@@ -121,13 +121,13 @@ export function aioAsyncContext(k: Machine): boolean {
  */
 export function aioEventOutstanding(k: Machine): boolean {
   if (!aioAsyncContext(k)) return false;
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, curIocb(k));
   return (k.g(G_FS) & (b.pending | b.done)) !== 0;
 }
 /** [proposed: asyncBlockingPoints] the event of an iocb happened (the interrupt, one visible step) */
 function aioEventDone(k: Machine, iocb: number): void {
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, iocb);
   k.setG(G_FS, (k.g(G_FS) & ~b.pending) | b.done);
 }
@@ -139,7 +139,7 @@ function aioEventDone(k: Machine, iocb: number): void {
  */
 function aioEventBegin(k: Machine, point: number): boolean {
   const iocb = curIocb(k);
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, iocb);
   const g = k.g(G_FS);
   if (g & b.done) {
@@ -161,7 +161,7 @@ function aioEventBegin(k: Machine, point: number): boolean {
  */
 function aioEventPending(k: Machine): boolean {
   const iocb = curIocb(k);
-  k.pp();
+  k.sharedAccess();
   const b = aioEvBits(k, iocb);
   const g = k.g(G_FS);
   if (g & b.pending) return true;
@@ -172,16 +172,16 @@ function aioEventPending(k: Machine): boolean {
 /** the end of the DEFINE_WAIT's scope */
 export function eventWaitEnd(k: Machine, wait: number): void {
   // [proposed: asyncBlockingPoints] an async wait used current->iocb->ki_wait, not a stack entry
-  if (k.v.asyncBlockingPoints && k.iocbIndex(wait - k.kiWaitOff) >= 0) return;
+  if (k.variant.asyncBlockingPoints && k.iocbIndex(wait - k.kiWaitOff) >= 0) return;
   k.setStackObj(wait, false);
 }
 
 /* The blocking points below are wait_for_event's body with their own point, as in the kernel each has its own loop. */
-const WAIT_ON_BUFFER = bp('wait_on_buffer');
-const GET_REQUEST_WAIT = bp('get_request_wait');
-const BLK_CONGESTION_WAIT = bp('blk_congestion_wait');
-const BALANCE_DIRTY_PAGES = bp('balance_dirty_pages');
-const COPY_TO_USER_FAULT = bp('copy_to_user_fault');
+const WAIT_ON_BUFFER = blockingPoint('wait_on_buffer');
+const GET_REQUEST_WAIT = blockingPoint('get_request_wait');
+const BLK_CONGESTION_WAIT = blockingPoint('blk_congestion_wait');
+const BALANCE_DIRTY_PAGES = blockingPoint('balance_dirty_pages');
+const COPY_TO_USER_FAULT = blockingPoint('copy_to_user_fault');
 
 /**
  * wait_for_event(point): the generic blocking point. Raises IRQ.EVENT_DONE for the
@@ -396,8 +396,8 @@ export function* handle_mm_fault(k: Machine, buf: number, upage: number): KGen {
   yield* finish_wait(k, q, wait);
   eventWaitEnd(k, wait);                                      yield;
   // set_pte(page_table, entry): the user page is present
-  k.pp();
-  k.wr(k.A.userBufPresent[buf] + upage, 1, 'pte');
+  k.sharedAccess();
+  k.wr(k.addr.userBufPresent[buf] + upage, 1, 'pte');
   return 0;
 }
 
@@ -411,7 +411,7 @@ export function* handle_mm_fault(k: Machine, buf: number, upage: number): KGen {
 export function* blocking_event_done(k: Machine, task: number, point: number): KGen {
   const q = eventQueue(k, point);
   // [proposed: asyncBlockingPoints] an iocb's async event (arg: the kiocb)
-  if (k.v.asyncBlockingPoints && k.iocbIndex(task) >= 0) aioEventDone(k, task);
+  if (k.variant.asyncBlockingPoints && k.iocbIndex(task) >= 0) aioEventDone(k, task);
   else setEventPending(k, task, false);
   yield;
   if (!waitqueue_active(k, q)) return 0;

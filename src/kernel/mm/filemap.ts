@@ -3,25 +3,25 @@
  * aioread.patch ("Patch 2/2", seed thread) tagged [aioread.patch]:
  *   aio_schedule, aio_wait_on_page_bit, __aio_lock_page (new in mm/filemap.c),
  *   aio_lock_page, aio_wait_on_page_locked (new inlines in include/linux/pagemap.h),
- *   do_generic_mapping_read's two `goto sync_error` hunks (k.v.aioReadFilemap),
- *   generic_file_read's BUG_ON(current->iocb != NULL) (k.v.syncReadBugOn).
+ *   do_generic_mapping_read's two `goto sync_error` hunks (k.variant.aioReadFilemap),
+ *   generic_file_read's BUG_ON(current->iocb != NULL) (k.variant.syncReadBugOn).
  * Plus the user copies (file_read_actor, fault_in_pages_*, __copy_*_user), the
  * O_DIRECT read path (generic_file_direct_IO -> fs/direct-io.c) and the write
  * path (generic_file_aio_write: i_sem, the page cache, dirty throttling), which
  * stays synchronous in every variant.
  *
- * Model of the file: one address_space, i_size = k.w.fileSize, PAGE_CACHE_SIZE =
- * k.w.pageSize, one struct page per page index (k.A.pages[i]); `in_cache` says
+ * Model of the file: one address_space, i_size = k.workload.fileSize, PAGE_CACHE_SIZE =
+ * k.workload.pageSize, one struct page per page index (k.addr.pages[i]); `in_cache` says
  * whether the radix tree holds it. Contents are fileByte(offset) (fs/file.ts).
  * User buffers are one word per byte; a user page is present when its word in
- * k.A.userBufPresent is 1 (the sync reader's buffer is always present).
+ * k.addr.userBufPresent is 1 (the sync reader's buffer is always present).
  * @c mm/filemap.c
  */
 import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, type FrameBase, type KFn, type KGen } from '../../engine/fn.ts';
-import { G, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { GLOBAL, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { bp, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
+import { blockingPoint, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
 import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
@@ -80,7 +80,7 @@ export const MAPPING = 1;
 /**
  * A freshly allocated page that is not in the page cache yet (page_cache_alloc_cold's
  * result). The model has one struct page per file index, so a private page has no
- * struct of its own: add_to_page_cache_lru turns it into k.A.pages[index].
+ * struct of its own: add_to_page_cache_lru turns it into k.addr.pages[index].
  */
 export const SPARE_PAGE = 1;
 
@@ -105,11 +105,11 @@ export function localAddr(fn: Pick<KFn, 'name' | 'params' | 'locals'>, f: FrameB
 
 /** *ppos: a loff_t somewhere (iocb->ki_pos, or the caller's stack); one visible access */
 function readPos(k: Machine, ppos: number): number {
-  k.pp();
+  k.sharedAccess();
   return k.rd(ppos, '*ppos');
 }
 function writePos(k: Machine, ppos: number, v: number): void {
-  k.pp();
+  k.sharedAccess();
   k.wr(ppos, v, '*ppos');
 }
 
@@ -125,23 +125,23 @@ interface UBuf {
   len: number;
 }
 function userBuf(k: Machine, addr: number): UBuf | null {
-  const A = k.A;
+  const A = k.addr;
   for (let i = 0; i < A.userBufs.length; i++) {
     const base = A.userBufs[i];
-    const len = k.w.iocbs[i].nbytes;
+    const len = k.workload.iocbs[i].nbytes;
     if (addr >= base && addr < base + len) return { i, base, len };
   }
-  const sr = k.w.syncReader;
+  const sr = k.workload.syncReader;
   if (sr && addr >= A.syncBuf && addr < A.syncBuf + sr.nbytes) return { i: -1, base: A.syncBuf, len: sr.nbytes };
   return null;
 }
 /** is the user page present (its pte valid)? One visible read. */
 function userPresent(k: Machine, ub: UBuf, upage: number): boolean {
-  k.pp();
+  k.sharedAccess();
   if (ub.i < 0) return true;
-  return k.rd(k.A.userBufPresent[ub.i] + upage, 'pte') !== 0;
+  return k.rd(k.addr.userBufPresent[ub.i] + upage, 'pte') !== 0;
 }
-const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.base) / k.w.pageSize);
+const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.base) / k.workload.pageSize);
 
 // ------------------------------------------------------------------ [aioread.patch] the async waits
 /**
@@ -188,7 +188,7 @@ export function* aio_wait_on_page_bit(k: Machine, page: number, bit_nr: number):
       yield* sync_page_g(k, page);
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', page);
-      const rv = yield* aio_schedule(k, bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      const rv = yield* aio_schedule(k, bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
       // [proposed: eiocbRetry] -EIOCBRETRY
       if (rv === aioRetryCode(k)) {
         pageEvent(k, 'aio_schedule_queued', page);
@@ -246,7 +246,7 @@ export function* __aio_lock_page(k: Machine, page: number): KGen {
       yield* sync_page_g(k, page);
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } }
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', page);
-      const rv = yield* aio_schedule(k, bp('lock_page'));
+      const rv = yield* aio_schedule(k, blockingPoint('lock_page'));
       // [proposed: eiocbRetry] -EIOCBRETRY
       if (rv === aioRetryCode(k)) {
         pageEvent(k, 'aio_schedule_queued', page);
@@ -290,13 +290,13 @@ export function* aio_wait_on_page_locked(k: Machine, page: number): KGen {
 // ------------------------------------------------------------------ page cache insertion
 /**
  * page_cache_alloc_cold(mapping) (include/linux/pagemap.h -> alloc_pages): returns a
- * private page (SPARE_PAGE). Under allocation congestion (k.w.blocking.allocCongestion,
+ * private page (SPARE_PAGE). Under allocation congestion (k.workload.blocking.allocCongestion,
  * once) __alloc_pages sleeps in blk_congestion_wait. The allocation never fails in the model.
  * @c include/linux/pagemap.h
  */
 export function* page_cache_alloc_cold(k: Machine): KGen {
   // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
-  if (k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) yield* blk_congestion_wait_g(k);
+  if (k.workload.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) yield* blk_congestion_wait_g(k);
   else yield;
   return SPARE_PAGE;
 }
@@ -304,7 +304,7 @@ export function* page_cache_alloc_cold(k: Machine): KGen {
 /** page_cache_alloc(mapping): page_cache_alloc_cold's allocation (a hot page), the same in the model. @c include/linux/pagemap.h */
 export function* page_cache_alloc(k: Machine): KGen {
   // __alloc_pages: ... try_to_free_pages(); blk_congestion_wait(WRITE, HZ/50); goto rebalance;
-  if (k.w.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) yield* blk_congestion_wait_g(k);
+  if (k.workload.blocking?.allocCongestion && fsOnce(k, FS_ALLOC_CONGESTED)) yield* blk_congestion_wait_g(k);
   else yield;
   return SPARE_PAGE;
 }
@@ -321,7 +321,7 @@ export function* page_cache_alloc(k: Machine): KGen {
  */
 export function add_to_page_cache_lru(k: Machine, cached_page: number, index: number): number {
   if (cached_page !== SPARE_PAGE) k.panic(PANIC_ENGINE, 'add_to_page_cache_lru of a page that is not a fresh one');
-  const page = k.A.pages[index];
+  const page = k.addr.pages[index];
   const p = k.page(page);
   if (p.in_cache) return -EEXIST;
   if (p.count !== 0) k.panic(PANIC_ENGINE, `page${index} is not in the cache but has references (${p.count})`);
@@ -339,11 +339,11 @@ export function add_to_page_cache_lru(k: Machine, cached_page: number, index: nu
  * page = radix_tree_lookup(&mapping->page_tree, index); if (page) page_cache_get(page);
  */
 export function find_get_page(k: Machine, index: number): number {
-  if (index < 0 || index >= k.A.pages.length) {
-    k.pp();
+  if (index < 0 || index >= k.addr.pages.length) {
+    k.sharedAccess();
     return 0;
   }
-  const page = k.A.pages[index];
+  const page = k.addr.pages[index];
   if (!k.page(page).in_cache) return 0;
   page_cache_get(k, page);
   return page;
@@ -366,7 +366,7 @@ function releaseSparePage(cached_page: number): void {
 function userAccess(k: Machine, addr: number, write: boolean, x: number): number | [number, number] {
   const ub = userBuf(k, addr);
   if (!ub) {
-    k.pp();
+    k.sharedAccess();
     return -EFAULT;
   }
   const up = userPage(k, ub, addr);
@@ -400,7 +400,7 @@ export function* fault_in_pages_writeable(k: Machine, uaddr: number, size: numbe
     }
     const rv = yield* handle_mm_fault_g(k, r[0], r[1]);
     // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-    if (k.v.asyncBlockingPoints && rv === aioRetryCode(k)) return rv;
+    if (k.variant.asyncBlockingPoints && rv === aioRetryCode(k)) return rv;
   }
   yield;
   // if (ret == 0) { char *end = uaddr + size - 1; if ((uaddr & PAGE_MASK) != (end & PAGE_MASK))
@@ -413,7 +413,7 @@ export function* fault_in_pages_writeable(k: Machine, uaddr: number, size: numbe
     if (!Array.isArray(e)) return e;
     const rv_end = yield* handle_mm_fault_g(k, e[0], e[1]);
     // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-    if (k.v.asyncBlockingPoints && rv_end === aioRetryCode(k)) return rv_end;
+    if (k.variant.asyncBlockingPoints && rv_end === aioRetryCode(k)) return rv_end;
   }
 }
 
@@ -429,7 +429,7 @@ export function* fault_in_pages_readable(k: Machine, uaddr: number, size: number
     }
     const rv = yield* handle_mm_fault_g(k, r[0], r[1]);
     // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-    if (k.v.asyncBlockingPoints && rv === aioRetryCode(k)) return rv;
+    if (k.variant.asyncBlockingPoints && rv === aioRetryCode(k)) return rv;
   }
   yield;
   // if (ret == 0) { const char *end = uaddr + size - 1; if ((uaddr & PAGE_MASK) != (end & PAGE_MASK))
@@ -442,7 +442,7 @@ export function* fault_in_pages_readable(k: Machine, uaddr: number, size: number
     if (!Array.isArray(e)) return e;
     const rv_end = yield* handle_mm_fault_g(k, e[0], e[1]);
     // [proposed: asyncBlockingPoints] the fault queued an async page-in: return -EIOCBRETRY
-    if (k.v.asyncBlockingPoints && rv_end === aioRetryCode(k)) return rv_end;
+    if (k.variant.asyncBlockingPoints && rv_end === aioRetryCode(k)) return rv_end;
   }
 }
 
@@ -465,10 +465,10 @@ export function* __copy_to_user(k: Machine, to: number, page: number, offset: nu
     const a = to + done;
     const ub = userBuf(k, a);
     if (!ub) {
-      k.pp();
+      k.sharedAccess();
       return n - done;
     }
-    const PS = k.w.pageSize;
+    const PS = k.workload.pageSize;
     const up = userPage(k, ub, a);
     const chunk = Math.min(n - done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
     const ubi = ub.i;
@@ -481,7 +481,7 @@ export function* __copy_to_user(k: Machine, to: number, page: number, offset: nu
       continue;
     }
     if (in_atomic) return n - done;
-    if (k.v.asyncBlockingPoints) {
+    if (k.variant.asyncBlockingPoints) {
       const rv = yield* handle_mm_fault_g(k, ubi, up);
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
       if (rv === aioRetryCode(k)) return n - done;
@@ -506,10 +506,10 @@ export function* __copy_from_user(k: Machine, page: number, offset: number, from
     const a = from + done;
     const ub = userBuf(k, a);
     if (!ub) {
-      k.pp();
+      k.sharedAccess();
       return n - done;
     }
-    const PS = k.w.pageSize;
+    const PS = k.workload.pageSize;
     const up = userPage(k, ub, a);
     const chunk = Math.min(n - done, (up + 1) * PS - (a - ub.base), ub.base + ub.len - a);
     const ubi = ub.i;
@@ -518,7 +518,7 @@ export function* __copy_from_user(k: Machine, page: number, offset: number, from
       continue;
     }
     if (in_atomic) return n - done;
-    if (k.v.asyncBlockingPoints) {
+    if (k.variant.asyncBlockingPoints) {
       const rv = yield* handle_mm_fault_g(k, ubi, up);
       // [proposed: asyncBlockingPoints] the fault queued an async page-in: the copy stops short
       if (rv === aioRetryCode(k)) return n - done;
@@ -551,7 +551,7 @@ export function* file_read_actor(k: Machine, desc: number, page: number, offset:
     } else {
       // [proposed: asyncBlockingPoints] the prefault queued an async page-in: copy nothing, stop the
       // read with desc->error = -EIOCBRETRY (the retry copies once the page is in)
-      if (k.v.asyncBlockingPoints && fault === aioRetryCode(k)) {
+      if (k.variant.asyncBlockingPoints && fault === aioRetryCode(k)) {
         size = 0;
         wrDesc(k, desc, 'error', fault);                           yield;
         break success;
@@ -578,7 +578,7 @@ export function* file_read_actor(k: Machine, desc: number, page: number, offset:
 // ------------------------------------------------------------------ the buffered read
 /**
  * do_generic_mapping_read(mapping, ra, filp, ppos, desc, actor) (mm/filemap.c), with the
- * two aioread.patch hunks when k.v.aioReadFilemap. `desc` is the address of the caller's
+ * two aioread.patch hunks when k.variant.aioReadFilemap. `desc` is the address of the caller's
  * read_descriptor_t, `actor` a kernel function id (file_read_actor). do_generic_file_read
  * (filp, ppos, desc, actor) is the inline that calls it (include/linux/fs.h), so it has no frame.
  * The C's labels: `page_ok: { ... break page_ok; }` is its `goto page_ok` (the code after
@@ -592,8 +592,8 @@ export function* file_read_actor(k: Machine, desc: number, page: number, offset:
 export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number, desc: number, actor: number): KGen {
   // index = *ppos >> PAGE_CACHE_SHIFT; offset = *ppos & ~PAGE_CACHE_MASK; cached_page = NULL;
   const pos = readPos(k, ppos);
-  let index = Math.floor(pos / k.w.pageSize);
-  let offset = pos % k.w.pageSize;
+  let index = Math.floor(pos / k.workload.pageSize);
+  let offset = pos % k.workload.pageSize;
   let page = 0;
   let nr = 0;
   let error = 0;
@@ -601,20 +601,20 @@ export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number,
   let ret = 0;
   let resume = 0;
   // [proposed: resumeReadpageWait] resume = test_and_clear_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
-  if (k.v.resumeReadpageWait && currentIocb(k)) {                 yield;
+  if (k.variant.resumeReadpageWait && currentIocb(k)) {                 yield;
     resume = test_and_clear_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
   }
   yield;
   out: for (;;) {
     // end_index = inode->i_size >> PAGE_CACHE_SHIFT; if (index > end_index) break;
-    const isize = k.w.fileSize;
-    const end_index = Math.floor(isize / k.w.pageSize);
+    const isize = k.workload.fileSize;
+    const end_index = Math.floor(isize / k.workload.pageSize);
     if (index > end_index) break;
     // nr = PAGE_CACHE_SIZE; if (index == end_index) { nr = inode->i_size & ~PAGE_CACHE_MASK; if (nr <= offset) break; }
     // (in `bytes` until nr - offset: the frame's nr keeps its value on the way out)
-    let bytes = k.w.pageSize;
+    let bytes = k.workload.pageSize;
     if (index === end_index) {
-      bytes = isize % k.w.pageSize;
+      bytes = isize % k.workload.pageSize;
       if (bytes <= offset) break;
     }
     // cond_resched(); page_cache_readahead(mapping, ra, filp, index); nr = nr - offset;
@@ -657,7 +657,7 @@ export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number,
                 break out;
               }
               // page = cached_page; cached_page = NULL; goto readpage;
-              page = k.A.pages[index];
+              page = k.addr.pages[index];
               cached_page = 0;                                     yield;
               break readpage;
             }
@@ -675,7 +675,7 @@ export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number,
             // /* Get exclusive access to the page ... */
             // [aioread.patch] - lock_page(page);
             // [aioread.patch] + if (aio_lock_page(page)) { pr_debug("queued lock page \n"); error = -EIOCBQUEUED; goto sync_error; }
-            if (k.v.aioReadFilemap) {
+            if (k.variant.aioReadFilemap) {
               const queued_lock = yield* aio_lock_page(k, page);
               if (queued_lock) {
                 // [aioread.patch] /* TBD: should we hold on to the cached page ? */
@@ -713,14 +713,14 @@ export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number,
         yield;
         // [aioread.patch] - wait_on_page_locked(page);
         // [aioread.patch] + if (aio_wait_on_page_locked(page)) { pr_debug("queued wait_on_page \n"); error = -EIOCBQUEUED; goto sync_error; }
-        if (k.v.aioReadFilemap) {
+        if (k.variant.aioReadFilemap) {
           const queued_wait = yield* aio_wait_on_page_locked(k, page);
           if (queued_wait) {
             // [aioread.patch] /*TBD:should we hold on to the cached page ?*/
             // [proposed: eiocbRetry] error = -EIOCBRETRY;
             error = aioRetryCode(k);
             // [proposed: resumeReadpageWait] set_bit(KIF_READPAGE_WAIT, &current->iocb->ki_flags);
-            if (k.v.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
+            if (k.variant.resumeReadpageWait) set_bit(k, KIF_READPAGE_WAIT, currentIocb(k) + KIOCB.off.ki_flags);
             break sync_error;
           }
           yield;
@@ -743,8 +743,8 @@ export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number,
     ret = yield* call_ptr(k, actor, desc, page, offset, nr);
     // offset += ret; index += offset >> PAGE_CACHE_SHIFT; offset &= ~PAGE_CACHE_MASK;
     offset += ret;
-    index += Math.floor(offset / k.w.pageSize);
-    offset %= k.w.pageSize;                                        yield;
+    index += Math.floor(offset / k.workload.pageSize);
+    offset %= k.workload.pageSize;                                        yield;
     // page_cache_release(page); if (ret == nr && desc->count) continue; break;
     page_cache_release(k, page);
     if (ret === nr && rdDesc(k, desc, 'count')) continue;
@@ -752,7 +752,7 @@ export function* do_generic_mapping_read(k: Machine, filp: number, ppos: number,
   }
   // } *ppos = ((loff_t) index << PAGE_CACHE_SHIFT) + offset;   (every way out of the loop ends its step first)
   yield;
-  writePos(k, ppos, index * k.w.pageSize + offset);                yield;
+  writePos(k, ppos, index * k.workload.pageSize + offset);                yield;
   // if (cached_page) page_cache_release(cached_page); UPDATE_ATIME(inode);
   if (cached_page) releaseSparePage(cached_page);
   return 0;
@@ -782,7 +782,7 @@ export function* __generic_file_aio_read(k: Machine, iocb: number, buf: number, 
     const pos = readPos(k, ppos);                               yield;
     // size = inode->i_size; if (pos < size) { retval = generic_file_direct_IO(READ, iocb, iov, pos, nr_segs);
     // } UPDATE_ATIME(filp->f_dentry->d_inode); goto out;
-    if (!(pos < k.w.fileSize)) return retval;
+    if (!(pos < k.workload.fileSize)) return retval;
     retval = yield* generic_file_direct_IO(k, READ, iocb, buf, count, pos);
     // if (retval >= 0 && !is_sync_kiocb(iocb)) retval = -EIOCBQUEUED;
     if (retval >= 0 && k.kiocb(iocb).ki_key !== KIOCB_SYNC_KEY) retval = -EIOCBQUEUED;
@@ -822,20 +822,20 @@ export function* generic_file_aio_read(k: Machine, iocb: number, buf: number, co
 
 /**
  * generic_file_read(filp, buf, count, ppos) (mm/filemap.c): read(2) through a sync
- * kiocb in this stack frame (k.A.syncKiocbs[task]): init_sync_kiocb, [aioread.patch]
+ * kiocb in this stack frame (k.addr.syncKiocbs[task]): init_sync_kiocb, [aioread.patch]
  * BUG_ON(current->iocb != NULL), __generic_file_aio_read, and on -EIOCBQUEUED
  * wait_on_sync_kiocb. The kiocb dies with the frame.
  */
 export function* generic_file_read(k: Machine, filp: number, buf: number, count: number, ppos: number): KGen {
   // struct iovec local_iov = { .iov_base = buf, .iov_len = count }; struct kiocb kiocb;
-  const ti = k.A.tasks.indexOf(k.current);
-  const kiocb = ti >= 0 ? k.A.syncKiocbs[ti] : 0;
+  const ti = k.addr.tasks.indexOf(k.current);
+  const kiocb = ti >= 0 ? k.addr.syncKiocbs[ti] : 0;
   if (!kiocb) k.panic(PANIC_ENGINE, `generic_file_read: ${k.t().name} has no stack kiocb`);
   // init_sync_kiocb(&kiocb, filp);
   init_sync_kiocb(k, kiocb, filp);
-  k.pp();                                                       yield;
+  k.sharedAccess();                                                       yield;
   // [aioread.patch] BUG_ON(current->iocb != NULL);
-  if (k.v.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
+  if (k.variant.syncReadBugOn) k.BUG_ON(currentIocb(k) !== 0, 'current->iocb != NULL');
   // ret = __generic_file_aio_read(&kiocb, &local_iov, 1, ppos);
   let ret = yield* __generic_file_aio_read(k, kiocb, buf, count, ppos);
   // if (-EIOCBQUEUED == ret) ret = wait_on_sync_kiocb(&kiocb);
@@ -865,7 +865,7 @@ export function* generic_file_direct_IO(k: Machine, rw: number, iocb: number, bu
  * get_user_pages pins (and faults in) each page of the user buffer; get_blocks may
  * read the indirect block (wait_on_buffer, once per file); submit_bio may wait for a
  * request (get_request_wait, once). The request stops at i_size; a disk page in
- * k.w.ioError fails it with -EIO. The model's DMA lands the file bytes in the pinned
+ * k.workload.ioError fails it with -EIO. The model's DMA lands the file bytes in the pinned
  * user pages at submission (the user cannot look at them before the completion).
  * Async kiocb (dio->is_async): returns the byte count at once; the last bio's
  * completion (IRQ.DIO_DONE) calls aio_complete. Sync kiocb: dio_await_completion
@@ -874,11 +874,11 @@ export function* generic_file_direct_IO(k: Machine, rw: number, iocb: number, bu
  */
 export function* blockdev_direct_IO(k: Machine, rw: number, iocb: number, buf: number, count: number, offset: number): KGen {
   void rw;
-  const end = Math.min(offset + count, k.w.fileSize);
+  const end = Math.min(offset + count, k.workload.fileSize);
   const bytes = Math.max(0, end - offset);
-  const bad = k.w.ioError ?? [];
+  const bad = k.workload.ioError ?? [];
   let err = false;
-  for (let p = Math.floor(offset / k.w.pageSize); p * k.w.pageSize < end; p++) if (bad.includes(p)) err = true;
+  for (let p = Math.floor(offset / k.workload.pageSize); p * k.workload.pageSize < end; p++) if (bad.includes(p)) err = true;
   let result = err ? -EIO : bytes;
   // dio->is_async = !is_sync_kiocb(iocb);
   const is_sync = k.kiocb(iocb).ki_key === KIOCB_SYNC_KEY ? 1 : 0;
@@ -902,10 +902,10 @@ export function* blockdev_direct_IO(k: Machine, rw: number, iocb: number, buf: n
   }
   yield;
   // get_blocks -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
-  if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) yield* __wait_on_buffer_g(k);
+  if (k.workload.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) yield* __wait_on_buffer_g(k);
   else yield;
   // dio_bio_submit -> submit_bio -> __make_request -> get_request_wait
-  if (k.w.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) yield* get_request_wait_g(k);
+  if (k.workload.blocking?.requestCongestion && fsOnce(k, FS_REQ_CONGESTED)) yield* get_request_wait_g(k);
   else yield;
   // sync: dio->waiter = current; the bios are not done yet
   if (is_sync) setEventPending(k, k.current, true);
@@ -913,7 +913,7 @@ export function* blockdev_direct_IO(k: Machine, rw: number, iocb: number, buf: n
   // submit_bio(rw, bio) for each bio: the DMA fills the user pages; bio_endio comes as an interrupt
   for (let j = 0; j < result; j++) k.wr(buf + j, fileByte(offset + j), 'user byte');
   k.raiseIrq(IRQ.DIO_DONE, iocb, result);
-  k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+  k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) + 1);
   // if (dio->is_async) return the count; dio_bio_end_aio completes the iocb
   if (!is_sync) return result;
   yield;
@@ -952,9 +952,9 @@ export function* dio_bio_end_io(k: Machine, iocb: number): KGen {
  @c fs/bio.c
  */
 export function* bio_endio(k: Machine, iocb: number, result: number): KGen {
-  k.pp();
-  k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
-  if (k.A.syncKiocbs.includes(iocb)) yield* dio_bio_end_io(k, iocb);
+  k.sharedAccess();
+  k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) - 1);
+  if (k.addr.syncKiocbs.includes(iocb)) yield* dio_bio_end_io(k, iocb);
   else yield* dio_bio_end_aio(k, iocb, result);
   return 0;
 }
@@ -963,15 +963,15 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
 // ------------------------------------------------------------------ the write path
 /**
  * down(&inode->i_sem) (arch/i386/kernel/semaphore.c). The semaphore is modelled as a
- * sleeping mutex: k.A.iSem holds the owner thread + 1; a contended down sleeps
- * TASK_UNINTERRUPTIBLE on an exclusive entry of k.A.iSemWait (blocking point 'i_sem')
+ * sleeping mutex: k.addr.iSem holds the owner thread + 1; a contended down sleeps
+ * TASK_UNINTERRUPTIBLE on an exclusive entry of k.addr.iSemWait (blocking point 'i_sem')
  * until up() wakes one waiter. (The count/sleepers arithmetic of __down is not
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
 export function* down(k: Machine, sem: number): KGen {
   // atomic dec of sem->count: free -> ours
-  k.pp();
+  k.sharedAccess();
   if (k.rd(sem, 'i_sem') === 0) {
     k.wr(sem, k.cur + 1, 'i_sem');
     return 0;
@@ -984,29 +984,29 @@ export function* down(k: Machine, sem: number): KGen {
   yield;
   for (;;) {
     // tsk->state = TASK_UNINTERRUPTIBLE; add_wait_queue_exclusive_locked(&sem->wait, &wait);
-    yield* prepare_to_wait(k, k.A.iSemWait, wait, TASK_UNINTERRUPTIBLE, 1);
-    k.pp();
+    yield* prepare_to_wait(k, k.addr.iSemWait, wait, TASK_UNINTERRUPTIBLE, 1);
+    k.sharedAccess();
     if (k.rd(sem, 'i_sem') === 0) {
       k.wr(sem, k.cur + 1, 'i_sem');
       break;
     }
-    yield* schedule(k, bp('i_sem'));
+    yield* schedule(k, blockingPoint('i_sem'));
   }
   yield;
   // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;
-  yield* finish_wait(k, k.A.iSemWait, wait);
+  yield* finish_wait(k, k.addr.iSemWait, wait);
   k.setStackObj(wait, false);
   return 0;
 }
 
 /** up(&inode->i_sem): release, then wake one waiter (wake_up(&sem->wait)) @c arch/i386/kernel/semaphore.c */
 export function* up(k: Machine, sem: number): KGen {
-  k.pp();
+  k.sharedAccess();
   if (k.rd(sem, 'i_sem') !== k.cur + 1) k.WARN_ON(true, 'up() of i_sem by a task that does not hold it');
   k.wr(sem, 0, 'i_sem');                                        yield;
-  if (!waitqueue_active(k, k.A.iSemWait)) return 0;
+  if (!waitqueue_active(k, k.addr.iSemWait)) return 0;
   // wake_up(&sem->wait)
-  yield* __wake_up(k, k.A.iSemWait, TASK_NORMAL, 1);
+  yield* __wake_up(k, k.addr.iSemWait, TASK_NORMAL, 1);
   return 0;
 }
 
@@ -1049,7 +1049,7 @@ export function* __grab_cache_page(k: Machine, index: number, cachedp: number): 
     if (err) return 0;
     // page = *cached_page; page_cache_get(page); pagevec_add(lru_pvec, page); *cached_page = NULL;
     k.wr(cachedp, 0, 'cached_page');
-    return k.A.pages[index];
+    return k.addr.pages[index];
   }
 }
 
@@ -1057,10 +1057,10 @@ export function* __grab_cache_page(k: Machine, index: number, cachedp: number): 
  * generic_file_aio_write_nolock(iocb, iov, nr_segs, ppos) (mm/filemap.c), one segment,
  * buffered (O_DIRECT writes also go through the page cache here). Per page:
  * fault_in_pages_readable, __grab_cache_page (the page locked), prepare_write (the
- * indirect block, k.w.blocking.metadata), filemap_copy_from_user (atomic, then the
+ * indirect block, k.workload.blocking.metadata), filemap_copy_from_user (atomic, then the
  * sleeping copy), commit_write (SetPageUptodate: the model's contents are fixed, so the
  * copied bytes are the file's), unlock_page, page_cache_release,
- * balance_dirty_pages_ratelimited (k.w.blocking.dirtyThrottle, once). Pages past the
+ * balance_dirty_pages_ratelimited (k.workload.blocking.dirtyThrottle, once). Pages past the
  * model's file are not materialised (i_size is fixed): their bytes count as written.
  * Not modelled: generic_write_checks, remove_suid, inode_update_time's journalling.
  */
@@ -1082,17 +1082,17 @@ export function* generic_file_aio_write_nolock(k: Machine, iocb: number, buf: nu
     do {
       // do { unsigned long index, offset; index = pos >> PAGE_CACHE_SHIFT; offset = (pos & (PAGE_CACHE_SIZE -1));
       // bytes = PAGE_CACHE_SIZE - offset; if (bytes > count) bytes = count;
-      index = Math.floor(pos / k.w.pageSize);
-      const offset = pos % k.w.pageSize;
-      bytes = Math.min(k.w.pageSize - offset, count - written);
-      if (index >= k.A.pages.length) {
+      index = Math.floor(pos / k.workload.pageSize);
+      const offset = pos % k.workload.pageSize;
+      bytes = Math.min(k.workload.pageSize - offset, count - written);
+      if (index >= k.addr.pages.length) {
         written += bytes;
         pos += bytes;                                           yield;
       } else {
         // fault_in_pages_readable(buf, bytes);
         const fault = yield* fault_in_pages_readable(k, buf + written, bytes);
         // [proposed: asyncBlockingPoints] the prefault queued an async page-in: status = -EIOCBRETRY; break;
-        if (k.v.asyncBlockingPoints && fault === aioRetryCode(k)) {
+        if (k.variant.asyncBlockingPoints && fault === aioRetryCode(k)) {
           status = fault;                                       yield;
           break out;
         }
@@ -1104,13 +1104,13 @@ export function* generic_file_aio_write_nolock(k: Machine, iocb: number, buf: nu
           break out;
         }
         // status = a_ops->prepare_write(file, page, offset, offset+bytes): block_prepare_write -> ext2_get_block
-        if (k.w.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) yield* __wait_on_buffer_g(k);
+        if (k.workload.blocking?.metadata && fsOnce(k, FS_INDIRECT_READ)) yield* __wait_on_buffer_g(k);
         else yield;
         // copied = filemap_copy_from_user(page, offset, buf, bytes): kaddr = kmap_atomic(page, KM_USER0);
         // left = __copy_from_user(kaddr + offset, buf, bytes); kunmap_atomic(kaddr, KM_USER0);
-        copied = yield* __copy_from_user(k, page, pos % k.w.pageSize, buf + written, bytes, 1);
+        copied = yield* __copy_from_user(k, page, pos % k.workload.pageSize, buf + written, bytes, 1);
         // if (left != 0) { /* Do it the slow way */ kaddr = kmap(page); left = __copy_from_user(kaddr + offset, buf, bytes); kunmap(page); }
-        if (copied !== 0) copied = yield* __copy_from_user(k, page, pos % k.w.pageSize, buf + written, bytes, 0);
+        if (copied !== 0) copied = yield* __copy_from_user(k, page, pos % k.workload.pageSize, buf + written, bytes, 0);
         else yield;
         // return bytes - left;  (copied holds left until here)
         copied = bytes - copied;                                yield;
@@ -1135,8 +1135,8 @@ export function* generic_file_aio_write_nolock(k: Machine, iocb: number, buf: nu
         if (status < 0) break out;
         // balance_dirty_pages_ratelimited(mapping);
         // [proposed: asyncBlockingPoints] (or the retry after an async throttle comes back to it)
-        if (k.w.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) {
-          if (k.v.asyncBlockingPoints) {
+        if (k.workload.blocking?.dirtyThrottle && (fsOnce(k, FS_DIRTY_THROTTLED) || aioEventOutstanding(k))) {
+          if (k.variant.asyncBlockingPoints) {
             const throttled = yield* balance_dirty_pages_g(k);
             // [proposed: asyncBlockingPoints] throttled asynchronously: stop here (status = -EIOCBRETRY; break;),
             // the bytes written so far are the result and the retry writes the rest
@@ -1166,8 +1166,8 @@ export function* generic_file_aio_write_nolock(k: Machine, iocb: number, buf: nu
  */
 export function* generic_file_aio_write(k: Machine, iocb: number, buf: number, count: number, pos: number): KGen {
   k.BUG_ON(k.kiocb(iocb).ki_pos !== pos, 'iocb->ki_pos != pos');
-  yield* down(k, k.A.iSem);
+  yield* down(k, k.addr.iSem);
   const err = yield* generic_file_aio_write_nolock(k, iocb, buf, count, iocb + KIOCB.off.ki_pos);
-  yield* up(k, k.A.iSem);
+  yield* up(k, k.addr.iSem);
   return err;
 }

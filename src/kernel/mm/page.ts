@@ -11,14 +11,14 @@
  * back from io_schedule (the wake functions themselves run in kernel/wait.ts and
  * fs/aio.c, which do not know the page).
  * Pages do not have wait queues of their own: page_waitqueue() hashes a page to one
- * of the zone's buckets (k.w.buckets), and two pages may share a bucket, so
+ * of the zone's buckets (k.workload.buckets), and two pages may share a bucket, so
  * unlock_page's wake_up_all also wakes the other page's waiters.
  */
 import { atomic, fnref, type KGen } from '../../engine/fn.ts';
-import { G, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
+import { GLOBAL, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { PAGE, PG_error, PG_locked, PG_uptodate } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_clear_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { bp, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { blockingPoint, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import type { PageEvent, PageEventType } from '../../../models/events.ts';
 import type { Workload } from '../../engine/workload.ts';
@@ -27,7 +27,7 @@ import { FS_INDIRECT_READ, FS_REQ_CONGESTED, __wait_on_buffer, aioEventOutstandi
 // ------------------------------------------------------------------ helpers
 /** index of a page in the model's file (its radix-tree index), -1 if not a page */
 export function pageIndex(k: Machine, page: number): number {
-  return k.A.pages.indexOf(page);
+  return k.addr.pages.indexOf(page);
 }
 
 /** page-level model event (models/events.ts PAGE_EVENTS); waiter = thread index or -1 */
@@ -41,7 +41,7 @@ const flagsOf = (page: number) => page + PAGE.off.flags;
 export function page_waitqueue(k: Machine, page: number): number {
   const i = pageIndex(k, page);
   if (i < 0) k.panic(PANIC_ENGINE, `page_waitqueue of a non-page @${page}`);
-  return k.A.buckets[k.w.buckets[i]];
+  return k.addr.buckets[k.workload.buckets[i]];
 }
 
 // ------------------------------------------------------------------ page flags (include/linux/page-flags.h)
@@ -80,7 +80,7 @@ export function page_cache_release(k: Machine, page: number): void {
 // ------------------------------------------------------------------ mm/filemap.c
 /** sync_page(page): mapping->a_ops->sync_page (block_sync_page: blk_run_queues). I/O always progresses here. @c mm/filemap.c */
 export function* sync_page(k: Machine, page: number): KGen {
-  k.pp();
+  k.sharedAccess();
   return 0;
 }
 
@@ -107,7 +107,7 @@ export function* wait_on_page_bit(k: Machine, page: number, bit_nr: number): KGe
       yield* sync_page(k, page);
       // io_schedule(); }
       pageEvent(k, 'io_schedule', page);
-      yield* io_schedule(k, bit_nr === PG_locked ? bp('wait_on_page_locked') : -1);
+      yield* io_schedule(k, bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
       // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
       pageEvent(k, 'woken', page);
     }
@@ -171,7 +171,7 @@ export function* __lock_page(k: Machine, page: number): KGen {
     yield* sync_page(k, page);
     // io_schedule(); } }
     pageEvent(k, 'io_schedule', page);
-    yield* io_schedule(k, bp('lock_page'));
+    yield* io_schedule(k, blockingPoint('lock_page'));
     // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
     pageEvent(k, 'woken', page);
   }
@@ -200,9 +200,9 @@ export function* lock_page(k: Machine, page: number): KGen {
  * the page locked; starts the read and returns 0 before the data arrives. The bio's
  * completion (IRQ.DISK_READ) sets PG_uptodate or PG_error and unlocks the page.
  * Blocking points on the way (Andrew Morton's list): ext2_get_block may have to read
- * the indirect block first (wait_on_buffer, once per file, k.w.blocking.metadata);
+ * the indirect block first (wait_on_buffer, once per file, k.workload.blocking.metadata);
  * submit_bio may have to wait for a free request (get_request_wait, once,
- * k.w.blocking.requestCongestion). A page in k.w.ioError is read with an error.
+ * k.workload.blocking.requestCongestion). A page in k.workload.ioError is read with an error.
  * @c fs/ext2/inode.c
  */
 export function* ext2_readpage(k: Machine, filp: number, page: number): KGen {
@@ -210,26 +210,26 @@ export function* ext2_readpage(k: Machine, filp: number, page: number): KGen {
     // do_mpage_readpage -> ext2_get_block -> ext2_get_branch -> sb_bread(indirect block) -> wait_on_buffer
     // [proposed: asyncBlockingPoints] (or the retry after an async wait_on_buffer comes back to it)
     atomic('the once flag and [proposed: asyncBlockingPoints] the iocb\'s outstanding event are tested in one step (as the model always had)');
-    if (k.w.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k))) {
+    if (k.workload.blocking?.metadata && (fsOnce(k, FS_INDIRECT_READ) || aioEventOutstanding(k))) {
                                                               yield;
       const err = yield* __wait_on_buffer(k);
-      if (k.v.asyncBlockingPoints && err === aioRetryCode(k)) break async_wait;
+      if (k.variant.asyncBlockingPoints && err === aioRetryCode(k)) break async_wait;
     }
     // mpage_bio_submit -> submit_bio -> __make_request -> get_request_wait
     // [proposed: asyncBlockingPoints] (or the retry after an async get_request_wait comes back to it)
     atomic('the once flag and [proposed: asyncBlockingPoints] the iocb\'s outstanding event are tested in one step (as the model always had)');
-    if (k.w.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k))) {
+    if (k.workload.blocking?.requestCongestion && (fsOnce(k, FS_REQ_CONGESTED) || aioEventOutstanding(k))) {
                                                               yield;
       const err2 = yield* get_request_wait(k);
-      if (k.v.asyncBlockingPoints && err2 === aioRetryCode(k)) break async_wait;
+      if (k.variant.asyncBlockingPoints && err2 === aioRetryCode(k)) break async_wait;
     }
     // submit_bio(READ, bio): the disk read is in flight; mpage_end_io_read runs at its end
     const i = pageIndex(k, page);
-    const ioError = k.w.ioError ?? [];
+    const ioError = k.workload.ioError ?? [];
     const ok = ioError.includes(i) ? 0 : 1;
     pageEvent(k, 'readpage', page, -1);
     k.raiseIrq(IRQ.DISK_READ, page, ok);
-    k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) + 1);
+    k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) + 1);
     return 0;
   }
   // ---- [proposed: asyncBlockingPoints] an async wait in aio context: the read is not started;
@@ -247,7 +247,7 @@ export const readpage = ext2_readpage;
  * @c fs/mpage.c
  */
 export function* mpage_end_io_read(k: Machine, page: number, ok: number): KGen {
-  k.setG(G.DISK_BUSY, k.g(G.DISK_BUSY) - 1);
+  k.setG(GLOBAL.DISK_BUSY, k.g(GLOBAL.DISK_BUSY) - 1);
   if (ok) {
     SetPageUptodate(k, page);
     pageEvent(k, 'io_done_ok', page, -1);
