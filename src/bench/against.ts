@@ -51,7 +51,6 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** measures this tree (`root`) against commit `rev`; throws Error with one line on a bad revision */
 /** the commit `rev` names in `root`'s repository; throws Error with one line if none */
 export function resolveCommit(root: string, rev: string): string {
   try {
@@ -61,6 +60,7 @@ export function resolveCommit(root: string, rev: string): string {
   }
 }
 
+/** measures this tree (`root`) against commit `rev`; throws Error with one line on a bad revision or a failed measurement */
 export function benchAgainst(root: string, rev: string, reps: number, claims = AGAINST_CLAIMS, status: (s: string) => void = () => {}): { here: AgainstSide; there: AgainstSide } {
   const sha = resolveCommit(root, rev);
   const dir = mkdtempSync(join(tmpdir(), 'aio-bench-against-'));
@@ -73,7 +73,10 @@ export function benchAgainst(root: string, rev: string, reps: number, claims = A
     const tsx = resolve(root, 'node_modules', '.bin', 'tsx');
     const run = (t: string) => {
       const r = spawnSync(tsx, [script, t, JSON.stringify(claims)], { cwd: t, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`--against: the measurement failed in ${t === root ? 'this tree' : `commit ${sha.slice(0, 7)}`}: ${(r.stderr || r.stdout).trim().split("\n").find((l) => /Error/.test(l)) ?? (r.stderr || r.stdout).trim().split("\n").at(-1)}`);
+      if (r.status !== 0) {
+        const lines = (r.stderr || r.stdout).trim().split('\n');
+        throw new Error(`--against: the measurement failed in ${t === root ? 'this tree' : `commit ${sha.slice(0, 7)}`}: ${lines.find((l) => /Error/.test(l)) ?? lines.at(-1)}`);
+      }
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { states: number; cpuSeconds: number };
     };
     const runs: Record<'here' | 'there', { states: number; cpuSeconds: number }[]> = { here: [], there: [] };

@@ -17,7 +17,6 @@ import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
   FMODE_WRITE,
-  IO_EVENT,
   KIF_KICKED,
   KIF_LOCKED,
   KIF_STARTED,
@@ -27,17 +26,16 @@ import {
   TASK_INTERRUPTIBLE,
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
-  USER_IOCB,
   WQ_HEAD,
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
 import { blockingPoint, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
-import { __wake_up, add_wait_queue, init_wait, init_waitqueue_func_entry, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
+import { __wake_up, add_wait_queue, init_wait, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
 import { AIO_WQ, KEVENTD_WQ, INIT_WORK, queue_work } from '../kernel/workqueue.ts';
-import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
+import { EAGAIN, EBADF, EINTR, EINVAL, EIOCBQUEUED, EIOCBRETRY } from '../../engine/fs/errno.ts';
 import { fop } from '../../engine/fs/fops.ts';
 import { aio_run_iocbs } from './mar05.ts';
 

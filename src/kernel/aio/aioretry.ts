@@ -11,7 +11,7 @@ import { KIOCB } from '../../engine/structs.ts';
 import { INIT_LIST_HEAD, list_del_init } from '../../engine/kernel/list.ts';
 import { init_waitqueue_func_entry } from '../kernel/wait.ts';
 import { aio_run_iocbs } from './mar05.ts';
-import { kiocbEvent, is_sync_kiocb, kiocbIsStarted, kiocbSetKicked, kiocbTryKick, kiWait, kiWaitList, queue_kicked_iocb } from './aio.ts';
+import { is_sync_kiocb, kiocbIsStarted, kiocbSetKicked, kiocbTryKick, kiWait, kiWaitList, queue_kicked_iocb } from './aio.ts';
 import { wake_up_process } from '../kernel/sched.ts';
 
 /** pr_debug("iocb already kicked or in progress\n"); return */
