@@ -189,7 +189,9 @@ export function boundedLines(outcomes: readonly ClaimOutcome[], invs: readonly I
     const b = run.invariants.filter((i) => i.verdict === 'bounded' && invs.includes(i.invariant));
     if (!b.length) continue;
     const r = run.result;
-    lines.push(`  ${claim.id}: no violation within ${fmtCount(r.states)} states (depth ${r.depth}; ${r.limitHit} reached), ${b.length === invs.length && b.length > 1 ? `all ${plural(b.length, 'invariant')}` : b.map((i) => i.invariant).join(', ')}`);
+    const what = b.length === invs.length && b.length > 1 ? `all ${plural(b.length, 'invariant')}` : b.map((i) => i.invariant).join(', ');
+    if (r.complete) lines.push(`  ${claim.id}: explored completely (${fmtCount(r.states)} states), but ${what}: ${b.map((i) => i.reason).join('; ')}`);
+    else lines.push(`  ${claim.id}: no violation within ${fmtCount(r.states)} states (depth ${r.depth}; ${r.limitHit} reached), ${what}`);
   }
   return lines;
 }
