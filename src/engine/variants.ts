@@ -91,7 +91,7 @@ export const CHANGES = {
     source: 'proposed',
     summary:
       'A retry resumes a read at the wait it queued after its own readpage: when the last run stopped in aio_wait_on_page_locked right after calling readpage on the page at ki_pos (a ki_flags bit, KIF_READPAGE_WAIT, remembers it), do_generic_mapping_read goes straight back to that wait and, once the page is unlocked, returns -EIO if it is not up to date, as the synchronous `readpage; wait_on_page_locked; if (!PageUptodate(page)) error = -EIO` does. Without it each retry of a page whose read fails calls readpage again, until the retry cap strands the iocb.',
-    removes: "read-io-error's endless readpage-again retries, ended by the cap with a stranded iocb (found only deep: 9 failing reads)",
+    removes: "read-io-error's readpage-again retries, ended by the retry cap (2 in that workload) with a stranded iocb (progress, one-completion, ki-users-accounting)",
   },
   asyncBlockingPoints: {
     proposed: true,

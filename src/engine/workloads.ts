@@ -143,11 +143,12 @@ const list: Workload[] = [
   {
     ...base,
     name: 'read-io-error',
-    description: 'an async read whose disk read fails: the completion carries -EIO',
+    description: 'an async read whose disk read fails: the completion carries -EIO (retry cap 2: a variant that reads the failing page again on each retry has about 6.5x the states per retry allowed)',
     fileSize: P,
     cache: ['absent'],
     buckets: [0],
     ioError: [0],
+    retryCap: 2,
     iocbs: [{ op: 'pread', offset: 0, nbytes: P }],
     getevents: { min_nr: 1, nr: 1, timeout: 'none' },
   },
