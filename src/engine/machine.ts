@@ -158,7 +158,8 @@ export const GHOST = {
   MAX_RUNNING: 7,
   LATE_RETRY: 8, // the retry method was entered after aio_complete
   COMPLETE_WHILE_WAITING: 9, // aio_complete ran while ki_wait was on a wait queue
-  SIZE: 10,
+  POSTED: 10, // aio_complete has put the iocb's event in the ring (under ctx_lock, after its own run-list removal)
+  SIZE: 11,
 } as const;
 
 /** Blocking points (Andrew Morton's list in the thread, plus the read path's own) */

@@ -392,6 +392,7 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
   // smp_wmb(); info->tail = tail; ring->tail = tail;
   c.info_tail = tail;
   c.ring_tail = tail;
+  if (i >= 0) k.setGhost(i, GHOST.POSTED, 1);
   ret = yield* __aio_put_req(k, ctx, iocb);
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
   // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
