@@ -53,3 +53,35 @@ describe('progress needs the livelock check', () => {
     expect(verdict(full, 'progress').verdict).toBe('holds');
   }, 60_000);
 });
+
+describe('vacuous verdicts', () => {
+  const tsx = 'node_modules/.bin/tsx';
+  it('mar14 cached-read: every run oopses before quiescence, so the at-quiescence verdicts hold only vacuously, in the matrix, the JSON and the HTML', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const text = spawnSync(tsx, ['src/cli/check.ts', '--claim', 'mar14.cached-read'], { encoding: 'utf8' });
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/✓° holds, at quiescence vacuously/);
+    const row = text.stdout.split('\n').find((l) => l.trimStart().startsWith('cached-read'))!;
+    // NDR NCW KUA ONE PRG RLI RES MEM LCK ...: KUA, ONE, PRG and LCK are vacuous, MEM violated, NDR plain
+    expect(row.trim().split(/\s+/).slice(1, 10)).toEqual(['✓', '✓', '✓°', '✓°', '✓°', '✓', '✓', '✗', '✓°']);
+    const json = JSON.parse(spawnSync(tsx, ['src/cli/check.ts', '--claim', 'mar14.cached-read', '--json'], { encoding: 'utf8' }).stdout);
+    expect(json[0].stats.quiescent).toBe(false);
+    expect(json[0].invariants.filter((i: { vacuous?: boolean }) => i.vacuous).map((i: { invariant: string }) => i.invariant)).toEqual(['ki-users-accounting', 'one-completion', 'progress', 'lock-discipline']);
+    const dir = mkdtempSync(join(tmpdir(), 'vac-'));
+    try {
+      const file = join(dir, 'check.html');
+      expect(spawnSync(tsx, ['src/cli/check.ts', '--claim', 'mar14.cached-read', '--html', file], { encoding: 'utf8' }).status).toBe(0);
+      const html = readFileSync(file, 'utf8');
+      expect(html).toMatch(/class="cell vacuous"[^>]*title="mar14 \/ cached-read \/ progress: holds, vacuously at quiescence: every run panics first">✓°</);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // a claim with quiescent states has no vacuous verdict
+    const other = JSON.parse(spawnSync(tsx, ['src/cli/check.ts', '--claim', 'mar14.io-destroy', '--json'], { encoding: 'utf8' }).stdout);
+    expect(other[0].stats.quiescent).toBe(true);
+    expect(other[0].invariants.some((i: { vacuous?: boolean }) => i.vacuous)).toBe(false);
+  }, 120_000);
+});

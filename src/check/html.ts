@@ -21,7 +21,7 @@ export function renderCheckHtml(runs: readonly ClaimOutcome[], invs: readonly In
       variants.push({ name: claim.variant, description: claim.v.description });
     }
     if (!workloads.includes(claim.workload)) workloads.push(claim.workload);
-    matrix[claim.variant][claim.workload] = Object.fromEntries(run.invariants.filter((i) => invs.includes(i.invariant)).map((i) => [i.invariant, i.verdict]));
+    matrix[claim.variant][claim.workload] = Object.fromEntries(run.invariants.filter((i) => invs.includes(i.invariant)).map((i) => [i.invariant, i.vacuous ? 'vacuous' : i.verdict]));
   }
   const traces: PageTrace[] = [];
   const groups = violationGroups(runs, invs);

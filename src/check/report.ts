@@ -33,9 +33,12 @@ function paint(mark: string, verdict: Verdict, colour: boolean): string {
   return mark.endsWith('!') ? styleText(['bold', 'inverse', c], mark) : styleText(c, mark);
 }
 
+/** after a holds mark: its at-quiescence part holds only vacuously (InvariantResult.vacuous) */
+export const VACUOUS = '°';
+
 /** the mark of one verdict against its claim: '!' after it when it differs, '?' when no claim says anything */
-export function cellMark(verdict: Verdict, expected: Verdict | undefined): string {
-  return MARKS[verdict] + (expected === undefined ? '?' : expected === verdict ? '' : '!');
+export function cellMark(verdict: Verdict, expected: Verdict | undefined, vacuous = false): string {
+  return MARKS[verdict] + (vacuous ? VACUOUS : '') + (expected === undefined ? '?' : expected === verdict ? '' : '!');
 }
 
 export function fmtTime(s: number): string {
@@ -66,7 +69,7 @@ export function legendLines(invs: readonly InvariantName[]): string[] {
   }
   out.push(line.trimEnd());
   return [
-    `${MARKS.holds} holds   ${MARKS.violated} violated   ${MARKS.bounded} no violation within the bound (not a proof)   ! differs from its claim   ? no claim`,
+    `${MARKS.holds} holds   ${MARKS.holds}${VACUOUS} holds, at quiescence vacuously (every run panics first)   ${MARKS.violated} violated   ${MARKS.bounded} no violation within the bound (not a proof)   ! differs from its claim   ? no claim`,
     ...out,
   ];
 }
@@ -78,10 +81,10 @@ export function matrixLines(variant: string, description: string | undefined, ou
   const head = 'workload'.padEnd(wl) + invs.map((i) => INVARIANT_SHORT[i].padStart(cw)).join('') + '   states';
   const lines = [`${variant}${description ? ` — ${description}` : ''}`, '  ' + head];
   for (const { claim, run } of outcomes) {
-    const byInv = new Map(run.invariants.map((r) => [r.invariant, r.verdict]));
+    const byInv = new Map(run.invariants.map((r) => [r.invariant, r]));
     const cells = invs.map((i) => {
-      const v = byInv.get(i);
-      const mark = v ? cellMark(v, claim.expect[i]) : '';
+      const v = byInv.get(i)?.verdict;
+      const mark = v ? cellMark(v, claim.expect[i], byInv.get(i)!.vacuous === true) : '';
       return ' '.repeat(Math.max(0, cw - mark.length)) + (v ? paint(mark, v, colour) : '');
     });
     const r = run.result;
@@ -173,7 +176,7 @@ export function tableLines(outcomes: readonly ClaimOutcome[], invs: readonly Inv
       if (!invs.includes(ir.invariant)) continue;
       const exp = claim.expect[ir.invariant];
       const ok = exp === undefined || exp === ir.verdict;
-      const shown = ir.verdict === 'violated' ? 'VIOLATED' : ir.verdict;
+      const shown = ir.verdict === 'violated' ? 'VIOLATED' : ir.vacuous ? 'holds, vacuously (every run panics before quiescence)' : ir.verdict;
       rows.push([claim.id, claim.variant, claim.workload, ir.invariant, `${shown}${exp === undefined ? ' (no claim)' : ok ? '' : ` (claim: ${exp})`}`, String(r.states), String(r.transitions), String(ir.depth ?? r.depth), fmtTime(r.seconds)]);
     }
   }

@@ -4,9 +4,9 @@
  */
 import { explore, type ExploreOptions, type ExploreResult, type NonProgressCycle } from '../explore/bfs.ts';
 import { ExplorerPool, exploreParallel, type ModelSpec } from '../explore/parallel.ts';
-import type { State } from '../explore/model.ts';
+import type { Property, State } from '../explore/model.ts';
 import { EngineModel } from '../engine/model.ts';
-import { BLOCKING_POINTS, GLOBAL, type Machine } from '../engine/machine.ts';
+import { BLOCKING_POINTS, GLOBAL, PANIC_NONE, type Machine } from '../engine/machine.ts';
 import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, invariants, type InvariantName } from './invariants.ts';
@@ -21,6 +21,11 @@ export interface InvariantResult {
   reason?: string;
   depth?: number;
   path?: number[];
+  /**
+   * holds only vacuously: the invariant is judged at quiescence and no quiescent state
+   * without a panic is reachable (every run that gets that far oopses first)
+   */
+  vacuous?: true;
 }
 
 export interface CheckRun {
@@ -30,6 +35,8 @@ export interface CheckRun {
   invariants: InvariantResult[];
   /** diagnostics (printk / WARN_ON / BUG) reachable, with the depth of the shortest path */
   diagnostics: { label: string; depth: number }[];
+  /** a terminal state without a panic is reachable (the states the at-quiescence checks judge) */
+  quiescent: boolean;
   /** blocking points reached in some state, and whether one slept in aio context */
   blocking: { point: string; reached: boolean; sleptInAio: boolean }[];
 }
@@ -89,6 +96,8 @@ export interface CheckModelArg {
   noReduce?: NoReduce;
   /** no properties at all: the bare exploration (the bench's comparison with xstate) */
   noProperties?: boolean;
+  /** add the check's quiescence probe (QUIESCENT_PROBE) */
+  quiescentProbe?: boolean;
 }
 
 /** worker threads that build check models, for runCheckAsync's `pool` */
@@ -105,7 +114,21 @@ export function checkModelSpec(arg: CheckModelArg): ModelSpec {
 export function checkModel(arg: CheckModelArg): EngineModel {
   const v = typeof arg.variant === 'string' ? resolveVariant(arg.variant) : arg.variant;
   if (!v) throw new Error(`unknown variant ${String(arg.variant)}`);
-  return new EngineModel(v, arg.workload, (k) => (arg.noProperties ? [] : invariants(k)), { ...machineReductions(arg.noReduce), transient: true });
+  const props = (k: Machine) => (arg.noProperties ? [] : arg.quiescentProbe ? [...invariants(k), quiescentProbe(k)] : invariants(k));
+  return new EngineModel(v, arg.workload, props, { ...machineReductions(arg.noReduce), transient: true });
+}
+
+/** the name of the check's quiescence probe (not an invariant) */
+export const QUIESCENT_PROBE = 'quiescent-without-panic';
+
+/**
+ * Not an invariant: an at-quiescence "property" that fails on every terminal state without a
+ * panic, so that the exploration (in this thread or over workers) reports whether one is
+ * reachable at all. Without one, the at-quiescence verdicts hold only vacuously.
+ */
+function quiescentProbe(k: Machine): Property {
+  const panic = k.addr.globals + GLOBAL.PANIC;
+  return { name: QUIESCENT_PROBE, kind: 'at-quiescence', check: (s: State) => (s[panic] === PANIC_NONE ? 'a quiescent state without a panic' : null) };
 }
 
 /**
@@ -124,7 +147,7 @@ class CheckSetup {
     readonly w: Workload,
     opts: CheckOptions,
   ) {
-    this.arg = { variant: v, workload: w, noReduce: opts.noReduce };
+    this.arg = { variant: v, workload: w, noReduce: opts.noReduce, quiescentProbe: true };
     this.model = checkModel(this.arg);
     const g = this.model.k.addr.globals;
     const { noReduce: _n, workers: _w, pool: _p, ...eo } = opts;
@@ -141,6 +164,7 @@ class CheckSetup {
         this.reached |= s[g + GLOBAL.BLOCKED_REACHED];
         this.slept |= s[g + GLOBAL.AIO_BLOCKED];
       },
+
       ...eo,
     };
   }
@@ -148,6 +172,10 @@ class CheckSetup {
   /** the verdicts from the exploration's result */
   finish(result: ExploreResult): CheckRun {
     const livelock = fairCycle(this.model, result);
+    // the invariants with a part judged at quiescence (in a complete run with no quiescent state, vacuous)
+    const atQuiescence = new Set(this.model.properties.filter((p) => p.kind === 'at-quiescence' && p.name !== QUIESCENT_PROBE).map((p) => p.name));
+    const quiescent = result.violations.has(QUIESCENT_PROBE);
+    const vacuous = result.complete && !quiescent;
     const inv: InvariantResult[] = INVARIANTS.map((name) => {
       if (name === 'progress' && livelock && !result.violations.has(name))
         return { invariant: name, verdict: 'violated', reason: `non-progress cycle of ${livelock.cycle.length} steps (livelock under weak fairness)`, depth: livelock.prefix.length + livelock.cycle.length, path: [...livelock.prefix, ...livelock.cycle] };
@@ -155,7 +183,8 @@ class CheckSetup {
       if (viol) return { invariant: name, verdict: 'violated', reason: viol.reason, depth: viol.depth, path: viol.path };
       // progress is also "no livelock": without the cycle check a complete exploration proves only the quiescence half
       if (name === 'progress' && result.complete && result.cycles && !result.cycles.checked) return { invariant: name, verdict: 'bounded', reason: `livelock check not done: ${result.cycles.reason}` };
-      return { invariant: name, verdict: result.complete ? 'holds' : 'bounded' };
+      if (!result.complete) return { invariant: name, verdict: 'bounded' };
+      return vacuous && atQuiescence.has(name) ? { invariant: name, verdict: 'holds', vacuous: true } : { invariant: name, verdict: 'holds' };
     });
     const diagnostics = [...result.labels.entries()].map(([label, hit]) => ({ label, depth: hit.depth })).sort((a, b) => a.depth - b.depth);
     return {
@@ -164,6 +193,7 @@ class CheckSetup {
       result,
       invariants: inv,
       diagnostics,
+      quiescent,
       blocking: BLOCKING_POINTS.map((p, i) => ({ point: p, reached: !!(this.reached & (1 << i)), sleptInAio: !!(this.slept & (1 << i)) })),
     };
   }

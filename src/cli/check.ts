@@ -214,7 +214,7 @@ runCli(async () => {
           claim: claim.id,
           variant: run.variant,
           workload: run.workload,
-          stats: { complete: run.result.complete, limitHit: run.result.limitHit, states: run.result.states, transitions: run.result.transitions, depth: run.result.depth, seconds: run.result.seconds, statesPerSecond: run.result.statesPerSecond, bytesPerState: run.result.bytesPerState },
+          stats: { complete: run.result.complete, limitHit: run.result.limitHit, states: run.result.states, transitions: run.result.transitions, depth: run.result.depth, seconds: run.result.seconds, statesPerSecond: run.result.statesPerSecond, bytesPerState: run.result.bytesPerState, quiescent: run.quiescent },
           invariants: run.invariants.filter((i) => invs.includes(i.invariant)).map((i) => ({ ...i, expected: claim.expect[i.invariant] ?? null })),
           diagnostics: run.diagnostics,
           blocking: run.blocking.filter((b) => b.reached),

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import type { Trace } from '../trace/trace.ts';
 import { formatMermaid } from '../trace/format.ts';
 
-export type CellVerdict = 'holds' | 'violated' | 'bounded' | '-';
+/** 'vacuous': holds, but its at-quiescence part only vacuously (every run panics before quiescence) */
+export type CellVerdict = 'holds' | 'vacuous' | 'violated' | 'bounded' | '-';
 
 export interface PageTrace {
   /** a short title, e.g. "mar14 / cached-read: memory-safety" */
@@ -53,7 +54,7 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.5em; margin-bottom: .2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: .5em 0; } td, th { border: 1px solid #ccc; padding: 2px 6px; font-size: 12px; }
 th.rot { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
-td.holds { background: #d9f2d9; } td.violated { background: #f7c6c6; font-weight: bold; } td.bounded { background: #eee; }
+td.holds { background: #d9f2d9; } td.vacuous { background: #eef7e0; } td.violated { background: #f7c6c6; font-weight: bold; } td.bounded { background: #eee; }
 td.changed { outline: 3px solid #3366cc; outline-offset: -3px; }
 .cell { text-align: center; }
 .tabs button { margin: 2px; } .tabs button.active { background: #3366cc; color: white; }
@@ -130,7 +131,8 @@ export function renderPage(d: PageData, opts: { mermaidJs?: string } = {}): stri
       const cells = d.invariants.map((inv) => {
         const x = v(variant, w, inv);
         const changed = other !== undefined && x !== v(other, w, inv) ? ' changed' : '';
-        return `<td class="cell ${x}${changed}" title="${esc(`${variant} / ${w} / ${inv}: ${x}`)}">${x === 'violated' ? '✗' : x === 'holds' ? '✓' : x === 'bounded' ? '~' : ''}</td>`;
+        const title = x === 'vacuous' ? 'holds, vacuously at quiescence: every run panics first' : x;
+        return `<td class="cell ${x}${changed}" title="${esc(`${variant} / ${w} / ${inv}: ${title}`)}">${x === 'violated' ? '✗' : x === 'holds' ? '✓' : x === 'vacuous' ? '✓°' : x === 'bounded' ? '~' : ''}</td>`;
       });
       return `<tr><th>${esc(w)}</th>${cells.join('')}</tr>`;
     });
@@ -160,7 +162,7 @@ ${d.subtitle ? `<p class="small">${esc(d.subtitle)}</p>` : ''}
 <p>${d.variants.map((x) => `<b>${esc(x.name)}</b>: ${esc(x.description)}`).join('<br>')}</p>
 ${d.changes?.length ? `<h2>Changes</h2><ul>${d.changes.map((c) => `<li><code>${esc(c.name)}</code> ${c.on ? 'turned on' : 'turned off'}: ${esc(c.description)}</li>`).join('')}</ul>` : ''}
 <h2 id="matrix">Verdict matrix</h2>
-<p class="small">✓ holds (complete exploration) · ✗ violated · ~ no violation within the bound${d.compare ? ' · a blue frame marks a verdict that differs between the two variants' : ''}</p>
+<p class="small">✓ holds (complete exploration) · ✓° holds, but at quiescence only vacuously (every run panics before it gets there) · ✗ violated · ~ no violation within the bound${d.compare ? ' · a blue frame marks a verdict that differs between the two variants' : ''}</p>
 <div style="display:flex; gap:2em; flex-wrap:wrap">
 ${d.variants.map((x) => `<div><h3>${esc(x.name)}</h3>${matrix(x.name, otherOf(x.name))}</div>`).join('\n')}
 </div>

@@ -30,6 +30,7 @@ function summary(r: CheckRun) {
     terminal: x.terminalStates,
     complete: x.complete,
     limit: x.limitHit ?? null,
+    quiescent: r.quiescent,
     invariants: Object.fromEntries(r.invariants.map((i) => [i.invariant, i.verdict === 'violated' ? { v: i.verdict, depth: i.depth, reason: i.reason, path: i.path?.join(',') } : i.verdict])),
     labels: Object.fromEntries([...x.labels.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([l, h]) => [l, { depth: h.depth, path: h.path.join(',') }])),
     blocking: r.blocking.filter((b) => b.reached).map((b) => `${b.point}${b.sleptInAio ? '*' : ''}`).join(' '),
