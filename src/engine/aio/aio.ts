@@ -98,9 +98,9 @@ export function kiocbTryStart(k: Machine, iocb: number): number {
 export function kiocbSetStarted(k: Machine, iocb: number): void {
   set_bit(k, KIF_STARTED, kiFlags(iocb));
 }
+/** the Mar 5 patch's own macro: clear_bit from the start (clearBitFix is about the three 2.5.62 ones) */
 export function kiocbClearStarted(k: Machine, iocb: number): void {
-  if (k.variant.clearBitFix) clear_bit(k, KIF_STARTED, kiFlags(iocb));
-  else set_bit(k, KIF_STARTED, kiFlags(iocb));
+  clear_bit(k, KIF_STARTED, kiFlags(iocb));
 }
 export function kiocbIsStarted(k: Machine, iocb: number): number {
   return test_bit(k, KIF_STARTED, kiFlags(iocb));
