@@ -293,3 +293,28 @@ describe('npm run bench', () => {
     if (wt.status === 0) expect(wt.stdout.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('npm run trace --label: every reachable diagnostic has a trace', () => {
+  it('the check names the command for each diagnostic, and the command prints the shortest path to it', () => {
+    const c = run('check.ts', ['--claim', 'mar14.small-retry-cap', '--max-states', '100000']);
+    const cmd = c.out.split('\n').find((l) => l.includes("--label 'printk: Maximal retry count"));
+    expect(cmd).toBeDefined();
+    expect(cmd!.trim()).toBe("npm run trace -- --claim mar14.small-retry-cap --label 'printk: Maximal retry count. Bytes done 8'");
+    const t = run('trace.ts', ['--claim', 'mar14.small-retry-cap', '--label', 'printk: Maximal retry count']);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain('why: the shortest path to "printk: Maximal retry count. Bytes done 8"');
+    // the last step is the one that prints it
+    const steps = t.out.split('\n').filter((l) => /^\s*\d+\s/.test(l));
+    const n = Number(t.out.match(/^(\d+) steps;/m)![1]);
+    expect(steps.at(-1)!.trim().startsWith(String(n))).toBe(true);
+    expect(t.out.slice(t.out.lastIndexOf(`\n ${n} `))).toContain('!! printk: Maximal retry count. Bytes done 8');
+  });
+  it('a label no run reaches: says so, exit 1; --label with --invariant: one line, exit 2', () => {
+    const none = run('trace.ts', ['--claim', 'mar14.cached-read', '--label', 'no such text']);
+    expect(none.code).toBe(1);
+    expect(none.err).toBe('no diagnostic containing "no such text" is reachable on mar14 / cached-read (205 states)\n');
+    const both = run('trace.ts', ['--claim', 'mar14.cached-read', '--label', 'x', '--invariant', 'progress']);
+    expect(both.code).toBe(2);
+    expect(both.err.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -83,3 +83,8 @@ export async function runCli(main: () => Promise<number> | number): Promise<void
     throw e;
   }
 }
+
+/** a word for a POSIX shell: as it is when it is safe, else in single quotes */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

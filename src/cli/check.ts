@@ -10,7 +10,7 @@ import { claimsArg, WORKLOAD_VALUES, workloadArg, workloadsArg } from './inputs.
 import type { Workload } from '../engine/workload.ts';
 import { INVARIANTS, isInvariant } from '../check/invariants.ts';
 import { checkPool, runCheckAsync, type CheckRun } from '../check/run.ts';
-import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
+import { intOpt, parseArgs, runCli, UsageError, noReduceOpt, shellQuote } from './args.ts';
 import { checkOutputDir, checkOutputFile, writeOutputDir, writeOutputFile } from './output.ts';
 import { renderCheckHtml } from '../check/html.ts';
 import { buildTrace } from '../trace/trace.ts';
@@ -235,11 +235,17 @@ runCli(async () => {
   const bounded = boundedLines(runs, invs);
   if (bounded.length) lines.push('', 'bounded: explored only up to a limit, so "no violation within N states", not "holds":', ...bounded);
   if (notes.length) lines.push('', ...notes);
-  const diag = new Map<string, ResolvedClaim[]>();
-  for (const { claim, run } of runs) for (const d of run.diagnostics) diag.set(d.label, [...(diag.get(d.label) ?? []), claim]);
+  const diag = new Map<string, { claims: ResolvedClaim[]; shortest: { claim: ResolvedClaim; depth: number } }>();
+  for (const { claim, run } of runs)
+    for (const d of run.diagnostics) {
+      const e = diag.get(d.label) ?? { claims: [], shortest: { claim, depth: d.depth } };
+      e.claims.push(claim);
+      if (d.depth < e.shortest.depth) e.shortest = { claim, depth: d.depth };
+      diag.set(d.label, e);
+    }
   if (diag.size) {
-    lines.push('', 'reachable diagnostics (printk / WARN_ON / BUG / oops):');
-    for (const [l, cs] of diag) lines.push(`  ${l}`, ...byVariantLines(cs, '     in '));
+    lines.push('', 'reachable diagnostics (printk / WARN_ON / BUG / oops), each with the command that prints its shortest path:');
+    for (const [l, e] of diag) lines.push(`  ${l}`, ...byVariantLines(e.claims, '     in '), `     npm run trace -- --claim ${e.shortest.claim.id} --label ${shellQuote(l)}`);
   }
   const bl = new Map<string, { claims: ResolvedClaim[]; aio: ResolvedClaim[] }>();
   for (const { claim, run } of runs)

@@ -8,7 +8,7 @@ import { checkOutputFile, writeOutputFile } from './output.ts';
 import { claimsArg, traceFileArg, WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
 import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
-import { findCounterexample } from '../trace/find.ts';
+import { findCounterexample, findLabel } from '../trace/find.ts';
 import { buildTrace } from '../trace/trace.ts';
 import { renderTrace, TRACE_FORMATS, type TraceFormat } from '../trace/format.ts';
 import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
@@ -16,9 +16,9 @@ import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 const FORMATS = TRACE_FORMATS;
 
 runCli(() => {
-  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'file', 'variant', 'invariant', 'format', 'out', 'max-states', ...WORKLOAD_VALUES], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
+  const p = parseArgs(process.argv.slice(2), { values: ['claim', 'claims', 'file', 'variant', 'invariant', 'label', 'format', 'out', 'max-states', ...WORKLOAD_VALUES], flags: ['no-fold', 'help'], optional: ['no-reduce'] });
   if (p.flags.has('help')) {
-    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I] | --file TRACE.json | --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) --invariant I) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n\n' + catalogText());
+    process.stdout.write('usage: npm run trace -- (--claim C [--invariant I | --label L] | --file TRACE.json | --variant V (--workload W|FILE.json | --iocbs N --pages N [--cpus N]) (--invariant I | --label L)) [--format text|mermaid|itf|json] [--no-fold] [--no-reduce[=movers,dead]] [--out FILE]\n  --label L: the shortest path to a diagnostic (printk / WARN_ON / BUG / oops) whose text contains L\n\n' + catalogText());
     return 0;
   }
   const format = p.values.get('format')?.at(-1) ?? 'text';
@@ -42,6 +42,9 @@ runCli(() => {
     else process.stdout.write(text);
     return t.divergedAt >= 0 ? 1 : 0;
   }
+  const label = p.values.get('label')?.at(-1);
+  if (label !== undefined && invName !== undefined) throw new UsageError('--label and --invariant ask for different traces: give one');
+  if (label === '') throw new UsageError('--label needs a text to look for');
   const claimId = p.values.get('claim')?.at(-1);
   if (p.values.has('claims') && !claimId) throw new UsageError('--claims names the file of --claim C: give --claim too');
   if (claimId) {
@@ -51,13 +54,15 @@ runCli(() => {
     v = c.v;
     w = c.w;
     bounds = c.bounds;
-    inv = (invName as InvariantName | undefined) ?? (Object.entries(c.expect).find(([, verdict]) => verdict === 'violated')?.[0] as InvariantName | undefined);
-    if (!inv) throw new UsageError(`claim ${claimId} expects no violation: name an --invariant`);
-    why = c.why?.[inv];
+    if (label === undefined) {
+      inv = (invName as InvariantName | undefined) ?? (Object.entries(c.expect).find(([, verdict]) => verdict === 'violated')?.[0] as InvariantName | undefined);
+      if (!inv) throw new UsageError(`claim ${claimId} expects no violation: name an --invariant`);
+      why = c.why?.[inv];
+    }
   } else {
     const vn = p.values.get('variant')?.at(-1);
     const ws = workloadsArg(p);
-    if (!vn || ws.length !== 1 || !invName) throw new UsageError('give --claim C, or --variant V --workload W|FILE.json (or --iocbs N --pages N) --invariant I');
+    if (!vn || ws.length !== 1 || (!invName && label === undefined)) throw new UsageError('give --claim C, or --variant V --workload W|FILE.json (or --iocbs N --pages N) --invariant I (or --label L)');
     v = resolveVariant(vn);
     if (!v) throw new UsageError(`unknown variant "${vn}"`);
     w = ws[0];
@@ -66,6 +71,19 @@ runCli(() => {
   }
   if (p.values.has('max-states')) bounds = { ...bounds, maxStates: intOpt(p, 'max-states', 0, 1, 100_000_000) };
   if (out) checkOutputFile(out, '--out file');
+  if (label !== undefined) {
+    const hit = findLabel(v, w, label, bounds, noReduce);
+    if (!hit.path) {
+      process.stderr.write(hit.complete ? `no diagnostic containing "${label}" is reachable on ${v.name} / ${w.name} (${hit.states} states)\n` : `no diagnostic containing "${label}" within ${hit.states} states (depth ${hit.depth})\n`);
+      return 1;
+    }
+    const t = { ...buildTrace(v, w, hit.path, undefined, noReduce), why: `the shortest path to "${hit.label}"` };
+    const text = renderTrace(t, format as TraceFormat, { fold });
+    if (out) writeOutputFile(out, text, '--out file');
+    else process.stdout.write(text);
+    return 0;
+  }
+  if (!inv) throw new UsageError('give --invariant I or --label L');
   const found = findCounterexample(v, w, inv, bounds, noReduce);
   if (!found.path) {
     process.stderr.write(found.complete ? `${inv} holds on ${v.name} / ${w.name} (${found.states} states): no counterexample\n` : `no violation of ${inv} within ${found.states} states (depth ${found.depth})\n`);
