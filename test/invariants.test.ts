@@ -12,7 +12,8 @@ import { WORKLOADS } from '../src/engine/workloads.ts';
 import { resolveVariant } from '../src/check/variantSpec.ts';
 import { KIF_STARTED, KIOCB, KIOCTX, WAITQ } from '../src/engine/structs.ts';
 import { list_add_tail, list_del_init } from '../src/engine/kernel/list.ts';
-import { H_FREED } from '../src/engine/mem.ts';
+import { H_FREED, H_LIVE } from '../src/engine/mem.ts';
+import { IOCB_CMD_PWRITE } from '../src/engine/aio/aio.ts';
 import { spin_lock_irq } from '../src/engine/kernel/spinlock.ts';
 import type { InvariantName } from '../src/check/invariants.ts';
 
@@ -151,6 +152,18 @@ const CASES: Case[] = [
       mutate('aio_complete', (orig) => (k, f) => {
         if (f.pc === 0) f.res += 1;
         orig(k, f);
+      }),
+  },
+  {
+    inv: 'operation-unchanged',
+    variant: 'mar14',
+    workload: 'rdwr-fd-read',
+    mutant: "aio_run_iocb turns a read whose bytes are all in into a write (the Mar 5 patch's `ki_opcode = IOCB_CMD_PWRITE`, moved to mar14)",
+    apply: () =>
+      mutate('aio_run_iocb', (orig) => (k, f) => {
+        orig(k, f);
+        const iocb = f.iocb;
+        if (iocb && k.m[iocb - 1] === H_LIVE && k.m[iocb + KIOCB.off.ki_nbytes] > 0 && k.m[iocb + KIOCB.off.ki_left] === 0) k.store(iocb + KIOCB.off.ki_opcode, IOCB_CMD_PWRITE);
       }),
   },
   {

@@ -148,7 +148,7 @@ describe('random search finds known violations, fast-check shrinks them, a fresh
     const s = fcShrink(model, r.run!.actions, { invariants: ['run-list-integrity'] });
     expect(s).not.toBeNull();
     expect(s!.violation.invariant).toBe('run-list-integrity');
-    expect(s!.violation.reason).toMatch(/on the run list after completion/);
+    expect(s!.violation.reason).toMatch(/on the run list after its completion was posted/);
     expect(s!.actions.length).toBeLessThanOrEqual(r.run!.actions.length);
     expect(s!.schedule.fallback).toBe('first');
     const fresh = reproducesOnFreshModel('mar05', w, s!.actions, 'run-list-integrity');

@@ -40,7 +40,7 @@ describe('review mar14 -> proposed', () => {
     expect(r.changes.map((c) => c.name)).toEqual([...CHANGE_NAMES]);
     for (const c of r.changes) expect(c.summary.length).toBeGreaterThan(10);
     expect(r.workloads.map((w) => w.name)).toEqual(SMALL);
-    expect(r.invariants).toHaveLength(12);
+    expect(r.invariants).toHaveLength(13);
     expect(r.matrices.from.rows.map((x) => x.workload)).toEqual(SMALL);
     expect(r.matrices.to.rows.every((row) => Object.values(row.cells).every((c) => c.verdict === 'holds'))).toBe(true);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);

@@ -87,7 +87,7 @@ describe('the CLIs take a workload of one\'s own', () => {
   it('check --workload FILE explores it on the variants asked for, without expectations; the trace command it prints works', () => {
     const r = run('check.ts', ['--variant', 'mar14', '--workload', file]);
     expect(r.code).toBe(1); // mar14's NULL-pointer oops, which no claim expects here
-    expect(r.out).toMatch(/^\s+my-read(\s+\S+){12}\s+[\d,]+$/m);
+    expect(r.out).toMatch(/^\s+my-read(\s+\S+){13}\s+[\d,]+$/m);
     expect(r.out).toContain('(no claim explains it)');
     const cmd = r.out.split('\n').find((l) => l.includes('npm run trace -- --variant mar14 --workload'))!;
     expect(cmd).toContain(`--workload ${file}`);

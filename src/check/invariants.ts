@@ -9,7 +9,12 @@ import { FNS, FR_FN, FR_PREV } from '../engine/fn.ts';
 import { errnoName } from '../engine/fs/errno.ts';
 import { H_FREED, H_LIVE } from '../engine/mem.ts';
 import { listEntries } from '../engine/kernel/list.ts';
-import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SLEEP, T_SPIN } from '../engine/structs.ts';
+import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SLEEP, T_SPIN, USER_IOCB } from '../engine/structs.ts';
+import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE } from '../engine/aio/aio.ts';
+
+/** IOCB_CMD_* by name, for messages */
+const opName = (op: number): string =>
+  ({ [IOCB_CMD_PREAD]: 'IOCB_CMD_PREAD', [IOCB_CMD_PWRITE]: 'IOCB_CMD_PWRITE', [IOCB_CMD_FSYNC]: 'IOCB_CMD_FSYNC', [IOCB_CMD_FDSYNC]: 'IOCB_CMD_FDSYNC' })[op] ?? `opcode ${op}`;
 import { expectedAioResult, expectedRead, fileByte } from '../engine/fs/file.ts';
 
 export const INVARIANTS = [
@@ -20,6 +25,7 @@ export const INVARIANTS = [
   'progress',
   'run-list-integrity',
   'read-result',
+  'operation-unchanged',
   'memory-safety',
   'lock-discipline',
   'no-bug',
@@ -36,6 +42,7 @@ export const INVARIANT_DOC: Record<InvariantName, string> = {
   progress: 'every submitted iocb completes and every user thread finishes whenever the system runs out of other work',
   'run-list-integrity': 'the run list stays well-formed; an iocb is on it at most once and never after completion',
   'read-result': "each completion's result and the user's buffer are what the operation should give (the read's bytes, a short read at EOF, the I/O error, -EINVAL without a method)",
+  'operation-unchanged': "an iocb's operation and buffer stay what io_submit was given: ki_opcode and ki_nbytes never change, and ki_buf and ki_left move only together, as the transfer advances them",
   'memory-safety': 'no NULL dereference, no access to a freed kiocb or kioctx or to a stack object after its frame is gone',
   'lock-discipline': 'no sleeping while holding a spinlock or in interrupt context, locks released by their holder, no deadlock, no page left locked',
   'no-bug': 'no BUG_ON fires',
@@ -52,6 +59,7 @@ export const INVARIANT_SHORT: Record<InvariantName, string> = {
   progress: 'PRG',
   'run-list-integrity': 'RLI',
   'read-result': 'RES',
+  'operation-unchanged': 'OPU',
   'memory-safety': 'MEM',
   'lock-discipline': 'LCK',
   'no-bug': 'BUG',
@@ -209,6 +217,28 @@ export function invariants(k: Machine): Property[] {
           const e = expectedRead(w, sr.offset, sr.nbytes);
           const got = s[A.globals + GLOBAL.SYNC_RESULT];
           if (got !== e) return `sync read returned ${errnoName(got)}, expected ${errnoName(e)}`;
+        }
+        return null;
+      },
+    },
+    {
+      // what io_submit_one copied into the kiocb (the patches' ki_opcode/ki_buf/ki_left/ki_nbytes;
+      // 2.5.62 dispatches on the user's iocb and has nothing to change) against the user's iocb
+      name: 'operation-unchanged',
+      kind: 'always',
+      reads: A.kiocbs.flatMap((a, i) => [a - 1, a + KIOCB.off.ki_opcode, a + KIOCB.off.ki_buf, a + KIOCB.off.ki_left, a + KIOCB.off.ki_nbytes, A.ghost + i * GHOST.SIZE + GHOST.FILLED]),
+      check(s) {
+        for (let i = 0; i < n; i++) {
+          const a = A.kiocbs[i];
+          if (!gh(s, i, GHOST.FILLED) || s[a - 1] !== H_LIVE) continue;
+          const u = A.userIocbs[i];
+          const op = s[a + KIOCB.off.ki_opcode];
+          if (op !== s[u + USER_IOCB.off.aio_lio_opcode]) return `iocb${i} was submitted as ${opName(s[u + USER_IOCB.off.aio_lio_opcode])} and now runs as ${opName(op)}`;
+          const nbytes = s[a + KIOCB.off.ki_nbytes];
+          if (nbytes !== s[u + USER_IOCB.off.aio_nbytes]) return `iocb${i}: ki_nbytes is ${nbytes}, io_submit was given ${s[u + USER_IOCB.off.aio_nbytes]}`;
+          const left = s[a + KIOCB.off.ki_left];
+          const moved = s[a + KIOCB.off.ki_buf] - s[u + USER_IOCB.off.aio_buf];
+          if (left < 0 || left > nbytes || moved !== nbytes - left) return `iocb${i}: ki_buf has moved ${moved} and ki_left is ${left} of ${nbytes}`;
         }
         return null;
       },

@@ -159,7 +159,8 @@ export const GHOST = {
   LATE_RETRY: 8, // the retry method was entered after aio_complete
   COMPLETE_WHILE_WAITING: 9, // aio_complete ran while ki_wait was on a wait queue
   POSTED: 10, // aio_complete has put the iocb's event in the ring (under ctx_lock, after its own run-list removal)
-  SIZE: 11,
+  FILLED: 11, // io_submit_one has copied the operation into the kiocb (ki_opcode, ki_buf, ki_nbytes: the patches' fields)
+  SIZE: 12,
 } as const;
 
 /** Blocking points (Andrew Morton's list in the thread, plus the read path's own) */

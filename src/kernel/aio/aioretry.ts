@@ -6,7 +6,7 @@
  * @c fs/aio.c
  */
 import { fnptr, type KGen } from '../../engine/fn.ts';
-import type { Machine } from '../../engine/machine.ts';
+import { GHOST, type Machine } from '../../engine/machine.ts';
 import { KIOCB } from '../../engine/structs.ts';
 import { INIT_LIST_HEAD, list_del_init } from '../../engine/kernel/list.ts';
 import { init_waitqueue_func_entry } from '../kernel/wait.ts';
@@ -75,6 +75,8 @@ export function io_submit_one_retry_fields(k: Machine, req: number, user_iocb: n
   rq.ki_buf = u.aio_buf;
   rq.ki_left = rq.ki_nbytes = u.aio_nbytes;
   rq.ki_opcode = u.aio_lio_opcode;
+  const gi = k.iocbIndex(req);
+  if (gi >= 0) k.setGhost(gi, GHOST.FILLED, 1);
   init_waitqueue_func_entry(k, kiWait(req), fnptr(aio_wake_function));
   INIT_LIST_HEAD(k, kiWaitList(req));
   rq.ki_retried = 0;
