@@ -65,11 +65,11 @@ describe('vacuous verdicts', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/✓° holds, at quiescence vacuously/);
     const row = text.stdout.split('\n').find((l) => l.trimStart().startsWith('cached-read'))!;
-    // NDR NCW KUA ONE PRG RLI RES OPU MEM LCK ...: KUA, ONE, PRG and LCK are vacuous, MEM violated, NDR plain
-    expect(row.trim().split(/\s+/).slice(1, 11)).toEqual(['✓', '✓', '✓°', '✓°', '✓°', '✓', '✓', '✓', '✗', '✓°']);
+    // NDR NCW KUA CTX ONE PRG RLI RES OPU MEM LCK ...: KUA, CTX, ONE, PRG and LCK are vacuous, MEM violated, NDR plain
+    expect(row.trim().split(/\s+/).slice(1, 12)).toEqual(['✓', '✓', '✓°', '✓°', '✓°', '✓°', '✓', '✓', '✓', '✗', '✓°']);
     const json = JSON.parse(spawnSync(tsx, ['src/cli/check.ts', '--claim', 'mar14.cached-read', '--json'], { encoding: 'utf8' }).stdout);
     expect(json[0].stats.quiescent).toBe(false);
-    expect(json[0].invariants.filter((i: { vacuous?: boolean }) => i.vacuous).map((i: { invariant: string }) => i.invariant)).toEqual(['ki-users-accounting', 'one-completion', 'progress', 'lock-discipline']);
+    expect(json[0].invariants.filter((i: { vacuous?: boolean }) => i.vacuous).map((i: { invariant: string }) => i.invariant)).toEqual(['ki-users-accounting', 'ctx-accounting', 'one-completion', 'progress', 'lock-discipline']);
     const dir = mkdtempSync(join(tmpdir(), 'vac-'));
     try {
       const file = join(dir, 'check.html');

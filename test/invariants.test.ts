@@ -155,6 +155,17 @@ const CASES: Case[] = [
       }),
   },
   {
+    inv: 'ctx-accounting',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'aio_complete takes a kioctx reference it never drops',
+    apply: () =>
+      mutate('aio_complete', (orig) => (k, f) => {
+        if (f.pc === 0) k.store(k.addr.ctx + KIOCTX.off.users, k.m[k.addr.ctx + KIOCTX.off.users] + 1);
+        orig(k, f);
+      }),
+  },
+  {
     inv: 'operation-unchanged',
     variant: 'mar14',
     workload: 'rdwr-fd-read',

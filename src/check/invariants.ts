@@ -21,6 +21,7 @@ export const INVARIANTS = [
   'no-double-retry',
   'no-complete-while-waiting',
   'ki-users-accounting',
+  'ctx-accounting',
   'one-completion',
   'progress',
   'run-list-integrity',
@@ -38,6 +39,7 @@ export const INVARIANT_DOC: Record<InvariantName, string> = {
   'no-double-retry': "an iocb's retry method never runs in two contexts at once, and never after the iocb completed",
   'no-complete-while-waiting': "no aio_complete while the iocb's ki_wait is on a wait queue",
   'ki-users-accounting': 'ki_users never negative; the kiocb is freed exactly when its last reference drops; nothing leaks at quiescence',
+  'ctx-accounting': "the kioctx's references (ctx->users: io_setup's, one per active request, lookup_ioctx's) are all dropped: when every user thread has finished, users is 1 + reqs_active, or the kioctx is freed once io_destroy or exit_aio has returned",
   'one-completion': 'exactly one completion per submitted iocb',
   progress: 'every submitted iocb completes and every user thread finishes whenever the system runs out of other work',
   'run-list-integrity': 'the run list stays well-formed; an iocb is on it at most once and never after completion',
@@ -55,6 +57,7 @@ export const INVARIANT_SHORT: Record<InvariantName, string> = {
   'no-double-retry': 'NDR',
   'no-complete-while-waiting': 'NCW',
   'ki-users-accounting': 'KUA',
+  'ctx-accounting': 'CTX',
   'one-completion': 'ONE',
   progress: 'PRG',
   'run-list-integrity': 'RLI',
@@ -144,6 +147,23 @@ export function invariants(k: Machine): Property[] {
           return `quiescent with reqs_active = ${ra}: leaked ${leaked.join(', ') || 'kiocbs'}`;
         }
         return null;
+      },
+    },
+    {
+      name: 'ctx-accounting',
+      kind: 'at-quiescence',
+      check(s) {
+        if (panic(s)) return null;
+        // a user thread still inside a system call holds its lookup_ioctx reference (progress judges why it is stuck)
+        if (userThreads.some(({ i }) => status(s, i) !== T_DONE)) return null;
+        const live = s[A.ctx - 1] === H_LIVE;
+        const users = s[A.ctx + KIOCTX.off.users];
+        // the submitter runs io_destroy or exits (exit_aio) at the end of its program
+        const torn = w.destroy || w.exit;
+        if (torn) return live ? `${w.destroy ? 'io_destroy' : 'exit_aio'} has returned but the kioctx is still alive (users = ${users})` : null;
+        if (!live) return 'the kioctx was freed though nothing tore it down';
+        const ra = s[A.ctx + KIOCTX.off.reqs_active];
+        return users === 1 + ra ? null : `quiescent with ctx->users = ${users}, reqs_active = ${ra}: ${users > 1 + ra ? 'a reference was never dropped' : 'a reference was dropped twice'}`;
       },
     },
     {

@@ -74,6 +74,8 @@ export interface TraceInfo {
 
 export interface VerdictCell {
   verdict: Verdict;
+  /** holds only vacuously (InvariantResult.vacuous: every run panics before quiescence) */
+  vacuous?: true;
   /** for a violation: the invariant's one-line reason and the path's length (the shortest, when found by exploration) */
   reason?: string;
   depth?: number;
@@ -109,7 +111,7 @@ export interface VariantMatrix {
 export interface CellChange {
   workload: string;
   invariant: InvariantName;
-  /** fixed: violated -> holds; broken: not violated -> violated; changed: any other difference (violated -> bounded among them) */
+  /** fixed: violated -> holds; broken: not violated -> violated; changed: any other difference (violated -> bounded, or a vacuous holds on one side) */
   kind: 'fixed' | 'broken' | 'changed';
   from: VerdictCell;
   to: VerdictCell;
@@ -378,7 +380,7 @@ function matrixOf(ex: Explorer, spec: string, ws: Workload[]): Omit<Side, 'spec'
     const r = ex.run(spec, w);
     runs.set(w.name, r);
     const cells = {} as Record<InvariantName, VerdictCell>;
-    for (const i of r.invariants) cells[i.invariant] = { verdict: i.verdict, ...(i.reason !== undefined ? { reason: i.reason } : {}), ...(i.depth !== undefined ? { depth: i.depth } : {}) };
+    for (const i of r.invariants) cells[i.invariant] = { verdict: i.verdict, ...(i.vacuous ? { vacuous: true as const } : {}), ...(i.reason !== undefined ? { reason: i.reason } : {}), ...(i.depth !== undefined ? { depth: i.depth } : {}) };
     const res = r.result;
     if (!res.complete) {
       // the bound stopped the exploration: try the directed schedules for deeper violations
@@ -408,8 +410,10 @@ function compare(a: Side, b: Side, traces: boolean): CellChange[] {
       const ca = ra.cells[inv];
       const cbb = rb.cells[inv];
       if (ca.verdict === cbb.verdict) continue;
-      // a violation is fixed only where the other side was explored completely (holds); violated -> bounded is no fix
-      const kind: CellChange['kind'] = ca.verdict === 'violated' && cbb.verdict === 'holds' ? 'fixed' : cbb.verdict === 'violated' ? 'broken' : 'changed';
+      // a violation is fixed only where the other side was explored completely (holds); violated -> bounded is no fix,
+      // and neither is a vacuous holds (every run of that side oopses before it could tell): those are 'changed'
+      const kind: CellChange['kind'] =
+        ca.verdict === 'violated' && cbb.verdict === 'holds' && !cbb.vacuous ? 'fixed' : cbb.verdict === 'violated' && !ca.vacuous ? 'broken' : 'changed';
       const change: CellChange = { workload: ra.workload, invariant: inv, kind, from: ca, to: cbb };
       if (traces && kind !== 'changed') {
         const side = kind === 'fixed' ? a : b;
