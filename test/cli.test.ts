@@ -185,6 +185,19 @@ describe('npm run simulate', () => {
     expect(j.final.kiocbs[0]).toHaveProperty('ki_users');
   });
 
+  it('checks every invariant along the run: the first violation of each, with its step; none on a correct run', () => {
+    const ok = run('simulate.ts', ['--variant', '2.5.62+fixes', '--workload', 'uncached-read', '--seed', '3']);
+    expect(ok.out).toContain('invariants: every invariant held along this run (one run, not a proof)');
+    const bad = run('simulate.ts', ['--variant', 'mar05', '--workload', 'rdwr-fd-read', '--seed', '3']);
+    expect(bad.out).toContain('invariant operation-unchanged VIOLATED after step 12: iocb0 was submitted as IOCB_CMD_PREAD and now runs as IOCB_CMD_PWRITE');
+    expect(bad.out).not.toContain('every invariant held');
+    const j = JSON.parse(run('simulate.ts', ['--variant', 'mar05', '--workload', 'rdwr-fd-read', '--seed', '3', '--json']).out);
+    expect(j.violations[0]).toEqual({ invariant: 'operation-unchanged', step: 12, reason: 'iocb0 was submitted as IOCB_CMD_PREAD and now runs as IOCB_CMD_PWRITE' });
+    // a run cut by the step limit is not judged at quiescence, and says so
+    const cut = run('simulate.ts', ['--variant', '2.5.62+fixes', '--workload', 'uncached-read', '--seed', '3', '--max-steps', '5']);
+    expect(cut.out).toContain("invariants: the 'always' invariants (the run did not end, so nothing is judged at quiescence) held along this run");
+  });
+
   it('--help lists the variants and workloads', () => {
     const r = run('simulate.ts', ['--help']);
     for (const s of ['2.5.62+fixes', 'mar05', 'mar14', 'cached-read', 'two-iocbs-shared-bucket', 'cached-write']) expect(r.out).toContain(s);

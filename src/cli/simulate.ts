@@ -7,6 +7,7 @@
 import { catalogText } from './catalog.ts';
 import { WORKLOAD_VALUES, workloadsArg } from './inputs.ts';
 import { EngineModel } from '../engine/model.ts';
+import { invariants } from '../check/invariants.ts';
 import { summarize } from '../engine/inspect.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { intOpt, parseArgs, runCli, UsageError } from './args.ts';
@@ -33,9 +34,21 @@ runCli(() => {
   const seed = intOpt(p, 'seed', 1, 0, 2 ** 32 - 1);
   const maxSteps = intOpt(p, 'max-steps', 20000, 1, 10_000_000);
 
-  const model = new EngineModel(v, w, undefined, { trace: true });
+  const model = new EngineModel(v, w, (m) => invariants(m), { trace: true });
   const k = model.k;
-  const run = runSchedule(model, uniformChooser(seed), maxSteps);
+  const run = runSchedule(model, uniformChooser(seed), maxSteps, true);
+  // every invariant along the run: the 'always' ones after each step, the others at its end if it is quiescent
+  const violations: { invariant: string; step: number; reason: string }[] = [];
+  const seen = new Set<string>();
+  const note = (name: string, step: number, reason: string | null) => {
+    if (reason === null || seen.has(name)) return;
+    seen.add(name);
+    violations.push({ invariant: name, step, reason });
+  };
+  run.states.forEach((s, i) => {
+    for (const pr of model.properties) if (pr.kind === 'always') note(pr.name, i, pr.check(s));
+  });
+  if (run.outcome === 'terminated') for (const pr of model.properties) if (pr.kind === 'at-quiescence') note(pr.name, run.actions.length, pr.check(run.final));
   k.load(run.final);
   const sum = summarize(k);
   const panic = k.g(GLOBAL.PANIC);
@@ -43,7 +56,7 @@ runCli(() => {
   const end = panic ? `panic: ${PANIC_NAMES[panic]}` : run.outcome === 'step-limit' ? `step limit (${maxSteps}) reached` : userDone ? 'quiescent: every user thread finished' : 'stuck: no thread can run but a user thread has not finished';
   const steps = (k.trace ?? []).map((t) => ({ thread: k.threads[t.thread].name, fn: t.fn, pc: t.pc, text: t.text }));
   if (p.flags.has('json')) {
-    process.stdout.write(JSON.stringify({ variant: v.name, workload: w.name, seed, actions: run.actions, end, steps, labels: run.labels.flat(), final: sum }, null, 1) + '\n');
+    process.stdout.write(JSON.stringify({ variant: v.name, workload: w.name, seed, actions: run.actions, end, violations, steps, labels: run.labels.flat(), final: sum }, null, 1) + '\n');
     return 0;
   }
   const out: string[] = [];
@@ -57,6 +70,9 @@ runCli(() => {
   }
   out.push('');
   out.push(`end: ${end}`);
+  const quiescentToo = run.outcome === 'terminated' ? 'every invariant' : "the 'always' invariants (the run did not end, so nothing is judged at quiescence)";
+  if (violations.length === 0) out.push(`invariants: ${quiescentToo} held along this run (one run, not a proof)`);
+  for (const x of violations) out.push(`invariant ${x.invariant} VIOLATED after step ${x.step}: ${x.reason}`);
   for (const io of sum.iocbs) out.push(`iocb${io.slot}: submitted=${io.submitted} completions=${io.completions} res=${io.res} events read=${io.eventsRead} buffer=[${io.buffer.join(',')}]`);
   if (sum.sync) out.push(`sync read: ${sum.sync.done ? `returned ${sum.sync.result}` : 'did not return'}`);
   out.push(`ctx: users=${sum.ctx.users} reqs_active=${sum.ctx.reqs_active} run_list=[${sum.ctx.run_list.join(',')}] ring head=${sum.ctx.ring.head} tail=${sum.ctx.ring.tail}`);
