@@ -331,3 +331,28 @@ describe('npm run trace --label: every reachable diagnostic has a trace', () => 
     expect(both.err.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('a trace file records the reductions it was made with', () => {
+  it('a --no-reduce trace says so, and replay and trace --file replay it on that engine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nored-'));
+    const f = join(dir, 't.json');
+    expect(run('trace.ts', ['--claim', 'mar14.cached-read', '--no-reduce', '--format', 'json', '--out', f]).code).toBe(0);
+    const j = JSON.parse(readFileSync(f, 'utf8'));
+    expect(j.noReduce).toBe(true);
+    const r = run('replay.ts', [f]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^reproduced: memory-safety violated after ${j.actions.length} steps`));
+    // the same actions on the reduced engine are another run: without the mode the file would not replay
+    writeFileSync(f, JSON.stringify({ ...j, noReduce: undefined }));
+    expect(run('replay.ts', [f]).out).toMatch(/^diverged at step/);
+    writeFileSync(f, JSON.stringify(j));
+    expect(run('trace.ts', ['--file', f]).out).toContain(`${j.actions.length} steps; replay:`);
+    const clash = run('trace.ts', ['--file', f, '--no-reduce=dead']);
+    expect(clash.code).toBe(2);
+    expect(clash.err).toBe(`error: ${f} was recorded with --no-reduce: it replays only so (leave --no-reduce out)\n`);
+    writeFileSync(f, JSON.stringify({ ...j, noReduce: ['speed'] }));
+    const bad = run('replay.ts', [f]);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -27,6 +27,6 @@ runCli(() => {
   const r = replayTraceFile(tf);
   if (p.flags.has('json')) process.stdout.write(JSON.stringify({ file: p.positional[0], variant: tf.v.name, workload: tf.w.name, invariant: tf.invariant, ...r }, null, 1) + '\n');
   else process.stdout.write(r.message + '\n');
-  if (format) process.stdout.write((p.flags.has('json') ? '' : '\n') + renderTrace(buildTrace(tf.v, tf.w, tf.file.actions, tf.invariant ?? undefined), format as TraceFormat, { fold: !p.flags.has('no-fold') }));
+  if (format) process.stdout.write((p.flags.has('json') ? '' : '\n') + renderTrace(buildTrace(tf.v, tf.w, tf.file.actions, tf.invariant ?? undefined, tf.noReduce), format as TraceFormat, { fold: !p.flags.has('no-fold') }));
   return r.reproduced ? 0 : 1;
 });

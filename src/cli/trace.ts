@@ -35,8 +35,11 @@ runCli(() => {
   if (file) {
     if (p.values.has('claim') || p.values.has('variant')) throw new UsageError('--file takes the trace from the file: no --claim or --variant with it');
     const tf = traceFileArg(file);
+    // the file's actions are transitions of the engine it was recorded on (its reductions)
+    if (p.flags.has('no-reduce') && JSON.stringify(noReduce) !== JSON.stringify(tf.noReduce))
+      throw new UsageError(`${file} was recorded with ${Array.isArray(tf.noReduce) ? `--no-reduce=${tf.noReduce.join(',')}` : tf.noReduce === true ? '--no-reduce' : 'every reduction on'}: it replays only so (leave --no-reduce out)`);
     if (out) checkOutputFile(out, '--out file');
-    const t = buildTrace(tf.v, tf.w, tf.file.actions, tf.invariant ?? undefined, noReduce);
+    const t = buildTrace(tf.v, tf.w, tf.file.actions, tf.invariant ?? undefined, tf.noReduce);
     const text = renderTrace(t, format as TraceFormat, { fold });
     if (out) writeOutputFile(out, text, '--out file');
     else process.stdout.write(text);

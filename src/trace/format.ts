@@ -167,6 +167,11 @@ export interface TraceFile {
   workloadSpec?: Workload;
   invariant: string | null;
   reason: string | null;
+  /**
+   * the reductions that were off when it was recorded (true: all; absent: none): an action is
+   * a transition of that engine, so the file replays only on the same one
+   */
+  noReduce?: true | string[];
   actions: number[];
   steps: { n: number; context: string; functions: string[]; labels: string[] }[];
 }
@@ -180,6 +185,7 @@ export function formatJSON(t: Trace): TraceFile {
     workloadSpec: t.spec,
     invariant: t.invariant ?? null,
     reason: t.reason ?? null,
+    ...(t.noReduce === true ? { noReduce: true as const } : Array.isArray(t.noReduce) && t.noReduce.length ? { noReduce: [...t.noReduce] } : {}),
     actions: t.actions,
     steps: t.steps.map((s) => ({ n: s.n, context: s.context, functions: s.functions.map((f) => f.fn), labels: s.labels })),
   };

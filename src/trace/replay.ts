@@ -7,6 +7,7 @@ import type { Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
 import { invariants, type InvariantName } from '../check/invariants.ts';
 import type { TraceFile } from './format.ts';
+import { isReduction, machineReductions, REDUCTIONS, type NoReduce } from '../engine/reductions.ts';
 
 export class TraceFileError extends Error {}
 
@@ -15,6 +16,8 @@ export interface ParsedTrace {
   v: Variant;
   w: Workload;
   invariant: InvariantName | null;
+  /** the reductions off when it was recorded (TraceFile.noReduce) */
+  noReduce: NoReduce;
 }
 
 export function parseTraceFile(
@@ -44,11 +47,14 @@ export function parseTraceFile(
   if (d.invariant !== null && (typeof d.invariant !== 'string' || !lookup.isInvariant(d.invariant))) throw new TraceFileError(`unknown invariant ${String(d.invariant)}`);
   if (!Array.isArray(d.actions) || !d.actions.every((a) => Number.isInteger(a) && a >= 0 && a < 10000)) throw new TraceFileError('"actions" must be a list of scheduler actions (small non-negative integers)');
   if (d.steps !== undefined && !(Array.isArray(d.steps) && d.steps.every((s) => s && typeof s === 'object'))) throw new TraceFileError('"steps" must be a list of steps (objects)');
-  return { file: d as TraceFile, v: lookup.resolveVariant(d.variant)!, w, invariant: (d.invariant as InvariantName | null) ?? null };
+  const nr = d.noReduce as unknown;
+  if (nr !== undefined && nr !== true && !(Array.isArray(nr) && nr.every((r) => typeof r === 'string' && isReduction(r))))
+    throw new TraceFileError(`"noReduce" must be true or a list of reductions (${REDUCTIONS.join(', ')})`);
+  return { file: d as TraceFile, v: lookup.resolveVariant(d.variant)!, w, invariant: (d.invariant as InvariantName | null) ?? null, noReduce: (nr as NoReduce) ?? false };
 }
 
 export function replayTraceFile(t: ParsedTrace): { reproduced: boolean; divergedAt: number; message: string } {
-  const model = new EngineModel(t.v, t.w, invariants);
+  const model = new EngineModel(t.v, t.w, invariants, machineReductions(t.noReduce));
   let s = model.init()[0];
   const en: number[] = [];
   const acts = t.file.actions;

@@ -45,6 +45,8 @@ export interface Trace {
   steps: TraceStep[];
   /** index of the first action not enabled when replaying (-1: replayed fully) */
   divergedAt: number;
+  /** the reductions that were off when the actions were recorded (an action is a transition of that engine) */
+  noReduce: NoReduce;
 }
 
 function keyFacts(s: StateSummary): Map<string, string> {
@@ -105,5 +107,6 @@ export function buildTrace(v: Variant, w: Workload, actions: readonly number[], 
     contexts: k.threads.map((t) => ({ name: t.name, cpu: t.cpu })),
     steps,
     divergedAt,
+    noReduce,
   };
 }
