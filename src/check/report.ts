@@ -83,9 +83,9 @@ export function matrixLines(variant: string, description: string | undefined, ou
   for (const { claim, run } of outcomes) {
     const byInv = new Map(run.invariants.map((r) => [r.invariant, r]));
     const cells = invs.map((i) => {
-      const v = byInv.get(i)?.verdict;
-      const mark = v ? cellMark(v, claim.expect[i], byInv.get(i)!.vacuous === true) : '';
-      return ' '.repeat(Math.max(0, cw - mark.length)) + (v ? paint(mark, v, colour) : '');
+      const r = byInv.get(i);
+      const mark = r ? cellMark(r.verdict, claim.expect[i], r.vacuous === true) : '';
+      return ' '.repeat(Math.max(0, cw - mark.length)) + (r ? paint(mark, r.verdict, colour) : '');
     });
     const r = run.result;
     const states = r.complete ? fmtCount(r.states) : `${fmtCount(r.states)} (${r.limitHit} reached)`;

@@ -164,7 +164,6 @@ class CheckSetup {
         this.reached |= s[g + GLOBAL.BLOCKED_REACHED];
         this.slept |= s[g + GLOBAL.AIO_BLOCKED];
       },
-
       ...eo,
     };
   }

@@ -34,7 +34,7 @@ runCli(() => {
   const seed = intOpt(p, 'seed', 1, 0, 2 ** 32 - 1);
   const maxSteps = intOpt(p, 'max-steps', 20000, 1, 10_000_000);
 
-  const model = new EngineModel(v, w, (m) => invariants(m), { trace: true });
+  const model = new EngineModel(v, w, invariants, { trace: true });
   const k = model.k;
   const run = runSchedule(model, uniformChooser(seed), maxSteps, true);
   // every invariant along the run: the 'always' ones after each step, the others at its end if it is quiescent

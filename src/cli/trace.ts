@@ -9,7 +9,7 @@ import { claimsArg, traceFileArg, WORKLOAD_VALUES, workloadsArg } from './inputs
 import { INVARIANTS, isInvariant, type InvariantName } from '../check/invariants.ts';
 import { resolveVariant } from '../check/variantSpec.ts';
 import { findCounterexample, findLabel } from '../trace/find.ts';
-import { buildTrace } from '../trace/trace.ts';
+import { buildTrace, type Trace } from '../trace/trace.ts';
 import { renderTrace, TRACE_FORMATS, type TraceFormat } from '../trace/format.ts';
 import { intOpt, parseArgs, runCli, UsageError, noReduceOpt } from './args.ts';
 
@@ -30,6 +30,12 @@ runCli(() => {
   const noReduce = noReduceOpt(p);
   const out = p.values.get('out')?.at(-1);
   const fold = !p.flags.has('no-fold');
+  /** prints the trace in the format asked for, to --out or stdout */
+  const emit = (t: Trace) => {
+    const text = renderTrace(t, format as TraceFormat, { fold });
+    if (out) writeOutputFile(out, text, '--out file');
+    else process.stdout.write(text);
+  };
   // --file FILE: a saved trace (check --save, random --out, trace --format json), printed again in any format
   const file = p.values.get('file')?.at(-1);
   if (file) {
@@ -40,9 +46,7 @@ runCli(() => {
       throw new UsageError(`${file} was recorded with ${Array.isArray(tf.noReduce) ? `--no-reduce=${tf.noReduce.join(',')}` : tf.noReduce === true ? '--no-reduce' : 'every reduction on'}: it replays only so (leave --no-reduce out)`);
     if (out) checkOutputFile(out, '--out file');
     const t = buildTrace(tf.v, tf.w, tf.file.actions, tf.invariant ?? undefined, tf.noReduce);
-    const text = renderTrace(t, format as TraceFormat, { fold });
-    if (out) writeOutputFile(out, text, '--out file');
-    else process.stdout.write(text);
+    emit(t);
     return t.divergedAt >= 0 ? 1 : 0;
   }
   const label = p.values.get('label')?.at(-1);
@@ -80,10 +84,7 @@ runCli(() => {
       process.stderr.write(hit.complete ? `no diagnostic containing "${label}" is reachable on ${v.name} / ${w.name} (${hit.states} states)\n` : `no diagnostic containing "${label}" within ${hit.states} states (depth ${hit.depth})\n`);
       return 1;
     }
-    const t = { ...buildTrace(v, w, hit.path, undefined, noReduce), why: `the shortest path to "${hit.label}"` };
-    const text = renderTrace(t, format as TraceFormat, { fold });
-    if (out) writeOutputFile(out, text, '--out file');
-    else process.stdout.write(text);
+    emit({ ...buildTrace(v, w, hit.path, undefined, noReduce), why: `the shortest path to "${hit.reason}"` });
     return 0;
   }
   if (!inv) throw new UsageError('give --invariant I or --label L');
@@ -92,9 +93,6 @@ runCli(() => {
     process.stderr.write(found.complete ? `${inv} holds on ${v.name} / ${w.name} (${found.states} states): no counterexample\n` : `no violation of ${inv} within ${found.states} states (depth ${found.depth})\n`);
     return 1;
   }
-  const t = { ...buildTrace(v, w, found.path, inv, noReduce), why };
-  const text = renderTrace(t, format as TraceFormat, { fold });
-  if (out) writeOutputFile(out, text, '--out file');
-  else process.stdout.write(text);
+  emit({ ...buildTrace(v, w, found.path, inv, noReduce), why });
   return 0;
 });

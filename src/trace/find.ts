@@ -22,12 +22,13 @@ export interface Found {
  * (printk / WARN_ON / BUG / oops): an exploration without properties; the shortest among
  * the matching labels when several do.
  */
-export function findLabel(v: Variant, w: Workload, label: string, bounds: { maxStates: number; maxSeconds: number }, noReduce: NoReduce = false): Found & { label: string | null } {
+/** `reason` of the result: the full label found */
+export function findLabel(v: Variant, w: Workload, label: string, bounds: { maxStates: number; maxSeconds: number }, noReduce: NoReduce = false): Found {
   const model = new EngineModel(v, w, () => [], machineReductions(noReduce));
   const r = explore(model, { maxStates: bounds.maxStates, maxSeconds: bounds.maxSeconds });
   let best: { label: string; path: number[] } | null = null;
   for (const [l, hit] of r.labels) if (l.includes(label) && (best === null || hit.path.length < best.path.length)) best = { label: l, path: hit.path };
-  return { path: best?.path ?? null, reason: best?.label ?? null, label: best?.label ?? null, states: r.states, depth: r.depth, complete: r.complete };
+  return { path: best?.path ?? null, reason: best?.label ?? null, states: r.states, depth: r.depth, complete: r.complete };
 }
 
 export function findCounterexample(v: Variant, w: Workload, inv: InvariantName, bounds: { maxStates: number; maxSeconds: number }, noReduce: NoReduce = false): Found {
