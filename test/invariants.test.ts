@@ -10,8 +10,8 @@ import type { Machine } from '../src/engine/machine.ts';
 import { VARIANTS } from '../src/engine/variants.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';
 import { resolveVariant } from '../src/check/variantSpec.ts';
-import { KIF_STARTED, KIOCB, KIOCTX, WAITQ } from '../src/engine/structs.ts';
-import { list_add_tail, list_del_init } from '../src/engine/kernel/list.ts';
+import { KIF_STARTED, KIOCB, KIOCTX, PAGE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, WAITQ } from '../src/engine/structs.ts';
+import { list_add_tail, list_del, list_del_init } from '../src/engine/kernel/list.ts';
 import { H_FREED, H_LIVE } from '../src/engine/mem.ts';
 import { IOCB_CMD_PWRITE } from '../src/engine/aio/aio.ts';
 import { spin_lock_irq } from '../src/engine/kernel/spinlock.ts';
@@ -163,6 +163,39 @@ const CASES: Case[] = [
       mutate('aio_complete', (orig) => (k, f) => {
         if (f.pc === 0) k.store(k.addr.ctx + KIOCTX.off.users, k.m[k.addr.ctx + KIOCTX.off.users] + 1);
         orig(k, f);
+      }),
+  },
+  {
+    inv: 'page-references',
+    variant: '2.5.62+fixes',
+    workload: 'cached-read',
+    mutant: 'aio_complete takes a reference to the page it never drops (a page_cache_get without its page_cache_release)',
+    apply: () =>
+      mutate('aio_complete', (orig) => (k, f) => {
+        if (f.pc === 0) k.store(k.addr.pages[0] + PAGE.off.count, k.m[k.addr.pages[0] + PAGE.off.count] + 1);
+        orig(k, f);
+      }),
+  },
+  {
+    inv: 'task-running',
+    variant: 'mar14',
+    workload: 'uncached-read',
+    mutant: 'aio_wait_on_page_bit queues ki_wait with TASK_UNINTERRUPTIBLE in aio context and returns -EIOCBRETRY in that state',
+    apply: () =>
+      mutate('aio_wait_on_page_bit', (orig) => (k, f) => {
+        orig(k, f);
+        if (f.state === TASK_RUNNING) f.state = TASK_UNINTERRUPTIBLE;
+      }),
+  },
+  {
+    inv: 'lock-discipline',
+    variant: 'mar14',
+    workload: 'uncached-read',
+    mutant: "remove_wait_queue unlinks the entry without taking q->lock (a woken worker leaving its more_work queue)",
+    apply: () =>
+      mutate('remove_wait_queue', () => (k, f) => {
+        list_del(k, f.wait + WAITQ.off.task_list);
+        return k.ret(0);
       }),
   },
   {

@@ -13,6 +13,7 @@ import type { IocbSpec, Workload } from '../src/engine/workload.ts';
 import { WORKLOADS } from '../src/engine/workloads.ts';
 import { LARGER } from '../src/random/larger.ts';
 import { familyWorkload, parseWorkload, WorkloadFileError } from '../src/check/workloadFile.ts';
+import { INVARIANTS } from '../src/check/invariants.ts';
 
 const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
 function run(script: string, args: string[]) {
@@ -36,7 +37,7 @@ const full: Required<Workload> = {
   fd: { mode: 'rw', odirect: false, aioRead: true },
   iocbs: [fullIocb],
   syncReader: { offset: 0, nbytes: 4, cpu: 1 },
-  getevents: { min_nr: 1, nr: 1, timeout: 'timer', signal: true, thread: true, cpu: 1 },
+  getevents: { min_nr: 1, nr: 1, timeout: 'timer', signal: true, callers: 1, thread: true, cpu: 1 },
   destroy: true,
   exit: false,
   retryCap: 16,
@@ -87,7 +88,7 @@ describe('the CLIs take a workload of one\'s own', () => {
   it('check --workload FILE explores it on the variants asked for, without expectations; the trace command it prints works', () => {
     const r = run('check.ts', ['--variant', 'mar14', '--workload', file]);
     expect(r.code).toBe(1); // mar14's NULL-pointer oops, which no claim expects here
-    expect(r.out).toMatch(/^\s+my-read(\s+\S+){14}\s+[\d,]+$/m);
+    expect(r.out).toMatch(new RegExp(`^\\s+my-read(\\s+\\S+){${INVARIANTS.length}}\\s+[\\d,]+$`, 'm'));
     expect(r.out).toContain('(no claim explains it)');
     const cmd = r.out.split('\n').find((l) => l.includes('npm run trace -- --variant mar14 --workload'))!;
     expect(cmd).toContain(`--workload ${file}`);

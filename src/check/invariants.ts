@@ -12,6 +12,10 @@ import { listEntries } from '../engine/kernel/list.ts';
 import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SLEEP, T_SPIN, USER_IOCB } from '../engine/structs.ts';
 import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE } from '../engine/aio/aio.ts';
 import { expectedAioResult, expectedRead, fileByte } from '../engine/fs/file.ts';
+import { returnedNotRunning } from '../engine/observe.ts';
+import { TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE } from '../engine/structs.ts';
+
+const TASK_STATE_NAMES: Record<number, string> = { [TASK_INTERRUPTIBLE]: 'TASK_INTERRUPTIBLE', [TASK_UNINTERRUPTIBLE]: 'TASK_UNINTERRUPTIBLE' };
 
 /** IOCB_CMD_* by name, for messages */
 const opName = (op: number): string =>
@@ -22,6 +26,7 @@ export const INVARIANTS = [
   'no-complete-while-waiting',
   'ki-users-accounting',
   'ctx-accounting',
+  'page-references',
   'one-completion',
   'progress',
   'run-list-integrity',
@@ -29,6 +34,7 @@ export const INVARIANTS = [
   'operation-unchanged',
   'memory-safety',
   'lock-discipline',
+  'task-running',
   'no-bug',
   'aio-never-blocks',
   'engine-sanity',
@@ -40,13 +46,15 @@ export const INVARIANT_DOC: Record<InvariantName, string> = {
   'no-complete-while-waiting': "no aio_complete while the iocb's ki_wait is on a wait queue",
   'ki-users-accounting': 'ki_users never negative; the kiocb is freed exactly when its last reference drops; nothing leaks at quiescence',
   'ctx-accounting': "the kioctx's references (ctx->users: io_setup's, one per active request, lookup_ioctx's) are all dropped: when every user thread has finished, users is 1 + reqs_active, or the kioctx is freed once io_destroy or exit_aio has returned",
-  'one-completion': 'exactly one completion per submitted iocb',
+  'page-references': "every page reference taken (find_get_page, page_cache_get) is dropped: once every user thread has finished, a page in the page cache holds only the cache's reference and a page out of it none",
+  'one-completion': 'exactly one completion per submitted iocb, and its event delivered to user space at most once',
   progress: 'every submitted iocb completes and every user thread finishes whenever the system runs out of other work',
   'run-list-integrity': 'the run list stays well-formed; an iocb is on it at most once and never after its completion is posted',
   'read-result': "each completion's result and the user's buffer are what the operation should give (the read's bytes, a short read at EOF, the I/O error, -EINVAL without a method)",
   'operation-unchanged': "an iocb's operation and buffer stay what io_submit was given: ki_opcode and ki_nbytes never change, and ki_buf and ki_left move only together, as the transfer advances them",
   'memory-safety': 'no NULL dereference, no access to a freed kiocb or kioctx or to a stack object after its frame is gone',
-  'lock-discipline': 'no sleeping while holding a spinlock or in interrupt context, locks released by their holder, no deadlock, no page left locked',
+  'lock-discipline': "no sleeping while holding a spinlock or in interrupt context, locks released by their holder, a wait queue's list changed only under its lock, no deadlock, no page left locked",
+  'task-running': 'a task leaves a system call, and a worker a work function, TASK_RUNNING (not still TASK_UNINTERRUPTIBLE or TASK_INTERRUPTIBLE from a wait it did not finish)',
   'no-bug': 'no BUG_ON fires',
   'aio-never-blocks': 'in aio context (current->iocb set) no synchronous sleep happens',
   'engine-sanity': 'the engine itself never fails (a JavaScript exception is a bug of the engine, not of the kernel)',
@@ -58,6 +66,7 @@ export const INVARIANT_SHORT: Record<InvariantName, string> = {
   'no-complete-while-waiting': 'NCW',
   'ki-users-accounting': 'KUA',
   'ctx-accounting': 'CTX',
+  'page-references': 'PGR',
   'one-completion': 'ONE',
   progress: 'PRG',
   'run-list-integrity': 'RLI',
@@ -65,6 +74,7 @@ export const INVARIANT_SHORT: Record<InvariantName, string> = {
   'operation-unchanged': 'OPU',
   'memory-safety': 'MEM',
   'lock-discipline': 'LCK',
+  'task-running': 'TRN',
   'no-bug': 'BUG',
   'aio-never-blocks': 'ANB',
   'engine-sanity': 'ENG',
@@ -87,7 +97,9 @@ export function invariants(k: Machine): Property[] {
   // where thread i is: asleep or spinning, in its innermost functions (innermost first)
   const whereIs = (s: State, i: number): string => {
     const names: string[] = [];
-    for (let fr = s[k.threads[i].addr + THREAD.off.fp]; fr && names.length < 64; fr = s[fr + FR_PREV]) names.push(FNS[s[fr + FR_FN]]?.name ?? '?');
+    // frames are stack addresses: in a packed state each stack follows the heap and the stacks before it
+    const at = (a: number) => k.packedStackAddr(s, i, a);
+    for (let fr = s[k.threads[i].addr + THREAD.off.fp]; fr && names.length < 64; fr = s[at(fr) + FR_PREV]) names.push(FNS[s[at(fr) + FR_FN]]?.name ?? '?');
     const st = status(s, i);
     const how = st === T_SLEEP ? 'asleep' : st === T_SPIN ? `spinning on ${k.describe(s[k.threads[i].addr + THREAD.off.spin_on])}` : 'runnable';
     return `${how} in ${names.slice(0, 3).join(' < ')}`;
@@ -167,11 +179,29 @@ export function invariants(k: Machine): Property[] {
       },
     },
     {
+      name: 'page-references',
+      kind: 'at-quiescence',
+      check(s) {
+        if (panic(s)) return null;
+        // a thread still inside a system call may hold a page it is reading (progress judges why it is stuck)
+        if (userThreads.some(({ i }) => status(s, i) !== T_DONE)) return null;
+        for (let p = 0; p < A.pages.length; p++) {
+          const count = s[A.pages[p] + PAGE.off.count];
+          const want = s[A.pages[p] + PAGE.off.in_cache] ? 1 : 0;
+          if (count !== want) return `page${p} has ${count} references at quiescence, ${want ? 'the page cache holds 1' : 'and is not in the page cache'}: ${count > want ? 'a reference was never dropped' : 'a reference was dropped twice'}`;
+        }
+        return null;
+      },
+    },
+    {
       name: 'one-completion',
       kind: 'always',
-      reads: ghosts(GHOST.COMPLETIONS),
+      reads: ghosts(GHOST.COMPLETIONS, GHOST.EVENTS_READ),
       check(s) {
-        for (let i = 0; i < n; i++) if (gh(s, i, GHOST.COMPLETIONS) > 1) return `iocb${i} completed ${gh(s, i, GHOST.COMPLETIONS)} times`;
+        for (let i = 0; i < n; i++) {
+          if (gh(s, i, GHOST.COMPLETIONS) > 1) return `iocb${i} completed ${gh(s, i, GHOST.COMPLETIONS)} times`;
+          if (gh(s, i, GHOST.EVENTS_READ) > gh(s, i, GHOST.COMPLETIONS)) return `iocb${i}'s event delivered to user space ${gh(s, i, GHOST.EVENTS_READ)} times, completed ${gh(s, i, GHOST.COMPLETIONS)}`;
+        }
         return null;
       },
     },
@@ -290,6 +320,15 @@ export function invariants(k: Machine): Property[] {
         for (let i = 0; i < k.threads.length; i++) if (status(s, i) === T_SPIN) return `deadlock: ${k.threads[i].name} spins forever`;
         for (let p = 0; p < A.pages.length; p++) if (s[A.pages[p] + PAGE.off.flags] & (1 << PG_locked)) return `page${p} left locked`;
         return null;
+      },
+    },
+    {
+      name: 'task-running',
+      kind: 'always',
+      reads: [A.globals + GLOBAL.RET_NOT_RUNNING],
+      check(s) {
+        const r = returnedNotRunning(s[A.globals + GLOBAL.RET_NOT_RUNNING]);
+        return r ? `${r.fn} returned with its task ${TASK_STATE_NAMES[r.state] ?? `in state ${r.state}`}` : null;
       },
     },
     {

@@ -143,7 +143,8 @@ export const GLOBAL = {
   SUBMIT_RET: 9,
   GETEVENTS_RET: 10,
   FS_FLAGS: 11, // the fs/mm model's once-only blocking points and pending events (src/engine/mm/blocking.ts)
-  SIZE: 12,
+  RET_NOT_RUNNING: 12, // (ghost, src/engine/observe.ts) the first system call or work function that returned with its task not TASK_RUNNING: (fn id + 1) * 8 + the task's state
+  SIZE: 13,
 } as const;
 
 /** ghost words per iocb (not kernel state: what the invariants observe) */
@@ -245,7 +246,7 @@ export class Machine implements MemCtx {
     const roles: { role: ThreadRole; name: string; cpu: number }[] = [];
     roles.push({ role: 'submitter', name: 'io_submit', cpu: 0 });
     if (w.syncReader) roles.push({ role: 'sync-reader', name: 'read', cpu: w.syncReader.cpu ?? 1 % w.cpus });
-    if (w.getevents?.thread) roles.push({ role: 'getevents', name: 'io_getevents', cpu: w.getevents.cpu ?? 1 % w.cpus });
+    if (w.getevents?.thread || w.getevents?.callers === 2) roles.push({ role: 'getevents', name: 'io_getevents', cpu: w.getevents.cpu ?? 1 % w.cpus });
     const workerCpus = w.workerCpus ?? Array.from({ length: w.cpus }, (_, c) => c);
     for (const c of workerCpus) roles.push({ role: 'aio-worker', name: `aio/${c}`, cpu: c });
     if (v.keventd) for (const c of workerCpus) roles.push({ role: 'keventd', name: `events/${c}`, cpu: c });
@@ -314,6 +315,11 @@ export class Machine implements MemCtx {
       protect(a + KIOCB.off.ki_list, 2);
       protect(a + KIOCB.off.ki_users, 1);
     }
+    // lockdep's part of the machine: a wait queue's list is linked and unlinked only under
+    // the queue's own lock (kernel/fork.c and kernel/sched.c take q->lock around every change)
+    this.listLock = new Int32Array(this.size);
+    for (const q of [...buckets, ctx + KIOCTX.off.wait, reqWait, congestionWait, iSemWait, ...[...cwq.aio, ...cwq.keventd].map((c) => c + CWQ.off.more_work)])
+      this.listLock[q + WQ_HEAD.off.task_list] = q + WQ_HEAD.off.lock;
     if (opts.reduce === false) this.reduce = false;
     this.deadReset = opts.dead ?? DEAD_DEFAULT;
   }
@@ -443,6 +449,17 @@ export class Machine implements MemCtx {
       this.opN = true;
       this.stepOps++;
     }
+  }
+  /** list head -> the lock that must be held while a list linked through it changes (0: none) */
+  readonly listLock: Int32Array;
+  /**
+   * A list is linked or unlinked at `entry` (a list head or a neighbour of a removed
+   * entry): if it is a wait queue's list, the queue's lock must be held (else the run ends
+   * in a lock-discipline violation, as the ctx_lock table's check ends it in an engine error).
+   */
+  listChange(entry: number): void {
+    const l = this.listLock[entry];
+    if (l !== 0 && this.m[l] !== this.cur + 1) this.panic(PANIC_LOCK, `${this.describe(entry)} changed without ${this.describe(l)} held`);
   }
   /** a lock acquire (right mover) */
   ppAcquire(): void {
@@ -631,11 +648,17 @@ export class Machine implements MemCtx {
     this.call(retPc, fnById(fnId), ...args);
   }
 
+  /** per function id: an observer wants to hear of its returns (src/engine/observe.ts) */
+  returnWatch: Uint8Array = new Uint8Array(0);
+  /** the observer of watched returns, called before the frame is popped */
+  onWatchedReturn: ((fnId: number) => void) | null = null;
+
   /** `return k.ret(v)`: returns v to the caller (`f.returned`) */
   ret(v = 0): void {
     const m = this.m;
     const ta = this.threads[this.cur].addr;
     const fr = m[ta + TH_FP];
+    if (this.returnWatch[m[fr + FR_FN]]) this.onWatchedReturn?.(m[fr + FR_FN]);
     const size = FNS[m[fr + FR_FN]].frameSize;
     const prev = m[fr + FR_PREV];
     this.zero(fr, size);
@@ -963,6 +986,12 @@ export class Machine implements MemCtx {
   /** how many times `load` ran (lets a cursor tell whether the memory is still its state) */
   loads = 0;
 
+  /** where word `addr` of thread i's stack lies in the packed state `s` (the stacks follow the heap, each as long as it is in use) */
+  packedStackAddr(s: Int32Array, i: number, addr: number): number {
+    let o = this.heapEnd;
+    for (let j = 0; j < i; j++) o += s[this.threads[j].addr + TH_SP];
+    return addr - this.threads[i].stack + o;
+  }
   /** unpacks `state` into the working memory */
   load(state: Int32Array): void {
     const m = this.workMem;

@@ -21,13 +21,14 @@ import './aio/proposed.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from '../engine/fs/fops.ts';
 import { bodyLabels, type Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
+import { observe } from '../engine/observe.ts';
 
 const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
 
 /**
  * the submitting process: io_submit(ctx, nr, iocbs); [io_getevents(...)]; [io_destroy(ctx)]; [exit: exit_aio]
  */
-const POINTS_submitter_main = [{"pc":0,"line":27,"live":[],"footprint":{"calls":["sys_io_submit"],"fields":[]}},{"pc":1,"line":28,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":3,"line":29,"live":[],"footprint":{"calls":["io_destroy"],"fields":[]}},{"pc":5,"line":34,"live":[],"footprint":{"calls":["exit_aio"],"fields":[]}},{"pc":7,"line":37,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_submitter_main = [{"pc":0,"line":28,"live":[],"footprint":{"calls":["sys_io_submit"],"fields":[]}},{"pc":1,"line":29,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":3,"line":30,"live":[],"footprint":{"calls":["io_destroy"],"fields":[]}},{"pc":5,"line":35,"live":[],"footprint":{"calls":["exit_aio"],"fields":[]}},{"pc":7,"line":38,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_submitter_main: readonly (readonly number[])[] = [];
 export const submitter_main = kfn("submitter_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -56,8 +57,8 @@ export const submitter_main = kfn("submitter_main", "user: aio program", [], [],
   }
 }, POINTS_submitter_main);
 
-/** a separate io_getevents caller */
-const POINTS_getevents_main = [{"pc":0,"line":42,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":1,"line":45,"live":[],"footprint":{"calls":[],"fields":[]}}];
+/** a separate io_getevents caller (instead of the submitter's, or with it: getevents.callers 2) */
+const POINTS_getevents_main = [{"pc":0,"line":43,"live":[],"footprint":{"calls":["k.raiseIrq","sys_io_getevents"],"fields":[]}},{"pc":1,"line":46,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_getevents_main: readonly (readonly number[])[] = [];
 export const getevents_main = kfn("getevents_main", "user: aio program", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -73,7 +74,7 @@ export const getevents_main = kfn("getevents_main", "user: aio program", [], [],
 }, POINTS_getevents_main);
 
 /** a process doing read(fd, buf, n) at an offset: generic_file_read on a sync kiocb @c 'user: read(2)' */
-const POINTS_sync_reader_main = [{"pc":0,"line":50,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":55,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
+const POINTS_sync_reader_main = [{"pc":0,"line":51,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnByName","fnptr"],"fields":[]}},{"pc":1,"line":56,"live":[],"footprint":{"calls":["addressOf","call_ptr","fnptr","k.setG"],"fields":[]}}];
 const DEAD_sync_reader_main: readonly (readonly number[])[] = [];
 export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["ppos"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -94,7 +95,7 @@ export const sync_reader_main = kfn("sync_reader_main", "user: read(2)", [], ["p
 }, POINTS_sync_reader_main);
 
 /** a workqueue worker: worker_thread(cwq) with its DECLARE_WAITQUEUE entry @c kernel/workqueue.c */
-const POINTS_worker_main = [{"pc":0,"line":62,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":67,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_worker_main = [{"pc":0,"line":63,"live":["cwq"],"footprint":{"calls":["declare_waitqueue","k.myWait","k.setStackObj","worker_thread"],"fields":[]}},{"pc":1,"line":68,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_worker_main: readonly (readonly number[])[] = [[4]];
 export const worker_main = kfn("worker_main", "kernel/workqueue.c", ["cwq"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -123,6 +124,7 @@ export function checkWorkload(w: Workload): string | null {
   if (w.iocbs.length > 3) return `workload ${w.name}: at most 3 iocbs`;
   if (!Number.isInteger(w.retryCap) || w.retryCap < 0) return `workload ${w.name}: retryCap must be a non-negative integer`;
   for (const io of w.iocbs) if (io.nbytes < 0 || io.offset < 0) return `workload ${w.name}: negative offset or length`;
+  if (w.getevents?.callers === 2 && w.getevents.thread) return `workload ${w.name}: getevents.callers 2 is the submitter and one more thread; leave getevents.thread out`;
   return null;
 }
 
@@ -140,6 +142,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
   if (err) throw new Error(err);
   const k = new Machine(w, v, MAIN, opts);
   k.useBodies(bodyTable(bodyLabels(v)));
+  observe(k);
   const init = k.initState((k) => {
     const A = k.addr;
     // io_setup(nr_events): ioctx_alloc

@@ -50,6 +50,8 @@ export interface Workload {
     timeout: 'none' | 'zero' | 'timer';
     /** a signal may arrive while it sleeps */
     signal?: boolean;
+    /** 2: a second thread calls io_getevents as well as the submitter (two consumers of the ring); default 1 */
+    callers?: number;
     /** run io_getevents in a separate thread instead of the submitter */
     thread?: boolean;
     cpu?: number;

@@ -18,6 +18,7 @@ import './aio/proposed.ts';
 import { FOPS_CHARDEV, FOPS_GENERIC } from '../engine/fs/fops.ts';
 import { bodyLabels, type Variant } from '../engine/variants.ts';
 import type { Workload } from '../engine/workload.ts';
+import { observe } from '../engine/observe.ts';
 
 const TIMEOUT_CODE = { none: 0, zero: 1, timer: 2 } as const;
 
@@ -38,7 +39,7 @@ export function* submitter_main(k: Machine): KGen {
   return 0;
 }
 
-/** a separate io_getevents caller */
+/** a separate io_getevents caller (instead of the submitter's, or with it: getevents.callers 2) */
 export function* getevents_main(k: Machine): KGen {
   const g = k.workload.getevents!;
   if (g.signal) k.raiseIrq(IRQ.SIGNAL, k.current);
@@ -80,6 +81,7 @@ export function checkWorkload(w: Workload): string | null {
   if (w.iocbs.length > 3) return `workload ${w.name}: at most 3 iocbs`;
   if (!Number.isInteger(w.retryCap) || w.retryCap < 0) return `workload ${w.name}: retryCap must be a non-negative integer`;
   for (const io of w.iocbs) if (io.nbytes < 0 || io.offset < 0) return `workload ${w.name}: negative offset or length`;
+  if (w.getevents?.callers === 2 && w.getevents.thread) return `workload ${w.name}: getevents.callers 2 is the submitter and one more thread; leave getevents.thread out`;
   return null;
 }
 
@@ -97,6 +99,7 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
   if (err) throw new Error(err);
   const k = new Machine(w, v, MAIN, opts);
   k.useBodies(bodyTable(bodyLabels(v)));
+  observe(k);
   const init = k.initState((k) => {
     const A = k.addr;
     // io_setup(nr_events): ioctx_alloc

@@ -28,17 +28,21 @@ function __list_add(k: Machine, n: number, p: number, nx: number): void {
 /** list_add(new, head): insert right after head. Does not look at new's own pointers. */
 export function list_add(k: Machine, n: number, head: number): void {
   k.sharedAccess(n, head);
+  k.listChange(head);
   __list_add(k, n, head, next(k, head));
 }
 
 /** list_add_tail(new, head): insert right before head */
 export function list_add_tail(k: Machine, n: number, head: number): void {
   k.sharedAccess(n, head);
+  k.listChange(head);
   __list_add(k, n, prev(k, head), head);
 }
 
-/** __list_del(prev, next) */
+/** __list_del(prev, next) (the machine checks the lock of a wait queue whose head is a neighbour) */
 function __list_del(k: Machine, p: number, nx: number): void {
+  k.listChange(p);
+  k.listChange(nx);
   setPrev(k, nx, p);
   setNext(k, p, nx);
 }
