@@ -1,7 +1,8 @@
 /**
- * A small, strict command-line parser shared by the CLIs: `--name value`, `--flag`,
- * and positional arguments. Bad input is one clear line on stderr and exit code 2.
+ * The command-line parsing the CLIs share, on node:util's parseArgs: `--name value`,
+ * `--name=value`, `--flag`, and positional arguments. Bad input is one clear line on stderr and exit code 2.
  */
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { parseNoReduce, type NoReduce } from '../engine/reductions.ts';
 
 export class UsageError extends Error {}
@@ -23,29 +24,52 @@ export interface Parsed {
   positional: string[];
 }
 
+/** a bare optional flag (`--no-reduce` without `=value`), told apart from `--no-reduce=` */
+const BARE = '\u0000bare';
+
+/**
+ * Parses with node:util's parseArgs (strict: unknown options, a missing or ambiguous value,
+ * a value given to a flag are errors), translated into the one-line UsageErrors the CLIs
+ * print. `--` is skipped wherever it stands (npm passes one through), as it always was.
+ */
 export function parseArgs(argv: string[], spec: ArgSpec): Parsed {
+  const optional = spec.optional ?? [];
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const n of spec.values) options[n] = { type: 'string', multiple: true };
+  for (const n of optional) options[n] = { type: 'string', multiple: true };
+  for (const n of spec.flags) options[n] = { type: 'boolean', multiple: true };
+  const given = argv.filter((a) => a !== '--');
+  const args: string[] = [];
+  for (let i = 0; i < given.length; i++) {
+    const a = given[i];
+    if (a.startsWith('--') && optional.includes(a.slice(2))) args.push(`${a}=${BARE}`);
+    // a value may start with one dash (a negative seed): node would call `--fc-seed -5` ambiguous
+    else if (a.startsWith('--') && spec.values.includes(a.slice(2)) && /^-(?!-)/.test(given[i + 1] ?? '')) args.push(`${a}=${given[++i]}`);
+    else args.push(a);
+  }
+  let r: ReturnType<typeof nodeParseArgs>;
+  try {
+    r = nodeParseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const opt = /'(--?[^' <]+)/.exec(err.message)?.[1] ?? '';
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${opt}`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(spec.flags.includes(opt.slice(2)) ? `${opt} takes no value` : `${opt} needs a value`);
+    throw new UsageError(err.message.split('\n')[0]);
+  }
   const out: Parsed = { values: new Map(), flags: new Set(), positional: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') continue;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (spec.optional?.includes(name)) {
-        if (eq > 0) out.values.set(name, [...(out.values.get(name) ?? []), a.slice(eq + 1)]);
-        out.flags.add(name);
-      } else if (spec.flags.includes(name)) {
-        if (eq > 0) throw new UsageError(`--${name} takes no value`);
-        out.flags.add(name);
-      } else if (spec.values.includes(name)) {
-        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-        out.values.set(name, [...(out.values.get(name) ?? []), v]);
-      } else throw new UsageError(`unknown option ${a}`);
-    } else {
-      out.positional.push(a);
-      if (out.positional.length > (spec.positional ?? 0)) throw new UsageError(`unexpected argument ${a}`);
+  for (const [name, v] of Object.entries(r.values)) {
+    if (spec.flags.includes(name)) {
+      out.flags.add(name);
+      continue;
     }
+    const vals = (v as string[]).filter((x) => x !== BARE);
+    if (optional.includes(name)) out.flags.add(name);
+    if (vals.length) out.values.set(name, vals);
+  }
+  for (const a of r.positionals) {
+    out.positional.push(a);
+    if (out.positional.length > (spec.positional ?? 0)) throw new UsageError(`unexpected argument ${a}`);
   }
   return out;
 }
