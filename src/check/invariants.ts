@@ -50,7 +50,7 @@ export const INVARIANT_DOC: Record<InvariantName, string> = {
   'one-completion': 'exactly one completion per submitted iocb, and its event delivered to user space at most once',
   progress: 'every submitted iocb completes and every user thread finishes whenever the system runs out of other work',
   'run-list-integrity': 'the run list stays well-formed; an iocb is on it at most once and never after its completion is posted',
-  'read-result': "each completion's result and the user's buffer are what the operation should give (the read's bytes, a short read at EOF, the I/O error, -EINVAL without a method)",
+  'read-result': "each completion's result and the user's buffer are what the operation should give (the read's bytes, a short read at EOF, the I/O error, -EINVAL without a method), and io_getevents returns the number of events it delivered (at least min_nr when it waits without a timeout)",
   'operation-unchanged': "an iocb's operation and buffer stay what io_submit was given: ki_opcode and ki_nbytes never change, and ki_buf and ki_left move only together, as the transfer advances them",
   'memory-safety': 'no NULL dereference, no access to a freed kiocb or kioctx or to a stack object after its frame is gone',
   'lock-discipline': "no sleeping while holding a spinlock or in interrupt context, locks released by their holder, a wait queue's list changed only under its lock, no deadlock, no page left locked",
@@ -268,6 +268,25 @@ export function invariants(k: Machine): Property[] {
           const got = s[A.globals + GLOBAL.SYNC_RESULT];
           if (got !== e) return `sync read returned ${errnoName(got)}, expected ${errnoName(e)}`;
         }
+        return null;
+      },
+    },
+    {
+      // io_getevents' own result: the number of events it copied out (one caller; with two the ghost word is shared),
+      // and with no timeout and no signal at least min_nr of them
+      name: 'read-result',
+      kind: 'at-quiescence',
+      check(s) {
+        const g = w.getevents;
+        if (panic(s) || !g || g.callers === 2) return null;
+        if (userThreads.some(({ i }) => status(s, i) !== T_DONE)) return null;
+        const ret = s[A.globals + GLOBAL.GETEVENTS_RET];
+        if (ret < 0) return null;
+        let delivered = 0;
+        for (let i = 0; i < n; i++) delivered += gh(s, i, GHOST.EVENTS_READ);
+        if (ret !== delivered) return `io_getevents returned ${ret} but delivered ${delivered} event${delivered === 1 ? '' : 's'}`;
+        if (g.timeout === 'none' && !g.signal && ret < g.min_nr) return `io_getevents with no timeout returned ${ret} events, fewer than min_nr ${g.min_nr}`;
+        if (ret > g.nr) return `io_getevents returned ${ret} events, more than nr ${g.nr}`;
         return null;
       },
     },

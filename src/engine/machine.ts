@@ -140,11 +140,12 @@ export const GLOBAL = {
   DISK_BUSY: 6, // number of disk requests in flight
   SYNC_RESULT: 7, // generic_file_read's return value (sync reader)
   SYNC_DONE: 8,
-  SUBMIT_RET: 9,
-  GETEVENTS_RET: 10,
+  SUBMIT_RET: 9, // (ghost, src/engine/observe.ts) what sys_io_submit returned
+  GETEVENTS_RET: 10, // (ghost, src/engine/observe.ts) what sys_io_getevents returned, on any path
   FS_FLAGS: 11, // the fs/mm model's once-only blocking points and pending events (src/engine/mm/blocking.ts)
   RET_NOT_RUNNING: 12, // (ghost, src/engine/observe.ts) the first system call or work function that returned with its task not TASK_RUNNING: (fn id + 1) * 8 + the task's state
-  SIZE: 13,
+  IOCTX_LIST: 13, // mm->ioctx_list: the kioctx while it is on the process's list (io_setup puts it there, io_destroy takes it off), else 0
+  SIZE: 14,
 } as const;
 
 /** ghost words per iocb (not kernel state: what the invariants observe) */
@@ -650,15 +651,15 @@ export class Machine implements MemCtx {
 
   /** per function id: an observer wants to hear of its returns (src/engine/observe.ts) */
   returnWatch: Uint8Array = new Uint8Array(0);
-  /** the observer of watched returns, called before the frame is popped */
-  onWatchedReturn: ((fnId: number) => void) | null = null;
+  /** the observer of watched returns, called with the function and the value it returns, before the frame is popped */
+  onWatchedReturn: ((fnId: number, v: number) => void) | null = null;
 
   /** `return k.ret(v)`: returns v to the caller (`f.returned`) */
   ret(v = 0): void {
     const m = this.m;
     const ta = this.threads[this.cur].addr;
     const fr = m[ta + TH_FP];
-    if (this.returnWatch[m[fr + FR_FN]]) this.onWatchedReturn?.(m[fr + FR_FN]);
+    if (this.returnWatch[m[fr + FR_FN]]) this.onWatchedReturn?.(m[fr + FR_FN], v);
     const size = FNS[m[fr + FR_FN]].frameSize;
     const prev = m[fr + FR_PREV];
     this.zero(fr, size);

@@ -104,6 +104,8 @@ export function buildMachine(v: Variant, w: Workload, opts: MachineOptions = {})
     const A = k.addr;
     // io_setup(nr_events): ioctx_alloc
     ioctx_alloc(k, A.ctx, w.iocbs.length + 1);
+    // ... and puts it on mm->ioctx_list
+    k.setG(GLOBAL.IOCTX_LIST, A.ctx);
     // the open file
     const file = k.file(A.files[0]);
     file.f_count = 1;

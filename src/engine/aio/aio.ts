@@ -989,7 +989,7 @@ function submit_method(k: Machine, user_iocb: number, req: number, filp: number)
 }
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":673,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":678,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":4,"line":679,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","k.setG","put_ioctx"],"fields":[]}},{"pc":3,"line":678,"live":["ctx","i","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":673,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":678,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","put_ioctx"],"fields":[]}},{"pc":4,"line":679,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","put_ioctx"],"fields":[]}},{"pc":3,"line":678,"live":["ctx","i","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_submit: readonly (readonly number[])[] = [[6]];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1012,22 +1012,21 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
     }
     case 3: {
       put_ioctx(k, f.ctx);
-      k.setG(GLOBAL.SUBMIT_RET, f.i ? f.i : f.ret);
       return k.ret(f.i ? f.i : f.ret);
     }
   }
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":689,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.sharedAccess","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":695,"live":["ctx"],"footprint":{"calls":["k.setG","put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":696,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":695,"live":["ctx","ret"],"footprint":{"calls":["k.setG","put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":688,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.g","k.sharedAccess","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":695,"live":["ctx"],"footprint":{"calls":["put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":696,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":695,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_getevents: readonly (readonly number[])[] = [[5,6,7,8], [5,6,7]];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // atomic: lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)
       k.sharedAccess();
-      if (k.ctx(f.ctx).dead) return k.ret(-EINVAL);
-      // lookup_ioctx skips dead contexts
+      // lookup_ioctx walks mm->ioctx_list: a context io_destroy took off it is not found (and may be freed), a dead one is skipped
+      if (k.g(GLOBAL.IOCTX_LIST) !== f.ctx || k.ctx(f.ctx).dead) return k.ret(-EINVAL);
       get_ioctx(k, f.ctx);
       f.ret = -EINVAL;
       if (!(f.min_nr >= 0 && f.nr >= 0 && f.nr >= f.min_nr)) { f.pc = 1; continue step; }
@@ -1042,14 +1041,13 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
     }
     case 2: {
       put_ioctx(k, f.ctx);
-      k.setG(GLOBAL.GETEVENTS_RET, f.ret);
       return k.ret(f.ret);
     }
   }
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":703,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":705,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":705,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.sharedAccess","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":702,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.sharedAccess","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 const DEAD_sys_io_cancel: readonly (readonly number[])[] = [];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1078,7 +1076,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":720,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.setStackObj","k.sharedAccess"],"fields":[]}},{"pc":1,"line":726,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":728,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.sharedAccess","schedule"],"fields":[]}},{"pc":6,"line":731,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":728,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":728,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":733,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":735,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":719,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.setStackObj","k.sharedAccess"],"fields":[]}},{"pc":1,"line":725,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":727,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.sharedAccess","schedule"],"fields":[]}},{"pc":6,"line":730,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":727,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":727,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":732,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":734,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_wait_for_all_aios: readonly (readonly number[])[] = [[4]];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1120,7 +1118,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 }, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-const POINTS_io_destroy = [{"pc":0,"line":741,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":747,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":749,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":750,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":752,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_io_destroy = [{"pc":0,"line":740,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","k.g","k.setG","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":748,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":750,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":751,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":753,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_io_destroy: readonly (readonly number[])[] = [];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1131,6 +1129,8 @@ export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
       const c = k.ctx(f.ctx);
       const was_dead = c.dead;
       c.dead = 1;
+      // delete the entry from mm->ioctx_list if someone else hasn't already
+      if (k.g(GLOBAL.IOCTX_LIST) === f.ctx) k.setG(GLOBAL.IOCTX_LIST, 0);
       if (!was_dead) put_ioctx(k, f.ctx);
       f.pc = 1; return;
     }
@@ -1161,7 +1161,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":764,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":766,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":767,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":769,"live":["ctx"],"footprint":{"calls":["k.ctx","k.printk","k.sharedAccess","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const POINTS_exit_aio = [{"pc":0,"line":765,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":767,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":768,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":770,"live":["ctx"],"footprint":{"calls":["k.ctx","k.printk","k.sharedAccess","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 const DEAD_exit_aio: readonly (readonly number[])[] = [];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {

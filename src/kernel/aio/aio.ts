@@ -681,7 +681,6 @@ export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
     i++;
   }
   put_ioctx(k, ctx);
-  k.setG(GLOBAL.SUBMIT_RET, i ? i : ret);
   return i ? i : ret;
 }
 
@@ -689,13 +688,13 @@ export function* sys_io_submit(k: Machine, ctx: number, nr: number): KGen {
 export function* sys_io_getevents(k: Machine, ctx: number, min_nr: number, nr: number, timeout: number): KGen {
   atomic('lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)');
   k.sharedAccess();
-  if (k.ctx(ctx).dead) return -EINVAL; // lookup_ioctx skips dead contexts
+  // lookup_ioctx walks mm->ioctx_list: a context io_destroy took off it is not found (and may be freed), a dead one is skipped
+  if (k.g(GLOBAL.IOCTX_LIST) !== ctx || k.ctx(ctx).dead) return -EINVAL;
   get_ioctx(k, ctx);
   let ret = -EINVAL;
   if (min_nr >= 0 && nr >= 0 && nr >= min_nr) ret = yield* read_events(k, ctx, min_nr, nr, timeout);
   else yield;
   put_ioctx(k, ctx);
-  k.setG(GLOBAL.GETEVENTS_RET, ret);
   return ret;
 }
 
@@ -744,6 +743,8 @@ export function* io_destroy(k: Machine, ctx: number): KGen {
   const c = k.ctx(ctx);
   const was_dead = c.dead;
   c.dead = 1;
+  // delete the entry from mm->ioctx_list if someone else hasn't already
+  if (k.g(GLOBAL.IOCTX_LIST) === ctx) k.setG(GLOBAL.IOCTX_LIST, 0);
   if (!was_dead) put_ioctx(k, ctx);                                             yield;
   // aio_cancel_all(ctx): ctx->dead = 1; no kiocb has a ki_cancel method in the model's read/write paths
   yield* spin_lock_irq(k, ctxLock(ctx));
