@@ -9,11 +9,10 @@ import { FNS, FR_FN, FR_PREV } from '../engine/fn.ts';
 import { errnoName } from '../engine/fs/errno.ts';
 import { H_FREED, H_LIVE } from '../engine/mem.ts';
 import { listEntries } from '../engine/kernel/list.ts';
-import { KIOCB, KIOCTX, PAGE, PG_locked, THREAD, T_DONE, T_SLEEP, T_SPIN, USER_IOCB } from '../engine/structs.ts';
+import { KIOCB, KIOCTX, PAGE, PG_locked, TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE, THREAD, T_DONE, T_SLEEP, T_SPIN, USER_IOCB } from '../engine/structs.ts';
 import { IOCB_CMD_FDSYNC, IOCB_CMD_FSYNC, IOCB_CMD_PREAD, IOCB_CMD_PWRITE } from '../engine/aio/aio.ts';
 import { expectedAioResult, expectedRead, fileByte } from '../engine/fs/file.ts';
 import { returnedNotRunning } from '../engine/observe.ts';
-import { TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE } from '../engine/structs.ts';
 
 const TASK_STATE_NAMES: Record<number, string> = { [TASK_INTERRUPTIBLE]: 'TASK_INTERRUPTIBLE', [TASK_UNINTERRUPTIBLE]: 'TASK_UNINTERRUPTIBLE' };
 
@@ -94,6 +93,8 @@ export function invariants(k: Machine): Property[] {
   const panicIn = (s: State) => FNS[s[A.globals + GLOBAL.PANIC_FN]]?.name ?? '?';
   const userThreads = k.threads.map((t, i) => ({ t, i })).filter(({ t }) => t.role === 'submitter' || t.role === 'sync-reader' || t.role === 'getevents');
   const status = (s: State, i: number) => s[k.threads[i].addr + THREAD.off.status];
+  /** every user thread has finished (until then one may still hold a reference it is using: progress judges why it is stuck) */
+  const usersDone = (s: State) => userThreads.every(({ i }) => status(s, i) === T_DONE);
   // where thread i is: asleep or spinning, in its innermost functions (innermost first)
   const whereIs = (s: State, i: number): string => {
     const names: string[] = [];
@@ -167,7 +168,7 @@ export function invariants(k: Machine): Property[] {
       check(s) {
         if (panic(s)) return null;
         // a user thread still inside a system call holds its lookup_ioctx reference (progress judges why it is stuck)
-        if (userThreads.some(({ i }) => status(s, i) !== T_DONE)) return null;
+        if (!usersDone(s)) return null;
         const live = s[A.ctx - 1] === H_LIVE;
         const users = s[A.ctx + KIOCTX.off.users];
         // the submitter runs io_destroy or exits (exit_aio) at the end of its program
@@ -184,7 +185,7 @@ export function invariants(k: Machine): Property[] {
       check(s) {
         if (panic(s)) return null;
         // a thread still inside a system call may hold a page it is reading (progress judges why it is stuck)
-        if (userThreads.some(({ i }) => status(s, i) !== T_DONE)) return null;
+        if (!usersDone(s)) return null;
         for (let p = 0; p < A.pages.length; p++) {
           const count = s[A.pages[p] + PAGE.off.count];
           const want = s[A.pages[p] + PAGE.off.in_cache] ? 1 : 0;
@@ -279,7 +280,7 @@ export function invariants(k: Machine): Property[] {
       check(s) {
         const g = w.getevents;
         if (panic(s) || !g || g.callers === 2) return null;
-        if (userThreads.some(({ i }) => status(s, i) !== T_DONE)) return null;
+        if (!usersDone(s)) return null;
         const ret = s[A.globals + GLOBAL.GETEVENTS_RET];
         if (ret < 0) return null;
         let delivered = 0;

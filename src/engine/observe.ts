@@ -14,7 +14,7 @@
  */
 import { FNS } from './fn.ts';
 import { GLOBAL, type Machine } from './machine.ts';
-import { TASK, TASK_RUNNING } from './structs.ts';
+import { TASK_RUNNING } from './structs.ts';
 
 /** the system calls (and the process-exit path) the user programs enter, and the work functions the workers run */
 export const RETURN_TASK_RUNNING = ['sys_io_submit', 'sys_io_getevents', 'io_destroy', 'exit_aio', 'generic_file_read', 'aio_kick_handler'] as const;
