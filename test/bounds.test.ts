@@ -65,11 +65,11 @@ describe('vacuous verdicts', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/✓° holds, at quiescence vacuously/);
     const row = text.stdout.split('\n').find((l) => l.trimStart().startsWith('cached-read'))!;
-    // NDR NCW KUA CTX ONE PRG RLI RES OPU MEM LCK ...: KUA, CTX, ONE, PRG and LCK are vacuous, MEM violated, NDR plain
-    expect(row.trim().split(/\s+/).slice(1, 12)).toEqual(['✓', '✓', '✓°', '✓°', '✓°', '✓°', '✓', '✓', '✓', '✗', '✓°']);
+    // NDR NCW KUA CTX PGR ONE PRG RLI RES OPU MEM LCK TRN ...: KUA, CTX, PGR, ONE, PRG, RES and LCK are vacuous, MEM violated, NDR plain
+    expect(row.trim().split(/\s+/).slice(1, 14)).toEqual(['✓', '✓', '✓°', '✓°', '✓°', '✓°', '✓°', '✓', '✓°', '✓', '✗', '✓°', '✓']);
     const json = JSON.parse(spawnSync(tsx, ['src/cli/check.ts', '--claim', 'mar14.cached-read', '--json'], { encoding: 'utf8' }).stdout);
     expect(json[0].stats.quiescent).toBe(false);
-    expect(json[0].invariants.filter((i: { vacuous?: boolean }) => i.vacuous).map((i: { invariant: string }) => i.invariant)).toEqual(['ki-users-accounting', 'ctx-accounting', 'one-completion', 'progress', 'lock-discipline']);
+    expect(json[0].invariants.filter((i: { vacuous?: boolean }) => i.vacuous).map((i: { invariant: string }) => i.invariant)).toEqual(['ki-users-accounting', 'ctx-accounting', 'page-references', 'one-completion', 'progress', 'read-result', 'lock-discipline']);
     const dir = mkdtempSync(join(tmpdir(), 'vac-'));
     try {
       const file = join(dir, 'check.html');

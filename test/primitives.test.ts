@@ -44,6 +44,8 @@ describe('list_head at pointer level', () => {
     const h1 = k.addr.buckets[0] + WQ_HEAD.off.task_list;
     const e = k.addr.kiocbs[0];
     asThread(k, SUB, () => {
+      // the bucket's lock held, as prepare_to_wait holds it (the machine checks it for every wait-queue list change)
+      k.m[k.addr.buckets[0] + WQ_HEAD.off.lock] = SUB + 1;
       list_add_tail(k, e, h1);
       list_add_tail(k, k.addr.kiocbs[1], h1);
       list_add_tail(k, e, h1); // again, without removing it first

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { ablation, buildReview, type TraceInfo } from '../src/review/review.ts';
 import { resolveVariant } from '../src/check/variantSpec.ts';
 import { workloadByName } from '../src/engine/workloads.ts';
-import { isInvariant } from '../src/check/invariants.ts';
+import { INVARIANTS, isInvariant } from '../src/check/invariants.ts';
 import { parseTraceFile, replayTraceFile } from '../src/trace/replay.ts';
 import { CHANGE_DOCS, CHANGE_NAMES, PROPOSED_CHANGES, VARIANTS } from '../src/engine/variants.ts';
 
@@ -40,7 +40,7 @@ describe('review mar14 -> proposed', () => {
     expect(r.changes.map((c) => c.name)).toEqual([...CHANGE_NAMES]);
     for (const c of r.changes) expect(c.summary.length).toBeGreaterThan(10);
     expect(r.workloads.map((w) => w.name)).toEqual(SMALL);
-    expect(r.invariants).toHaveLength(14);
+    expect(r.invariants).toHaveLength(INVARIANTS.length);
     expect(r.matrices.from.rows.map((x) => x.workload)).toEqual(SMALL);
     // proposed holds everywhere but for the kioctx leak none of its changes addresses (ctx-accounting)
     expect(r.matrices.to.rows.every((row) => Object.entries(row.cells).every(([inv, c]) => c.verdict === 'holds' || inv === 'ctx-accounting'))).toBe(true);
