@@ -39,6 +39,11 @@ function helperSummaries(): Map<string, { calls: string[]; fields: string[] }> {
         for (const v of d.declarations)
           if (v.id.type === 'Identifier' && v.init && (v.init.type === 'ArrowFunctionExpression' || v.init.type === 'FunctionExpression')) out.set(v.id.name, stepFootprint([v.init.body as B.Node], src));
           else if (v.id.type === 'Identifier' && v.init?.type === 'Identifier') out.set(v.id.name, { calls: [v.init.name], fields: [] }); // an alias
+          else if (v.id.type === 'Identifier' && v.init?.type === 'CallExpression' && v.init.callee.type === 'Identifier' && v.init.callee.name === 'observable') {
+            // observable('name', (k, ...) => { ... }): the helper is its function
+            const f = v.init.arguments[1];
+            if (f && (f.type === 'ArrowFunctionExpression' || f.type === 'FunctionExpression')) out.set(v.id.name, stepFootprint([f.body as B.Node], src));
+          }
     }
   }
   return out;
@@ -151,7 +156,8 @@ describe('footprints', () => {
       let window: number[] | null = null;
       const store = k.store.bind(k);
       k.store = (a: number, v: number) => {
-        if (window) window.push(a);
+        // what the observers (src/engine/observe.ts) write is not the kernel's: not in any footprint
+        if (window && !k.observing) window.push(a);
         store(a, v);
       };
       const wrapped = FNS.filter((f) => f && f.points.length).map((fn) => {

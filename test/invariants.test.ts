@@ -106,13 +106,13 @@ const CASES: Case[] = [
     inv: 'one-completion',
     variant: '2.5.62+fixes',
     workload: 'cached-read',
-    mutant: 'aio_complete posts its event twice',
+    mutant: 'aio_complete completes the iocb twice (it calls itself first)',
     apply: () =>
       mutate('aio_complete', (orig) => (k, f) => {
         if (f.pc === 0 && !f.tail) {
-          f.tail = 1; // run the async branch's bookkeeping a second time
-          orig(k, f);
-          f.pc = 0;
+          f.tail = 1; // aio_complete(iocb, res, res2) once more, then on as usual
+          k.call(0, fnByName('aio_complete')!, f.iocb, f.res, f.res2);
+          return;
         }
         orig(k, f);
       }),

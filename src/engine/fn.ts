@@ -176,6 +176,38 @@ export function fnByName(name: string): KFn | undefined {
   return BY_NAME.get(name);
 }
 
+// ------------------------------------------------------------------ observable helpers
+/** an observer of a helper: before it runs (with its arguments) and after (with what it returned) */
+export interface HelperHook {
+  before?(k: Machine, args: readonly number[]): void;
+  after?(k: Machine, args: readonly number[], ret: unknown): void;
+}
+/** the names of the observable helpers, by id */
+export const HELPERS: string[] = [];
+/**
+ * A kernel helper that never sleeps (a C macro, or a C function without preemption
+ * points, written as a plain function) whose calls an observer may watch
+ * (`Machine.helperHooks`, installed by src/engine/observe.ts): the helper's code is
+ * the C's, and what the spec models and invariants learn from its calls is not in it.
+ */
+export function observable<A extends number[], R>(name: string, f: (k: Machine, ...args: A) => R): (k: Machine, ...args: A) => R {
+  const id = HELPERS.push(name) - 1;
+  return (k: Machine, ...args: A): R => {
+    const h = k.helperHooks[id];
+    if (h === undefined) return f(k, ...args);
+    h.before?.(k, args);
+    const r = f(k, ...args);
+    h.after?.(k, args, r);
+    return r;
+  };
+}
+/** the id of observable helper `name` */
+export function helperId(name: string): number {
+  const i = HELPERS.indexOf(name);
+  if (i < 0) throw new Error(`no observable helper ${name}`);
+  return i;
+}
+
 // ------------------------------------------------------------------ the straight-line source language
 /**
  * What a kernel function is in the source (src/kernel/): a generator over the machine.

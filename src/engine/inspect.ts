@@ -84,7 +84,7 @@ export function summarize(k: Machine): StateSummary {
       slot: i,
       submitted: !!k.ghost(i, GHOST.SUBMITTED),
       completions: k.ghost(i, GHOST.COMPLETIONS),
-      res: k.ghost(i, GHOST.COMPLETIONS) ? k.ghost(i, GHOST.RES) : null,
+      res: k.ghost(i, GHOST.POSTED) ? k.ghost(i, GHOST.RES) : null,
       eventsRead: k.ghost(i, GHOST.EVENTS_READ),
       maxRunning: k.ghost(i, GHOST.MAX_RUNNING),
       retries: k.ghost(i, GHOST.RETRIES),

@@ -6,7 +6,7 @@
  * delivered on a CPU), and the state is the whole truth: thread stacks (function,
  * program point, locals) included. The same actions always give the same run.
  */
-import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, bodyTable, fnById, type FnRef, type KFn } from './fn.ts';
+import { CUR, FNS, FR_FN, FR_PC, FR_PREV, FR_RV, FR_LOCALS, bodyTable, fnById, type FnRef, type HelperHook, type KFn } from './fn.ts';
 import { allocState } from '../explore/alloc.ts';
 import { WordHash } from './fingerprint.ts';
 import { type FieldSpec, type StructDef, H_LIVE, LayoutBuilder, checkAddr, view, type MemCtx, type View } from './mem.ts';
@@ -154,7 +154,7 @@ export const GHOST = {
   RUNNING: 1, // contexts currently inside the retry method
   RETRIES: 2, // times the retry method has been entered
   COMPLETIONS: 3, // aio_complete calls
-  RES: 4, // result of the first completion
+  RES: 4, // the result the first event aio_complete posted for it carries
   FREED: 5, // times the kiocb was freed
   EVENTS_READ: 6, // events delivered to user space by io_getevents
   MAX_RUNNING: 7,
@@ -385,32 +385,8 @@ export class Machine implements MemCtx {
     this.modelEvents?.push(e);
   }
 
-  /** &ctx->wq (model events name its queue_work / work_run) */
-  get ctxWorkAddr(): number {
-    return this.addr.ctx + KIOCTX.off.wq;
-  }
-
   /** offset of ki_wait inside a kiocb */
   readonly kiWaitOff = KIOCB.off.ki_wait;
-
-  /** the kiocb whose ki_wait is at w, or 0 */
-  kiocbOfWait(w: number): number {
-    const a = w - KIOCB.off.ki_wait;
-    return this.addr.kiocbs.includes(a) || this.addr.syncKiocbs.includes(a) ? a : 0;
-  }
-
-  /** prepare_to_wait linked `wait` on `q` (model events) */
-  onWaitQueued(wait: number, _q: number): void {
-    if (!this.modelEvents) return;
-    const i = this.iocbIndex(this.kiocbOfWait(wait));
-    if (i >= 0) this.emit({ machine: 'kiocb', type: 'ki_wait_queued', iocb: i });
-  }
-  /** `wait` was unlinked from its queue (model events) */
-  onWaitDequeued(wait: number): void {
-    if (!this.modelEvents) return;
-    const i = this.iocbIndex(this.kiocbOfWait(wait));
-    if (i >= 0) this.emit({ machine: 'kiocb', type: 'ki_wait_dequeued', iocb: i });
-  }
 
   /**
    * Marks the current step as a visible (preemption-point) operation on `addrs`.
@@ -639,6 +615,7 @@ export class Machine implements MemCtx {
 
   /** `return k.call(retPc, fn, ...args)`: calls fn; the caller resumes at retPc with `f.returned` */
   call(retPc: number, fn: FnRef, ...args: number[]): void {
+    if (this.callWatch[fn.id]) this.onWatchedCall?.(fn.id, this.currentFnId(), args);
     this.store(this.m[this.threads[this.cur].addr + TH_FP] + FR_PC, retPc);
     this.pushFrame(this.cur, fn, args);
   }
@@ -649,10 +626,43 @@ export class Machine implements MemCtx {
     this.call(retPc, fnById(fnId), ...args);
   }
 
-  /** per function id: an observer wants to hear of its returns (src/engine/observe.ts) */
+  // ---------------------------------------------------------------- observation hooks
+  // What the invariants and the spec models see that is not kernel state (ghost words,
+  // model events) is taken from calls, entries, returns, writes and list links here, by
+  // the observers src/engine/observe.ts installs; the kernel code does not mention it.
+  /** per function id: an observer wants to hear of its calls (in the caller's step, before the frame is pushed) */
+  callWatch: Uint8Array = new Uint8Array(0);
+  /** the observer of watched calls: the function called (as named), the caller's function, the arguments */
+  onWatchedCall: ((fnId: number, callerId: number, args: readonly number[]) => void) | null = null;
+  /** per function id: an observer wants to hear of its entry (before its first step, program point 0, runs) */
+  entryWatch: Uint8Array = new Uint8Array(0);
+  /** the observer of watched entries: the function (its body) and the frame's address (its arguments are the first locals) */
+  onWatchedEntry: ((fnId: number, frame: number) => void) | null = null;
+  /** per function id: an observer wants to hear of its returns */
   returnWatch: Uint8Array = new Uint8Array(0);
   /** the observer of watched returns, called with the function and the value it returns, before the frame is popped */
   onWatchedReturn: ((fnId: number, v: number) => void) | null = null;
+  /** per word: an observer wants to hear of writes to it (null: none watched) */
+  storeWatch: Uint8Array | null = null;
+  /** the observer of watched writes: the word, its value before and the value written */
+  onWatchedStore: ((addr: number, old: number, v: number) => void) | null = null;
+  /** a list entry was linked into a list (list_add, list_add_tail) */
+  onListLink: ((entry: number) => void) | null = null;
+  /** a list entry that was on a list (not self-linked) was unlinked (list_del, list_del_init) */
+  onListUnlink: ((entry: number) => void) | null = null;
+  /** an observer is running (its writes are ghost state, not the kernel's) */
+  observing = false;
+  /** per observable helper id (fn.ts `observable`): its observer, if one is installed */
+  helperHooks: (HelperHook | undefined)[] = [];
+  /** the function of the running thread's innermost frame (0 if none) */
+  currentFnId(): number {
+    const fr = this.m[this.threads[this.cur].addr + TH_FP];
+    return fr ? this.m[fr + FR_FN] : 0;
+  }
+  /** the function ids of the running thread's frames, innermost first */
+  *frameFns(): Generator<number> {
+    for (let fr = this.m[this.threads[this.cur].addr + TH_FP]; fr; fr = this.m[fr + FR_PREV]) yield this.m[fr + FR_FN];
+  }
 
   /** `return k.ret(v)`: returns v to the caller (`f.returned`) */
   ret(v = 0): void {
@@ -816,6 +826,7 @@ export class Machine implements MemCtx {
         if (this.trace) this.trace.push({ thread: i, fn: fn.name, pc });
         CUR.base = fr;
         this.stepOps = 0;
+        if (pc === 0 && this.entryWatch[fn.id]) this.onWatchedEntry?.(fn.id, fr);
         fn.step(this, fn.frame);
         this.stepCount++;
         if (this.stepOps > 1) this.multiOp(fn, pc);
@@ -920,6 +931,7 @@ export class Machine implements MemCtx {
       this.logAddr[this.nLog] = addr;
       this.logOld[this.nLog++] = m[addr];
     }
+    if (this.storeWatch !== null && this.storeWatch[addr] !== 0) this.onWatchedStore?.(addr, m[addr], v);
     m[addr] = v;
   }
   /** words written since the log was cleared, each once */

@@ -52,7 +52,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'list-del-init-no-unlink',
     what: 'list_del_init re-initialises the entry without unlinking it: its neighbours still point at it',
-    patch: [{ file: 'src/engine/kernel/list.ts', find: '  k.sharedAccess(e);\n  __list_del(k, prev(k, e), next(k, e));\n  setNext(k, e, e);', replace: '  k.sharedAccess(e);\n  setNext(k, e, e);' }],
+    patch: [{ file: 'src/engine/kernel/list.ts', find: '  __list_del(k, prev(k, e), next(k, e));\n  setNext(k, e, e);', replace: '  setNext(k, e, e);' }],
   },
   {
     name: 'list-empty-null-is-empty',
@@ -209,8 +209,8 @@ export const MUTANTS: Mutant[] = [
     name: 'finish-wait-no-q-lock',
     what: 'finish_wait unlinks a still-queued entry without taking q->lock (racing with __wake_up\'s autoremove)',
     patch: [
-      { file: 'src/kernel/kernel/wait.ts', find: '  yield;\n  const flags = yield* spin_lock_irqsave(k, qLock(q));\n  yield;\n  // (model events', replace: '  yield;\n  const flags = 0;\n  yield;\n  // (model events' },
-      { file: 'src/kernel/kernel/wait.ts', find: '  if (linked) k.onWaitDequeued(wait);\n  yield;\n  spin_unlock_irqrestore(k, qLock(q), flags);', replace: '  if (linked) k.onWaitDequeued(wait);\n  yield;\n  void flags;' },
+      { file: 'src/kernel/kernel/wait.ts', find: '  yield;\n  const flags = yield* spin_lock_irqsave(k, qLock(q));\n  yield;\n  list_del_init(k, wList(wait));', replace: '  yield;\n  const flags = 0;\n  yield;\n  list_del_init(k, wList(wait));' },
+      { file: 'src/kernel/kernel/wait.ts', find: '  list_del_init(k, wList(wait));\n  yield;\n  spin_unlock_irqrestore(k, qLock(q), flags);', replace: '  list_del_init(k, wList(wait));\n  yield;\n  void flags;' },
     ],
   },
   {
@@ -318,7 +318,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'aio-put-req-frees-with-users',
     what: '__aio_put_req frees the kiocb when ki_users drops to 1 (the last-reference test off by one)',
-    patch: [{ file: 'src/kernel/aio/aio.ts', find: '  if (r.ki_users > 0) {', replace: '  if (r.ki_users > 1) {' }],
+    patch: [{ file: 'src/kernel/aio/aio.ts', find: '  if (r.ki_users > 0) return 0;', replace: '  if (r.ki_users > 1) return 0;' }],
   },
   {
     name: 'aio-put-req-no-put-ioctx',
@@ -444,7 +444,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'queue-kicked-waitqueue-test-inverted',
     what: 'queue_kicked_iocb wakes ctx->wait when nobody waits there and queues the work when io_getevents is waiting',
-    patch: [{ file: 'src/kernel/aio/aio.ts', find: '  else if (waitqueue_active(k, ctxWait(ctx))) {', replace: '  else if (!waitqueue_active(k, ctxWait(ctx))) {' }],
+    patch: [{ file: 'src/kernel/aio/aio.ts', find: '  else if (waitqueue_active(k, ctxWait(ctx))) yield*', replace: '  else if (!waitqueue_active(k, ctxWait(ctx))) yield*' }],
   },
   {
     name: 'kick-iocb-test-bit-only',
@@ -463,7 +463,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'aio-wake-function-no-dequeue',
     what: 'aio_wake_function kicks the iocb without list_del_init(&wait->task_list): ki_wait stays on the page\'s queue',
-    patch: [{ file: 'src/kernel/aio/aioretry.ts', find: '  list_del_init(k, kiWaitList(iocb));\n', replace: '' }],
+    patch: [{ file: 'src/kernel/aio/aioretry.ts', find: '  list_del_init(k, kiWaitList(iocb));                                           yield;\n  yield* kick_iocb', replace: '  yield;\n  yield* kick_iocb' }],
   },
   {
     name: 'aio-wake-function-kick-before-dequeue',
@@ -471,8 +471,8 @@ export const MUTANTS: Mutant[] = [
     patch: [
       {
         file: 'src/kernel/aio/aioretry.ts',
-        find: '  list_del_init(k, kiWaitList(iocb));\n  k.onWaitDequeued(wait);                                                       yield;\n  yield* kick_iocb(k, iocb);',
-        replace: '  yield* kick_iocb(k, iocb);\n  list_del_init(k, kiWaitList(iocb));\n  k.onWaitDequeued(wait);',
+        find: '  list_del_init(k, kiWaitList(iocb));                                           yield;\n  yield* kick_iocb(k, iocb);',
+        replace: '  yield* kick_iocb(k, iocb);\n  list_del_init(k, kiWaitList(iocb));',
       },
     ],
   },
@@ -510,7 +510,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'mar05-run-iocbs-no-get-ref',
     what: 'Mar 5 aio_run_iocbs runs the iocb without taking a reference (ki_users++), then puts one',
-    patch: [{ file: 'src/kernel/aio/mar05.ts', find: '    k.kiocb(iocb).ki_users++;\n', replace: '' }],
+    patch: [{ file: 'src/kernel/aio/mar05.ts', find: '    k.kiocb(iocb).ki_users++;                                                   yield;\n', replace: '    yield;\n' }],
   },
   {
     name: 'mar05-run-iocbs-drops-kick',
@@ -561,7 +561,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'mar14-run-iocb-no-get-ref',
     what: 'Mar 14 aio_run_iocb runs the retry without its ki_users++ reference, then puts one',
-    patch: [{ file: 'src/kernel/aio/mar14.ts', find: '  k.kiocb(iocb).ki_users++;\n', replace: '' }],
+    patch: [{ file: 'src/kernel/aio/mar14.ts', find: '  k.kiocb(iocb).ki_users++;                                                     yield;\n', replace: '  yield;\n' }],
   },
   {
     name: 'mar14-run-iocb-completes-while-waiting',

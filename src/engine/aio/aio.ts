@@ -14,9 +14,9 @@ import { acquire as $acquire } from '../kernel/spinlock.ts';
  * (both postings), mar05.ts, mar14.ts, proposed.ts; the machine runs the one its variant chooses.
  * @c fs/aio.c
  */
-import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
+import { addressOf, atomic, call_ptr, fnptr, fnref, observable, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { GLOBAL, GHOST, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
+import { GLOBAL, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -66,28 +66,15 @@ export const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
 export const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
 
 // ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
-export function kiocbEvent(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
-  if (!k.modelEvents) return;
-  const i = k.iocbIndex(iocb);
-  if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
-}
-
+// (observable: src/engine/observe.ts hears of each kick for the spec models)
 /** kiocbTryKick(iocb) = test_and_set_bit(KIF_KICKED): returns the old bit */
-export function kiocbTryKick(k: Machine, iocb: number): number {
-  const old = test_and_set_bit(k, KIF_KICKED, kiFlags(iocb));
-  if (!old) kiocbEvent(k, iocb, 'kick_iocb');
-  return old;
-}
-export function kiocbSetKicked(k: Machine, iocb: number): void {
-  set_bit(k, KIF_KICKED, kiFlags(iocb));
-}
+export const kiocbTryKick = observable('kiocbTryKick', (k: Machine, iocb: number): number => test_and_set_bit(k, KIF_KICKED, kiFlags(iocb)));
+export const kiocbSetKicked = observable('kiocbSetKicked', (k: Machine, iocb: number): void => set_bit(k, KIF_KICKED, kiFlags(iocb)));
 /** 2.5.62: kiocbClearKicked is set_bit(KIF_KICKED) (the defect); [fix1] clear_bit */
-export function kiocbClearKicked(k: Machine, iocb: number): void {
-  if (k.variant.clearBitFix) {
-    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) kiocbEvent(k, iocb, 'kicked_clear');
-    clear_bit(k, KIF_KICKED, kiFlags(iocb));
-  } else set_bit(k, KIF_KICKED, kiFlags(iocb));
-}
+export const kiocbClearKicked = observable('kiocbClearKicked', (k: Machine, iocb: number): void => {
+  if (k.variant.clearBitFix) clear_bit(k, KIF_KICKED, kiFlags(iocb));
+  else set_bit(k, KIF_KICKED, kiFlags(iocb));
+});
 export function kiocbIsKicked(k: Machine, iocb: number): number {
   return test_bit(k, KIF_KICKED, kiFlags(iocb));
 }
@@ -107,38 +94,6 @@ export function kiocbIsStarted(k: Machine, iocb: number): number {
 }
 export function is_sync_kiocb(k: Machine, iocb: number): boolean {
   return k.kiocb(iocb).ki_key === KIOCB_SYNC_KEY;
-}
-
-// ------------------------------------------------------------------ ghost bookkeeping (what invariants observe)
-function ghostIdx(k: Machine, iocb: number): number {
-  return k.iocbIndex(iocb);
-}
-/** the retry method starts running in the current context */
-export function retryEnter(k: Machine, iocb: number): void {
-  k.task(k.current).g_aio = iocb;
-  const i = ghostIdx(k, iocb);
-  kiocbEvent(k, iocb, 'retry_enter');
-  if (i < 0) return;
-  const r = k.ghost(i, GHOST.RUNNING) + 1;
-  k.setGhost(i, GHOST.RUNNING, r);
-  k.setGhost(i, GHOST.RETRIES, k.ghost(i, GHOST.RETRIES) + 1);
-  if (r > k.ghost(i, GHOST.MAX_RUNNING)) k.setGhost(i, GHOST.MAX_RUNNING, r);
-  if (k.ghost(i, GHOST.COMPLETIONS) > 0) k.setGhost(i, GHOST.LATE_RETRY, 1);
-}
-export function retryExit(k: Machine, iocb: number, ret: number): void {
-  k.task(k.current).g_aio = 0;
-  const i = ghostIdx(k, iocb);
-  kiocbEvent(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
-  if (i >= 0) k.setGhost(i, GHOST.RUNNING, k.ghost(i, GHOST.RUNNING) - 1);
-}
-/** is the entry at task_list address `tl` linked on any wait queue head of the machine? */
-export function onSomeWaitQueue(k: Machine, tl: number): boolean {
-  const heads = [...k.addr.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.addr.ctx) + WQ_HEAD.off.task_list];
-  for (const h of heads) {
-    const e = listEntries(k.m, h);
-    if (e && e.includes(tl)) return true;
-  }
-  return false;
 }
 
 // ------------------------------------------------------------------ contexts
@@ -197,7 +152,7 @@ export function retryCode(k: Machine): number {
 }
 
 /** __aio_get_req(ctx) */
-const POINTS___aio_get_req = [{"pc":0,"line":196,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","k.store","kiRunList","kiocbEvent","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":211,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":212,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":212,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":221,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS___aio_get_req = [{"pc":0,"line":151,"live":["ctx"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","k.store","kiRunList","kmem_cache_alloc"],"fields":["ki_cancel","ki_ctx","ki_flags","ki_key","ki_retry","ki_user_obj","ki_users"]}},{"pc":1,"line":165,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":166,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":166,"live":["ctx","req"],"footprint":{"calls":["activeReqs","aio_ring_avail","get_ioctx","k.ctx","k.store","kiList","list_add"],"fields":["reqs_active"]}},{"pc":4,"line":175,"live":["ctx","req"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD___aio_get_req: readonly (readonly number[])[] = [];
 export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -216,7 +171,6 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
       // ki_run_list holds whatever the slab memory held (zeroes here) ...
       // [aioretry] ... unless the patch initialises it:
       if (k.variant.initRunList) INIT_LIST_HEAD(k, kiRunList(f.req));
-      kiocbEvent(k, f.req, 'aio_get_req');
       f.pc = 1; return;
     }
     case 1: {
@@ -246,7 +200,7 @@ export const __aio_get_req = kfn("__aio_get_req", "fs/aio.c", ["ctx"], ["req"], 
 }, POINTS___aio_get_req);
 
 /** aio_get_req(ctx): one retry after aio_fput_routine (no deferred fputs in the model) */
-const POINTS_aio_get_req = [{"pc":0,"line":227,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":228,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":230,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
+const POINTS_aio_get_req = [{"pc":0,"line":181,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":1,"line":182,"live":["ctx"],"footprint":{"calls":["__aio_get_req"],"fields":[]}},{"pc":2,"line":184,"live":[],"footprint":{"calls":["__aio_get_req"],"fields":[]}}];
 const DEAD_aio_get_req: readonly (readonly number[])[] = [[4]];
 export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -269,27 +223,24 @@ export const aio_get_req = kfn("aio_get_req", "fs/aio.c", ["ctx"], [], (k, f) =>
  * and this was its last request: the caller then does the wake_up(&ctx->wait) that ends
  * wait_for_all_aios (a wakeup is a multi-step operation, so __aio_put_req runs it).
  */
-export function really_put_req(k: Machine, ctx: number, req: number): boolean {
+export const really_put_req = observable('really_put_req', (k: Machine, ctx: number, req: number): boolean => {
   const r = k.kiocb(req);
   r.ki_ctx = 0;
   r.ki_filp = 0;
   r.ki_user_obj = 0;
-  kiocbEvent(k, req, 'really_put_req');
   k.store(req - 1, H_FREED); // kmem_cache_free(kiocb_cachep, req)
-  const i = k.iocbIndex(req);
-  if (i >= 0) k.setGhost(i, GHOST.FREED, k.ghost(i, GHOST.FREED) + 1);
   const c = k.ctx(ctx);
   c.reqs_active--;
   // if (unlikely(!ctx->reqs_active && ctx->dead)) wake_up(&ctx->wait);
   return !c.reqs_active && !!c.dead;
-}
+});
 
 /**
  * __aio_put_req(ctx, req): caller holds ctx_lock. Returns 1 if the kiocb is gone (the
  * caller owes a put_ioctx). The last-file-reference branch (deferred fput) is not
  * reachable in the model: the submitter keeps its fd open throughout.
  */
-const POINTS___aio_put_req = [{"pc":0,"line":258,"live":["ctx","req"],"footprint":{"calls":["k.kiocb","k.panic","k.sharedAccess","kiocbEvent"],"fields":["ki_users"]}},{"pc":1,"line":266,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":267,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.sharedAccess","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":276,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS___aio_put_req = [{"pc":0,"line":209,"live":["ctx","req"],"footprint":{"calls":["k.kiocb","k.panic","k.sharedAccess"],"fields":["ki_users"]}},{"pc":1,"line":214,"live":["ctx","req"],"footprint":{"calls":["kiList","list_del"],"fields":[]}},{"pc":2,"line":215,"live":["ctx","req"],"footprint":{"calls":["__wake_up","ctxWait","k.file","k.kiocb","k.panic","k.sharedAccess","really_put_req"],"fields":["f_count","ki_cancel","ki_retry"]}},{"pc":3,"line":224,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD___aio_put_req: readonly (readonly number[])[] = [[4,5]];
 export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -298,10 +249,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
       const r = k.kiocb(f.req);
       r.ki_users--;
       if (r.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
-      if (r.ki_users > 0) {
-          kiocbEvent(k, f.req, 'put_ref');
-          return k.ret(0);
-        }
+      if (r.ki_users > 0) return k.ret(0);
       f.pc = 1; return;
     }
     case 1: {
@@ -328,7 +276,7 @@ export const __aio_put_req = kfn("__aio_put_req", "fs/aio.c", ["ctx","req"], [],
 }, POINTS___aio_put_req);
 
 /** aio_put_req(req) */
-const POINTS_aio_put_req = [{"pc":0,"line":281,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":283,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":284,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_put_req = [{"pc":0,"line":229,"live":["req"],"footprint":{"calls":["__aio_put_req","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":1,"line":231,"live":["ctx","req"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":232,"live":["ctx"],"footprint":{"calls":["__aio_put_req","ctxLock","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 const DEAD_aio_put_req: readonly (readonly number[])[] = [[4]];
 export const aio_put_req = kfn("aio_put_req", "fs/aio.c", ["req"], ["ctx"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -369,7 +317,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":310,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":314,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":317,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":318,"live":["iocb"],"footprint":{"calls":["blockingPoint","k.kiocb","k.sharedAccess","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":314,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":314,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":323,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":325,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":258,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":262,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":265,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":266,"live":["iocb"],"footprint":{"calls":["blockingPoint","k.kiocb","k.sharedAccess","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":262,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":262,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":271,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":273,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 const DEAD_wait_on_sync_kiocb: readonly (readonly number[])[] = [];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -420,9 +368,9 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
  * ([fix2] wakes in both cases). Async branch: post the event in the ring under
  * ctx_lock, drop the reference, then wake ctx->wait after the unlock.
  */
-const POINTS_aio_complete = [{"pc":0,"line":338,"live":["iocb","res","res2","ret"],"footprint":{"calls":["is_sync_kiocb","k.ghost","k.iocbIndex","k.kiocb","k.setGhost","k.sharedAccess","kiWaitList","kiocbEvent","onSomeWaitQueue"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":349,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":349,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":350,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":350,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.sharedAccess","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":344,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":341,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["k.ghost","k.iocbIndex","k.setGhost","kiWaitList","kiocbEvent","onSomeWaitQueue"],"fields":[]}},{"pc":9,"line":366,"live":["ctx","i","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":367,"live":["ctx","i","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":367,"live":["ctx","flags","i","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.rd","k.setGhost","k.sharedAccess","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":377,"live":["ctx","flags","i","iocb","res","res2"],"footprint":{"calls":["kiRunList","kiocbEvent","list_del_init"],"fields":[]}},{"pc":13,"line":369,"live":["ctx","flags","i","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":368,"live":["ctx","flags","i","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.setGhost","k.sharedAccess"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":396,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":397,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":400,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":399,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
-const DEAD_aio_complete: readonly (readonly number[])[] = [[5,6,7,9,10], [5,6,8,9,10], [8,10], [8], [4,5,6,8,9], [4,5,6,9,10]];
-export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","i","flags"], (k, f) => {
+const POINTS_aio_complete = [{"pc":0,"line":286,"live":["iocb","res","res2","ret"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","k.sharedAccess"],"fields":["ki_user_data","ki_users"]}},{"pc":2,"line":297,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":297,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":298,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":298,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.sharedAccess","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":3,"line":292,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":289,"live":["ctx","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":308,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":10,"line":309,"live":["ctx","iocb","res","res2"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":11,"line":309,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.rd","k.sharedAccess","kiRunList","list_empty"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":14,"line":319,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["kiRunList","list_del_init"],"fields":[]}},{"pc":13,"line":311,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":[],"fields":[]}},{"pc":12,"line":310,"live":["ctx","flags","iocb","res","res2"],"footprint":{"calls":["__aio_put_req","k.ctx","k.event","k.kiocb","k.sharedAccess"],"fields":["data","info_tail","obj","res","res2","ring_tail"]}},{"pc":16,"line":336,"live":["ctx","flags"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":17,"line":337,"live":["ctx","ret"],"footprint":{"calls":["__wake_up","ctxWait","waitqueue_active"],"fields":[]}},{"pc":18,"line":340,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":19,"line":339,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const DEAD_aio_complete: readonly (readonly number[])[] = [[5,6,7,9], [5,6,8,9], [8,9], [8], [4,5,6,8], [4,5,6,9]];
+export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"], ["ctx","ret","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       f.ctx = k.kiocb(f.iocb).ki_ctx;
@@ -460,13 +408,6 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       return k.ret(f.ret);
     }
     case 1: {
-      f.i = k.iocbIndex(f.iocb);
-      if (f.i >= 0) {
-          k.setGhost(f.i, GHOST.COMPLETIONS, k.ghost(f.i, GHOST.COMPLETIONS) + 1);
-          if (k.ghost(f.i, GHOST.COMPLETIONS) === 1) k.setGhost(f.i, GHOST.RES, f.res);
-          if (k.variant.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(f.iocb))) k.setGhost(f.i, GHOST.COMPLETE_WHILE_WAITING, 1);
-        }
-      kiocbEvent(k, f.iocb, 'aio_complete');
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[2]); f.pc = 9; return;
     }
     case 9: {
@@ -491,7 +432,6 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
     }
     case 14: {
       list_del_init(k, kiRunList(f.iocb));
-      kiocbEvent(k, f.iocb, 'run_list_del');
     }
     case 13: {
       if (k.deadReset) k.dead(f.base, DEAD_aio_complete[3]); f.pc = 12; return;
@@ -510,7 +450,6 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
       // smp_wmb(); info->tail = tail; ring->tail = tail;
       c.info_tail = tail;
       c.ring_tail = tail;
-      if (f.i >= 0) k.setGhost(f.i, GHOST.POSTED, 1);
       k.call(16, __aio_put_req, f.ctx, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_complete[4]); return;
     }
     case 16: {
@@ -535,7 +474,7 @@ export const aio_complete = kfn("aio_complete", "fs/aio.c", ["iocb","res","res2"
 
 // ------------------------------------------------------------------ events
 /** aio_read_evt(ctx, ent): consume one event from the ring; returns 1 if it got one */
-const POINTS_aio_read_evt = [{"pc":0,"line":407,"live":["ctx"],"footprint":{"calls":["k.ctx","k.sharedAccess"],"fields":[]}},{"pc":1,"line":409,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":410,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":410,"live":["ctx"],"footprint":{"calls":["k.ctx","k.event","k.ghost","k.setGhost","k.sharedAccess","spin_unlock_irq"],"fields":["ring_head"]}}];
+const POINTS_aio_read_evt = [{"pc":0,"line":347,"live":["ctx"],"footprint":{"calls":["k.ctx","k.sharedAccess"],"fields":[]}},{"pc":1,"line":349,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":2,"line":350,"live":["ctx"],"footprint":{"calls":["spin_lock_irq"],"fields":[]}},{"pc":3,"line":350,"live":["ctx"],"footprint":{"calls":["k.ctx","k.sharedAccess","spin_unlock_irq"],"fields":["ring_head"]}}];
 const DEAD_aio_read_evt: readonly (readonly number[])[] = [];
 export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -558,10 +497,6 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
       const head = c.ring_head % c.info_nr;
       let got = 0;
       if (head !== c.ring_tail) {
-          const e = k.event(k.addr.ringEvents[head]);
-          // deliver to user space: the event for the user iocb e.obj
-          const ui = k.addr.userIocbs.indexOf(e.obj);
-          if (ui >= 0) k.setGhost(ui, GHOST.EVENTS_READ, k.ghost(ui, GHOST.EVENTS_READ) + 1);
           c.ring_head = (head + 1) % c.info_nr;
           got = 1;
         }
@@ -575,7 +510,7 @@ export const aio_read_evt = kfn("aio_read_evt", "fs/aio.c", ["ctx"], [], (k, f) 
  * read_events(ctx, min_nr, nr, timeout): timeout 0 = NULL (wait forever), 1 = already
  * expired, 2 = a timer armed (its interrupt may fire at any time).
  */
-const POINTS_read_events = [{"pc":0,"line":431,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":435,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":436,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":435,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":448,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":450,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":452,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.sharedAccess","schedule"],"fields":[]}},{"pc":12,"line":459,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":460,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.sharedAccess","k.task"],"fields":[]}},{"pc":9,"line":450,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":450,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":467,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":470,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":448,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
+const POINTS_read_events = [{"pc":0,"line":367,"live":["ctx","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":1,"line":371,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":3,"line":372,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","aio_read_evt","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":2,"line":371,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["addressOf","declare_waitqueue","k.myWait","k.raiseIrq","k.setStackObj"],"fields":[]}},{"pc":5,"line":384,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":8,"line":386,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","set_current_state"],"fields":[]}},{"pc":11,"line":388,"live":["ctx","i","min_nr","nr","timed_out","timeout","wait"],"footprint":{"calls":["aio_read_evt","aio_run_iocbs","k.sharedAccess","schedule"],"fields":[]}},{"pc":12,"line":395,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["schedule"],"fields":[]}},{"pc":14,"line":396,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.sharedAccess","k.task"],"fields":[]}},{"pc":9,"line":386,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":386,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":403,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":16,"line":406,"live":["ctx","i","min_nr","nr","ret","timed_out","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}},{"pc":6,"line":384,"live":["i","ret","timeout","wait"],"footprint":{"calls":["k.cancelIrq","k.setStackObj"],"fields":[]}}];
 const DEAD_read_events: readonly (readonly number[])[] = [[9]];
 export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["i","ret","timed_out","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -662,7 +597,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
 }, POINTS_read_events);
 
 /** timeout_func: the read_events timer fired (interrupt context); `timed_out` is the address of read_events' local */
-const POINTS_timeout_func = [{"pc":0,"line":481,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
+const POINTS_timeout_func = [{"pc":0,"line":417,"live":["task","timed_out"],"footprint":{"calls":["k.store","wake_up_process"],"fields":[]}}];
 const DEAD_timeout_func: readonly (readonly number[])[] = [];
 export const timeout_func = kfn("timeout_func", "fs/aio.c", ["task","timed_out"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -680,7 +615,7 @@ registerIrq(IRQ.TIMER, fnref(timeout_func));
  * signal delivery to a task (interrupt context): signal_wake_up -> wake it if INTERRUPTIBLE
  * @c kernel/signal.c
  */
-const POINTS_signal_wake_up = [{"pc":0,"line":493,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
+const POINTS_signal_wake_up = [{"pc":0,"line":429,"live":["task"],"footprint":{"calls":["k.task","try_to_wake_up"],"fields":["sigpending"]}}];
 const DEAD_signal_wake_up: readonly (readonly number[])[] = [];
 export const signal_wake_up = kfn("signal_wake_up", "kernel/signal.c", ["task"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -699,14 +634,13 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
   const ctx = k.kiocb(iocb).ki_ctx;
   if (list_empty(k, kiRunList(iocb))) {
     list_add_tail(k, kiRunList(iocb), runList(ctx));
-    kiocbEvent(k, iocb, 'run_list_add');
     return 1;
   }
   return 0;
 }
 
 /** [aioretry] queue_kicked_iocb(iocb) */
-const POINTS_queue_kicked_iocb = [{"pc":0,"line":513,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":517,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":518,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":518,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":519,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":520,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":525,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":528,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":523,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_queue_kicked_iocb = [{"pc":0,"line":448,"live":["iocb"],"footprint":{"calls":["k.WARN_ON","k.kiocb","kiWaitList","list_empty"],"fields":[]}},{"pc":1,"line":452,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":453,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":453,"live":["ctx","flags","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":4,"line":454,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":455,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":460,"live":["ctx"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","queue_work","waitqueue_active"],"fields":[]}},{"pc":9,"line":461,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":458,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_queue_kicked_iocb: readonly (readonly number[])[] = [[6,7], [6], [4], [4,7], [4,5,6,7]];
 export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], ["ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -741,7 +675,6 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
     }
     case 6: {
       if (!(waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 9; continue step; }
-      if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
       k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_queue_kicked_iocb[4]); return;
     }
     case 9: {
@@ -754,7 +687,7 @@ export const queue_kicked_iocb = kfn("queue_kicked_iocb", "fs/aio.c", ["iocb"], 
 }, POINTS_queue_kicked_iocb);
 
 /** kick_iocb(iocb) (the patches' body, through queue_kicked_iocb: aioretry.ts) */
-const POINTS_kick_iocb = [{"pc":0,"line":533,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick"],"fields":[]}},{"pc":2,"line":537,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":536,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":3,"line":542,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":543,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":543,"live":["ctx","flags","iocb"],"footprint":{"calls":["kiRunList","kiocbEvent","list_add_tail","runList"],"fields":[]}},{"pc":6,"line":545,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":7,"line":548,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_kick_iocb = [{"pc":0,"line":466,"live":["iocb"],"footprint":{"calls":["is_sync_kiocb","k.kiocb","kiocbSetKicked","kiocbTryKick"],"fields":[]}},{"pc":2,"line":470,"live":["iocb"],"footprint":{"calls":["k.kiocb","wake_up_process"],"fields":[]}},{"pc":1,"line":469,"live":["ctx","iocb"],"footprint":{"calls":["kiocbTryKick"],"fields":[]}},{"pc":3,"line":475,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":476,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":5,"line":476,"live":["ctx","flags","iocb"],"footprint":{"calls":["kiRunList","list_add_tail","runList"],"fields":[]}},{"pc":6,"line":477,"live":["ctx","flags"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irqrestore"],"fields":[]}},{"pc":7,"line":480,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_kick_iocb: readonly (readonly number[])[] = [[5,6], [6], [4], [4,5,6]];
 export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -784,7 +717,6 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
     }
     case 5: {
       list_add_tail(k, kiRunList(f.iocb), runList(f.ctx));
-      kiocbEvent(k, f.iocb, 'run_list_add');
       if (k.deadReset) k.dead(f.base, DEAD_kick_iocb[2]); f.pc = 6; return;
     }
     case 6: {
@@ -802,7 +734,7 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], ["ctx","flags"],
  * aio_kick_handler(data = ctx): the work function of ctx->wq. 2.5.62 runs the retries
  * itself, on keventd (the patches call aio_run_iocbs: aioretry.ts).
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":556,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":560,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":561,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":562,"live":["ctx","iocb"],"footprint":{"calls":["kiRunList","kiocbEvent","list_del"],"fields":[]}},{"pc":6,"line":564,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.sharedAccess","kiocbEvent","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":7,"line":568,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":8,"line":569,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb","retryEnter"],"fields":[]}},{"pc":9,"line":572,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","retryExit","spin_lock_irq"],"fields":[]}},{"pc":10,"line":574,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":12,"line":579,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":13,"line":580,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":561,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":581,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":16,"line":582,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":488,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.task","spin_lock_irq"],"fields":["mm"]}},{"pc":1,"line":492,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":493,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":494,"live":["ctx","iocb"],"footprint":{"calls":["kiRunList","list_del"],"fields":[]}},{"pc":6,"line":495,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","k.kiocb","k.sharedAccess","spin_unlock_irq"],"fields":["ki_users"]}},{"pc":7,"line":498,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":8,"line":499,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":[]}},{"pc":9,"line":501,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","aio_complete","call_ptr","ctxLock","k.kiocb","spin_lock_irq"],"fields":[]}},{"pc":10,"line":502,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":12,"line":507,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":13,"line":508,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":493,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":509,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":16,"line":510,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 const DEAD_aio_kick_handler: readonly (readonly number[])[] = [[5], [5,6], [4,5,6]];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -823,13 +755,11 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
     }
     case 5: {
       list_del(k, kiRunList(f.iocb));
-      kiocbEvent(k, f.iocb, 'run_list_del');
       if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 6; return;
     }
     case 6: {
       k.sharedAccess(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
-      kiocbEvent(k, f.iocb, 'get_ref');
       spin_unlock_irq(k, ctxLock(f.ctx));
       if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); f.pc = 7; return;
     }
@@ -839,12 +769,10 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], ["r
     }
     case 8: {
       // ret = iocb->ki_retry(iocb);  (no NULL check)
-      retryEnter(k, f.iocb);
       k.callPtr(9, k.kiocb(f.iocb).ki_retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_kick_handler[0]); return;
     }
     case 9: {
       f.ret = f.returned;
-      retryExit(k, f.iocb, f.ret);
       if (!(f.ret !== -EIOCBQUEUED)) { f.pc = 10; continue step; }
       const done = f.iocb;
       f.iocb = 0;
@@ -890,7 +818,7 @@ export function fget(k: Machine, fd: number): number {
  * The first half of io_submit_one, the same in 2.5.62 and both patches: after the
  * kiocb is allocated, fill it in from the user iocb (put_user of aio_key included).
  */
-export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, file: number): void {
+export const io_submit_one_fill = observable('io_submit_one_fill', (k: Machine, user_iocb: number, req: number, file: number): void => {
   const u = k.uiocb(user_iocb);
   const r = k.kiocb(req);
   r.ki_filp = file;
@@ -898,19 +826,10 @@ export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, f
   r.ki_user_obj = user_iocb;
   r.ki_user_data = u.aio_data;
   r.ki_pos = u.aio_offset;
-  const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GHOST.SUBMITTED, 1);
-  kiocbEvent(k, req, 'io_submit_one');
-}
-
-/** out_put_req: the iocb is rejected (io_submit returns the error, no event is owed) */
-export function io_submit_one_rejected(k: Machine, req: number): void {
-  const gj = k.iocbIndex(req);
-  if (gj >= 0) k.setGhost(gj, GHOST.SUBMITTED, 0);
-}
+});
 
 /** io_submit_one(ctx, user_iocb, iocb) (the patches' bodies: mar05.ts, mar14.ts) */
-const POINTS_io_submit_one = [{"pc":0,"line":622,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":627,"live":["file","user_iocb"],"footprint":{"calls":["aio_get_req","io_submit_one_fill","k.file"],"fields":["f_count"]}},{"pc":2,"line":632,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","call_ptr","retryEnter","submit_method"],"fields":[]}},{"pc":6,"line":639,"live":["req"],"footprint":{"calls":["call_ptr","retryExit"],"fields":[]}},{"pc":4,"line":641,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":5,"line":637,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":8,"line":644,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":633,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":646,"live":["req","ret"],"footprint":{"calls":["aio_put_req","io_submit_one_rejected"],"fields":[]}},{"pc":10,"line":649,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_io_submit_one = [{"pc":0,"line":541,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":546,"live":["file","user_iocb"],"footprint":{"calls":["aio_get_req","io_submit_one_fill","k.file"],"fields":["f_count"]}},{"pc":2,"line":551,"live":["file","req","user_iocb"],"footprint":{"calls":["aio_complete","call_ptr","submit_method"],"fields":[]}},{"pc":6,"line":557,"live":["req"],"footprint":{"calls":["call_ptr"],"fields":[]}},{"pc":4,"line":558,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":5,"line":556,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":8,"line":561,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":552,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":9,"line":563,"live":["req","ret"],"footprint":{"calls":["aio_put_req"],"fields":[]}},{"pc":10,"line":565,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_io_submit_one: readonly (readonly number[])[] = [[4,6,8], [4,6], [4,5,6,7], [4,5,7], [4,5,6,7,8], [4,5,7,8]];
 export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","file","req"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -935,13 +854,10 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
       const m = submit_method(k, f.user_iocb, f.req, f.file);
       f.ret = m[0];
       if (!(m[1])) { f.pc = 4; continue step; }
-      retryEnter(k, f.req);
-      // the method runs for the async kiocb: aio context
       k.callPtr(6, m[1], f.req, ...m.slice(2)); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[2]); return;
     }
     case 6: {
       f.ret = f.returned;
-      retryExit(k, f.req, f.ret);
       if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[3]); f.pc = 5; return;
     }
     case 4: {
@@ -960,7 +876,6 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     }
     case 9: {
       // out_put_req:
-      io_submit_one_rejected(k, f.req);
       k.call(10, aio_put_req, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[5]); return;
     }
     case 10: {
@@ -989,7 +904,7 @@ function submit_method(k: Machine, user_iocb: number, req: number, filp: number)
 }
 
 /** sys_io_submit(ctx_id, nr, iocbpp): submits the workload's iocbs; returns i ? i : ret */
-const POINTS_sys_io_submit = [{"pc":0,"line":673,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":678,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","put_ioctx"],"fields":[]}},{"pc":4,"line":679,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","put_ioctx"],"fields":[]}},{"pc":3,"line":678,"live":["ctx","i","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_submit = [{"pc":0,"line":589,"live":["ctx","nr"],"footprint":{"calls":["get_ioctx"],"fields":[]}},{"pc":2,"line":594,"live":["ctx","i","nr","ret"],"footprint":{"calls":["io_submit_one","put_ioctx"],"fields":[]}},{"pc":4,"line":595,"live":["ctx","i","nr"],"footprint":{"calls":["io_submit_one","put_ioctx"],"fields":[]}},{"pc":3,"line":594,"live":["ctx","i","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_submit: readonly (readonly number[])[] = [[6]];
 export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["ret","i"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1018,7 +933,7 @@ export const sys_io_submit = kfn("sys_io_submit", "fs/aio.c", ["ctx","nr"], ["re
 }, POINTS_sys_io_submit);
 
 /** sys_io_getevents(ctx_id, min_nr, nr, events, timeout) */
-const POINTS_sys_io_getevents = [{"pc":0,"line":688,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.g","k.sharedAccess","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":695,"live":["ctx"],"footprint":{"calls":["put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":696,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":695,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_sys_io_getevents = [{"pc":0,"line":604,"live":["ctx","min_nr","nr","ret","timeout"],"footprint":{"calls":["get_ioctx","k.ctx","k.g","k.sharedAccess","read_events"],"fields":[]},"atomic":"lookup_ioctx: the dead test and get_ioctx happen under ioctx_list_lock in the C (a read lock the model leaves out)"},{"pc":3,"line":611,"live":["ctx"],"footprint":{"calls":["put_ioctx","read_events"],"fields":[]}},{"pc":1,"line":612,"live":["ctx","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":611,"live":["ctx","ret"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_sys_io_getevents: readonly (readonly number[])[] = [[5,6,7,8], [5,6,7]];
 export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_nr","nr","timeout"], ["ret"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1047,7 +962,7 @@ export const sys_io_getevents = kfn("sys_io_getevents", "fs/aio.c", ["ctx","min_
 }, POINTS_sys_io_getevents);
 
 /** sys_io_cancel(ctx, user_iocb): no read method sets ki_cancel, so it finds nothing to cancel (-EAGAIN) */
-const POINTS_sys_io_cancel = [{"pc":0,"line":702,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":704,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.sharedAccess","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
+const POINTS_sys_io_cancel = [{"pc":0,"line":618,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","get_ioctx","spin_lock_irq"],"fields":[]}},{"pc":1,"line":620,"live":["ctx","user_iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":2,"line":620,"live":["ctx","user_iocb"],"footprint":{"calls":["activeReqs","ctxLock","k.kiocb","k.sharedAccess","listEntries","put_ioctx","spin_unlock_irq"],"fields":[]}}];
 const DEAD_sys_io_cancel: readonly (readonly number[])[] = [];
 export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1076,7 +991,7 @@ export const sys_io_cancel = kfn("sys_io_cancel", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_sys_io_cancel);
 
 /** wait_for_all_aios(ctx) */
-const POINTS_wait_for_all_aios = [{"pc":0,"line":719,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.setStackObj","k.sharedAccess"],"fields":[]}},{"pc":1,"line":725,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":727,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.sharedAccess","schedule"],"fields":[]}},{"pc":6,"line":730,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":727,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":727,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":732,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":734,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_wait_for_all_aios = [{"pc":0,"line":635,"live":["ctx","wait"],"footprint":{"calls":["add_wait_queue","ctxWait","declare_waitqueue","k.ctx","k.myWait","k.setStackObj","k.sharedAccess"],"fields":[]}},{"pc":1,"line":641,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":3,"line":643,"live":["ctx","wait"],"footprint":{"calls":["k.ctx","k.sharedAccess","schedule"],"fields":[]}},{"pc":6,"line":646,"live":["ctx","wait"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":4,"line":643,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":643,"live":["ctx","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":648,"live":["ctx","wait"],"footprint":{"calls":["ctxWait","remove_wait_queue","set_current_state"],"fields":[]}},{"pc":8,"line":650,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_wait_for_all_aios: readonly (readonly number[])[] = [[4]];
 export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1118,7 +1033,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
 }, POINTS_wait_for_all_aios);
 
 /** io_destroy(ctx): mark dead, drop the list reference, cancel all, wait for all, drop the lookup reference */
-const POINTS_io_destroy = [{"pc":0,"line":740,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","k.g","k.setG","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":748,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":750,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":751,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":753,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
+const POINTS_io_destroy = [{"pc":0,"line":656,"live":["ctx"],"footprint":{"calls":["get_ioctx","k.ctx","k.g","k.setG","put_ioctx"],"fields":["dead"]},"atomic":"lookup_ioctx and the list removal happen under ioctx_list_lock (write) in the C, a lock the model leaves out"},{"pc":1,"line":664,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":666,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":3,"line":667,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":4,"line":669,"live":["ctx"],"footprint":{"calls":["put_ioctx"],"fields":[]}}];
 const DEAD_io_destroy: readonly (readonly number[])[] = [];
 export const io_destroy = kfn("io_destroy", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1161,7 +1076,7 @@ export { EINVAL };
  * For its context: aio_cancel_all (ctx->dead = 1 under ctx_lock; no read sets ki_cancel),
  * wait_for_all_aios, a debug printk if users != 1, then the final put_ioctx.
  */
-const POINTS_exit_aio = [{"pc":0,"line":765,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":767,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":768,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":770,"live":["ctx"],"footprint":{"calls":["k.ctx","k.printk","k.sharedAccess","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
+const POINTS_exit_aio = [{"pc":0,"line":681,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":1,"line":683,"live":["ctx"],"footprint":{"calls":["ctxLock","k.ctx","spin_lock_irq"],"fields":["dead"]}},{"pc":2,"line":684,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq","wait_for_all_aios"],"fields":[]}},{"pc":3,"line":686,"live":["ctx"],"footprint":{"calls":["k.ctx","k.printk","k.sharedAccess","put_ioctx"],"fields":[]},"atomic":"exit_aio runs when the last user of the mm is gone: nothing else can take a reference to the context between the test and the put"}];
 const DEAD_exit_aio: readonly (readonly number[])[] = [];
 export const exit_aio = kfn("exit_aio", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {

@@ -8,8 +8,8 @@ import { kfn } from '../fn.ts';
  * (src/engine/variants.ts). What differs between the postings is in mar05.ts and mar14.ts.
  * @c fs/aio.c
  */
-import { fnptr, type KGen } from '../../engine/fn.ts';
-import { GHOST, type Machine } from '../../engine/machine.ts';
+import { fnptr, observable, type KGen } from '../../engine/fn.ts';
+import type { Machine } from '../../engine/machine.ts';
 import { KIOCB } from '../../engine/structs.ts';
 import { INIT_LIST_HEAD, list_del_init } from '../../engine/kernel/list.ts';
 import { init_waitqueue_func_entry } from '../kernel/wait.ts';
@@ -65,7 +65,7 @@ export const kick_iocb = kfn("kick_iocb", "fs/aio.c", ["iocb"], [], (k, f) => {
  * aio_wake_function(wait, mode, sync): the func of iocb->ki_wait
  * @body aioretry
  */
-const POINTS_aio_wake_function = [{"pc":0,"line":48,"live":["mode","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":1,"line":53,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":2,"line":54,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_wake_function = [{"pc":0,"line":48,"live":["mode","wait"],"footprint":{"calls":["kiWaitList","list_del_init"],"fields":[]}},{"pc":1,"line":52,"live":["iocb"],"footprint":{"calls":["kick_iocb"],"fields":[]}},{"pc":2,"line":53,"live":[],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_aio_wake_function: readonly (readonly number[])[] = [[4,5], [4,5,6]];
 export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -74,7 +74,6 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
       // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
       f.iocb = f.wait - KIOCB.off.ki_wait;
       list_del_init(k, kiWaitList(f.iocb));
-      k.onWaitDequeued(f.wait);
       if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[0]); f.pc = 1; return;
     }
     case 1: {
@@ -90,7 +89,7 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
  * aio_kick_handler(data = ctx): the work function of ctx->wq runs aio_run_iocbs
  * @body aioretry
  */
-const POINTS_aio_kick_handler = [{"pc":0,"line":62,"live":["ctx"],"footprint":{"calls":["aio_run_iocbs","k.task"],"fields":["mm"]}},{"pc":1,"line":65,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
+const POINTS_aio_kick_handler = [{"pc":0,"line":61,"live":["ctx"],"footprint":{"calls":["aio_run_iocbs","k.task"],"fields":["mm"]}},{"pc":1,"line":64,"live":[],"footprint":{"calls":["k.task"],"fields":["mm"]}}];
 const DEAD_aio_kick_handler: readonly (readonly number[])[] = [[4]];
 export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -108,18 +107,16 @@ export const aio_kick_handler = kfn("aio_kick_handler", "fs/aio.c", ["ctx"], [],
 }, POINTS_aio_kick_handler, "aioretry");
 
 /** io_submit_one, both postings: remember in the kiocb what a retry needs */
-export function io_submit_one_retry_fields(k: Machine, req: number, user_iocb: number): void {
+export const io_submit_one_retry_fields = observable('io_submit_one_retry_fields', (k: Machine, req: number, user_iocb: number): void => {
   const rq = k.kiocb(req);
   const u = k.uiocb(user_iocb);
   rq.ki_buf = u.aio_buf;
   rq.ki_left = rq.ki_nbytes = u.aio_nbytes;
   rq.ki_opcode = u.aio_lio_opcode;
-  const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GHOST.FILLED, 1);
   init_waitqueue_func_entry(k, kiWait(req), fnptr(aio_wake_function));
   INIT_LIST_HEAD(k, kiWaitList(req));
   rq.ki_retried = 0;
-}
+});
 
 /** the retry-cap printks of aio_process_iocb (mar05) and aio_run_iocb (mar14) */
 export function retryCountCheck(k: Machine, iocb: number): boolean {

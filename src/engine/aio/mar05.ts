@@ -29,10 +29,8 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  kiocbEvent,
   fget,
   io_submit_one_fill,
-  io_submit_one_rejected,
   kiocbClearKicked,
   kiocbClearStarted,
   kiocbIsKicked,
@@ -41,15 +39,13 @@ import {
   kiocbTryStart,
   kiRunList,
   kiWaitList,
-  retryEnter,
-  retryExit,
   runList,
   runListEntry,
 } from './aio.ts';
 import { io_submit_one_retry_fields, retryCountCheck, rwArgs } from './aioretry.ts';
 
 /** io_submit_one(ctx, user_iocb, iocb): the first run of aio_process_iocb, under KIF_STARTED */
-const POINTS_io_submit_one = [{"pc":0,"line":48,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":54,"live":["ctx","file","run","user_iocb"],"footprint":{"calls":["aio_get_req","fnptr","io_submit_one_fill","io_submit_one_retry_fields","k.file","k.kiocb"],"fields":["f_count","ki_retry"]}},{"pc":3,"line":63,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":4,"line":65,"live":["ctx","req","run"],"footprint":{"calls":["aio_complete","aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":68,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":68,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":8,"line":69,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":10,"line":70,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":9,"line":70,"live":["ctx","run"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":72,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":12,"line":74,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":66,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":14,"line":78,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":60,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":80,"live":["req","ret"],"footprint":{"calls":["aio_put_req","io_submit_one_rejected"],"fields":[]}},{"pc":16,"line":83,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_io_submit_one = [{"pc":0,"line":44,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":50,"live":["ctx","file","run","user_iocb"],"footprint":{"calls":["aio_get_req","fnptr","io_submit_one_fill","io_submit_one_retry_fields","k.file","k.kiocb"],"fields":["f_count","ki_retry"]}},{"pc":3,"line":59,"live":["ctx","req","run"],"footprint":{"calls":["aio_process_iocb","kiocbSetStarted"],"fields":[]}},{"pc":4,"line":61,"live":["ctx","req","run"],"footprint":{"calls":["aio_complete","aio_process_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":64,"live":["ctx","req","run"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":64,"live":["ctx","req","run"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":8,"line":65,"live":["ctx","req","run"],"footprint":{"calls":["kiocbIsKicked"],"fields":[]}},{"pc":10,"line":66,"live":["ctx","req"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":9,"line":66,"live":["ctx","run"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":68,"live":["ctx","run"],"footprint":{"calls":["ctxLock","ctxWq","queue_work","spin_unlock_irq"],"fields":[]}},{"pc":12,"line":70,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":62,"live":["req","ret"],"footprint":{"calls":["aio_complete"],"fields":[]}},{"pc":14,"line":74,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":56,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":15,"line":76,"live":["req","ret"],"footprint":{"calls":["aio_put_req"],"fields":[]}},{"pc":16,"line":78,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_io_submit_one: readonly (readonly number[])[] = [[6,9], [5,6,8], [5,6,7,8], [5,6,8,9], [4,5,6,7,8,9], [4,5,7,8], [4,5,7,8,9]];
 export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","run","file","req"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -121,7 +117,6 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     }
     case 15: {
       // out_put_req:
-      io_submit_one_rejected(k, f.req);
       k.call(16, aio_put_req, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[6]); return;
     }
     case 16: {
@@ -131,7 +126,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_io_submit_one, "mar05");
 
 /** aio_run_iocbs(ctx): runs each kicked iocb once, under KIF_STARTED */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":90,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":91,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":92,"live":["ctx","iocb"],"footprint":{"calls":["kiRunList","kiocbEvent","list_del_init"],"fields":[]}},{"pc":6,"line":94,"live":["ctx","iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbEvent"],"fields":["ki_users"]}},{"pc":7,"line":97,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":8,"line":100,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":100,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":101,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":12,"line":103,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":14,"line":106,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":15,"line":105,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":104,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":108,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":19,"line":108,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":20,"line":109,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":22,"line":110,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":9,"line":99,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":24,"line":114,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":91,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":115,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":83,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":85,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":86,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":87,"live":["ctx","iocb"],"footprint":{"calls":["kiRunList","list_del_init"],"fields":[]}},{"pc":6,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess"],"fields":["ki_users"]}},{"pc":7,"line":90,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","k.printk","kiocbTryStart"],"fields":[]}},{"pc":8,"line":93,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":93,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearKicked"],"fields":[]}},{"pc":11,"line":94,"live":["ctx","iocb"],"footprint":{"calls":["call_ptr","ctxLock","k.kiocb","spin_unlock_irq"],"fields":[]}},{"pc":12,"line":96,"live":["ctx","iocb"],"footprint":{"calls":["aio_complete","call_ptr","ctxLock","k.kiocb","k.printk","kiWaitList","list_empty","spin_lock_irq"],"fields":[]}},{"pc":14,"line":99,"live":["ctx","iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":15,"line":98,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":13,"line":97,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":18,"line":101,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":19,"line":101,"live":["ctx","iocb"],"footprint":{"calls":["kiocbClearStarted"],"fields":[]}},{"pc":20,"line":102,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked"],"fields":[]}},{"pc":22,"line":103,"live":["ctx","iocb"],"footprint":{"calls":["__queue_kicked_iocb"],"fields":[]}},{"pc":9,"line":92,"live":["ctx","iocb"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":24,"line":107,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":86,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":25,"line":108,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD_aio_run_iocbs: readonly (readonly number[])[] = [[5], [5,6]];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -150,13 +145,11 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["ret","i
     }
     case 5: {
       list_del_init(k, kiRunList(f.iocb));
-      kiocbEvent(k, f.iocb, 'run_list_del');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 6; return;
     }
     case 6: {
       k.sharedAccess(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
-      kiocbEvent(k, f.iocb, 'get_ref');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocbs[0]); f.pc = 7; return;
     }
     case 7: {
@@ -243,7 +236,7 @@ function aio_process_method(k: Machine, iocb: number): number[] {
 }
 
 /** aio_process_iocb(iocb): installed as ki_retry; io_submit_one calls it too */
-const POINTS_aio_process_iocb = [{"pc":0,"line":140,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.sharedAccess","k.task","retryCountCheck","retryEnter"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":151,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":152,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":151,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":147,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":167,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":6,"line":171,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["kiocbEvent","kiocbSetKicked"],"fields":[]}}];
+const POINTS_aio_process_iocb = [{"pc":0,"line":133,"live":["iocb"],"footprint":{"calls":["aio_process_method","call_ptr","k.BUG_ON","k.kiocb","k.sharedAccess","k.task","retryCountCheck"],"fields":["iocb","ki_buf","ki_left","ki_opcode"]}},{"pc":4,"line":143,"live":["iocb"],"footprint":{"calls":["call_ptr","k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":2,"line":144,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":3,"line":143,"live":["iocb","ret"],"footprint":{"calls":["k.kiocb"],"fields":["ki_buf","ki_left","ki_opcode"]}},{"pc":1,"line":139,"live":["iocb","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":159,"live":["iocb","ret"],"footprint":{"calls":["k.task","kiWaitList","list_empty"],"fields":["iocb"]}},{"pc":6,"line":162,"live":["iocb","ret","waitEmpty"],"footprint":{"calls":["kiocbSetKicked"],"fields":[]}}];
 const DEAD_aio_process_iocb: readonly (readonly number[])[] = [[5,6], [6]];
 export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -252,7 +245,6 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
       if (!retryCountCheck(k, f.iocb)) return k.ret(-EAGAIN);
       k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
       k.task(k.current).iocb = f.iocb;
-      retryEnter(k, f.iocb);
       k.sharedAccess();
       // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
       const m = aio_process_method(k, f.iocb);
@@ -289,14 +281,12 @@ export const aio_process_iocb = kfn("aio_process_iocb", "fs/aio.c", ["iocb"], ["
     case 5: {
       // out: current->iocb = NULL;
       k.task(k.current).iocb = 0;
-      retryExit(k, f.iocb, f.ret);
       f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
       f.pc = 6; return;
     }
     case 6: {
       if (f.ret === -EIOCBQUEUED && f.waitEmpty) {
           kiocbSetKicked(k, f.iocb);
-          kiocbEvent(k, f.iocb, 'kicked_set');
         }
       return k.ret(f.ret);
     }

@@ -30,25 +30,21 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  kiocbEvent,
   fget,
   io_submit_one_fill,
-  io_submit_one_rejected,
   kiocbClearKicked,
   kiocbIsKicked,
   kiocbSetKicked,
   kiRunList,
   kiWaitList,
   retryCode,
-  retryEnter,
-  retryExit,
   runList,
   runListEntry,
 } from './aio.ts';
 import { io_submit_one_retry_fields, retryCountCheck, rwArgs } from './aioretry.ts';
 
 /** io_submit_one(ctx, user_iocb, iocb): aio_setup_iocb, then the first run through aio_run_iocb */
-const POINTS_io_submit_one = [{"pc":0,"line":47,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":52,"live":["ctx","file","ret","user_iocb"],"footprint":{"calls":["aio_complete","aio_get_req","aio_setup_iocb","io_submit_one_fill","io_submit_one_retry_fields","k.file","k.kiocb","k.wr","kiRunList"],"fields":["f_count","ki_retry"]}},{"pc":4,"line":68,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":67,"live":["ctx","req"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":70,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":71,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":72,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":8,"line":73,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":9,"line":75,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":58,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":77,"live":["req","ret"],"footprint":{"calls":["aio_put_req","io_submit_one_rejected"],"fields":[]}},{"pc":12,"line":80,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_io_submit_one = [{"pc":0,"line":43,"live":["ctx","file","user_iocb"],"footprint":{"calls":["aio_get_req","fget","k.uiocb"],"fields":[]}},{"pc":1,"line":48,"live":["ctx","file","ret","user_iocb"],"footprint":{"calls":["aio_complete","aio_get_req","aio_setup_iocb","io_submit_one_fill","io_submit_one_retry_fields","k.file","k.kiocb","k.wr","kiRunList"],"fields":["f_count","ki_retry"]}},{"pc":4,"line":64,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":63,"live":["ctx","req"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":66,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":6,"line":67,"live":["ctx","req"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_lock_irq"],"fields":[]}},{"pc":7,"line":68,"live":["ctx"],"footprint":{"calls":["aio_run_iocb","ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":8,"line":69,"live":["ctx","ret"],"footprint":{"calls":["ctxWq","queue_work","retryCode"],"fields":[]}},{"pc":9,"line":71,"live":[],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":54,"live":["req","ret"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":73,"live":["req","ret"],"footprint":{"calls":["aio_put_req"],"fields":[]}},{"pc":12,"line":75,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_io_submit_one: readonly (readonly number[])[] = [[8], [4,5,6,7,8], [5,6,7], [5,6,7,8], [5,7,8], [4,5,7], [4,5,7,8]];
 export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"], ["ret","file","req"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -108,7 +104,6 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
     }
     case 11: {
       // out_put_req:
-      io_submit_one_rejected(k, f.req);
       k.call(12, aio_put_req, f.req); if (k.deadReset) k.dead(f.base, DEAD_io_submit_one[6]); return;
     }
     case 12: {
@@ -118,7 +113,7 @@ export const io_submit_one = kfn("io_submit_one", "fs/aio.c", ["ctx","user_iocb"
 }, POINTS_io_submit_one, "mar14");
 
 /** aio_run_iocbs(ctx): runs each kicked iocb through aio_run_iocb */
-const POINTS_aio_run_iocbs = [{"pc":0,"line":85,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":86,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":87,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":88,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","kiRunList","kiocbEvent","list_del"],"fields":[]}},{"pc":6,"line":91,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":87,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":92,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
+const POINTS_aio_run_iocbs = [{"pc":0,"line":80,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":1,"line":81,"live":["ctx","iocb"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":3,"line":82,"live":["ctx","iocb"],"footprint":{"calls":["list_empty","list_first","runList","runListEntry"],"fields":[]}},{"pc":5,"line":83,"live":["ctx","iocb"],"footprint":{"calls":["aio_run_iocb","kiRunList","list_del"],"fields":[]}},{"pc":6,"line":85,"live":["ctx","iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":82,"live":["ctx"],"footprint":{"calls":[],"fields":[]}},{"pc":7,"line":86,"live":["ctx"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}}];
 const DEAD_aio_run_iocbs: readonly (readonly number[])[] = [[5]];
 export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["iocb"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -136,7 +131,6 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["iocb"],
     }
     case 5: {
       list_del(k, kiRunList(f.iocb));
-      kiocbEvent(k, f.iocb, 'run_list_del');
       return k.call(6, aio_run_iocb, f.iocb);
     }
     case 6: {
@@ -156,7 +150,7 @@ export const aio_run_iocbs = kfn("aio_run_iocbs", "fs/aio.c", ["ctx"], ["iocb"],
  * aio_run_iocb(iocb): entered and left with ctx_lock held
  * (spin_lock_irq form); drops it around retry().
  */
-const POINTS_aio_run_iocb = [{"pc":0,"line":101,"live":["iocb","retry"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbEvent","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":109,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":111,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":112,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.sharedAccess","k.task","retryEnter"],"fields":["iocb"]}},{"pc":4,"line":118,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty","retryExit"],"fields":["iocb"]}},{"pc":5,"line":121,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","k.printk","kiocbEvent","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":126,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","k.printk","kiocbEvent","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":128,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":127,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":129,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","kiocbEvent","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":124,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":133,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":133,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":136,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":139,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":139,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":145,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
+const POINTS_aio_run_iocb = [{"pc":0,"line":95,"live":["iocb","retry"],"footprint":{"calls":["k.kiocb","k.sharedAccess","retryCountCheck"],"fields":["ki_users"]}},{"pc":1,"line":102,"live":["ctx","iocb","retry"],"footprint":{"calls":["k.kiocb","kiocbClearKicked"],"fields":["ki_retry"]}},{"pc":2,"line":104,"live":["ctx","iocb","retry"],"footprint":{"calls":["ctxLock","spin_unlock_irq"],"fields":[]}},{"pc":3,"line":105,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.BUG_ON","k.sharedAccess","k.task"],"fields":["iocb"]}},{"pc":4,"line":110,"live":["ctx","iocb","retry"],"footprint":{"calls":["call_ptr","k.task","kiWaitList","list_empty"],"fields":["iocb"]}},{"pc":5,"line":112,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":6,"line":117,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["aio_complete","ctxLock","k.printk","kiocbSetKicked","retryCode","spin_lock_irq"],"fields":[]}},{"pc":10,"line":119,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","k.printk","spin_lock_irq"],"fields":[]}},{"pc":11,"line":118,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":8,"line":120,"live":["ctx","iocb","ret","retry","waitEmpty"],"footprint":{"calls":["ctxLock","kiocbSetKicked","spin_lock_irq"],"fields":[]}},{"pc":7,"line":115,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":15,"line":123,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["ctxLock","spin_lock_irq"],"fields":[]}},{"pc":16,"line":123,"live":["ctx","iocb","ret","retry"],"footprint":{"calls":["INIT_LIST_HEAD","k.kiocb","kiRunList"],"fields":["ki_retry"]}},{"pc":17,"line":126,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req","kiocbIsKicked","retryCode"],"fields":[]}},{"pc":19,"line":129,"live":["ctx","iocb","ret"],"footprint":{"calls":["__queue_kicked_iocb","k.BUG_ON"],"fields":[]}},{"pc":18,"line":129,"live":["ctx","iocb","ret"],"footprint":{"calls":["__aio_put_req"],"fields":[]}},{"pc":21,"line":135,"live":["ret"],"footprint":{"calls":[],"fields":[]}}];
 const DEAD_aio_run_iocb: readonly (readonly number[])[] = [[7,8], [8], [6,8], [4,5,6,8]];
 export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","retry","ret","waitEmpty"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -168,7 +162,6 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       if (!f.retry) return k.ret(0);
       k.sharedAccess(f.iocb + KIOCB.off.ki_users);
       k.kiocb(f.iocb).ki_users++;
-      kiocbEvent(k, f.iocb, 'get_ref');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); f.pc = 1; return;
     }
     case 1: {
@@ -184,14 +177,12 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
       // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
       k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
       k.task(k.current).iocb = f.iocb;
-      retryEnter(k, f.iocb);
       k.sharedAccess();
       k.callPtr(4, f.retry, f.iocb); if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[0]); return;
     }
     case 4: {
       f.ret = f.returned;
       k.task(k.current).iocb = 0;
-      retryExit(k, f.iocb, f.ret);
       f.waitEmpty = list_empty(k, kiWaitList(f.iocb)) ? 1 : 0;
       f.pc = 5; return;
     }
@@ -218,7 +209,6 @@ export const aio_run_iocb = kfn("aio_run_iocb", "fs/aio.c", ["iocb"], ["ctx","re
     case 8: {
       if (!(f.waitEmpty)) { f.pc = 7; continue step; }
       kiocbSetKicked(k, f.iocb);
-      kiocbEvent(k, f.iocb, 'kicked_set');
       if (k.deadReset) k.dead(f.base, DEAD_aio_run_iocb[1]); f.pc = 7; return;
     }
     case 7: {
@@ -277,7 +267,7 @@ function aio_rw_result(k: Machine, req: number, res: number): number {
 }
 
 /** aio_pread(iocb) */
-const POINTS_aio_pread = [{"pc":0,"line":170,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":171,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+const POINTS_aio_pread = [{"pc":0,"line":160,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":161,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
 const DEAD_aio_pread: readonly (readonly number[])[] = [];
 export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -292,7 +282,7 @@ export const aio_pread = kfn("aio_pread", "fs/aio.c", ["iocb"], [], (k, f) => {
 }, POINTS_aio_pread, "mar14");
 
 /** aio_pwrite(iocb) */
-const POINTS_aio_pwrite = [{"pc":0,"line":176,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":177,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
+const POINTS_aio_pwrite = [{"pc":0,"line":166,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop","rwArgs"],"fields":[]}},{"pc":1,"line":167,"live":["iocb"],"footprint":{"calls":["aio_rw_result","call_ptr","filpOf","fop","rwArgs"],"fields":[]}}];
 const DEAD_aio_pwrite: readonly (readonly number[])[] = [];
 export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -307,7 +297,7 @@ export const aio_pwrite = kfn("aio_pwrite", "fs/aio.c", ["iocb"], [], (k, f) => 
 }, POINTS_aio_pwrite, "mar14");
 
 /** aio_fdsync(iocb) */
-const POINTS_aio_fdsync = [{"pc":0,"line":182,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":185,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+const POINTS_aio_fdsync = [{"pc":0,"line":172,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":175,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
 const DEAD_aio_fdsync: readonly (readonly number[])[] = [[4]];
 export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -323,7 +313,7 @@ export const aio_fdsync = kfn("aio_fdsync", "fs/aio.c", ["iocb"], [], (k, f) => 
 }, POINTS_aio_fdsync, "mar14");
 
 /** aio_fsync(iocb) */
-const POINTS_aio_fsync = [{"pc":0,"line":189,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":192,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
+const POINTS_aio_fsync = [{"pc":0,"line":179,"live":["iocb"],"footprint":{"calls":["call_ptr","filpOf","fop"],"fields":[]}},{"pc":1,"line":182,"live":[],"footprint":{"calls":["call_ptr"],"fields":[]}}];
 const DEAD_aio_fsync: readonly (readonly number[])[] = [[4]];
 export const aio_fsync = kfn("aio_fsync", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {

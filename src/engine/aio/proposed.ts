@@ -24,8 +24,8 @@ import { __queue_kicked_iocb, ctxLock, ctxWait, ctxWq, kiocbTryKick, kiWaitList 
  *   spin_unlock_irqrestore(&ctx->ctx_lock, flags); if (run) <wake ctx->wait or queue_work, as queue_kicked_iocb>
  * @body wakeUnderCtxLock
  */
-const POINTS_aio_wake_function = [{"pc":0,"line":23,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":29,"live":["ctx","iocb","run","wait"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":29,"live":["ctx","flags","iocb","run","wait"],"footprint":{"calls":["k.onWaitDequeued","kiWaitList","list_del_init"],"fields":[]}},{"pc":3,"line":31,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":4,"line":33,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":34,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","k.emit","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":39,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":36,"live":[],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_aio_wake_function: readonly (readonly number[])[] = [[5,9], [5], [4,5], [4,5,6], [4,5,6,9], [4,5,6,7,8,9]];
+const POINTS_aio_wake_function = [{"pc":0,"line":23,"live":["mode","wait"],"footprint":{"calls":["ctxLock","k.kiocb","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":29,"live":["ctx","iocb","run"],"footprint":{"calls":["ctxLock","spin_lock_irqsave"],"fields":[]}},{"pc":2,"line":29,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["kiWaitList","list_del_init"],"fields":[]}},{"pc":3,"line":30,"live":["ctx","flags","iocb","run"],"footprint":{"calls":["__queue_kicked_iocb","k.note","kiocbTryKick"],"fields":[]}},{"pc":4,"line":32,"live":["ctx","flags","run"],"footprint":{"calls":["ctxLock","spin_unlock_irqrestore"],"fields":[]}},{"pc":5,"line":33,"live":["ctx","run"],"footprint":{"calls":["__wake_up","ctxWait","ctxWq","queue_work","waitqueue_active"],"fields":[]}},{"pc":6,"line":36,"live":["ctx"],"footprint":{"calls":["ctxWq","queue_work"],"fields":[]}},{"pc":7,"line":35,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_aio_wake_function: readonly (readonly number[])[] = [[4,5,9], [4,5], [4,5,6], [4,5,6,9], [4,5,6,7,8,9]];
 export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","mode"], ["iocb","ctx","run","flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
@@ -43,26 +43,24 @@ export const aio_wake_function = kfn("aio_wake_function", "fs/aio.c", ["wait","m
     }
     case 2: {
       list_del_init(k, kiWaitList(f.iocb));
-      k.onWaitDequeued(f.wait);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[2]); f.pc = 3; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[1]); f.pc = 3; return;
     }
     case 3: {
       if (!kiocbTryKick(k, f.iocb)) f.run = __queue_kicked_iocb(k, f.iocb);
         else k.note('pr_debug: iocb already kicked or in progress');
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[3]); f.pc = 4; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[2]); f.pc = 4; return;
     }
     case 4: {
       spin_unlock_irqrestore(k, ctxLock(f.ctx), f.flags);
-      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[4]); f.pc = 5; return;
+      if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[3]); f.pc = 5; return;
     }
     case 5: {
       if (!f.run) return k.ret(1);
       if (!(!k.variant.kickQueueWork && waitqueue_active(k, ctxWait(f.ctx)))) { f.pc = 6; continue step; }
-      if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-      k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[5]); return;
+      k.call(7, __wake_up, ctxWait(f.ctx), TASK_NORMAL, 1); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[4]); return;
     }
     case 6: {
-      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[5]); return;
+      k.call(7, queue_work, AIO_WQ, ctxWq(f.ctx)); if (k.deadReset) k.dead(f.base, DEAD_aio_wake_function[4]); return;
     }
     case 7: {
       return k.ret(1);

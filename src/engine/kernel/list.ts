@@ -30,6 +30,7 @@ export function list_add(k: Machine, n: number, head: number): void {
   k.sharedAccess(n, head);
   k.listChange(head);
   __list_add(k, n, head, next(k, head));
+  k.onListLink?.(n);
 }
 
 /** list_add_tail(new, head): insert right before head */
@@ -37,6 +38,7 @@ export function list_add_tail(k: Machine, n: number, head: number): void {
   k.sharedAccess(n, head);
   k.listChange(head);
   __list_add(k, n, prev(k, head), head);
+  k.onListLink?.(n);
 }
 
 /** __list_del(prev, next) (the machine checks the lock of a wait queue whose head is a neighbour) */
@@ -50,17 +52,21 @@ function __list_del(k: Machine, p: number, nx: number): void {
 /** list_del(e): unlink, then e->next = e->prev = NULL (0) */
 export function list_del(k: Machine, e: number): void {
   k.sharedAccess(e);
+  const linked = k.onListUnlink !== null && k.m[e] !== e;
   __list_del(k, prev(k, e), next(k, e));
   setNext(k, e, 0);
   setPrev(k, e, 0);
+  if (linked) k.onListUnlink?.(e);
 }
 
 /** list_del_init(e): unlink, then INIT_LIST_HEAD(e). On NULL pointers the first store oopses. */
 export function list_del_init(k: Machine, e: number): void {
   k.sharedAccess(e);
+  const linked = k.onListUnlink !== null && k.m[e] !== e;
   __list_del(k, prev(k, e), next(k, e));
   setNext(k, e, e);
   setPrev(k, e, e);
+  if (linked) k.onListUnlink?.(e);
 }
 
 /** list_empty(h): h->next == h (an unlocked read; NULL pointers are "not empty") */

@@ -137,7 +137,7 @@ export const remove_wait_queue = kfn("remove_wait_queue", "kernel/fork.c", ["q",
  * the exclusive flag, and add the entry at the head only if it is not on a list.
  * With the Mar 5 patch, an already-queued current->iocb->ki_wait is reported by printk.
  */
-const POINTS_prepare_to_wait = [{"pc":0,"line":92,"live":["exclusive","q","state","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":93,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":2,"line":96,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":97,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":4,"line":98,"live":["empty","exclusive","flags","q","wait"],"footprint":{"calls":["k.onWaitQueued","k.printk","k.task","list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":5,"line":108,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS_prepare_to_wait = [{"pc":0,"line":92,"live":["exclusive","q","state","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":93,"live":["exclusive","q","wait"],"footprint":{"calls":["k.waitq","qLock","spin_lock_irqsave"],"fields":["flags"]}},{"pc":2,"line":96,"live":["exclusive","q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":97,"live":["exclusive","flags","q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":4,"line":98,"live":["empty","exclusive","flags","q","wait"],"footprint":{"calls":["k.printk","k.task","list_add","list_add_tail","qList","wList"],"fields":[]}},{"pc":5,"line":107,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 const DEAD_prepare_to_wait: readonly (readonly number[])[] = [[6,8,9], [6,9], [6], [5,6,7,9]];
 export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wait","state","exclusive"], ["flags","empty"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -163,7 +163,6 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
       if (f.empty) {
           if (f.exclusive) list_add_tail(k, wList(f.wait), qList(f.q));
           else list_add(k, wList(f.wait), qList(f.q));
-          k.onWaitQueued(f.wait, f.q);
         } else if (k.variant.prepareToWaitPrintk) {
           // [mar05 aioretry.patch, kernel/fork.c] report a reused, still-queued ki_wait
           const cur = k.task(k.current).iocb;
@@ -179,7 +178,7 @@ export const prepare_to_wait = kfn("prepare_to_wait", "kernel/fork.c", ["q","wai
 }, POINTS_prepare_to_wait);
 
 /** finish_wait(q, wait): state RUNNING; if the entry is still queued, unlink it under q->lock */
-const POINTS_finish_wait = [{"pc":0,"line":114,"live":["q","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":115,"live":["q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":2,"line":117,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":118,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":119,"live":["flags","q","wait"],"footprint":{"calls":["k.onWaitDequeued","list_del_init","wList"],"fields":[]}},{"pc":5,"line":124,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS_finish_wait = [{"pc":0,"line":113,"live":["q","wait"],"footprint":{"calls":["__set_current_state"],"fields":[]}},{"pc":1,"line":114,"live":["q","wait"],"footprint":{"calls":["list_empty","wList"],"fields":[]}},{"pc":2,"line":116,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":117,"live":["q","wait"],"footprint":{"calls":["qLock","spin_lock_irqsave"],"fields":[]}},{"pc":4,"line":118,"live":["flags","q","wait"],"footprint":{"calls":["list_del_init","wList"],"fields":[]}},{"pc":5,"line":120,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 const DEAD_finish_wait: readonly (readonly number[])[] = [[6], [5]];
 export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["flags"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -200,10 +199,7 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
       f.pc = 4; return;
     }
     case 4: {
-      // (model events: only an entry that was still linked is dequeued here; a wakeup may have beaten us)
-      const linked = k.m[wList(f.wait)] !== wList(f.wait);
       list_del_init(k, wList(f.wait));
-      if (linked) k.onWaitDequeued(f.wait);
       if (k.deadReset) k.dead(f.base, DEAD_finish_wait[1]); f.pc = 5; return;
     }
     case 5: {
@@ -219,7 +215,7 @@ export const finish_wait = kfn("finish_wait", "kernel/fork.c", ["q","wait"], ["f
  * exclusive entries whose func returned nonzero (0 = wake them all).
  * @c kernel/sched.c
  */
-const POINTS___wake_up = [{"pc":0,"line":135,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":136,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":139,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":5,"line":142,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":4,"line":139,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
+const POINTS___wake_up = [{"pc":0,"line":131,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":1,"line":132,"live":["eflags","mode","next","nr_exclusive","q"],"footprint":{"calls":["list_first","qList","qLock","spin_lock_irqsave"],"fields":[]}},{"pc":3,"line":135,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.rd","k.waitq","qList","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":5,"line":138,"live":["curr","eflags","flags","mode","next","nr_exclusive","q"],"footprint":{"calls":["call_ptr","k.waitq","qLock","spin_unlock_irqrestore","wEntry"],"fields":[]}},{"pc":4,"line":135,"live":["flags","q"],"footprint":{"calls":["qLock","spin_unlock_irqrestore"],"fields":[]}}];
 const DEAD___wake_up: readonly (readonly number[])[] = [[7,8]];
 export const __wake_up = kfn("__wake_up", "kernel/sched.c", ["q","mode","nr_exclusive"], ["flags","curr","next","eflags"], (k, f) => {
   step: for (;;) switch (f.pc) {

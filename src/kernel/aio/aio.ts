@@ -10,9 +10,9 @@
  * (both postings), mar05.ts, mar14.ts, proposed.ts; the machine runs the one its variant chooses.
  * @c fs/aio.c
  */
-import { addressOf, atomic, call_ptr, fnptr, fnref, type KGen } from '../../engine/fn.ts';
+import { addressOf, atomic, call_ptr, fnptr, fnref, observable, type KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { GLOBAL, GHOST, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
+import { GLOBAL, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq } from '../../engine/machine.ts';
 import { H_FREED, H_LIVE } from '../../engine/mem.ts';
 import {
   FMODE_READ,
@@ -62,28 +62,15 @@ export const kiFlags = (iocb: number) => iocb + KIOCB.off.ki_flags;
 export const runListEntry = (p: number) => p - KIOCB.off.ki_run_list;
 
 // ------------------------------------------------------------------ include/linux/aio.h: KIF_* macros
-export function kiocbEvent(k: Machine, iocb: number, type: Parameters<Machine['emit']>[0]['type']): void {
-  if (!k.modelEvents) return;
-  const i = k.iocbIndex(iocb);
-  if (i >= 0) k.emit({ machine: 'kiocb', type: type as never, iocb: i });
-}
-
+// (observable: src/engine/observe.ts hears of each kick for the spec models)
 /** kiocbTryKick(iocb) = test_and_set_bit(KIF_KICKED): returns the old bit */
-export function kiocbTryKick(k: Machine, iocb: number): number {
-  const old = test_and_set_bit(k, KIF_KICKED, kiFlags(iocb));
-  if (!old) kiocbEvent(k, iocb, 'kick_iocb');
-  return old;
-}
-export function kiocbSetKicked(k: Machine, iocb: number): void {
-  set_bit(k, KIF_KICKED, kiFlags(iocb));
-}
+export const kiocbTryKick = observable('kiocbTryKick', (k: Machine, iocb: number): number => test_and_set_bit(k, KIF_KICKED, kiFlags(iocb)));
+export const kiocbSetKicked = observable('kiocbSetKicked', (k: Machine, iocb: number): void => set_bit(k, KIF_KICKED, kiFlags(iocb)));
 /** 2.5.62: kiocbClearKicked is set_bit(KIF_KICKED) (the defect); [fix1] clear_bit */
-export function kiocbClearKicked(k: Machine, iocb: number): void {
-  if (k.variant.clearBitFix) {
-    if (k.m[kiFlags(iocb)] & (1 << KIF_KICKED)) kiocbEvent(k, iocb, 'kicked_clear');
-    clear_bit(k, KIF_KICKED, kiFlags(iocb));
-  } else set_bit(k, KIF_KICKED, kiFlags(iocb));
-}
+export const kiocbClearKicked = observable('kiocbClearKicked', (k: Machine, iocb: number): void => {
+  if (k.variant.clearBitFix) clear_bit(k, KIF_KICKED, kiFlags(iocb));
+  else set_bit(k, KIF_KICKED, kiFlags(iocb));
+});
 export function kiocbIsKicked(k: Machine, iocb: number): number {
   return test_bit(k, KIF_KICKED, kiFlags(iocb));
 }
@@ -103,38 +90,6 @@ export function kiocbIsStarted(k: Machine, iocb: number): number {
 }
 export function is_sync_kiocb(k: Machine, iocb: number): boolean {
   return k.kiocb(iocb).ki_key === KIOCB_SYNC_KEY;
-}
-
-// ------------------------------------------------------------------ ghost bookkeeping (what invariants observe)
-function ghostIdx(k: Machine, iocb: number): number {
-  return k.iocbIndex(iocb);
-}
-/** the retry method starts running in the current context */
-export function retryEnter(k: Machine, iocb: number): void {
-  k.task(k.current).g_aio = iocb;
-  const i = ghostIdx(k, iocb);
-  kiocbEvent(k, iocb, 'retry_enter');
-  if (i < 0) return;
-  const r = k.ghost(i, GHOST.RUNNING) + 1;
-  k.setGhost(i, GHOST.RUNNING, r);
-  k.setGhost(i, GHOST.RETRIES, k.ghost(i, GHOST.RETRIES) + 1);
-  if (r > k.ghost(i, GHOST.MAX_RUNNING)) k.setGhost(i, GHOST.MAX_RUNNING, r);
-  if (k.ghost(i, GHOST.COMPLETIONS) > 0) k.setGhost(i, GHOST.LATE_RETRY, 1);
-}
-export function retryExit(k: Machine, iocb: number, ret: number): void {
-  k.task(k.current).g_aio = 0;
-  const i = ghostIdx(k, iocb);
-  kiocbEvent(k, iocb, ret === -EIOCBQUEUED || ret === -EIOCBRETRY ? 'retry_exit_queued' : 'retry_exit_done');
-  if (i >= 0) k.setGhost(i, GHOST.RUNNING, k.ghost(i, GHOST.RUNNING) - 1);
-}
-/** is the entry at task_list address `tl` linked on any wait queue head of the machine? */
-export function onSomeWaitQueue(k: Machine, tl: number): boolean {
-  const heads = [...k.addr.buckets.map((b) => b + WQ_HEAD.off.task_list), ctxWait(k.addr.ctx) + WQ_HEAD.off.task_list];
-  for (const h of heads) {
-    const e = listEntries(k.m, h);
-    if (e && e.includes(tl)) return true;
-  }
-  return false;
 }
 
 // ------------------------------------------------------------------ contexts
@@ -207,8 +162,7 @@ export function* __aio_get_req(k: Machine, ctx: number): KGen {
   r.ki_user_obj = 0;
   // ki_run_list holds whatever the slab memory held (zeroes here) ...
   // [aioretry] ... unless the patch initialises it:
-  if (k.variant.initRunList) INIT_LIST_HEAD(k, kiRunList(req));
-  kiocbEvent(k, req, 'aio_get_req');                                                    yield;
+  if (k.variant.initRunList) INIT_LIST_HEAD(k, kiRunList(req));                 yield;
   yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
   // if (ctx->reqs_active < aio_ring_avail(info, ring)) { list_add; get_ioctx; reqs_active++ }
   if (k.ctx(ctx).reqs_active < aio_ring_avail(k, ctx)) {
@@ -235,20 +189,17 @@ export function* aio_get_req(k: Machine, ctx: number): KGen {
  * and this was its last request: the caller then does the wake_up(&ctx->wait) that ends
  * wait_for_all_aios (a wakeup is a multi-step operation, so __aio_put_req runs it).
  */
-export function really_put_req(k: Machine, ctx: number, req: number): boolean {
+export const really_put_req = observable('really_put_req', (k: Machine, ctx: number, req: number): boolean => {
   const r = k.kiocb(req);
   r.ki_ctx = 0;
   r.ki_filp = 0;
   r.ki_user_obj = 0;
-  kiocbEvent(k, req, 'really_put_req');
   k.store(req - 1, H_FREED); // kmem_cache_free(kiocb_cachep, req)
-  const i = k.iocbIndex(req);
-  if (i >= 0) k.setGhost(i, GHOST.FREED, k.ghost(i, GHOST.FREED) + 1);
   const c = k.ctx(ctx);
   c.reqs_active--;
   // if (unlikely(!ctx->reqs_active && ctx->dead)) wake_up(&ctx->wait);
   return !c.reqs_active && !!c.dead;
-}
+});
 
 /**
  * __aio_put_req(ctx, req): caller holds ctx_lock. Returns 1 if the kiocb is gone (the
@@ -260,10 +211,7 @@ export function* __aio_put_req(k: Machine, ctx: number, req: number): KGen {
   const r = k.kiocb(req);
   r.ki_users--;
   if (r.ki_users < 0) k.panic(PANIC_BUG, 'kernel BUG in __aio_put_req: ki_users < 0');
-  if (r.ki_users > 0) {
-    kiocbEvent(k, req, 'put_ref');
-    return 0;
-  }                                                                             yield;
+  if (r.ki_users > 0) return 0;                                                                             yield;
   list_del(k, kiList(req));                                                     yield;
   const r2 = k.kiocb(req);
   r2.ki_cancel = 0;
@@ -357,13 +305,7 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
     wake_up_process(k, k.kiocb(iocb).ki_user_obj);
     return ret;
   }
-  const i = k.iocbIndex(iocb);
-  if (i >= 0) {
-    k.setGhost(i, GHOST.COMPLETIONS, k.ghost(i, GHOST.COMPLETIONS) + 1);
-    if (k.ghost(i, GHOST.COMPLETIONS) === 1) k.setGhost(i, GHOST.RES, res);
-    if (k.variant.core !== 'baseline' && onSomeWaitQueue(k, kiWaitList(iocb))) k.setGhost(i, GHOST.COMPLETE_WHILE_WAITING, 1);
-  }
-  kiocbEvent(k, iocb, 'aio_complete');                                                  yield;
+                                                                                yield;
   const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
   if (k.variant.completeDelRunList) {
     run_list: {
@@ -376,7 +318,6 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
       // [aioretry] if (!list_empty(&iocb->ki_run_list)) list_del_init(&iocb->ki_run_list);
       if (list_empty(k, kiRunList(iocb))) break run_list;                       yield;
       list_del_init(k, kiRunList(iocb));
-      kiocbEvent(k, iocb, 'run_list_del');
     }                                                                           yield;
   }
   // tail = info->tail; event = aio_ring_event(info, tail, KM_IRQ0); tail = (tail + 1) % info->nr;
@@ -392,7 +333,6 @@ export function* aio_complete(k: Machine, iocb: number, res: number, res2: numbe
   // smp_wmb(); info->tail = tail; ring->tail = tail;
   c.info_tail = tail;
   c.ring_tail = tail;
-  if (i >= 0) k.setGhost(i, GHOST.POSTED, 1);
   ret = yield* __aio_put_req(k, ctx, iocb);
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
   // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait);
@@ -413,10 +353,6 @@ export function* aio_read_evt(k: Machine, ctx: number): KGen {
   const head = c.ring_head % c.info_nr;
   let got = 0;
   if (head !== c.ring_tail) {
-    const e = k.event(k.addr.ringEvents[head]);
-    // deliver to user space: the event for the user iocb e.obj
-    const ui = k.addr.userIocbs.indexOf(e.obj);
-    if (ui >= 0) k.setGhost(ui, GHOST.EVENTS_READ, k.ghost(ui, GHOST.EVENTS_READ) + 1);
     c.ring_head = (head + 1) % c.info_nr;
     got = 1;
   }
@@ -503,7 +439,6 @@ export function __queue_kicked_iocb(k: Machine, iocb: number): number {
   const ctx = k.kiocb(iocb).ki_ctx;
   if (list_empty(k, kiRunList(iocb))) {
     list_add_tail(k, kiRunList(iocb), runList(ctx));
-    kiocbEvent(k, iocb, 'run_list_add');
     return 1;
   }
   return 0;
@@ -522,10 +457,8 @@ export function* queue_kicked_iocb(k: Machine, iocb: number): KGen {
   // [proposed: kickQueueWork] queue_work(aio_wq, &ctx->wq);  (always: a woken io_getevents may leave without running it)
   if (k.variant.kickQueueWork) yield* queue_work(k, AIO_WQ, ctxWq(ctx));
   // if (waitqueue_active(&ctx->wait)) wake_up(&ctx->wait); else queue_work(aio_wq, &ctx->wq);
-  else if (waitqueue_active(k, ctxWait(ctx))) {
-    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
-  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+  else if (waitqueue_active(k, ctxWait(ctx))) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
+  else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
   return 0;
 }
 
@@ -541,8 +474,7 @@ export function* kick_iocb(k: Machine, iocb: number): KGen {
   // if (!kiocbTryKick(iocb)) { lock; list_add_tail(run_list); unlock; schedule_work(&ctx->wq); }
   if (kiocbTryKick(k, iocb)) return 0;                                          yield;
   const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  list_add_tail(k, kiRunList(iocb), runList(ctx));
-  kiocbEvent(k, iocb, 'run_list_add');                                                  yield;
+  list_add_tail(k, kiRunList(iocb), runList(ctx));                              yield;
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);
   // [aioretry: aioWq] queue_work(aio_wq, &ctx->wq) instead of schedule_work(&ctx->wq)
   yield* queue_work(k, k.variant.aioWq ? AIO_WQ : KEVENTD_WQ, ctxWq(ctx));
@@ -560,17 +492,13 @@ export function* aio_kick_handler(k: Machine, ctx: number): KGen {
   yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
   while (!list_empty(k, runList(ctx))) {
     let iocb = runListEntry(list_first(k, runList(ctx)));                       yield;
-    list_del(k, kiRunList(iocb));
-    kiocbEvent(k, iocb, 'run_list_del');                                                yield;
+    list_del(k, kiRunList(iocb));                                               yield;
     k.sharedAccess(iocb + KIOCB.off.ki_users);
     k.kiocb(iocb).ki_users++;
-    kiocbEvent(k, iocb, 'get_ref');
     spin_unlock_irq(k, ctxLock(ctx));                                           yield;
     kiocbClearKicked(k, iocb);                                                  yield;
     // ret = iocb->ki_retry(iocb);  (no NULL check)
-    retryEnter(k, iocb);
     ret = yield* call_ptr(k, k.kiocb(iocb).ki_retry, iocb);
-    retryExit(k, iocb, ret);
     if (ret !== -EIOCBQUEUED) {
       const done = iocb;
       iocb = 0;
@@ -599,7 +527,7 @@ export function fget(k: Machine, fd: number): number {
  * The first half of io_submit_one, the same in 2.5.62 and both patches: after the
  * kiocb is allocated, fill it in from the user iocb (put_user of aio_key included).
  */
-export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, file: number): void {
+export const io_submit_one_fill = observable('io_submit_one_fill', (k: Machine, user_iocb: number, req: number, file: number): void => {
   const u = k.uiocb(user_iocb);
   const r = k.kiocb(req);
   r.ki_filp = file;
@@ -607,16 +535,7 @@ export function io_submit_one_fill(k: Machine, user_iocb: number, req: number, f
   r.ki_user_obj = user_iocb;
   r.ki_user_data = u.aio_data;
   r.ki_pos = u.aio_offset;
-  const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GHOST.SUBMITTED, 1);
-  kiocbEvent(k, req, 'io_submit_one');
-}
-
-/** out_put_req: the iocb is rejected (io_submit returns the error, no event is owed) */
-export function io_submit_one_rejected(k: Machine, req: number): void {
-  const gj = k.iocbIndex(req);
-  if (gj >= 0) k.setGhost(gj, GHOST.SUBMITTED, 0);
-}
+});
 
 /** io_submit_one(ctx, user_iocb, iocb) (the patches' bodies: mar05.ts, mar14.ts) */
 export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen {
@@ -635,9 +554,7 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
     const m = submit_method(k, user_iocb, req, file);
     ret = m[0];
     if (m[1]) {
-      retryEnter(k, req); // the method runs for the async kiocb: aio context
-      ret = yield* call_ptr(k, m[1], req, ...m.slice(2));
-      retryExit(k, req, ret);                                                   yield;
+      ret = yield* call_ptr(k, m[1], req, ...m.slice(2));                       yield;
     } else if (ret === -EBADF) break out_put_req;
     // if (likely(-EIOCBQUEUED == ret)) return 0; aio_complete(req, ret, 0); return 0;
     if (ret === -EIOCBQUEUED) return 0;
@@ -645,7 +562,6 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
     return 0;
   }                                                                             yield;
   // out_put_req:
-  io_submit_one_rejected(k, req);
   yield* aio_put_req(k, req);
   return ret;
 }

@@ -5,8 +5,8 @@
  * (src/engine/variants.ts). What differs between the postings is in mar05.ts and mar14.ts.
  * @c fs/aio.c
  */
-import { fnptr, type KGen } from '../../engine/fn.ts';
-import { GHOST, type Machine } from '../../engine/machine.ts';
+import { fnptr, observable, type KGen } from '../../engine/fn.ts';
+import type { Machine } from '../../engine/machine.ts';
 import { KIOCB } from '../../engine/structs.ts';
 import { INIT_LIST_HEAD, list_del_init } from '../../engine/kernel/list.ts';
 import { init_waitqueue_func_entry } from '../kernel/wait.ts';
@@ -49,8 +49,7 @@ export function* aio_wake_function(k: Machine, wait: number, mode: number): KGen
   void mode;
   // struct kiocb *iocb = container_of(wait, struct kiocb, ki_wait);
   const iocb = wait - KIOCB.off.ki_wait;
-  list_del_init(k, kiWaitList(iocb));
-  k.onWaitDequeued(wait);                                                       yield;
+  list_del_init(k, kiWaitList(iocb));                                           yield;
   yield* kick_iocb(k, iocb);
   return 1;
 }
@@ -69,18 +68,16 @@ export function* aio_kick_handler(k: Machine, ctx: number): KGen {
 }
 
 /** io_submit_one, both postings: remember in the kiocb what a retry needs */
-export function io_submit_one_retry_fields(k: Machine, req: number, user_iocb: number): void {
+export const io_submit_one_retry_fields = observable('io_submit_one_retry_fields', (k: Machine, req: number, user_iocb: number): void => {
   const rq = k.kiocb(req);
   const u = k.uiocb(user_iocb);
   rq.ki_buf = u.aio_buf;
   rq.ki_left = rq.ki_nbytes = u.aio_nbytes;
   rq.ki_opcode = u.aio_lio_opcode;
-  const gi = k.iocbIndex(req);
-  if (gi >= 0) k.setGhost(gi, GHOST.FILLED, 1);
   init_waitqueue_func_entry(k, kiWait(req), fnptr(aio_wake_function));
   INIT_LIST_HEAD(k, kiWaitList(req));
   rq.ki_retried = 0;
-}
+});
 
 /** the retry-cap printks of aio_process_iocb (mar05) and aio_run_iocb (mar14) */
 export function retryCountCheck(k: Machine, iocb: number): boolean {

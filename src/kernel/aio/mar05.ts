@@ -25,10 +25,8 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  kiocbEvent,
   fget,
   io_submit_one_fill,
-  io_submit_one_rejected,
   kiocbClearKicked,
   kiocbClearStarted,
   kiocbIsKicked,
@@ -37,8 +35,6 @@ import {
   kiocbTryStart,
   kiRunList,
   kiWaitList,
-  retryEnter,
-  retryExit,
   runList,
   runListEntry,
 } from './aio.ts';
@@ -79,7 +75,6 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
     return 0;
   }                                                                             yield;
   // out_put_req:
-  io_submit_one_rejected(k, req);
   yield* aio_put_req(k, req);
   return ret;
 }
@@ -90,11 +85,9 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
   yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
   while (!list_empty(k, runList(ctx))) {
     const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
-    list_del_init(k, kiRunList(iocb));
-    kiocbEvent(k, iocb, 'run_list_del');                                                yield;
+    list_del_init(k, kiRunList(iocb));                                          yield;
     k.sharedAccess(iocb + KIOCB.off.ki_users);
-    k.kiocb(iocb).ki_users++;
-    kiocbEvent(k, iocb, 'get_ref');                                                     yield;
+    k.kiocb(iocb).ki_users++;                                                   yield;
     // if (!kiocbTryStart(iocb)) {
     if (kiocbTryStart(k, iocb)) k.printk('iocb already started');
     else {                                                                      yield;
@@ -142,7 +135,6 @@ export function* aio_process_iocb(k: Machine, iocb: number): KGen {
   if (!retryCountCheck(k, iocb)) return -EAGAIN;
   k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
   k.task(k.current).iocb = iocb;
-  retryEnter(k, iocb);
   k.sharedAccess();
   out: {
     // switch (iocb->ki_opcode): the method and its arguments (ret if there is none)
@@ -167,11 +159,9 @@ export function* aio_process_iocb(k: Machine, iocb: number): KGen {
   }                                                                             yield;
   // out: current->iocb = NULL;
   k.task(k.current).iocb = 0;
-  retryExit(k, iocb, ret);
   const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
   if (ret === -EIOCBQUEUED && waitEmpty) {
     kiocbSetKicked(k, iocb);
-    kiocbEvent(k, iocb, 'kicked_set');
   }
   return ret;
 }

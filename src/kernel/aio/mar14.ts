@@ -26,18 +26,14 @@ import {
   aio_put_req,
   ctxLock,
   ctxWq,
-  kiocbEvent,
   fget,
   io_submit_one_fill,
-  io_submit_one_rejected,
   kiocbClearKicked,
   kiocbIsKicked,
   kiocbSetKicked,
   kiRunList,
   kiWaitList,
   retryCode,
-  retryEnter,
-  retryExit,
   runList,
   runListEntry,
 } from './aio.ts';
@@ -76,7 +72,6 @@ export function* io_submit_one(k: Machine, ctx: number, user_iocb: number): KGen
     return 0;
   }                                                                             yield;
   // out_put_req:
-  io_submit_one_rejected(k, req);
   yield* aio_put_req(k, req);
   return ret;
 }
@@ -87,7 +82,6 @@ export function* aio_run_iocbs(k: Machine, ctx: number): KGen {
   while (!list_empty(k, runList(ctx))) {
     const iocb = runListEntry(list_first(k, runList(ctx)));                     yield;
     list_del(k, kiRunList(iocb));
-    kiocbEvent(k, iocb, 'run_list_del');
     yield* aio_run_iocb(k, iocb);
   }                                                                             yield;
   spin_unlock_irq(k, ctxLock(ctx));
@@ -105,19 +99,16 @@ export function* aio_run_iocb(k: Machine, iocb: number): KGen {
   const retry = k.kiocb(iocb).ki_retry;
   if (!retry) return 0;
   k.sharedAccess(iocb + KIOCB.off.ki_users);
-  k.kiocb(iocb).ki_users++;
-  kiocbEvent(k, iocb, 'get_ref');                                                       yield;
+  k.kiocb(iocb).ki_users++;                                                     yield;
   kiocbClearKicked(k, iocb);
   k.kiocb(iocb).ki_retry = 0;                                                   yield;
   spin_unlock_irq(k, ctxLock(ctx));                                             yield;
   // BUG_ON(current->iocb != NULL); current->iocb = iocb; ret = retry(iocb); current->iocb = NULL;
   k.BUG_ON(k.task(k.current).iocb !== 0, 'current->iocb != NULL');
   k.task(k.current).iocb = iocb;
-  retryEnter(k, iocb);
   k.sharedAccess();
   const ret = yield* call_ptr(k, retry, iocb);
   k.task(k.current).iocb = 0;
-  retryExit(k, iocb, ret);
   const waitEmpty = list_empty(k, kiWaitList(iocb)) ? 1 : 0;                    yield;
   // [proposed: eiocbRetry] -EIOCBQUEUED: the method completes the iocb itself (direct I/O): neither
   // complete nor retry it; -EIOCBRETRY: retry (now, if ki_wait is not queued); else complete
@@ -127,8 +118,7 @@ export function* aio_run_iocb(k: Machine, iocb: number): KGen {
     if (waitEmpty) yield* aio_complete(k, iocb, ret, 0);
     else k.printk("can't delete iocb in use");
   } else if (waitEmpty) {
-    kiocbSetKicked(k, iocb);
-    kiocbEvent(k, iocb, 'kicked_set');                                                  yield;
+    kiocbSetKicked(k, iocb);                                                    yield;
   }
   yield* spin_lock_irq(k, ctxLock(ctx));                                        yield;
   // iocb->ki_retry = retry; INIT_LIST_HEAD(&iocb->ki_run_list);

@@ -27,15 +27,12 @@ export function* aio_wake_function(k: Machine, wait: number, mode: number): KGen
   const ctx = k.kiocb(iocb).ki_ctx;
   let run = 0;
   const flags = yield* spin_lock_irqsave(k, ctxLock(ctx));                      yield;
-  list_del_init(k, kiWaitList(iocb));
-  k.onWaitDequeued(wait);                                                       yield;
+  list_del_init(k, kiWaitList(iocb));                                           yield;
   if (!kiocbTryKick(k, iocb)) run = __queue_kicked_iocb(k, iocb);
   else k.note('pr_debug: iocb already kicked or in progress');                  yield;
   spin_unlock_irqrestore(k, ctxLock(ctx), flags);                               yield;
   if (!run) return 1;
-  if (!k.variant.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) {
-    if (k.modelEvents) k.emit({ machine: 'kiocb', type: 'ctx_wait_wake', iocb: -1 });
-    yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
-  } else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
+  if (!k.variant.kickQueueWork && waitqueue_active(k, ctxWait(ctx))) yield* __wake_up(k, ctxWait(ctx), TASK_NORMAL, 1);
+  else yield* queue_work(k, AIO_WQ, ctxWq(ctx));
   return 1;
 }

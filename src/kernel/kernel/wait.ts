@@ -99,7 +99,6 @@ export function* prepare_to_wait(k: Machine, q: number, wait: number, state: num
   if (empty) {
     if (exclusive) list_add_tail(k, wList(wait), qList(q));
     else list_add(k, wList(wait), qList(q));
-    k.onWaitQueued(wait, q);
   } else if (k.variant.prepareToWaitPrintk) {
     // [mar05 aioretry.patch, kernel/fork.c] report a reused, still-queued ki_wait
     const cur = k.task(k.current).iocb;
@@ -117,10 +116,7 @@ export function* finish_wait(k: Machine, q: number, wait: number): KGen {
   yield;
   const flags = yield* spin_lock_irqsave(k, qLock(q));
   yield;
-  // (model events: only an entry that was still linked is dequeued here; a wakeup may have beaten us)
-  const linked = k.m[wList(wait)] !== wList(wait);
   list_del_init(k, wList(wait));
-  if (linked) k.onWaitDequeued(wait);
   yield;
   spin_unlock_irqrestore(k, qLock(q), flags);
   return 0;

@@ -45,7 +45,6 @@ export function INIT_WORK(k: Machine, w: number, fnId: number, data: number): vo
  */
 export function* queue_work(k: Machine, wq: number, work: number): KGen {
   if (test_and_set_bit(k, 0, work + WORK.off.pending)) return 0;
-  if (k.modelEvents && work === k.ctxWorkAddr) k.emit({ machine: 'kiocb', type: 'queue_work', iocb: -1 });
   const cwq = cwqOf(k, wq, k.cpuId);                          yield;
   const flags = yield* spin_lock_irqsave(k, cwqLock(cwq));
   yield;
@@ -89,7 +88,6 @@ export function* worker_thread(k: Machine, cwq: number, wait: number): KGen {
       next_item = 0;
       // clear_bit(0, &work->pending); f(data);
       clear_bit(k, 0, work + WORK.off.pending);
-      if (k.modelEvents && work === k.ctxWorkAddr) k.emit({ machine: 'kiocb', type: 'work_run', iocb: -1 });
       const w = k.work(work);
       yield* call_ptr(k, w.func, w.data);
     }
