@@ -2,7 +2,8 @@
  * Observation apart from the kernel code (src/engine/observe.ts): the kernel sources of fs/aio.c
  * and kernel/ write no ghost word and emit no model event; the observers' retry spans close
  * (every run that ends without a panic leaves no retry running and no task in aio context);
- * and an observer does not make a step visible (it would add preemption points the C has not).
+ * and an observer does not make a step visible (it would add preemption points the C has not);
+ * no kernel function names the blocking point it sleeps at (the observers take it from the stack).
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -27,6 +28,16 @@ describe('observation', () => {
         const src = readFileSync(join(ROOT, d, f), 'utf8');
         for (const bad of ['setGhost', 'GHOST.', 'k.emit(', 'g_aio =', 'modelEvents', 'kiocbEvent', 'retryEnter', 'onWaitQueued', 'onWaitDequeued'])
           if (src.includes(bad)) found.push(`${d}/${f}: ${bad}`);
+      }
+    expect(found).toEqual([]);
+  });
+
+  it('no kernel function names its blocking point: schedule() takes no argument, as in the C', () => {
+    const found: string[] = [];
+    for (const d of ['src/kernel/aio', 'src/kernel/kernel', 'src/kernel/mm'])
+      for (const f of readdirSync(join(ROOT, d)).filter((x) => x.endsWith('.ts'))) {
+        const src = readFileSync(join(ROOT, d, f), 'utf8');
+        for (const m of src.matchAll(/\b(io_schedule|schedule|aio_schedule)\(k,[^)]*\)/g)) found.push(`${d}/${f}: ${m[0]}`);
       }
     expect(found).toEqual([]);
   });

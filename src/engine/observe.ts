@@ -24,6 +24,8 @@
  *    linked / unlinked: ki_wait_queued / ki_wait_dequeued;
  *  - ctx->wq's pending bit set / cleared: queue_work / work_run; a __wake_up of ctx->wait
  *    from queue_kicked_iocb or aio_wake_function: ctx_wait_wake.
+ * The blocking points (GLOBAL.BLOCKED_REACHED, AIO_BLOCKED): a thread's status becoming
+ * T_SLEEP in schedule(), named by schedule's caller (SLEEPS_AT).
  *
  * A task leaves a system call, and a worker leaves a work function, TASK_RUNNING: a
  * function that returns with its task still TASK_UNINTERRUPTIBLE or TASK_INTERRUPTIBLE
@@ -35,10 +37,10 @@
  * What the system calls return, on every path (an early -EINVAL included), is kept in
  * GLOBAL.SUBMIT_RET and GLOBAL.GETEVENTS_RET for read-result.
  */
-import { FNS, fnBodies, FR_FN, FR_LOCALS, helperId, type HelperHook } from './fn.ts';
-import { GHOST, GLOBAL, type Machine } from './machine.ts';
+import { FNS, fnBodies, FR_FN, FR_LOCALS, FR_PREV, helperId, type HelperHook } from './fn.ts';
+import { BLOCKING_POINTS, GHOST, GLOBAL, type BlockingPoint, type Machine } from './machine.ts';
 import { H_LIVE } from './mem.ts';
-import { KIOCB, KIOCTX, KI_WAIT_TASK_LIST, KIF_KICKED, TASK, TASK_RUNNING, THREAD, WORK, WQ_HEAD } from './structs.ts';
+import { KIOCB, KIOCTX, KI_WAIT_TASK_LIST, KIF_KICKED, PG_locked, TASK, TASK_RUNNING, THREAD, T_SLEEP, WORK, WQ_HEAD } from './structs.ts';
 import { EIOCBQUEUED, EIOCBRETRY } from './fs/errno.ts';
 import { listEntries } from './kernel/list.ts';
 import type { KiocbEvent } from '../../models/events.ts';
@@ -160,6 +162,24 @@ export function observe(k: Machine): void {
       exit(ret);
     });
   }
+
+  // ---------------------------------------------------------------- blocking points
+  // A task that goes to sleep in schedule() (its thread's status becomes T_SLEEP) at one of
+  // the blocking points (BLOCKING_POINTS): which one is the function that called schedule
+  // (through aio_schedule, the aioread.patch's wrapper); asleep in aio context (g_aio set), it
+  // is a synchronous block where the patches want none.
+  const sleepers = new Map(k.threads.map((t, i) => [t.addr + THREAD.off.status, i]));
+  for (const [word] of sleepers)
+    store.set(word, (old, v) => {
+      if (v !== T_SLEEP || old === T_SLEEP) return;
+      const point = blockingPointOf(k);
+      if (point < 0) return;
+      k.setG(GLOBAL.BLOCKED_REACHED, k.g(GLOBAL.BLOCKED_REACHED) | (1 << point));
+      if (k.m[k.current + TASK.off.g_aio]) {
+        k.setG(GLOBAL.AIO_BLOCKED, k.g(GLOBAL.AIO_BLOCKED) | (1 << point));
+        k.note(`sleeps synchronously in aio context at ${BLOCKING_POINTS[point]}`);
+      }
+    });
 
   // ---------------------------------------------------------------- completion and events
   onEntry('aio_complete', (frame) => {
@@ -307,6 +327,41 @@ function quiet<A extends unknown[]>(k: Machine, f: (...a: A) => void): (...a: A)
       k.visible = visible;
     }
   };
+}
+
+/** the function that calls schedule() -> the blocking point it is (a name, or a local that holds one) */
+const SLEEPS_AT: Record<string, BlockingPoint | ((local: (name: string) => number) => number)> = {
+  __lock_page: 'lock_page',
+  __aio_lock_page: 'lock_page',
+  wait_on_page_bit: (local) => (local('bit_nr') === PG_locked ? BLOCKING_POINTS.indexOf('wait_on_page_locked') : -1),
+  aio_wait_on_page_bit: (local) => (local('bit_nr') === PG_locked ? BLOCKING_POINTS.indexOf('wait_on_page_locked') : -1),
+  down: 'i_sem',
+  wait_on_sync_kiocb: 'wait_on_sync_kiocb',
+  __wait_on_buffer: 'wait_on_buffer',
+  get_request_wait: 'get_request_wait',
+  blk_congestion_wait: 'blk_congestion_wait',
+  balance_dirty_pages: 'balance_dirty_pages',
+  handle_mm_fault: 'copy_to_user_fault',
+  wait_for_event: (local) => local('point'),
+};
+
+/** the blocking point the running thread sleeps at (its schedule()'s caller), -1 if none */
+function blockingPointOf(k: Machine): number {
+  let fr = k.m[k.threads[k.cur].addr + THREAD.off.fp];
+  // the innermost frame is schedule(); skip it and aio_schedule
+  while (fr) {
+    const f = FNS[k.m[fr + FR_FN]];
+    if (f.name !== 'schedule' && f.name !== 'aio_schedule') {
+      const at = SLEEPS_AT[f.name];
+      if (at === undefined) return -1;
+      if (typeof at === 'string') return BLOCKING_POINTS.indexOf(at);
+      const names = [...f.params, ...f.locals];
+      const base = fr;
+      return at((name) => k.m[base + FR_LOCALS + names.indexOf(name)]);
+    }
+    fr = k.m[fr + FR_PREV];
+  }
+  return -1;
 }
 
 /** the local `name` of the running thread's innermost frame */

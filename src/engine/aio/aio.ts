@@ -34,7 +34,7 @@ import {
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
-import { blockingPoint, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
 import { __wake_up, add_wait_queue, init_wait, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
@@ -317,7 +317,7 @@ export function init_sync_kiocb(k: Machine, x: number, filp: number): void {
 }
 
 /** wait_on_sync_kiocb(iocb) */
-const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":258,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":262,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":265,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":266,"live":["iocb"],"footprint":{"calls":["blockingPoint","k.kiocb","k.sharedAccess","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":262,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":262,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":271,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":273,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
+const POINTS_wait_on_sync_kiocb = [{"pc":0,"line":258,"live":["iocb"],"footprint":{"calls":["k.printk"],"fields":[]}},{"pc":2,"line":262,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiocbIsKicked"],"fields":[]}},{"pc":5,"line":265,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":6,"line":266,"live":["iocb"],"footprint":{"calls":["k.kiocb","k.sharedAccess","kiFlags","schedule"],"fields":[]}},{"pc":3,"line":262,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":262,"live":["iocb"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":271,"live":["iocb"],"footprint":{"calls":["set_current_state"],"fields":[]}},{"pc":9,"line":273,"live":["iocb"],"footprint":{"calls":["k.kiocb"],"fields":[]}}];
 const DEAD_wait_on_sync_kiocb: readonly (readonly number[])[] = [];
 export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"], [], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -340,7 +340,7 @@ export const wait_on_sync_kiocb = kfn("wait_on_sync_kiocb", "fs/aio.c", ["iocb"]
       // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
       k.sharedAccess();
       if (!k.kiocb(f.iocb).ki_users || (k.variant.waitSyncKicked && k.m[kiFlags(f.iocb)] & (1 << KIF_KICKED))) { f.pc = 4; continue step; }
-      return k.call(3, schedule, blockingPoint('wait_on_sync_kiocb'));
+      return k.call(3, schedule);
     }
     case 3: {
       f.pc = 2; return;
@@ -561,7 +561,7 @@ export const read_events = kfn("read_events", "fs/aio.c", ["ctx","min_nr","nr","
       return k.call(12, aio_run_iocbs, f.ctx);
     }
     case 12: {
-      return k.call(14, schedule, -1);
+      return k.call(14, schedule);
     }
     case 14: {
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
@@ -1010,7 +1010,7 @@ export const wait_for_all_aios = kfn("wait_for_all_aios", "fs/aio.c", ["ctx"], [
     case 3: {
       k.sharedAccess();
       if (!k.ctx(f.ctx).reqs_active) { f.pc = 5; continue step; }
-      return k.call(6, schedule, -1);
+      return k.call(6, schedule);
     }
     case 6: {
       set_current_state(k, TASK_UNINTERRUPTIBLE);

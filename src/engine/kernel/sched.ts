@@ -7,7 +7,7 @@ import { kfn } from '../fn.ts';
  */
 import type { KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { BLOCKING_POINTS, GLOBAL, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
+import { BLOCKING_POINTS, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
 import { TASK, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, T_SLEEP } from '../../engine/structs.ts';
 
 export { TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE };
@@ -46,15 +46,13 @@ export function blockingPoint(name: BlockingPoint): number {
 
 /**
  * schedule(): if the caller's state is not RUNNING it sleeps until a wakeup makes it
- * RUNNING (a TASK_INTERRUPTIBLE caller with a signal pending does not sleep).
- * `point` names the blocking point (index into BLOCKING_POINTS, -1 for none): a real
- * sleep while the task runs an async kiocb's operation (io_submit_one's first attempt
- * or a retry: the engine's ghost `g_aio`, which is where the patches set current->iocb)
- * is recorded as a synchronous block in aio context.
+ * RUNNING (a TASK_INTERRUPTIBLE caller with a signal pending does not sleep). Which
+ * blocking point a sleep is, and whether it sleeps in aio context, the observers take
+ * from the stack (src/engine/observe.ts).
  */
-const POINTS_schedule = [{"pc":0,"line":52,"live":["point"],"footprint":{"calls":["k.g","k.note","k.panic","k.setG","k.setThreadWord","k.sharedAccess","k.t","k.task","k.threadWord"],"fields":["state"]}},{"pc":1,"line":69,"live":[],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_schedule: readonly (readonly number[])[] = [[4]];
-export const schedule = kfn("schedule", "kernel/sched.c", ["point"], [], (k, f) => {
+const POINTS_schedule = [{"pc":0,"line":50,"live":[],"footprint":{"calls":["k.panic","k.setThreadWord","k.sharedAccess","k.t","k.task","k.threadWord"],"fields":["state"]}},{"pc":1,"line":60,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_schedule: readonly (readonly number[])[] = [];
+export const schedule = kfn("schedule", "kernel/sched.c", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       if (k.inInterrupt) k.panic(PANIC_LOCK, 'scheduling in interrupt context');
@@ -66,15 +64,8 @@ export const schedule = kfn("schedule", "kernel/sched.c", ["point"], [], (k, f) 
           return k.ret(0);
         }
       if (k.threadWord('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
-      if (f.point >= 0) {
-          k.setG(GLOBAL.BLOCKED_REACHED, k.g(GLOBAL.BLOCKED_REACHED) | (1 << f.point));
-          if (t.g_aio) {
-            k.setG(GLOBAL.AIO_BLOCKED, k.g(GLOBAL.AIO_BLOCKED) | (1 << f.point));
-            k.note(`sleeps synchronously in aio context at ${BLOCKING_POINTS[f.point]}`);
-          }
-        }
       k.setThreadWord('status', T_SLEEP);
-      if (k.deadReset) k.dead(f.base, DEAD_schedule[0]); f.pc = 1; return;
+      f.pc = 1; return;
     }
     case 1: {
       // woken: state is RUNNING again

@@ -111,7 +111,7 @@ export const worker_thread = kfn("worker_thread", "kernel/workqueue.c", ["cwq","
     }
     case 6: {
       if (!(f.empty)) { if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 7; return; }
-      k.call(9, schedule, -1); if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); return;
+      k.call(9, schedule); if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); return;
     }
     case 9: {
       if (k.deadReset) k.dead(f.base, DEAD_worker_thread[2]); f.pc = 8; return;

@@ -192,7 +192,7 @@ const COPY_TO_USER_FAULT = blockingPoint('copy_to_user_fault');
  * handler has ended the event.
  * @c 'model: a blocking point'
  */
-const POINTS_wait_for_event = [{"pc":0,"line":192,"live":["point","q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":202,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":204,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":201,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":208,"live":["point"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":213,"live":["point","q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":215,"live":["point","q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":218,"live":["point","q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":220,"live":["point","q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":218,"live":["point","q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":218,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":196,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":227,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
+const POINTS_wait_for_event = [{"pc":0,"line":192,"live":["point","q","wait"],"footprint":{"calls":["aioAsyncContext","aioEventBegin","curIocb","eventQueue"],"fields":[]},"atomic":"aioEventBegin sets the iocb's pending bit and raises its interrupt: the bits are private until then"},{"pc":4,"line":202,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":204,"live":["q","wait"],"footprint":{"calls":["aioEventPending","aioRetryCode"],"fields":[]}},{"pc":3,"line":201,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":1,"line":208,"live":["point"],"footprint":{"calls":["eventQueue","init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":7,"line":213,"live":["point","q","wait"],"footprint":{"calls":["setEventPending"],"fields":[]}},{"pc":8,"line":215,"live":["point","q","wait"],"footprint":{"calls":["k.raiseIrq"],"fields":[]}},{"pc":10,"line":218,"live":["q","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":13,"line":220,"live":["q","wait"],"footprint":{"calls":["eventPending","io_schedule"],"fields":[]}},{"pc":11,"line":218,"live":["q","wait"],"footprint":{"calls":["eventPending"],"fields":[]}},{"pc":12,"line":218,"live":["q","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":2,"line":196,"live":["q","wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":17,"line":227,"live":["wait"],"footprint":{"calls":["eventWaitEnd"],"fields":[]}}];
 const DEAD_wait_for_event: readonly (readonly number[])[] = [[5,6], [4], [4,6]];
 export const wait_for_event = kfn("wait_for_event", "model: a blocking point", ["point"], ["wait","q"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -236,19 +236,19 @@ export const wait_for_event = kfn("wait_for_event", "model: a blocking point", [
     case 8: {
       // submit_bh(READ, bh) / ...: the event that ends it will come as an interrupt
       k.raiseIrq(IRQ.EVENT_DONE, k.current, f.point);
-      f.pc = 10; return;
+      if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 10; return;
     }
     case 10: {
       // do { prepare_to_wait(wqh, &wait, TASK_UNINTERRUPTIBLE);
-      return k.call(13, prepare_to_wait, f.q, f.wait, TASK_UNINTERRUPTIBLE, 0);
+      k.call(13, prepare_to_wait, f.q, f.wait, TASK_UNINTERRUPTIBLE, 0); if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); return;
     }
     case 13: {
       //   if (buffer_locked(bh)) { blk_run_queues(); io_schedule(); }
-      if (!(eventPending(k, k.current))) { f.pc = 11; return; }
-      return k.call(11, io_schedule, f.point);
+      if (!(eventPending(k, k.current))) { if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 11; return; }
+      k.call(11, io_schedule); if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); return;
     }
     case 11: {
-      if (eventPending(k, k.current)) { f.pc = 10; return; }
+      if (eventPending(k, k.current)) { if (k.deadReset) k.dead(f.base, DEAD_wait_for_event[1]); f.pc = 10; return; }
     }
     case 12: {
       // } while (buffer_locked(bh));
@@ -311,7 +311,7 @@ export const __wait_on_buffer = kfn("__wait_on_buffer", "fs/buffer.c", [], ["wai
     }
     case 13: {
       if (!(eventPending(k, k.current))) { f.pc = 11; return; }
-      return k.call(11, io_schedule, WAIT_ON_BUFFER);
+      return k.call(11, io_schedule);
     }
     case 11: {
       if (eventPending(k, k.current)) { f.pc = 10; return; }
@@ -377,7 +377,7 @@ export const get_request_wait = kfn("get_request_wait", "drivers/block/ll_rw_blk
     }
     case 13: {
       if (!(eventPending(k, k.current))) { f.pc = 11; return; }
-      return k.call(11, io_schedule, GET_REQUEST_WAIT);
+      return k.call(11, io_schedule);
     }
     case 11: {
       if (eventPending(k, k.current)) { f.pc = 10; return; }
@@ -443,7 +443,7 @@ export const blk_congestion_wait = kfn("blk_congestion_wait", "drivers/block/ll_
     }
     case 13: {
       if (!(eventPending(k, k.current))) { f.pc = 11; return; }
-      return k.call(11, io_schedule, BLK_CONGESTION_WAIT);
+      return k.call(11, io_schedule);
     }
     case 11: {
       if (eventPending(k, k.current)) { f.pc = 10; return; }
@@ -508,7 +508,7 @@ export const balance_dirty_pages = kfn("balance_dirty_pages", "mm/page-writeback
     }
     case 13: {
       if (!(eventPending(k, k.current))) { f.pc = 11; return; }
-      return k.call(11, io_schedule, BALANCE_DIRTY_PAGES);
+      return k.call(11, io_schedule);
     }
     case 11: {
       if (eventPending(k, k.current)) { f.pc = 10; return; }
@@ -580,7 +580,7 @@ export const handle_mm_fault = kfn("handle_mm_fault", "mm/memory.c", ["buf","upa
     }
     case 13: {
       if (!(eventPending(k, k.current))) { f.pc = 11; return; }
-      return k.call(11, io_schedule, COPY_TO_USER_FAULT);
+      return k.call(11, io_schedule);
     }
     case 11: {
       if (eventPending(k, k.current)) { f.pc = 10; return; }

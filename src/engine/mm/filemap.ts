@@ -24,7 +24,7 @@ import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, type Fram
 import { GLOBAL, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { blockingPoint, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
+import { io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
 import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
@@ -152,14 +152,14 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-const POINTS_aio_schedule = [{"pc":0,"line":152,"live":["point"],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":155,"live":[],"footprint":{"calls":[],"fields":[]}}];
-const DEAD_aio_schedule: readonly (readonly number[])[] = [[4]];
-export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (k, f) => {
+const POINTS_aio_schedule = [{"pc":0,"line":152,"live":[],"footprint":{"calls":["aioRetryCode","currentIocb","io_schedule"],"fields":[]}},{"pc":1,"line":155,"live":[],"footprint":{"calls":[],"fields":[]}}];
+const DEAD_aio_schedule: readonly (readonly number[])[] = [];
+export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", [], [], (k, f) => {
   step: for (;;) switch (f.pc) {
     case 0: {
       // [proposed: eiocbRetry] return -EIOCBRETRY;
       if (currentIocb(k)) return k.ret(aioRetryCode(k));
-      k.call(1, io_schedule, f.point); if (k.deadReset) k.dead(f.base, DEAD_aio_schedule[0]); return;
+      return k.call(1, io_schedule);
     }
     case 1: {
       return k.ret(0);
@@ -173,7 +173,7 @@ export const aio_schedule = kfn("aio_schedule", "mm/filemap.c", ["point"], [], (
  * and the state TASK_RUNNING, and instead of sleeping it returns -EIOCBQUEUED, with
  * NO finish_wait: ki_wait stays on the page's bucket until a wakeup removes it.
  */
-const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":165,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":188,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","blockingPoint","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":191,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","blockingPoint","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":181,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":203,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":205,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_aio_wait_on_page_bit = [{"pc":0,"line":165,"live":["bit_nr","page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":183,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":188,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aio_schedule","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":191,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["aioRetryCode","aio_schedule","k.setStackObj","pageEvent"],"fields":[]}},{"pc":6,"line":186,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":3,"line":181,"live":["bit_nr","page","state","sync_wait","wait","waitqueue"],"footprint":{"calls":["test_bit"],"fields":[]}},{"pc":4,"line":181,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":11,"line":203,"live":["page","sync_wait","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":12,"line":205,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD_aio_wait_on_page_bit: readonly (readonly number[])[] = [[5,9], [5,6,8,9]];
 export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -211,7 +211,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
     case 8: {
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
-      return k.call(9, aio_schedule, f.bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
+      return k.call(9, aio_schedule);
     }
     case 9: {
       const rv = f.returned;
@@ -250,7 +250,7 @@ export const aio_wait_on_page_bit = kfn("aio_wait_on_page_bit", "mm/filemap.c", 
  * choice; returns -EIOCBQUEUED (ki_wait left queued) instead of sleeping in aio
  * context, 0 once the caller owns PG_locked.
  */
-const POINTS___aio_lock_page = [{"pc":0,"line":217,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":244,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":246,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","blockingPoint","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":249,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","blockingPoint","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":233,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":259,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":261,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___aio_lock_page = [{"pc":0,"line":217,"live":["page"],"footprint":{"calls":["currentIocb","init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":241,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":7,"line":244,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["sync_page_g"],"fields":[]}},{"pc":8,"line":246,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aio_schedule","currentIocb","pageEvent"],"fields":[]}},{"pc":9,"line":249,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":["aioRetryCode","aio_schedule","k.setStackObj","pageEvent"],"fields":[]}},{"pc":3,"line":233,"live":["page","state","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":233,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":259,"live":["page","sync_wait","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":261,"live":["page","sync_wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD___aio_lock_page: readonly (readonly number[])[] = [[8], [5,7,8]];
 export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], ["wqh","sync_wait","wait","state"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -294,7 +294,7 @@ export const __aio_lock_page = kfn("__aio_lock_page", "mm/filemap.c", ["page"], 
     case 8: {
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } }
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', f.page);
-      return k.call(9, aio_schedule, blockingPoint('lock_page'));
+      return k.call(9, aio_schedule);
     }
     case 9: {
       const rv = f.returned;
@@ -1294,7 +1294,7 @@ export const blockdev_direct_IO = kfn("blockdev_direct_IO", "fs/direct-io.c", ["
     }
     case 20: {
       if (!eventPending(k, k.current)) { f.pc = 19; continue step; }
-      k.call(18, io_schedule, -1); if (k.deadReset) k.dead(f.base, DEAD_blockdev_direct_IO[2]); return;
+      k.call(18, io_schedule); if (k.deadReset) k.dead(f.base, DEAD_blockdev_direct_IO[2]); return;
     }
     case 18: {
       if (k.deadReset) k.dead(f.base, DEAD_blockdev_direct_IO[2]); f.pc = 17; return;
@@ -1380,7 +1380,7 @@ registerIrq(IRQ.DIO_DONE, fnref(bio_endio));
  * reproduced; the blocking behaviour is the same.)
  @c arch/i386/kernel/semaphore.c
  */
-const POINTS_down = [{"pc":0,"line":972,"live":["sem"],"footprint":{"calls":["k.rd","k.sharedAccess","k.wr"],"fields":[]}},{"pc":1,"line":979,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":985,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":987,"live":["sem","wait"],"footprint":{"calls":["blockingPoint","k.rd","k.sharedAccess","k.wr","schedule"],"fields":[]}},{"pc":4,"line":985,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":985,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":995,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":997,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
+const POINTS_down = [{"pc":0,"line":972,"live":["sem"],"footprint":{"calls":["k.rd","k.sharedAccess","k.wr"],"fields":[]}},{"pc":1,"line":979,"live":["sem"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj"],"fields":[]}},{"pc":3,"line":985,"live":["sem","wait"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":6,"line":987,"live":["sem","wait"],"footprint":{"calls":["k.rd","k.sharedAccess","k.wr","schedule"],"fields":[]}},{"pc":4,"line":985,"live":["sem","wait"],"footprint":{"calls":[],"fields":[]}},{"pc":5,"line":985,"live":["wait"],"footprint":{"calls":[],"fields":[]}},{"pc":8,"line":995,"live":["wait"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":997,"live":["wait"],"footprint":{"calls":["k.setStackObj"],"fields":[]}}];
 const DEAD_down: readonly (readonly number[])[] = [[5], [4]];
 export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -1410,7 +1410,7 @@ export const down = kfn("down", "arch/i386/kernel/semaphore.c", ["sem"], ["wait"
             k.wr(f.sem, k.cur + 1, 'i_sem');
             { f.pc = 5; continue step; }
           }
-      return k.call(4, schedule, blockingPoint('i_sem'));
+      return k.call(4, schedule);
     }
     case 4: {
       f.pc = 3; return;

@@ -21,7 +21,7 @@ import { atomic, fnref, type KGen } from '../../engine/fn.ts';
 import { GLOBAL, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { PAGE, PG_error, PG_locked, PG_uptodate } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_clear_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { blockingPoint, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import type { PageEvent, PageEventType } from '../../../models/events.ts';
 import type { Workload } from '../../engine/workload.ts';
@@ -99,7 +99,7 @@ export const sync_page = kfn("sync_page", "mm/filemap.c", ["page"], [], (k, f) =
  * io_schedule(); } } while (test_bit(bit_nr, &page->flags)); finish_wait(waitqueue, &wait);
  * @c mm/filemap.c
  */
-const POINTS_wait_on_page_bit = [{"pc":0,"line":93,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":101,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":105,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":107,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["blockingPoint","io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":110,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":99,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":115,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":117,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS_wait_on_page_bit = [{"pc":0,"line":93,"live":["bit_nr","page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["prepare_to_wait"],"fields":[]}},{"pc":5,"line":101,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":7,"line":105,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":8,"line":107,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["io_schedule","pageEvent"],"fields":[]}},{"pc":9,"line":110,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","pageEvent","test_bit"],"fields":[]}},{"pc":3,"line":99,"live":["bit_nr","page","wait","waitqueue"],"footprint":{"calls":["flagsOf","test_bit"],"fields":[]}},{"pc":4,"line":99,"live":["page","wait","waitqueue"],"footprint":{"calls":[],"fields":[]}},{"pc":10,"line":115,"live":["page","wait","waitqueue"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":11,"line":117,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD_wait_on_page_bit: readonly (readonly number[])[] = [[5], [5,6]];
 export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page","bit_nr"], ["waitqueue","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -128,7 +128,7 @@ export const wait_on_page_bit = kfn("wait_on_page_bit", "mm/filemap.c", ["page",
     case 8: {
       // io_schedule(); }
       pageEvent(k, 'io_schedule', f.page);
-      return k.call(9, io_schedule, f.bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
+      return k.call(9, io_schedule);
     }
     case 9: {
       // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
@@ -200,7 +200,7 @@ export const unlock_page = kfn("unlock_page", "mm/filemap.c", ["page"], ["waitqu
  * sync_page(page); io_schedule(); } } finish_wait(wqh, &wait);
  * @c mm/filemap.c
  */
-const POINTS___lock_page = [{"pc":0,"line":151,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":165,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":169,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":171,"live":["page","wait","wqh"],"footprint":{"calls":["blockingPoint","io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":174,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":179,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
+const POINTS___lock_page = [{"pc":0,"line":151,"live":["page"],"footprint":{"calls":["init_wait","k.myWait","k.setStackObj","page_waitqueue"],"fields":[]}},{"pc":2,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["TestSetPageLocked","pageEvent","prepare_to_wait"],"fields":[]}},{"pc":5,"line":165,"live":["page","wait","wqh"],"footprint":{"calls":["PageLocked","pageEvent"],"fields":[]}},{"pc":6,"line":169,"live":["page","wait","wqh"],"footprint":{"calls":["sync_page"],"fields":[]}},{"pc":7,"line":171,"live":["page","wait","wqh"],"footprint":{"calls":["io_schedule","pageEvent"],"fields":[]}},{"pc":8,"line":174,"live":["page","wait","wqh"],"footprint":{"calls":["pageEvent"],"fields":[]}},{"pc":3,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":[],"fields":[]}},{"pc":4,"line":157,"live":["page","wait","wqh"],"footprint":{"calls":["finish_wait"],"fields":[]}},{"pc":9,"line":179,"live":["page","wait"],"footprint":{"calls":["k.setStackObj","pageEvent"],"fields":[]}}];
 const DEAD___lock_page: readonly (readonly number[])[] = [[5]];
 export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","wait"], (k, f) => {
   step: for (;;) switch (f.pc) {
@@ -235,7 +235,7 @@ export const __lock_page = kfn("__lock_page", "mm/filemap.c", ["page"], ["wqh","
     case 7: {
       // io_schedule(); } }
       pageEvent(k, 'io_schedule', f.page);
-      return k.call(8, io_schedule, blockingPoint('lock_page'));
+      return k.call(8, io_schedule);
     }
     case 8: {
       // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)

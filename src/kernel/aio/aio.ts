@@ -30,7 +30,7 @@ import {
 } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_empty, list_first, listEntries } from '../../engine/kernel/list.ts';
-import { blockingPoint, schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
+import { schedule, set_current_state, try_to_wake_up, wake_up_process } from '../kernel/sched.ts';
 import { spin_lock_irq, spin_lock_irqsave, spin_unlock_irq, spin_unlock_irqrestore } from '../../engine/kernel/locking.ts';
 import { __wake_up, add_wait_queue, init_wait, remove_wait_queue, declare_waitqueue, waitqueue_active, TASK_NORMAL } from '../kernel/wait.ts';
 // not ported yet (still hand-written under src/engine/): a plain import from '../kernel/workqueue.ts' once it is
@@ -267,7 +267,7 @@ export function* wait_on_sync_kiocb(k: Machine, iocb: number): KGen {
     // if (!iocb->ki_users [mar05: || kiocbIsKicked(iocb)]) break;
     k.sharedAccess();
     if (!k.kiocb(iocb).ki_users || (k.variant.waitSyncKicked && k.m[kiFlags(iocb)] & (1 << KIF_KICKED))) break;
-    yield* schedule(k, blockingPoint('wait_on_sync_kiocb'));
+    yield* schedule(k);
   }                                                                             yield;
   // __set_current_state(TASK_RUNNING);
   set_current_state(k, TASK_RUNNING);                                           yield;
@@ -393,7 +393,7 @@ export function* read_events(k: Machine, ctx: number, min_nr: number, nr: number
       if (timed_out) break;
       // [aioretry] /* accelerate kicked iocbs for this ctx */ aio_run_iocbs(ctx);
       if (k.variant.readEventsRunIocbs && k.variant.core !== 'baseline') yield* aio_run_iocbs(k, ctx);
-      yield* schedule(k, -1);
+      yield* schedule(k);
       // if (signal_pending(tsk)) { ret = -EINTR; break; }
       k.sharedAccess();
       if (k.task(k.current).sigpending) {
@@ -643,7 +643,7 @@ export function* wait_for_all_aios(k: Machine, ctx: number): KGen {
   for (;;) {
     k.sharedAccess();
     if (!k.ctx(ctx).reqs_active) break;
-    yield* schedule(k, -1);
+    yield* schedule(k);
     set_current_state(k, TASK_UNINTERRUPTIBLE);
   }                                                                             yield;
   set_current_state(k, TASK_RUNNING);

@@ -4,7 +4,7 @@
  */
 import type { KGen } from '../../engine/fn.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { BLOCKING_POINTS, GLOBAL, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
+import { BLOCKING_POINTS, PANIC_LOCK, type BlockingPoint } from '../../engine/machine.ts';
 import { TASK, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, T_SLEEP } from '../../engine/structs.ts';
 
 export { TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE };
@@ -43,13 +43,11 @@ export function blockingPoint(name: BlockingPoint): number {
 
 /**
  * schedule(): if the caller's state is not RUNNING it sleeps until a wakeup makes it
- * RUNNING (a TASK_INTERRUPTIBLE caller with a signal pending does not sleep).
- * `point` names the blocking point (index into BLOCKING_POINTS, -1 for none): a real
- * sleep while the task runs an async kiocb's operation (io_submit_one's first attempt
- * or a retry: the engine's ghost `g_aio`, which is where the patches set current->iocb)
- * is recorded as a synchronous block in aio context.
+ * RUNNING (a TASK_INTERRUPTIBLE caller with a signal pending does not sleep). Which
+ * blocking point a sleep is, and whether it sleeps in aio context, the observers take
+ * from the stack (src/engine/observe.ts).
  */
-export function* schedule(k: Machine, point: number): KGen {
+export function* schedule(k: Machine): KGen {
   if (k.inInterrupt) k.panic(PANIC_LOCK, 'scheduling in interrupt context');
   const t = k.task(k.current);
   k.sharedAccess();
@@ -59,13 +57,6 @@ export function* schedule(k: Machine, point: number): KGen {
     return 0;
   }
   if (k.threadWord('preempt') > 0) k.panic(PANIC_LOCK, `bad: scheduling while atomic (${k.t().name} holds a spinlock)`);
-  if (point >= 0) {
-    k.setG(GLOBAL.BLOCKED_REACHED, k.g(GLOBAL.BLOCKED_REACHED) | (1 << point));
-    if (t.g_aio) {
-      k.setG(GLOBAL.AIO_BLOCKED, k.g(GLOBAL.AIO_BLOCKED) | (1 << point));
-      k.note(`sleeps synchronously in aio context at ${BLOCKING_POINTS[point]}`);
-    }
-  }
   k.setThreadWord('status', T_SLEEP);                                 yield;
   // woken: state is RUNNING again
   return 0;

@@ -77,7 +77,7 @@ export function* worker_thread(k: Machine, cwq: number, wait: number): KGen {
       yield* add_wait_queue(k, cwqMoreWork(cwq), wait, 0);
       // if (list_empty(&cwq->worklist)) schedule(); else set_task_state(current, TASK_RUNNING);
       empty = list_empty(k, cwqList(cwq)) ? 1 : 0;            yield;
-      if (empty) yield* schedule(k, -1);
+      if (empty) yield* schedule(k);
       else {
         set_current_state(k, TASK_RUNNING);                   yield;
       }

@@ -219,7 +219,7 @@ export function* wait_for_event(k: Machine, point: number): KGen {
       // do { prepare_to_wait(wqh, &wait, TASK_UNINTERRUPTIBLE);
       yield* prepare_to_wait(k, q, wait, TASK_UNINTERRUPTIBLE, 0);
       //   if (buffer_locked(bh)) { blk_run_queues(); io_schedule(); }
-      if (eventPending(k, k.current)) yield* io_schedule(k, point);
+      if (eventPending(k, k.current)) yield* io_schedule(k);
     } while (eventPending(k, k.current));  // } while (buffer_locked(bh));
                                                               yield;
   }
@@ -252,7 +252,7 @@ export function* __wait_on_buffer(k: Machine): KGen {
     k.raiseIrq(IRQ.EVENT_DONE, k.current, WAIT_ON_BUFFER);    yield;
     do {
       yield* prepare_to_wait(k, q, wait, TASK_UNINTERRUPTIBLE, 0);
-      if (eventPending(k, k.current)) yield* io_schedule(k, WAIT_ON_BUFFER);
+      if (eventPending(k, k.current)) yield* io_schedule(k);
     } while (eventPending(k, k.current));                     yield;
   }
   // finish_wait(wqh, &wait);
@@ -285,7 +285,7 @@ export function* get_request_wait(k: Machine): KGen {
     do {
       // prepare_to_wait_exclusive(&rl->wait, &wait, TASK_UNINTERRUPTIBLE);
       yield* prepare_to_wait(k, q, wait, TASK_UNINTERRUPTIBLE, 1);
-      if (eventPending(k, k.current)) yield* io_schedule(k, GET_REQUEST_WAIT);
+      if (eventPending(k, k.current)) yield* io_schedule(k);
     } while (eventPending(k, k.current));                     yield;
   }
   // finish_wait(wqh, &wait);
@@ -318,7 +318,7 @@ export function* blk_congestion_wait(k: Machine): KGen {
     do {
       // prepare_to_wait(&congestion_wqh, &wait, TASK_UNINTERRUPTIBLE);
       yield* prepare_to_wait(k, q, wait, TASK_UNINTERRUPTIBLE, 0);
-      if (eventPending(k, k.current)) yield* io_schedule(k, BLK_CONGESTION_WAIT);
+      if (eventPending(k, k.current)) yield* io_schedule(k);
     } while (eventPending(k, k.current));                     yield;
   }
   // finish_wait(wqh, &wait);
@@ -350,7 +350,7 @@ export function* balance_dirty_pages(k: Machine): KGen {
     k.raiseIrq(IRQ.EVENT_DONE, k.current, BALANCE_DIRTY_PAGES); yield;
     do {
       yield* prepare_to_wait(k, q, wait, TASK_UNINTERRUPTIBLE, 0);
-      if (eventPending(k, k.current)) yield* io_schedule(k, BALANCE_DIRTY_PAGES);
+      if (eventPending(k, k.current)) yield* io_schedule(k);
     } while (eventPending(k, k.current));                     yield;
   }
   // finish_wait(wqh, &wait);
@@ -389,7 +389,7 @@ export function* handle_mm_fault(k: Machine, buf: number, upage: number): KGen {
     do {
       // wait_on_page_locked(page)
       yield* prepare_to_wait(k, q, wait, TASK_UNINTERRUPTIBLE, 0);
-      if (eventPending(k, k.current)) yield* io_schedule(k, COPY_TO_USER_FAULT);
+      if (eventPending(k, k.current)) yield* io_schedule(k);
     } while (eventPending(k, k.current));                     yield;
   }
   // finish_wait(wqh, &wait);

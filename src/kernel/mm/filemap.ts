@@ -21,7 +21,7 @@ import { addressOf, asKGen, atomic, call_ptr, FR_LOCALS, fnptr, fnref, type Fram
 import { GLOBAL, IRQ, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { KIOCB, O_DIRECT, PAGE, PG_locked, TASK, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../../engine/structs.ts';
 import { set_bit, test_and_clear_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { blockingPoint, io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
+import { io_schedule, schedule, set_current_state, wake_up_process } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import { EEXIST, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOMEM } from '../../engine/fs/errno.ts';
 import { fileByte, GARBAGE } from '../../engine/fs/file.ts';
@@ -149,10 +149,10 @@ const userPage = (k: Machine, ub: UBuf, addr: number) => Math.floor((addr - ub.b
  * else { pr_debug("aio schedule"); return -EIOCBQUEUED; }
  * (`point` only names the blocking point for schedule's bookkeeping; C has no argument.)
  */
-export function* aio_schedule(k: Machine, point: number): KGen {
+export function* aio_schedule(k: Machine): KGen {
   // [proposed: eiocbRetry] return -EIOCBRETRY;
   if (currentIocb(k)) return aioRetryCode(k);
-  yield* io_schedule(k, point);
+  yield* io_schedule(k);
   return 0;
 }
 
@@ -188,7 +188,7 @@ export function* aio_wait_on_page_bit(k: Machine, page: number, bit_nr: number):
       yield* sync_page_g(k, page);
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } } while (...)
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', page);
-      const rv = yield* aio_schedule(k, bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
+      const rv = yield* aio_schedule(k);
       // [proposed: eiocbRetry] -EIOCBRETRY
       if (rv === aioRetryCode(k)) {
         pageEvent(k, 'aio_schedule_queued', page);
@@ -246,7 +246,7 @@ export function* __aio_lock_page(k: Machine, page: number): KGen {
       yield* sync_page_g(k, page);
       // [aioread.patch] if (-EIOCBQUEUED == aio_schedule()) return -EIOCBQUEUED; } }
       if (!currentIocb(k)) pageEvent(k, 'io_schedule', page);
-      const rv = yield* aio_schedule(k, blockingPoint('lock_page'));
+      const rv = yield* aio_schedule(k);
       // [proposed: eiocbRetry] -EIOCBRETRY
       if (rv === aioRetryCode(k)) {
         pageEvent(k, 'aio_schedule_queued', page);
@@ -922,7 +922,7 @@ export function* blockdev_direct_IO(k: Machine, rw: number, iocb: number, buf: n
     // set_current_state(TASK_UNINTERRUPTIBLE); ... io_schedule(); }
     set_current_state(k, TASK_UNINTERRUPTIBLE);                 yield;
     if (!eventPending(k, k.current)) break;
-    yield* io_schedule(k, -1);
+    yield* io_schedule(k);
   }
   yield;
   set_current_state(k, TASK_RUNNING);
@@ -990,7 +990,7 @@ export function* down(k: Machine, sem: number): KGen {
       k.wr(sem, k.cur + 1, 'i_sem');
       break;
     }
-    yield* schedule(k, blockingPoint('i_sem'));
+    yield* schedule(k);
   }
   yield;
   // remove_wait_queue_locked(&sem->wait, &wait); tsk->state = TASK_RUNNING;

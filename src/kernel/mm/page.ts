@@ -18,7 +18,7 @@ import { atomic, fnref, type KGen } from '../../engine/fn.ts';
 import { GLOBAL, IRQ, PANIC_BUG, PANIC_ENGINE, registerIrq, type Machine } from '../../engine/machine.ts';
 import { PAGE, PG_error, PG_locked, PG_uptodate } from '../../engine/structs.ts';
 import { clear_bit, set_bit, test_and_clear_bit, test_and_set_bit, test_bit } from '../../engine/kernel/bitops.ts';
-import { blockingPoint, io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
+import { io_schedule, TASK_UNINTERRUPTIBLE } from '../kernel/sched.ts';
 import { __wake_up, finish_wait, init_wait, prepare_to_wait, TASK_NORMAL, waitqueue_active } from '../kernel/wait.ts';
 import type { PageEvent, PageEventType } from '../../../models/events.ts';
 import type { Workload } from '../../engine/workload.ts';
@@ -107,7 +107,7 @@ export function* wait_on_page_bit(k: Machine, page: number, bit_nr: number): KGe
       yield* sync_page(k, page);
       // io_schedule(); }
       pageEvent(k, 'io_schedule', page);
-      yield* io_schedule(k, bit_nr === PG_locked ? blockingPoint('wait_on_page_locked') : -1);
+      yield* io_schedule(k);
       // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
       pageEvent(k, 'woken', page);
     }
@@ -171,7 +171,7 @@ export function* __lock_page(k: Machine, page: number): KGen {
     yield* sync_page(k, page);
     // io_schedule(); } }
     pageEvent(k, 'io_schedule', page);
-    yield* io_schedule(k, blockingPoint('lock_page'));
+    yield* io_schedule(k);
     // back from io_schedule: a wake function made us RUNNING (autoremove took the entry off)
     pageEvent(k, 'woken', page);
   }
